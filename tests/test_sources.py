@@ -1,0 +1,97 @@
+from pathlib import Path
+
+import pytest
+
+from kb.errors import DeclarationError
+from kb.sources import canonical_url, default_sources_dir, discovered_doc_id, load_sources
+
+GOOD = """
+marketplace: shop
+name: Shop
+defaults:
+  select: ["main article"]
+  remove: [".related"]
+documents:
+  - id: seller-agreement
+    title: Seller Agreement
+    url: https://shop.example/agreement
+    type: agreement
+  - id: fees
+    title: Fees
+    url: https://shop.example/fees
+    type: fees
+    select: ["#fees"]
+discover:
+  - from: https://shop.example/help
+    follow: ["^https://shop\\\\.example/help/[a-z-]+$"]
+    type: help
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "shop.yaml") -> Path:
+    folder = tmp_path / "sources"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text)
+    return folder
+
+
+def test_loads_documents_with_stable_ids_and_inherited_rules(tmp_path):
+    sources = load_sources(write(tmp_path, GOOD))
+    agreement = sources.get("shop/seller-agreement")
+    assert agreement.rules.select == ("main article",)
+    assert agreement.rules.remove == (".related",)
+    assert sources.get("shop/fees").rules.select == ("#fees",)
+    assert sources.discover[0].matches("https://shop.example/help/returns")
+    assert sources.allowed_hosts() == {"shop.example"}
+
+
+@pytest.mark.parametrize("bad, expected", [
+    (GOOD.replace("    type: fees", "    type: fees\n    colour: red"),
+     "shop.yaml: documents[1].colour: unknown key; allowed keys here:"),
+    (GOOD.replace("https://shop.example/fees", "ftp://shop.example/fees"),
+     "shop.yaml: documents[1].url: 'ftp://shop.example/fees' is not an http(s) URL"),
+    (GOOD.replace("https://shop.example/fees", "http://127.0.0.1:8000/fees"),
+     "shop.yaml: documents[1].url: '127.0.0.1' is a loopback or private address"),
+    (GOOD.replace('["#fees"]', '["div["]'),
+     "shop.yaml: documents[1].select: invalid CSS selector 'div['"),
+    (GOOD.replace("id: fees", "id: seller-agreement"),
+     "shop.yaml: documents: duplicate id 'shop/seller-agreement'"),
+    (GOOD.replace("type: fees", "type: recipes"),
+     "shop.yaml: documents[1].type: unknown document type 'recipes'"),
+    (GOOD.replace("name: Shop", "name: Shop\n  bad: [indent"), "shop.yaml: line"),
+    (GOOD.replace("id: fees", "id: Fees Page"), "shop.yaml: documents[1].id: 'Fees Page' is not a slug"),
+    (GOOD.replace("marketplace: shop\n", ""), "shop.yaml: marketplace: missing"),
+])
+def test_bad_declarations_are_one_line_errors_naming_file_and_key(tmp_path, bad, expected):
+    with pytest.raises(DeclarationError) as err:
+        load_sources(write(tmp_path, bad))
+    message = str(err.value)
+    assert message.startswith(expected), message
+    assert "\n" not in message
+
+
+def test_private_addresses_need_explicit_permission(tmp_path):
+    text = GOOD.replace("https://shop.example", "http://127.0.0.1:9")
+    text = text.replace("https://shop\\\\.example", "http://127\\\\.0\\\\.0\\\\.1:9")
+    sources = load_sources(write(tmp_path, text.replace("name: Shop", "name: Shop\nallow_private_addresses: true")))
+    assert sources.private_hosts == {"127.0.0.1"}
+
+
+def test_same_marketplace_in_two_files_is_refused(tmp_path):
+    write(tmp_path, GOOD, "a.yaml")
+    folder = write(tmp_path, GOOD.replace("seller-agreement", "other").replace("id: fees", "id: fees2"), "b.yaml")
+    with pytest.raises(DeclarationError, match="also declared in a.yaml"):
+        load_sources(folder)
+
+
+def test_shipped_sources_validate():
+    sources = load_sources(default_sources_dir())
+    assert sources.documents
+    assert all(doc.doc_id.count("/") == 1 for doc in sources.documents)
+
+
+def test_discovered_ids_are_readable_slugs_not_hashes():
+    taken = {"shop/returns"}
+    assert discovered_doc_id("shop", "https://shop.example/help/late-shipment", set()) == "shop/late-shipment"
+    assert discovered_doc_id("shop", "https://shop.example/help/returns", taken) == "shop/help-returns"
+    assert canonical_url("https://Shop.example/help/a?ref_=nav#top") == "https://shop.example/help/a"
