@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -89,6 +90,14 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 CREATE INDEX IF NOT EXISTS changes_doc ON changes(doc_id, detected_at);
 """
+
+
+def resolve_home(home: str | os.PathLike | None) -> Path:
+    """``--home``, else ``$POLICYWATCH_HOME``, else ``~/.policywatch``."""
+    value = home or os.environ.get("POLICYWATCH_HOME")
+    if not value:
+        return Path.home() / ".policywatch"
+    return Path(value).expanduser().resolve()
 
 
 def sha256(data: bytes | str) -> str:
@@ -226,6 +235,14 @@ class Store:
             rows = self.db.execute("SELECT * FROM checks WHERE doc_id=? ORDER BY checked_at, id",
                                    (doc_id,)).fetchall()
         return [_check(row) for row in rows]
+
+    def previous_outcome(self, check: Check) -> str | None:
+        """Outcome of the document's check just before this one."""
+        row = self.db.execute(
+            "SELECT outcome FROM checks WHERE doc_id=? AND outcome!='pending' AND "
+            "(checked_at < ? OR (checked_at = ? AND id < ?)) ORDER BY checked_at DESC, id DESC LIMIT 1",
+            (check.doc_id, check.checked_at, check.checked_at, check.id)).fetchone()
+        return row["outcome"] if row else None
 
     def set_outcome(self, check_id: int, outcome: str, reason: str | None = None) -> None:
         self.db.execute("UPDATE checks SET outcome=?, reason=? WHERE id=?", (outcome, reason, check_id))

@@ -1,0 +1,1 @@
+"""The fetch stage: a Scrapy project whose only job is to turn responses into snapshots."""

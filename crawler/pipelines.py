@@ -1,0 +1,52 @@
+"""Item pipeline: the crawler's only side effect is writing snapshots and checks to the store."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kb.store import Store
+
+
+class StorePipeline:
+    def __init__(self, home: str):
+        self.home = Path(home)
+        self.store: Store | None = None
+        self.counts = {"snapshots": 0, "failures": 0, "discovered": 0}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        home = crawler.settings.get("POLICYWATCH_HOME")
+        if not home:
+            raise ValueError("POLICYWATCH_HOME is not set: run the crawl through `policywatch crawl`")
+        pipeline = cls(home)
+        crawler.stats.set_value("policywatch/home", str(home))
+        return pipeline
+
+    def open_spider(self, spider=None):
+        self.store = Store(self.home)
+
+    def close_spider(self, spider=None):
+        if self.store is not None:
+            self.store.close()
+
+    def process_item(self, item, spider=None):
+        store = self.store
+        kind = item["kind"]
+        with store.transaction():
+            if kind == "discovered":
+                store.ensure_document(item["doc_id"], title=item["title"], url=item["url"],
+                                      marketplace=item["marketplace"], doc_type=item["doc_type"],
+                                      origin="discovered", seen_at=item["seen_at"])
+                self.counts["discovered"] += 1
+            elif kind == "snapshot":
+                snapshot_id, _ = store.add_snapshot(
+                    doc_id=item["doc_id"], url=item["url"], fetched_at=item["fetched_at"],
+                    http_status=item["status"], headers=item["headers"], body=item["body"])
+                store.add_check(doc_id=item["doc_id"], url=item["url"], checked_at=item["fetched_at"],
+                                http_status=item["status"], snapshot_id=snapshot_id)
+                self.counts["snapshots"] += 1
+            elif kind == "failure":
+                store.add_check(doc_id=item["doc_id"], url=item["url"], checked_at=item["checked_at"],
+                                http_status=None, snapshot_id=None, outcome="failed",
+                                reason=item["reason"])
+                self.counts["failures"] += 1
+        return item

@@ -1,0 +1,313 @@
+"""HTML page → normalized Markdown, following a document's ``select``/``remove`` rules.
+
+This is the only module that imports BeautifulSoup, lxml, soupsieve and markdownify.
+
+Exceptions (all operational: the caller records them as a failed check, never as a version)::
+
+    ExtractionError              one-line, user-facing ``str(e)``; ``.reason`` is a short machine string
+    ├── BotWall                  "bot-wall": the site served a robot check / challenge page
+    ├── SelectorMatchedNothing   "selector-matched-nothing": a ``select`` selector found no element
+    ├── InvalidSelector          "invalid-selector": a ``select``/``remove`` selector does not parse
+    └── EmptyPage                "empty": nothing left to read after extraction
+
+Bot-wall detection runs before selection: a wall page lacks the document's selector and
+must be reported as a wall, not as a broken declaration.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import soupsieve
+from bs4 import BeautifulSoup, Comment, Tag
+from bs4.dammit import UnicodeDammit
+from markdownify import ATX, BACKSLASH, MarkdownConverter
+
+from diffs.normalize import normalize_markdown
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Where the document lives in its page.
+
+    ``select``: CSS selectors; the elements they match are concatenated in document order
+    (empty: the whole ``<body>``). Every selector must match something, otherwise the page
+    changed shape and part of the document would silently vanish; put alternatives in one
+    selector with a comma (``".help-content, .cs-help-content"``).
+    ``remove``: CSS selectors of elements dropped from the page before selection.
+    """
+
+    select: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Extracted:
+    markdown: str  # normalized Markdown, one paragraph per line
+    title: str  # <title> text, else the first <h1>, else ""
+
+
+class ExtractionError(Exception):
+    """Extraction failed for a reason worth telling the user; ``str(e)`` is one line."""
+
+    reason = "extraction-error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class SelectorMatchedNothing(ExtractionError):
+    reason = "selector-matched-nothing"
+
+    def __init__(self, selector: str, url: str = "") -> None:
+        self.selector = selector
+        where = f" on {url}" if url else ""
+        super().__init__(
+            f"selector {selector!r} matched nothing{where}: the page changed shape or the "
+            "selector is wrong; check the declaration's select"
+        )
+
+
+class BotWall(ExtractionError):
+    reason = "bot-wall"
+
+    def __init__(self, evidence: str, url: str = "") -> None:
+        self.evidence = evidence
+        where = f"{url} served" if url else "the site served"
+        super().__init__(
+            f"{where} a bot wall instead of the document ({evidence}); "
+            "retry later, slow the crawl down, or fetch it with a browser"
+        )
+
+
+class EmptyPage(ExtractionError):
+    reason = "empty"
+
+    def __init__(self, url: str = "") -> None:
+        what = url or "the page"
+        super().__init__(
+            f"no text left in {what} after extraction; check the declaration's select and "
+            "remove, or whether the page needs JavaScript"
+        )
+
+
+class InvalidSelector(ExtractionError):
+    reason = "invalid-selector"
+
+    def __init__(self, selector: str, problem: str) -> None:
+        self.selector = selector
+        super().__init__(f"invalid CSS selector {selector!r}: {problem}; fix it in the declaration")
+
+
+def selector_error(selector: str) -> str | None:
+    """``None`` if ``selector`` is valid CSS for soupsieve, else a one-line reason."""
+    if not selector or not selector.strip():
+        return "empty selector"
+    try:
+        soupsieve.compile(selector)
+    except soupsieve.SelectorSyntaxError as exc:
+        return str(exc).splitlines()[0]
+    except (TypeError, ValueError, NotImplementedError) as exc:
+        return str(exc).splitlines()[0] or type(exc).__name__
+    return None
+
+
+# ---------------------------------------------------------------- decoding
+
+def _decode(body: bytes | str, encoding: str | None) -> str:
+    """Decode with: the caller's encoding (HTTP header), then a BOM, then the page's own
+    declaration, then detection, then windows-1252; each candidate must decode strictly."""
+    if isinstance(body, str):
+        return body.lstrip("\ufeff")
+    known = [encoding] if encoding else []
+    dammit = UnicodeDammit(body, known_definite_encodings=known, is_html=True)
+    if dammit.unicode_markup is not None:
+        return dammit.unicode_markup.lstrip("\ufeff")
+    return body.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+# ---------------------------------------------------------------- bot walls
+
+# Strings that only challenge pages contain: enough on their own.
+_WALL_MARKERS = (
+    ("/errors/validatecaptcha", "Amazon robot check"),
+    ("to discuss automated access to amazon data", "Amazon robot check"),
+    ("type the characters you see in this image", "captcha"),
+    ("enter the characters you see below", "captcha"),
+    ("_cf_chl_opt", "Cloudflare challenge"),
+    ("cf-browser-verification", "Cloudflare challenge"),
+    ("cf_chl_prog", "Cloudflare challenge"),
+    ('id="px-captcha"', "PerimeterX challenge"),
+    ("captcha-delivery.com", "DataDome challenge"),
+    ("_incapsula_resource", "Imperva challenge"),
+)
+# Page titles that challenge and block pages use; only trusted on short pages.
+_WALL_TITLES = re.compile(
+    r"^\s*(robot check|just a moment\.*|attention required!? \| cloudflare|access denied|"
+    r"access to this page has been denied\.?|are you a (robot|human)\??|security check|"
+    r"captcha|human verification|pardon our interruption\.*|verify you are human|"
+    r"please verify you are a human|bot check|request rejected|one more step)\s*$",
+    re.IGNORECASE,
+)
+# Visible sentences of challenge pages; only trusted on short pages.
+_WALL_PHRASES = re.compile(
+    r"verify (that )?you are (a )?human|are you a robot|(i'?m|you are) not a robot|"
+    r"checking (if the site connection is secure|your browser)|enable (javascript and )?cookies "
+    r"to continue|please enable cookies|press (&|and) hold|complete the security check|"
+    r"unusual traffic from your (computer|network)|solve (the|this) captcha|"
+    r"complete the captcha|you don'?t have permission to access",
+    re.IGNORECASE,
+)
+_CAPTCHA_WIDGETS = ("g-recaptcha", "h-captcha", "cf-turnstile", "recaptcha/api.js", "hcaptcha.com/1/api.js")
+_SHORT_PAGE_CHARS = 2000  # visible text of a challenge page; real policies are far longer
+
+
+def _bot_wall_evidence(html_lower: str, title: str, visible_text: str) -> str | None:
+    for marker, what in _WALL_MARKERS:
+        if marker in html_lower:
+            return what
+    if len(visible_text) > _SHORT_PAGE_CHARS:
+        return None
+    if _WALL_TITLES.match(title):
+        return f"page title {title.strip()!r}"
+    phrase = _WALL_PHRASES.search(visible_text)
+    if phrase:
+        return f"page says {phrase.group(0)!r}"
+    if "captcha" in visible_text.lower() and any(w in html_lower for w in _CAPTCHA_WIDGETS):
+        return "captcha form"
+    return None
+
+
+# ---------------------------------------------------------------- cleaning
+
+_ALWAYS_DROPPED = (
+    "script", "style", "noscript", "template", "iframe", "svg", "canvas", "object", "embed",
+    "input", "select", "textarea", "button", "option", "datalist", "meter", "progress",
+    "link", "meta",
+)
+# Query parameters that identify a visit, not a document.
+_TRACKING_PARAMS = re.compile(
+    r"^(utm_.*|ref|ref_|_encoding|gclid|dclid|gbraid|wbraid|fbclid|msclkid|yclid|igshid|"
+    r"mc_cid|mc_eid|_ga|_gl|_hsenc|_hsmi|pd_rd_.*|pf_rd_.*|sid|sessionid|session_id|"
+    r"jsessionid|phpsessid|token|_token|csrf.*|trk|trkinfo|spm)$",
+    re.IGNORECASE,
+)
+_AMAZON_REF_SEGMENT = re.compile(r"/ref=[^/?#]*$")
+_PATH_SESSION = re.compile(r";(jsessionid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
+
+
+def clean_link(href: str, base_url: str = "") -> str | None:
+    """Absolute http(s) URL without tracking parameters, remaining parameters sorted;
+    ``None`` when the link should be reduced to its text (no usable http(s) target)."""
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    absolute = urljoin(base_url, href) if base_url else href
+    parts = urlsplit(absolute)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    path = _PATH_SESSION.sub("", _AMAZON_REF_SEGMENT.sub("", parts.path)) or "/"
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not _TRACKING_PARAMS.match(k)
+    )
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), parts.fragment)
+    )
+
+
+def _clean_tree(root: Tag, base_url: str) -> None:
+    for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    for tag in root.find_all(_ALWAYS_DROPPED):
+        tag.decompose()
+    for img in root.find_all("img"):
+        # Image URLs churn (CDN hashes, sizes); the alt text is what a reader gets.
+        alt = (img.get("alt") or "").strip()
+        img.replace_with(alt) if alt else img.decompose()
+    for link in root.find_all("a"):
+        target = clean_link(str(link.get("href") or ""), base_url)
+        if target is None:
+            link.unwrap()
+        else:
+            link.attrs = {"href": target}
+
+
+def _find_all_ordered(soup: BeautifulSoup, selectors: tuple[str, ...], url: str) -> list[Tag]:
+    chosen: dict[int, Tag] = {}
+    for selector in selectors:
+        matched = _select(soup, selector)
+        if not matched:
+            raise SelectorMatchedNothing(selector, url)
+        for tag in matched:
+            chosen.setdefault(id(tag), tag)
+    # Keep outermost elements only, in document order, so nothing is extracted twice.
+    order = {id(tag): i for i, tag in enumerate(soup.find_all(True))}
+    tags = sorted(chosen.values(), key=lambda t: order[id(t)])
+    return [t for t in tags if not any(id(p) in chosen for p in t.parents)]
+
+
+def _select(soup: BeautifulSoup, selector: str) -> list[Tag]:
+    problem = selector_error(selector)
+    if problem:
+        raise InvalidSelector(selector, problem)
+    return soup.select(selector)
+
+
+# ---------------------------------------------------------------- conversion
+
+class _Converter(MarkdownConverter):
+    """markdownify with the choices that keep diffs small and output stable."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            heading_style=ATX,
+            bullets="-",
+            strong_em_symbol="*",
+            newline_style=BACKSLASH,
+            escape_asterisks=False,
+            escape_underscores=False,
+            escape_misc=False,
+            # wrap=True with no width: newlines from the HTML source collapse to spaces
+            # (they are not content) and no paragraph is ever re-wrapped.
+            wrap=True,
+            wrap_width=None,
+            autolinks=True,
+        )
+
+
+def _text_of(tag: Tag | None) -> str:
+    return " ".join(tag.get_text(" ").split()) if tag is not None else ""
+
+
+def extract(body: bytes | str, rules: Rules, *, url: str = "", encoding: str | None = None) -> Extracted:
+    """Extract the document described by ``rules`` from a page; raise an
+    ``ExtractionError`` subclass when the page cannot yield it."""
+    html = _decode(body, encoding)
+    soup = BeautifulSoup(html, "lxml")
+
+    title = _text_of(soup.title) or _text_of(soup.find("h1"))
+    for tag in soup.find_all(("script", "style", "noscript", "template")):
+        tag.decompose()
+    evidence = _bot_wall_evidence(html.lower(), title, _text_of(soup.body or soup))
+    if evidence:
+        raise BotWall(evidence, url)
+
+    for selector in rules.remove:
+        for tag in _select(soup, selector):
+            tag.decompose()
+    if rules.select:
+        parts = _find_all_ordered(soup, rules.select, url)
+    else:
+        parts = [soup.body or soup]
+
+    converter = _Converter()
+    chunks = []
+    for part in parts:
+        _clean_tree(part, url)
+        chunks.append(converter.convert_soup(part).strip())
+    markdown = normalize_markdown("\n\n".join(c for c in chunks if c))
+    if not markdown.strip():
+        raise EmptyPage(url)
+    return Extracted(markdown=markdown, title=normalize_markdown(title).strip())

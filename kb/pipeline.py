@@ -1,0 +1,177 @@
+"""The orchestrator: the one module that knows the order of the stages.
+
+crawl (Scrapy, in a child process) → snapshot store → record (extract, diff,
+classify) → index → publish. Each function here is what one CLI command calls.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from crawler.plan import CrawlPlan
+from kb import index
+from kb.errors import PolicywatchError, StoreError
+from kb.lock import run_lock
+from kb.recorder import RecordReport, process_pending
+from kb.sources import Sources, default_sources_dir, load_sources
+from kb.store import Store, resolve_home
+
+# Loopback runs (tests, demo, benchmarks): politeness delays are a policy for real
+# sites, not a cost to pay against our own server.
+FAST_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "DOWNLOAD_DELAY_JITTER": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "DOWNLOAD_TIMEOUT": 10,
+}
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def open_sources(sources_dir: str | os.PathLike | None, substitutions: dict | None = None) -> Sources:
+    return load_sources(Path(sources_dir) if sources_dir else default_sources_dir(),
+                        substitutions=substitutions)
+
+
+def plan_crawl(home, sources_dir) -> CrawlPlan:
+    """The plan for `scrapy crawl policy -a home=… -a sources=…` (the CLI builds it the same way)."""
+    sources = open_sources(sources_dir)
+    with Store(resolve_home(home)) as store:
+        return _plan(store, sources, utc_now())
+
+
+def _plan(store: Store, sources: Sources, now: str) -> CrawlPlan:
+    with store.transaction():
+        for doc in sources.documents:
+            store.ensure_document(doc.doc_id, title=doc.title, url=doc.url,
+                                  marketplace=doc.marketplace, doc_type=doc.doc_type,
+                                  origin="declared", seen_at=now)
+    discovered = [(row["doc_id"], row["url"]) for row in store.discovered_documents()]
+    return CrawlPlan.from_sources(sources, discovered)
+
+
+@dataclass
+class CrawlReport:
+    fetched: int
+    fetch_failures: int
+    record: RecordReport
+    index: index.SyncReport
+
+
+def crawl(home: Path, sources: Sources, *, fast: bool = False, fixed_time: str | None = None,
+          extra_settings: dict | None = None) -> CrawlReport:
+    """Fetch every document, record what changed, update the index."""
+    with run_lock(home, "crawl"):
+        with Store(home) as store:
+            plan = _plan(store, sources, fixed_time or utc_now())
+            before = store.counts()
+        settings = {"POLICYWATCH_HOME": str(home)}
+        if fast:
+            settings.update(FAST_SETTINGS)
+        if fixed_time:
+            settings["POLICYWATCH_FIXED_TIME"] = fixed_time
+        settings.update(extra_settings or {})
+        run_spider(plan, settings)
+        with Store(home) as store:
+            after = store.counts()
+            record = process_pending(store, sources)
+            sync = update_index(home, store)
+    return CrawlReport(
+        fetched=after["snapshots"] - before["snapshots"],
+        fetch_failures=after["failed_checks"] - before["failed_checks"],
+        record=record, index=sync,
+    )
+
+
+def update_index(home: Path, store: Store) -> index.SyncReport:
+    data = store.publish_input()
+    return index.sync(home, list(data.documents), data.current)
+
+
+def run_spider(plan: CrawlPlan, settings: dict) -> None:
+    """Run one Scrapy crawl in a child process.
+
+    Twisted's reactor cannot restart within a process, and the demo, the tests and
+    the benchmarks crawl several times: a spawned child keeps each crawl fresh.
+    """
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_spider_child, args=(plan, settings, queue))
+    child.start()
+    child.join()
+    error = queue.get() if not queue.empty() else None
+    if child.exitcode != 0 or error:
+        raise PolicywatchError(f"the crawler stopped: {error or f'exit code {child.exitcode}'}",
+                               hint="run again with POLICYWATCH_LOG=INFO to see Scrapy's log")
+
+
+def _spider_child(plan: CrawlPlan, settings: dict, queue) -> None:
+    try:
+        from scrapy.crawler import CrawlerProcess
+        from scrapy.utils.project import get_project_settings
+
+        os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+        merged = get_project_settings()
+        merged.setdict(settings, priority="cmdline")
+        if os.environ.get("POLICYWATCH_LOG"):
+            merged.set("LOG_LEVEL", os.environ["POLICYWATCH_LOG"], priority="cmdline")
+        from crawler.spiders.policy import PolicySpider
+
+        process = CrawlerProcess(merged)
+        process.crawl(PolicySpider, plan=plan)
+        process.start()
+        queue.put(None)
+    except BaseException as exc:  # report, then exit non-zero
+        queue.put(f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def record(home: Path, sources: Sources) -> RecordReport:
+    """Process stored snapshots that have not been processed yet (after an import)."""
+    with run_lock(home, "record"), Store(home) as store:
+        report = process_pending(store, sources)
+        update_index(home, store)
+    return report
+
+
+def import_capture(home: Path, sources: Sources, *, doc_id: str, path: Path, at: str,
+                   url: str | None = None, status: int = 200) -> RecordReport:
+    """Record a saved capture as a snapshot taken at ``at``, then process it."""
+    declared = sources.get(doc_id)
+    if not path.is_file():
+        raise StoreError(f"{path}: no such file", hint="give the path of a saved HTML capture")
+    with run_lock(home, "import"), Store(home) as store:
+        if declared is None and not store.has_document(doc_id):
+            from kb.errors import UnknownDocument
+
+            raise UnknownDocument(f"unknown document '{doc_id}'",
+                                  hint="declare it in sources/ or use an id from `policywatch sources list`")
+        with store.transaction():
+            if declared is not None:
+                store.ensure_document(doc_id, title=declared.title, url=declared.url,
+                                      marketplace=declared.marketplace, doc_type=declared.doc_type,
+                                      origin="declared", seen_at=at)
+            target_url = url or (declared.url if declared else store.document(doc_id).url)
+            snapshot_id, _ = store.add_snapshot(doc_id=doc_id, url=target_url, fetched_at=at,
+                                                http_status=status, headers={},
+                                                body=path.read_bytes(), origin="import")
+            store.add_check(doc_id=doc_id, url=target_url, checked_at=at, http_status=status,
+                            snapshot_id=snapshot_id)
+        report = process_pending(store, sources)
+        update_index(home, store)
+    return report
+
+
+def publish(home: Path, *, site_dir: Path | None = None, site_url: str | None = None):
+    from kb.publish import publish as publish_site
+
+    with run_lock(home, "publish"), Store(home) as store:
+        data = store.publish_input()
+    return publish_site(data, home, site_dir=site_dir, site_url=site_url)
