@@ -41,7 +41,8 @@ class StorePipeline:
                 snapshot_id, _ = store.add_snapshot(
                     doc_id=item["doc_id"], url=item["url"], fetched_at=item["fetched_at"],
                     http_status=item["status"], headers=item["headers"], body=item["body"])
-                store.add_check(doc_id=item["doc_id"], url=item["url"], checked_at=item["fetched_at"],
+                # The check names the URL we asked for; the snapshot, the one that answered.
+                store.add_check(doc_id=item["doc_id"], url=item["requested_url"], checked_at=item["fetched_at"],
                                 http_status=item["status"], snapshot_id=snapshot_id)
                 self.counts["snapshots"] += 1
             elif kind == "failure":

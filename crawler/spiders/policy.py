@@ -54,7 +54,8 @@ class PolicySpider(scrapy.Spider):
             "kind": "snapshot",
             "doc_id": meta["doc_id"],
             "url": response.url,
-            "requested_url": response.request.url if response.request else response.url,
+            # After redirects, Scrapy keeps the chain in meta; the first URL is the one we asked for.
+            "requested_url": (meta.get("redirect_urls") or [response.url])[0],
             "fetched_at": self.now(),
             "status": response.status,
             "headers": _headers(response),
