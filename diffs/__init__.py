@@ -7,6 +7,7 @@ No I/O and deterministic output: the same inputs give the same bytes on any mach
     change = compare(old_version_text, page.markdown)
     change.classification.label     # "substantive" | "minor" | "noise"
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,8 +42,28 @@ def compare(old_text: str, new_text: str) -> Comparison:
 
 
 __all__ = [
-    "BotWall", "Classification", "Comparison", "EmptyPage", "Extracted", "ExtractionError",
-    "InvalidSelector", "Op", "Reason", "Rules", "Section", "SelectorMatchedNothing", "classify",
-    "compare", "diff_stats", "diff_texts", "extract", "normalize_markdown", "render_html",
-    "render_text", "sections", "sections_touched", "selector_error", "stated_date",
+    "BotWall",
+    "Classification",
+    "Comparison",
+    "EmptyPage",
+    "Extracted",
+    "ExtractionError",
+    "InvalidSelector",
+    "Op",
+    "Reason",
+    "Rules",
+    "Section",
+    "SelectorMatchedNothing",
+    "classify",
+    "compare",
+    "diff_stats",
+    "diff_texts",
+    "extract",
+    "normalize_markdown",
+    "render_html",
+    "render_text",
+    "sections",
+    "sections_touched",
+    "selector_error",
+    "stated_date",
 ]

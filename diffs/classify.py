@@ -23,6 +23,7 @@ noise
 
 ``silent`` is True when the body changed but the stated date did not.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,7 +54,14 @@ class Classification:
     stated_date_new: str | None
 
 
-SUBSTANTIVE = ("number", "negation", "obligation", "effective-date", "removed-obligation", "added-obligation")
+SUBSTANTIVE = (
+    "number",
+    "negation",
+    "obligation",
+    "effective-date",
+    "removed-obligation",
+    "added-obligation",
+)
 MINOR = ("wording", "reference", "link", "formatting", "stated-date")
 NOISE = ("counter", "whitespace")
 _RANK = {kind: i for i, kind in enumerate(SUBSTANTIVE + MINOR + NOISE)}
@@ -61,14 +69,67 @@ _MAX_REASONS = 12
 
 # ---------------------------------------------------------------- vocabulary
 
-_NEGATIONS = {"not", "no", "never", "none", "nor", "neither", "cannot", "nicht", "kein", "keine", "pas", "jamais"}
+_NEGATIONS = {
+    "not",
+    "no",
+    "never",
+    "none",
+    "nor",
+    "neither",
+    "cannot",
+    "nicht",
+    "kein",
+    "keine",
+    "pas",
+    "jamais",
+}
 _MODALS = {
-    "may", "must", "shall", "should", "will", "can", "cannot", "might", "could", "would",
-    "required", "require", "requires", "requirement", "mandatory", "obliged", "obligated",
-    "prohibited", "prohibit", "prohibits", "forbidden", "permitted", "permit", "permits",
-    "allowed", "allow", "allows", "optional", "only", "need", "needs", "entitled",
-    "muss", "müssen", "darf", "dürfen", "soll", "sollen", "kann", "können", "verboten",
-    "doit", "doivent", "peut", "peuvent", "interdit",
+    "may",
+    "must",
+    "shall",
+    "should",
+    "will",
+    "can",
+    "cannot",
+    "might",
+    "could",
+    "would",
+    "required",
+    "require",
+    "requires",
+    "requirement",
+    "mandatory",
+    "obliged",
+    "obligated",
+    "prohibited",
+    "prohibit",
+    "prohibits",
+    "forbidden",
+    "permitted",
+    "permit",
+    "permits",
+    "allowed",
+    "allow",
+    "allows",
+    "optional",
+    "only",
+    "need",
+    "needs",
+    "entitled",
+    "muss",
+    "müssen",
+    "darf",
+    "dürfen",
+    "soll",
+    "sollen",
+    "kann",
+    "können",
+    "verboten",
+    "doit",
+    "doivent",
+    "peut",
+    "peuvent",
+    "interdit",
 }
 # What makes an added or removed sentence matter: obligations, prohibitions, deadlines, fees.
 _WEIGHTY = re.compile(
@@ -86,11 +147,21 @@ _UNIT = (
     r"weeks?|months?|years?)|cents?|dollars?|euros?|pounds?|usd|eur|gbp|items?|units?|orders?|"
     r"listings?|kg|km|lbs?|tage|werktage|stunden|monate|jahre|jours|heures|mois|ans"
 )
-_COUNTER_UNIT = r"(?:[kKmM]\s?)?(?:views?|likes?|comments?|reads?|visits?|followers?|votes?|ratings?|reviews?|downloads?|people\s+found\s+this\s+helpful|aufrufe)"
+_COUNTER_UNIT = (
+    r"(?:[kKmM]\s?)?(?:views?|likes?|comments?|reads?|visits?|followers?|votes?|ratings?|"
+    r"reviews?|downloads?|people\s+found\s+this\s+helpful|aufrufe)"
+)
+_NUMBER_WORD = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|"
+    r"five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|hundred)"
+)
 _NUMBER = re.compile(
     # Digits glued to a counter ("05/01/2024572 views": a date then a view count) belong to it.
     rf"(?P<glued>[\d/.,]+(?:\s?(?:{_COUNTER_UNIT})\b))|"
-    r"(?P<cur>(?:US\s?)?[$€£¥]|\b(?:USD|EUR|GBP)\s?)?(?P<num>\d+(?:[.,]\d+)*)"
+    # "thirty (30) days": the word and the digits are one number.
+    rf"(?P<spelled>\b{_NUMBER_WORD}\s*\()?"
+    r"(?P<cur>(?:US\s?)?[$€£¥]|\b(?:USD|EUR|GBP)\s?)?(?P<num>\d+(?:[.,]\d+)*)(?(spelled)\))"
     rf"(?:\s?(?P<counter>{_COUNTER_UNIT})\b|\s?(?P<unit>{_UNIT})(?![\w]))?",
     re.IGNORECASE,
 )
@@ -119,6 +190,7 @@ _BOILERPLATE_NEGATION = re.compile(r"\b(?:but\s+)?not\s+limited\s+to\b", re.IGNO
 
 
 # ---------------------------------------------------------------- text views
+
 
 def _without_links(text: str) -> str:
     return _AUTOLINK.sub("<link>", _LINK.sub(r"\1()", text))
@@ -154,6 +226,7 @@ def _sentences(block: str) -> list[str]:
 
 # ---------------------------------------------------------------- findings
 
+
 @dataclass(frozen=True)
 class _Finding:
     kind: str
@@ -172,10 +245,13 @@ def _numbers(text: str) -> tuple[list[tuple[str, int, int]], list[str]]:
     for match in _NUMBER.finditer(text):
         if match.group("counter") or match.group("glued"):
             counters.append(match.group(0))
-        elif match.start() > 0 and (text[match.start() - 1].isalpha() or text[match.start() - 1] == ".") \
-                and not match.group("cur"):
+        elif (
+            match.start() > 0
+            and (text[match.start() - 1].isalpha() or text[match.start() - 1] == ".")
+            and not match.group("cur")
+        ):
             continue  # glued to a word ("Property6.1", "Us.3.Deduction"): clause numbering
-        elif not _REFERENCE_WORD.search(text[max(0, match.start() - 20):match.start()]):
+        elif not _REFERENCE_WORD.search(text[max(0, match.start() - 20) : match.start()]):
             phrases.append((" ".join(match.group(0).split()), match.start(), match.end()))
     return phrases, counters
 
@@ -185,7 +261,10 @@ _REFERENCES = re.compile(
     # "Section 3", "Sections 2, 3 and 20", "§ 5", "Section F-13", "Clause 6.1(b)" ...
     r"(?:\b(?:clauses?|sections?|paragraphs?|articles?|annex(?:es)?|schedules?|appendix|"
     r"exhibits?|parts?|chapters?|ziffern?|abschnitte?)\.?|§§?)\s*"
-    + _REF_ID + r"(?:(?:\s*(?:,|and|or|to|through|-)\s*)+" + _REF_ID + r")*"
+    + _REF_ID
+    + r"(?:(?:\s*(?:,|and|or|to|through|-)\s*)+"
+    + _REF_ID
+    + r")*"
     # ... clause ids standing alone ("S-3.3", "F-13", "API-4") and enumerators "(d)", "(iv)".
     r"|\b[A-Z]{1,4}-\d+(?:\.\d+)*\b|\((?:[a-z]|[ivx]{1,5})\)",
     re.IGNORECASE,
@@ -258,7 +337,9 @@ def _compare_pair(old: str, new: str) -> list[tuple[str, str]]:
     old_words, new_words = _words(old), _words(new)
     lower_old = [w.lower() for w in old_words]
     lower_new = [w.lower() for w in new_words]
-    if sorted(w for w in lower_old if w in _NEGATIONS) != sorted(w for w in lower_new if w in _NEGATIONS):
+    if sorted(w for w in lower_old if w in _NEGATIONS) != sorted(
+        w for w in lower_new if w in _NEGATIONS
+    ):
         reasons.append(("negation", "{!r} → {!r}".format(*_changed_span(old, new))))
     elif [w for w in lower_old if w in _MODALS] != [w for w in lower_new if w in _MODALS]:
         reasons.append(("obligation", "{!r} → {!r}".format(*_changed_span(old, new))))
@@ -266,7 +347,9 @@ def _compare_pair(old: str, new: str) -> list[tuple[str, str]]:
     if reasons:
         return reasons
     old_refs, new_refs = _references(old), _references(new)
-    if old_refs != new_refs and _words(_REFERENCES.sub("#", old)) == _words(_REFERENCES.sub("#", new)):
+    if old_refs != new_refs and _words(_REFERENCES.sub("#", old)) == _words(
+        _REFERENCES.sub("#", new)
+    ):
         gone = [r for r in old_refs if r not in new_refs]
         came = [r for r in new_refs if r not in old_refs]
         return [("reference", f"{', '.join(gone) or 'none'} → {', '.join(came) or 'none'}")]
@@ -280,7 +363,9 @@ def _compare_pair(old: str, new: str) -> list[tuple[str, str]]:
 
 
 def _strip_counters(text: str) -> str:
-    return _NUMBER.sub(lambda m: "#" if m.group("counter") or m.group("glued") else m.group(0), text)
+    return _NUMBER.sub(
+        lambda m: "#" if m.group("counter") or m.group("glued") else m.group(0), text
+    )
 
 
 def _lone_sentence(sentence: str, added: bool) -> tuple[str, str]:
@@ -294,7 +379,41 @@ def _lone_sentence(sentence: str, added: bool) -> tuple[str, str]:
     return ("wording", f"{verb} {quoted}")
 
 
-def _pair_sentences(old: list[str], new: list[str]) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+def _similarity(a: str, b: str) -> float:
+    matcher = SequenceMatcher(
+        None, _words(_plain(a).lower()), _words(_plain(b).lower()), autojunk=False
+    )
+    if (
+        matcher.real_quick_ratio() < _PAIR_MIN_SIMILARITY
+        or matcher.quick_ratio() < _PAIR_MIN_SIMILARITY
+    ):
+        return 0.0
+    return matcher.ratio()
+
+
+def _match(old: list[str], new: list[str]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Pair each old sentence with its most similar unpaired new one (first best wins);
+    returns index pairs and the unpaired old and new indexes."""
+    pairs: list[tuple[int, int]] = []
+    free = list(range(len(new)))
+    lone_old: list[int] = []
+    for i, sentence in enumerate(old):
+        best, best_ratio = None, _PAIR_MIN_SIMILARITY
+        for j in free:
+            ratio = _similarity(sentence, new[j])
+            if ratio > best_ratio or (best is None and ratio >= best_ratio):
+                best, best_ratio = j, ratio
+        if best is None:
+            lone_old.append(i)
+        else:
+            free.remove(best)
+            pairs.append((i, best))
+    return pairs, lone_old, free
+
+
+def _pair_sentences(
+    old: list[str], new: list[str]
+) -> tuple[list[tuple[str, str]], list[str], list[str]]:
     """Match edited sentences: align them as lines, then pair by similarity inside each gap."""
     pairs: list[tuple[str, str]] = []
     removed: list[str] = []
@@ -303,20 +422,10 @@ def _pair_sentences(old: list[str], new: list[str]) -> tuple[list[tuple[str, str
     gap_new: list[str] = []
 
     def settle() -> None:
-        free = list(range(len(gap_new)))
-        for o in gap_old:
-            o_words = _words(_plain(o).lower())
-            best, best_ratio = None, _PAIR_MIN_SIMILARITY
-            for j in free:
-                ratio = SequenceMatcher(None, o_words, _words(_plain(gap_new[j]).lower()), autojunk=False).ratio()
-                if ratio >= best_ratio and (best is None or ratio > best_ratio):
-                    best, best_ratio = j, ratio
-            if best is None:
-                removed.append(o)
-            else:
-                free.remove(best)
-                pairs.append((o, gap_new[best]))
-        added.extend(gap_new[j] for j in free)
+        matched, lone_old, lone_new = _match(gap_old, gap_new)
+        pairs.extend((gap_old[i], gap_new[j]) for i, j in matched)
+        removed.extend(gap_old[i] for i in lone_old)
+        added.extend(gap_new[j] for j in lone_new)
         gap_old.clear()
         gap_new.clear()
 
@@ -339,9 +448,14 @@ def _mask_stated_dates(text: str) -> str:
     return text
 
 
+_MAX_MOVE_COMPARISONS = 20_000  # beyond this, a page was rewritten: moves are not worth finding
+
+
 def _findings(old: str, new: str) -> list[_Finding]:
     old_secs, new_secs = sections(old), sections(new)
     findings: list[_Finding] = []
+    removed: list[tuple[str, str, int]] = []  # (sentence, section title, order), to pair later
+    added: list[tuple[str, str, int]] = []
     old_pos = new_pos = 0
     deleted: list[str] = []
     inserted: list[str] = []
@@ -358,24 +472,39 @@ def _findings(old: str, new: str) -> list[_Finding]:
         if deleted or inserted:
             sec = section_at(new_secs, hunk_new) if inserted else section_at(old_secs, hunk_old)
             title = sec.title if sec else ""
-            pairs, removed, added = _pair_sentences(
+            pairs, gone, came = _pair_sentences(
                 _sentences("".join(deleted)), _sentences("".join(inserted))
             )
             for o, n in pairs:
                 findings += [_Finding(k, t, title, hunk_new) for k, t in _compare_pair(o, n)]
-            findings += [_Finding(*_lone_sentence(s, False), title, hunk_new) for s in removed]
-            findings += [_Finding(*_lone_sentence(s, True), title, hunk_new) for s in added]
-            if not (pairs or removed or added):  # only blank lines moved
+            removed += [(s, title, hunk_new) for s in gone]
+            added += [(s, title, hunk_new) for s in came]
+            if not (pairs or gone or came):  # only blank lines moved
                 findings.append(_Finding("whitespace", "blank lines", title, hunk_new))
             deleted.clear()
             inserted.clear()
         old_pos += len(text)
         new_pos += len(text)
         hunk_old, hunk_new = old_pos, new_pos
+
+    # A sentence removed in one place and added in another was moved, and maybe edited.
+    if len(removed) * len(added) <= _MAX_MOVE_COMPARISONS:
+        matched, lone_old, lone_new = _match([r[0] for r in removed], [a[0] for a in added])
+    else:
+        matched, lone_old, lone_new = [], list(range(len(removed))), list(range(len(added)))
+    for i, j in matched:
+        (o, _, _), (n, title, order) = removed[i], added[j]
+        reasons = _compare_pair(o, n) or [("wording", f"moved {_shorten(_plain(n), 70)!r}")]
+        findings += [_Finding(k, t, title, order) for k, t in reasons]
+    for i in lone_old:
+        findings.append(_Finding(*_lone_sentence(removed[i][0], False), *removed[i][1:]))
+    for j in lone_new:
+        findings.append(_Finding(*_lone_sentence(added[j][0], True), *added[j][1:]))
     return findings
 
 
 # ---------------------------------------------------------------- verdict
+
 
 def _label(kinds: set[str]) -> str:
     if kinds & set(SUBSTANTIVE):
@@ -405,7 +534,9 @@ def classify(old: str, new: str, ops: list[Op] | None = None) -> Classification:
     """Label the change from ``old`` to ``new`` (normalized Markdown) with its reasons."""
     date_old, date_new = stated_date(old), stated_date(new)
     if old == new:
-        return Classification("noise", (), "No change", False if date_old else None, (), date_old, date_new)
+        return Classification(
+            "noise", (), "No change", False if date_old else None, (), date_old, date_new
+        )
     if ops is None:
         ops = diff_texts(old, new)
 
@@ -414,7 +545,11 @@ def classify(old: str, new: str, ops: list[Op] | None = None) -> Classification:
     if date_old and date_new and date_old != date_new:
         findings.append(_Finding("stated-date", f"stated date {date_old} → {date_new}", "", -1))
     elif date_old and not date_new or date_new and not date_old:
-        findings.append(_Finding("stated-date", f"stated date {date_old or 'none'} → {date_new or 'none'}", "", -1))
+        findings.append(
+            _Finding(
+                "stated-date", f"stated date {date_old or 'none'} → {date_new or 'none'}", "", -1
+            )
+        )
     findings.sort(key=lambda f: (_RANK[f.kind], f.order))
 
     label = _label({f.kind for f in findings})
@@ -431,7 +566,9 @@ def classify(old: str, new: str, ops: list[Op] | None = None) -> Classification:
             unique.append(f)
     reasons = tuple(Reason(f.kind, f.text) for f in unique[:_MAX_REASONS])
     if len(unique) > _MAX_REASONS:
-        reasons += (Reason(unique[_MAX_REASONS].kind, f"+{len(unique) - _MAX_REASONS} more reasons"),)
+        reasons += (
+            Reason(unique[_MAX_REASONS].kind, f"+{len(unique) - _MAX_REASONS} more reasons"),
+        )
     if not unique:  # differences that vanish once the stated date is masked: none left
         unique = [_Finding("whitespace", "whitespace only", "", 0)]
         reasons = (Reason("whitespace", "whitespace only"),)

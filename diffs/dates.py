@@ -1,5 +1,6 @@
 """Dates written in policy text ("1 November 2026", "November 1, 2026", "2026-11-01",
 "01.11.2026"), and the page's own stated date ("Last updated: …", "Effective as of …")."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,17 +8,55 @@ import re
 
 _MONTHS = {
     # English
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
     # German
-    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "mai": 5, "juni": 6, "juli": 7,
-    "oktober": 10, "dezember": 12,
+    "januar": 1,
+    "jänner": 1,
+    "februar": 2,
+    "märz": 3,
+    "mai": 5,
+    "juni": 6,
+    "juli": 7,
+    "oktober": 10,
+    "dezember": 12,
     # French
-    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6,
-    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
-    "décembre": 12, "decembre": 12,
+    "janvier": 1,
+    "février": 2,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "juin": 6,
+    "juillet": 7,
+    "août": 8,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "décembre": 12,
+    "decembre": 12,
 }
 _MONTH = "(?P<{}>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<{}>\d{{1,2}})(?:st|nd|rd|th|er)?\.?"
@@ -93,7 +132,11 @@ def stated_date_spans(text: str) -> list[tuple[int, int, str]]:
     for label, strong in ((_STRONG_LABEL, True), (_WEAK_LABEL, False)):
         for match in label.finditer(text):
             start = match.start()
-            if not strong and start > _NEAR_TOP and not _LINE_START.search(text[max(0, start - 40):start]):
+            if (
+                not strong
+                and start > _NEAR_TOP
+                and not _LINE_START.search(text[max(0, start - 40) : start])
+            ):
                 continue
             gap = _GAP.match(text, match.end())
             date = DATE.match(text, gap.end() if gap else match.end())

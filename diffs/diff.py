@@ -6,6 +6,7 @@ line (each line encoded as one character), and only the changed hunks are diffed
 by word, followed by diff-match-patch's semantic cleanup. Diffing whole documents character
 by character instead takes minutes on a 200 KB page.
 """
+
 from __future__ import annotations
 
 import html
@@ -220,7 +221,7 @@ def _last_lines(text: str, count: int) -> str:
         if found < 0:
             return text
         start = found
-    return text[start + 1:]
+    return text[start + 1 :]
 
 
 def render_html(ops: list[Op], context_lines: int | None = None) -> str:

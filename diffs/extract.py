@@ -4,7 +4,7 @@ This is the only module that imports BeautifulSoup, lxml, soupsieve and markdown
 
 Exceptions (all operational: the caller records them as a failed check, never as a version)::
 
-    ExtractionError              one-line, user-facing ``str(e)``; ``.reason`` is a short machine string
+    ExtractionError              one-line, user-facing ``str(e)``; ``.reason``: short machine string
     ├── BotWall                  "bot-wall": the site served a robot check / challenge page
     ├── SelectorMatchedNothing   "selector-matched-nothing": a ``select`` selector found no element
     ├── InvalidSelector          "invalid-selector": a ``select``/``remove`` selector does not parse
@@ -13,6 +13,7 @@ Exceptions (all operational: the caller records them as a failed check, never as
 Bot-wall detection runs before selection: a wall page lacks the document's selector and
 must be reported as a wall, not as a broken declaration.
 """
+
 from __future__ import annotations
 
 import re
@@ -115,6 +116,7 @@ def selector_error(selector: str) -> str | None:
 
 # ---------------------------------------------------------------- decoding
 
+
 def _decode(body: bytes | str, encoding: str | None) -> str:
     """Decode with: the caller's encoding (HTTP header), then a BOM, then the page's own
     declaration, then detection, then windows-1252; each candidate must decode strictly."""
@@ -159,7 +161,13 @@ _WALL_PHRASES = re.compile(
     r"complete the captcha|you don'?t have permission to access",
     re.IGNORECASE,
 )
-_CAPTCHA_WIDGETS = ("g-recaptcha", "h-captcha", "cf-turnstile", "recaptcha/api.js", "hcaptcha.com/1/api.js")
+_CAPTCHA_WIDGETS = (
+    "g-recaptcha",
+    "h-captcha",
+    "cf-turnstile",
+    "recaptcha/api.js",
+    "hcaptcha.com/1/api.js",
+)
 _SHORT_PAGE_CHARS = 2000  # visible text of a challenge page; real policies are far longer
 
 
@@ -182,9 +190,25 @@ def _bot_wall_evidence(html_lower: str, title: str, visible_text: str) -> str | 
 # ---------------------------------------------------------------- cleaning
 
 _ALWAYS_DROPPED = (
-    "script", "style", "noscript", "template", "iframe", "svg", "canvas", "object", "embed",
-    "input", "select", "textarea", "button", "option", "datalist", "meter", "progress",
-    "link", "meta",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "svg",
+    "canvas",
+    "object",
+    "embed",
+    "input",
+    "select",
+    "textarea",
+    "button",
+    "option",
+    "datalist",
+    "meter",
+    "progress",
+    "link",
+    "meta",
 )
 # Query parameters that identify a visit, not a document.
 _TRACKING_PARAMS = re.compile(
@@ -209,7 +233,8 @@ def clean_link(href: str, base_url: str = "") -> str | None:
         return None
     path = _PATH_SESSION.sub("", _AMAZON_REF_SEGMENT.sub("", parts.path)) or "/"
     query = sorted(
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not _TRACKING_PARAMS.match(k)
     )
     return urlunsplit(
@@ -257,6 +282,7 @@ def _select(soup: BeautifulSoup, selector: str) -> list[Tag]:
 
 # ---------------------------------------------------------------- conversion
 
+
 class _Converter(MarkdownConverter):
     """markdownify with the choices that keep diffs small and output stable."""
 
@@ -281,7 +307,9 @@ def _text_of(tag: Tag | None) -> str:
     return " ".join(tag.get_text(" ").split()) if tag is not None else ""
 
 
-def extract(body: bytes | str, rules: Rules, *, url: str = "", encoding: str | None = None) -> Extracted:
+def extract(
+    body: bytes | str, rules: Rules, *, url: str = "", encoding: str | None = None
+) -> Extracted:
     """Extract the document described by ``rules`` from a page; raise an
     ``ExtractionError`` subclass when the page cannot yield it."""
     html = _decode(body, encoding)

@@ -6,13 +6,14 @@ enclosing headings, so a change is labelled by its innermost heading with its pa
 nothing but short bold text (``**General Terms**``) counts as a heading one level below ``######``:
 many policy pages style their headings that way.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from diffs.diff import DELETE, EQUAL, INSERT, Op, diff_texts
+from diffs.diff import DELETE, EQUAL, Op, diff_texts
 
 SEPARATOR = " › "
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
@@ -62,7 +63,9 @@ def _headings(md: str) -> list[tuple[int, int, str]]:
         elif bold and previous_blank:
             found.append((offset, _BOLD_LEVEL, _heading_text(bold.group(1))))
         elif (
-            text.strip() and previous_blank and i + 1 < len(lines)
+            text.strip()
+            and previous_blank
+            and i + 1 < len(lines)
             and _SETEXT.match(lines[i + 1].rstrip("\n"))
             and not re.match(r"^\s*([-*+>|]|\d+[.)])", text)
         ):

@@ -1,4 +1,5 @@
 """Classification rules, driven by golden/classify.yaml, plus stated dates and real data."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,9 @@ import yaml
 
 from diffs import classify, compare, normalize_markdown, stated_date
 
-CASES = yaml.safe_load((Path(__file__).parent / "golden" / "classify.yaml").read_text(encoding="utf-8"))
+CASES = yaml.safe_load(
+    (Path(__file__).parent / "golden" / "classify.yaml").read_text(encoding="utf-8")
+)
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
 
@@ -16,8 +19,19 @@ def test_enough_cases_covering_every_label() -> None:
     assert len(CASES) >= 25
     assert {c["label"] for c in CASES} == {"substantive", "minor", "noise"}
     kinds = {k for c in CASES for k in c["kinds"]}
-    assert kinds >= {"number", "obligation", "negation", "added-obligation", "removed-obligation",
-                     "effective-date", "wording", "formatting", "link", "stated-date", "whitespace"}
+    assert kinds >= {
+        "number",
+        "obligation",
+        "negation",
+        "added-obligation",
+        "removed-obligation",
+        "effective-date",
+        "wording",
+        "formatting",
+        "link",
+        "stated-date",
+        "whitespace",
+    }
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -50,7 +64,7 @@ def test_classification_is_deterministic_and_accepts_ops(case: dict) -> None:
         ("Last updated on Dec 6, 2023", "2023-12-06"),
         ("Stand: 01.03.2026", "2026-03-01"),
         ("Last updated: 25 March 2024\u200b", "2024-03-25"),
-        ("See the \"Last Updated\" date at the top of these Terms.", None),
+        ('See the "Last Updated" date at the top of these Terms.', None),
         ("Last updated: 31 February 2026", None),
         ("No date here, only 2026 as a year.", None),
         ("x " * 800 + "\nThe new fees are effective from 1 March 2027 for all sellers.", None),
@@ -83,9 +97,11 @@ def test_many_reasons_are_capped() -> None:
 
 
 def _version_pairs(slug: str, since: str = "", until: str = "~") -> list[tuple[str, str]]:
-    files = [f for f in sorted((REALDATA / "versions" / slug).glob("*.md")) if since <= f.name <= until]
+    files = [
+        f for f in sorted((REALDATA / "versions" / slug).glob("*.md")) if since <= f.name <= until
+    ]
     texts = [normalize_markdown(f.read_text(encoding="utf-8")) for f in files]
-    return list(zip(texts, texts[1:]))
+    return list(zip(texts, texts[1:], strict=False))
 
 
 def _changed_lines(old: str, new: str) -> list[str]:
@@ -102,13 +118,20 @@ needs_realdata = pytest.mark.skipif(
 @needs_realdata
 def test_real_view_counter_changes_are_noise() -> None:
     """TikTok Shop's terms page shows a view counter; many recorded versions differ only by it."""
-    pairs = _version_pairs("tiktok-shop__marketplace-sellers-conditions", "2024-01-05", "2024-01-09")
-    counter_only = [(a, b) for a, b in pairs
-                    if _changed_lines(a, b) and all(l.endswith("views") for l in _changed_lines(a, b))]
+    pairs = _version_pairs(
+        "tiktok-shop__marketplace-sellers-conditions", "2024-01-05", "2024-01-09"
+    )
+    counter_only = [
+        (a, b)
+        for a, b in pairs
+        if _changed_lines(a, b) and all(line.endswith("views") for line in _changed_lines(a, b))
+    ]
     assert len(counter_only) >= 10
     for old, new in counter_only:
         result = classify(old, new)
-        assert (result.label, [r.kind for r in result.reasons]) == ("noise", ["counter"]), result.summary
+        assert (result.label, [r.kind for r in result.reasons]) == ("noise", ["counter"]), (
+            result.summary
+        )
 
 
 @pytest.mark.realdata

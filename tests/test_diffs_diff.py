@@ -1,4 +1,5 @@
 """Diffs: exact round trips, determinism, bounded time, readable word-level hunks, rendering."""
+
 from __future__ import annotations
 
 import random
@@ -22,8 +23,10 @@ def _old(ops):
 
 def _document(seed: int, paragraphs: int = 900) -> list[str]:
     rng = random.Random(seed)
-    vocabulary = ("seller must may shall fee order days hours account policy the a of to within "
-                  "refund customer item listing shipment rate payment business notice").split()
+    vocabulary = (
+        "seller must may shall fee order days hours account policy the a of to within "
+        "refund customer item listing shipment rate payment business notice"
+    ).split()
     paras = []
     for i in range(paragraphs):
         if i % 40 == 0:
@@ -144,19 +147,28 @@ def test_render_text_mid_line_context_counts_following_lines() -> None:
 def test_diff_stats() -> None:
     ops = diff_texts("One two three.\nKeep.\nGone line.\n", "One 2 three four.\nKeep.\n")
     assert diff_stats(ops) == {"inserted_words": 2, "deleted_words": 3, "changed_lines": 2}
-    assert diff_stats(diff_texts("same\n", "same\n")) == {"inserted_words": 0, "deleted_words": 0, "changed_lines": 0}
+    assert diff_stats(diff_texts("same\n", "same\n")) == {
+        "inserted_words": 0,
+        "deleted_words": 0,
+        "changed_lines": 0,
+    }
 
 
 def test_sections_and_touched_labels() -> None:
-    md = ("Intro.\n\n# Customer metrics\n\nOverview.\n\n## Late shipment rate\n\nKeep it below 4 %.\n\n"
-          "## Cancel rate\n\nKeep it below 2.5 %.\n\n**General Terms**\n\nText.\n")
+    md = (
+        "Intro.\n\n# Customer metrics\n\nOverview.\n\n"
+        "## Late shipment rate\n\nKeep it below 4 %.\n\n"
+        "## Cancel rate\n\nKeep it below 2.5 %.\n\n**General Terms**\n\nText.\n"
+    )
     secs = sections(md)
     assert [s.id for s in secs] == [
-        "customer-metrics", "customer-metrics/late-shipment-rate", "customer-metrics/cancel-rate",
+        "customer-metrics",
+        "customer-metrics/late-shipment-rate",
+        "customer-metrics/cancel-rate",
         "customer-metrics/cancel-rate/general-terms",
     ]
     assert secs[1].path == ("Customer metrics", "Late shipment rate")
-    assert md[secs[1].start:].startswith("## Late shipment rate")
+    assert md[secs[1].start :].startswith("## Late shipment rate")
     assert secs[1].end == secs[2].start and secs[-1].end == len(md)
     new = md.replace("below 4 %", "below 3 %").replace("Intro.", "Introduction.")
     assert sections_touched(md, new) == ["Customer metrics › Late shipment rate"]
