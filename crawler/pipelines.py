@@ -7,21 +7,25 @@ from kb.store import Store
 
 
 class StorePipeline:
-    def __init__(self, home: str):
-        self.home = Path(home)
+    def __init__(self, home: str | None):
+        self.home = Path(home) if home else None
         self.store: Store | None = None
         self.counts = {"snapshots": 0, "failures": 0, "discovered": 0}
 
     @classmethod
     def from_crawler(cls, crawler):
-        home = crawler.settings.get("POLICYWATCH_HOME")
-        if not home:
-            raise ValueError("POLICYWATCH_HOME is not set: run the crawl through `policywatch crawl`")
-        pipeline = cls(home)
-        crawler.stats.set_value("policywatch/home", str(home))
+        pipeline = cls(crawler.settings.get("POLICYWATCH_HOME"))
+        pipeline.crawler = crawler
         return pipeline
 
     def open_spider(self, spider=None):
+        # `policywatch crawl` sets POLICYWATCH_HOME; `scrapy crawl policy -a home=DIR` passes it to the spider.
+        spider = spider or getattr(getattr(self, "crawler", None), "spider", None)
+        home = self.home or getattr(spider, "home", None)
+        if not home:
+            raise ValueError("no home folder: use `policywatch crawl --home DIR` or "
+                             "`scrapy crawl policy -a home=DIR -a sources=DIR`")
+        self.home = Path(home)
         self.store = Store(self.home)
 
     def close_spider(self, spider=None):

@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fast", action="store_true",
                    help="no politeness delays (only for servers you run yourself)")
 
+    command("record", cmd_record, "process stored snapshots not processed yet (after `scrapy crawl policy`)",
+            sources=True)
+
     p = command("import", cmd_import, "record a saved capture as a snapshot taken at a given time",
                 sources=True)
     p.add_argument("file", type=Path, help="saved HTML capture")
@@ -151,6 +154,15 @@ def cmd_crawl(args) -> int:
         print(f"  failed  {doc_id}: {reason}")
     for doc_id in r.gone:
         print(f"  gone    {doc_id}")
+    return 0
+
+
+def cmd_record(args) -> int:
+    from kb.pipeline import open_sources, record
+
+    r = record(_home(args), open_sources(args.sources))
+    print(f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, {r.unchanged} unchanged, "
+          f"{len(r.failed)} failed checks, {len(r.gone)} gone")
     return 0
 
 

@@ -129,3 +129,27 @@ def test_nothing_is_written_into_the_source_tree(demo_home):
 
     assert not (REPO / "site").exists()
     assert not (REPO / "kb" / "demo" / "site").exists()
+
+
+def test_scrapy_crawl_entry_point_then_record(tmp_path):
+    """`scrapy crawl policy` (scrapy.cfg) stores snapshots; `policywatch record` derives versions."""
+    import os
+    import subprocess
+    import sys
+
+    from kb.demo import write_sources
+    from kb.demo.server import DemoServer
+    from tests.conftest import REPO
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with DemoServer() as server:
+        sources = write_sources(home, server.base_url)
+        subprocess.run([sys.executable, "-m", "scrapy", "crawl", "policy", "-a", f"home={home}",
+                        "-a", f"sources={sources}", "-s", "DOWNLOAD_DELAY=0"],
+                       check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                       capture_output=True, timeout=120)
+    with Store(home) as store:
+        assert {c.outcome for c in store.checks()} == {"pending"}
+    out = run_cli("record", "--sources", str(sources), home=home).stdout
+    assert out.startswith("15 new documents, 0 changed")

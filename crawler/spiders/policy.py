@@ -25,6 +25,7 @@ class PolicySpider(scrapy.Spider):
     def __init__(self, plan: CrawlPlan | None = None, sources: str | None = None,
                  home: str | None = None, **kwargs):
         super().__init__(**kwargs)
+        self.home = home
         if plan is None:  # `scrapy crawl policy -a sources=DIR -a home=DIR`
             from kb.pipeline import plan_crawl
 
