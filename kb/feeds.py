@@ -21,7 +21,7 @@ from feedgen.feed import FeedGenerator
 from kb.models import Change, Document
 from kb.sanitize import clean_html
 
-FEED_DESCRIPTION = "Changes to the rules marketplaces impose on sellers, as policywatch recorded them."
+FEED_DESCRIPTION = "Changes to the rules marketplaces impose on sellers, recorded by policywatch."
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 # ----------------------------------------------------------------------------- URL layout

@@ -36,8 +36,9 @@ from pathlib import Path
 
 import yaml
 
+from diffs.diff import render_html
 from kb.errors import PolicywatchError
-from kb.feeds import change_anchor, document_page, parse_time, rss_feed
+from kb.feeds import change_anchor, change_permalink, document_page, parse_time, rss_feed
 from kb.models import CLASSES, Change, Document, PublishInput, Version
 from kb.sanitize import clean_html, escape_markdown_html, safe_title
 
@@ -47,6 +48,7 @@ SITE_URL_ENV = "POLICYWATCH_SITE_URL"
 TEMPLATE_DIR = Path(__file__).with_name("site_template")
 MANAGED_DIRS = ("docs", "overrides")  # everything in these folders of site-src is generated
 SITE_MARKER = ".policywatch-site"  # proves a folder is a site we built, before replacing it
+_TMP = ".policywatch-tmp-"  # prefix of the temporary files and folders publishing makes
 DIFF_CONTEXT_LINES = 3
 LATEST_ON_HOME = 10
 _PATH_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -79,7 +81,8 @@ def publish(data: PublishInput, home: Path, site_dir: Path | None = None, *,
                       pages_written=written, pages_unchanged=unchanged)
 
 
-def write_sources(data: PublishInput, src_dir: Path, *, site_url: str | None = None) -> tuple[int, int]:
+def write_sources(data: PublishInput, src_dir: Path, *,
+                  site_url: str | None = None) -> tuple[int, int]:
     """Write every generated file into ``src_dir``; return (written, unchanged).
 
     Unchanged files keep their bytes and modification time; stale generated files go."""
@@ -87,7 +90,8 @@ def write_sources(data: PublishInput, src_dir: Path, *, site_url: str | None = N
     try:
         return _sync(Path(src_dir), files)
     except OSError as err:
-        raise PublishError(f"cannot write site sources in {src_dir}: {err.strerror or err}") from None
+        raise PublishError(f"cannot write site sources in {src_dir}: {err.strerror or err}",
+                           hint="check the folder's permissions and free space") from None
 
 
 def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> None:
@@ -99,16 +103,27 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> None:
     config_file = src_dir / "mkdocs.yml"
     if not config_file.is_file():
         raise PublishError(f"no {config_file}", hint="run `policywatch publish` to write it")
-    if site_dir.exists() and any(site_dir.iterdir()) and not (site_dir / SITE_MARKER).exists():
-        raise PublishError(f"{site_dir} is not empty and is not a policywatch site; "
-                           "refusing to replace it", hint="choose an empty or new folder with --site")
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.", dir=site_dir.parent))
+    ours = (site_dir / SITE_MARKER).is_file()
+    if site_dir.exists() and not ours and (not site_dir.is_dir() or any(site_dir.iterdir())):
+        raise PublishError(f"{site_dir} exists and is not a policywatch site; "
+                           "refusing to replace it",
+                           hint="choose an empty or new folder with --site")
+    try:
+        site_dir.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in site_dir.parent.glob(f"{_TMP}{site_dir.name}.*"):  # from a killed run
+            shutil.rmtree(leftover, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{_TMP}{site_dir.name}.", dir=site_dir.parent))
+    except OSError as err:
+        raise PublishError(f"cannot create the site in {site_dir.parent}: {err.strerror or err}",
+                           hint="check the folder's permissions and free space") from None
     try:
         _run_mkdocs(config_file, staging, strict)
         (staging / SITE_MARKER).write_bytes(b"built by policywatch; replaced on each publish\n")
         staging.chmod(0o755)  # mkdtemp makes it private; a site is meant to be served
         _swap(staging, site_dir)
+    except OSError as err:
+        raise PublishError(f"cannot build the site in {site_dir}: {err.strerror or err}",
+                           hint="check the folder's permissions and free space") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -137,9 +152,10 @@ class _Collect(logging.Handler):
 def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool) -> None:
     generated_at = (yaml.safe_load(config_file.read_text(encoding="utf-8")).get("extra") or {}
                     ).get("generated_at")
-    env = {"NO_MKDOCS_2_WARNING": "1"}  # Material's end-of-life banner, printed on import
-    if generated_at:
-        env["SOURCE_DATE_EPOCH"] = str(int(parse_time(generated_at).timestamp()))
+    # The sitemap's dates come from the data (1970 for an empty store), not from the clock.
+    epoch = int(parse_time(generated_at).timestamp()) if generated_at else 0
+    env = {"SOURCE_DATE_EPOCH": str(epoch),
+           "NO_MKDOCS_2_WARNING": "1"}  # Material's end-of-life banner, printed on import
     saved = {key: os.environ.get(key) for key in env}
     logger = logging.getLogger("mkdocs")
     collect = _Collect()
@@ -157,9 +173,9 @@ def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool) -> None:
             build(config)
         except MkDocsException as err:
             detail = collect.messages[0] if collect.messages else str(err)
-            raise PublishError(f"mkdocs build failed: {detail}") from None
+            raise PublishError(f"mkdocs build failed: {_one_line(detail)}") from None
         if strict and collect.messages:
-            raise PublishError(f"mkdocs build warned: {collect.messages[0]}")
+            raise PublishError(f"mkdocs build warned: {_one_line(collect.messages[0])}")
     finally:
         logger.removeHandler(collect)
         logger.propagate = saved_propagate
@@ -170,11 +186,15 @@ def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool) -> None:
                 os.environ[key] = value
 
 
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
 def _swap(new: Path, site_dir: Path) -> None:
     if not site_dir.exists():
         new.rename(site_dir)
         return
-    old = site_dir.with_name(f".{site_dir.name}.old")
+    old = site_dir.with_name(f"{_TMP}{site_dir.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     site_dir.rename(old)
     new.rename(site_dir)
@@ -189,17 +209,19 @@ def _sync(src_dir: Path, files: dict[str, bytes]) -> tuple[int, int]:
             unchanged += 1
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_TMP, dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)  # atomic: MkDocs never reads half a page
         written += 1
+    for leftover in src_dir.glob(f"{_TMP}*"):  # a killed run's half-written mkdocs.yml
+        leftover.unlink()
     for top in MANAGED_DIRS:
         root = src_dir / top
         if not root.is_dir():
             continue
-        for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+        for dirpath, _, filenames in os.walk(root, topdown=False):
             for name in filenames:
                 rel = Path(dirpath, name).relative_to(src_dir).as_posix()
                 if rel not in files:
@@ -279,21 +301,33 @@ def _when(iso: str | None) -> str:
     """``2026-11-01T06:30:00Z`` → ``2026-11-01 06:30 UTC``."""
     if not iso:
         return "—"
-    return f"{iso[:10]} {iso[11:16]} UTC" if len(iso) >= 16 else iso
+    return f"{iso[:10]} {iso[11:16]} UTC" if len(iso) >= 16 else escape(iso)
 
 
 def _badge(label: str) -> str:
     return f'<span class="pw-badge pw-{escape(label)}">{escape(label)}</span>'
 
 
-def _link(href: str, text: str) -> str:
-    return f'<a href="{escape(href)}">{text}</a>'
+def _status(status: str) -> str:
+    return f'<span class="pw-status pw-status-{escape(status)}">{escape(status)}</span>'
+
+
+def _link(href: str, html_text: str) -> str:
+    return f'<a href="{escape(href)}">{html_text}</a>'
 
 
 def _external(url: str) -> str:
     if re.match(r"https?://", url, re.IGNORECASE):
-        return f'<a href="{escape(url)}">{escape(url)}</a>'
+        return _link(url, escape(url))
     return escape(url)
+
+
+def _table(css_class: str, headers: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    """An HTML table; ``headers`` are text, cells are HTML already escaped."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = ["<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows]
+    return "\n".join([f'<table class="{css_class}">', f"<thead><tr>{head}</tr></thead>", "<tbody>",
+                      *body, "</tbody>", "</table>"])
 
 
 def _newest_first(changes: Iterable[Change]) -> list[Change]:
@@ -316,7 +350,8 @@ class _Site:
         self.by_id: dict[str, Document] = {d.doc_id: d for d in self.documents}
         for change in data.changes:
             if change.doc_id not in self.by_id:
-                raise PublishError(f"change {change.key} belongs to unknown document {change.doc_id!r}",
+                raise PublishError(f"change {change.key} belongs to unknown document "
+                                   f"{change.doc_id!r}",
                                    hint="the store is inconsistent: run `policywatch status`")
         self.changes = _newest_first(data.changes)
         self.changes_of: dict[str, list[Change]] = defaultdict(list)
@@ -328,11 +363,15 @@ class _Site:
             self.in_marketplace[doc.marketplace].append(doc)
 
     def title(self, doc_id: str) -> str:
-        doc = self.by_id.get(doc_id)
-        return escape(" ".join(doc.title.split())) if doc and doc.title.strip() else escape(doc_id)
+        """The document's title as HTML (page content, not navigation: see safe_title)."""
+        doc = self.by_id[doc_id]
+        return escape(" ".join(doc.title.split()) or doc_id)
 
-    def version(self, version_id: int) -> Version | None:
-        return self.data.versions.get(version_id)
+    def doc_link(self, page: str, doc_id: str) -> str:
+        return _link(_href(page, document_page(doc_id)), self.title(doc_id))
+
+    def change_link(self, page: str, change: Change) -> str:
+        return _link(_href(page, change_permalink(change)), _when(change.detected_at))
 
     # ---------------------------------------------------------------- pages
 
@@ -343,7 +382,6 @@ class _Site:
         version_ids |= {i for c in self.changes for i in (c.from_version_id, c.to_version_id)}
         counts = [("documents", len(self.documents)), ("versions", len(version_ids))]
         counts += [(f"{label} changes", labels.get(label, 0)) for label in CLASSES]
-        failing = [d for d in self.documents if d.status != "active"]
         out = [
             f"# {SITE_NAME}",
             "",
@@ -364,30 +402,28 @@ class _Site:
             f"Data as of {_when(self.data.generated_at)} (the latest check).",
             "",
         ]
-        for label in ("substantive", "minor"):
+        for label in ("substantive", "minor"):  # the important ones first, each newest first
             latest = [c for c in self.changes if c.label == label][:LATEST_ON_HOME]
             out += [f"## Latest {label} changes", ""]
-            out += [self._change_table(page, latest), ""] if latest else [f"No {label} change recorded yet.", ""]
-        out += [f'<p>{_link(_href(page, "changes/"), "All changes, newest first")}'
+            out += [self._change_table(page, latest) if latest
+                    else f"No {label} change recorded yet.", ""]
+        out += [f"<p>{_link(_href(page, 'changes/'), 'All changes, newest first')}"
                 " (noise included).</p>", ""]
         out += ["## Documents failing now", ""]
+        failing = [d for d in self.documents if d.status != "active"]
         if failing:
-            out += ['<table class="pw-failing">',
-                    "<thead><tr><th>Document</th><th>Status</th><th>Last good check</th>"
-                    "<th>Reason</th></tr></thead>", "<tbody>"]
-            out += [f"<tr><td>{_link(_href(page, document_page(d.doc_id)), self.title(d.doc_id))}</td>"
-                    f'<td><span class="pw-status pw-status-{escape(d.status)}">{escape(d.status)}</span></td>'
-                    f"<td>{_when(d.last_good_check)}</td><td>{escape(d.failure or '—')}</td></tr>"
-                    for d in failing]
-            out += ["</tbody>", "</table>", ""]
+            rows = ([self.doc_link(page, d.doc_id), _status(d.status), _when(d.last_good_check),
+                     escape(d.failure or "—")] for d in failing)
+            out += [_table("pw-failing", ("Document", "Status", "Last good check", "Reason"), rows),
+                    ""]
         else:
             out += ["None: every document was fetched at its last check.", ""]
         out += ["## Marketplaces", "", "<ul>"]
         out += [f"<li>{_link(_href(page, _page_url(_marketplace_md(m))), escape(m))}: "
                 f"{len(self.in_marketplace[m])} documents</li>" for m in self.marketplaces]
-        out += ["</ul>", "", "## Feeds", "",
-                f'<p>RSS: {_link(_href(page, "feed.xml"), "every change but noise")} · '
-                f'{_link(_href(page, "feeds/substantive.xml"), "substantive changes only")}</p>', ""]
+        all_feed = _link(_href(page, "feed.xml"), "every change but noise")
+        substantive_feed = _link(_href(page, "feeds/substantive.xml"), "substantive changes only")
+        out += ["</ul>", "", "## Feeds", "", f"<p>RSS: {all_feed} · {substantive_feed}</p>", ""]
         return "\n".join(out)
 
     def changes_page(self) -> str:
@@ -406,46 +442,43 @@ class _Site:
 
     def marketplace_page(self, marketplace: str) -> str:
         page = _marketplace_md(marketplace)
-        out = [f"<h1>{escape(marketplace)}</h1>", "", '<table class="pw-documents">',
-               "<thead><tr><th>Document</th><th>Type</th><th>Status</th><th>Last change</th>"
-               "<th>Class</th></tr></thead>", "<tbody>"]
+        rows = []
         for doc in self.in_marketplace[marketplace]:
             latest = self.changes_of[doc.doc_id][:1]
-            when = (_link(_href(page, f"{document_page(doc.doc_id)}#{change_anchor(latest[0])}"),
-                          _when(latest[0].detected_at)) if latest else "—")
-            out.append(f"<tr><td>{_link(_href(page, document_page(doc.doc_id)), self.title(doc.doc_id))}</td>"
-                       f"<td>{escape(doc.doc_type)}</td><td>{escape(doc.status)}</td><td>{when}</td>"
-                       f"<td>{_badge(latest[0].label) if latest else '—'}</td></tr>")
-        out += ["</tbody>", "</table>", ""]
-        return "\n".join(out)
+            rows.append([self.doc_link(page, doc.doc_id), escape(doc.doc_type), _status(doc.status),
+                         self.change_link(page, latest[0]) if latest else "—",
+                         _badge(latest[0].label) if latest else "—"])
+        headers = ("Document", "Type", "Status", "Last change", "Class")
+        return "\n".join([f"<h1>{escape(marketplace)}</h1>", "",
+                          _table("pw-documents", headers, rows), ""])
 
     def document_page(self, doc: Document) -> str:
         page = _document_md(doc.doc_id)
         current = self.data.current.get(doc.doc_id)
         changes = self.changes_of[doc.doc_id]
         substantive = sum(c.label == "substantive" for c in changes)
+        failure = f": {escape(doc.failure)}" if doc.failure else ""
+        marketplace_url = _href(page, _page_url(_marketplace_md(doc.marketplace)))
         rows = [
             ("Source", _external(doc.url)),
-            ("Marketplace", _link(_href(page, _page_url(_marketplace_md(doc.marketplace))),
-                                  escape(doc.marketplace))),
+            ("Marketplace", _link(marketplace_url, escape(doc.marketplace))),
             ("Type", escape(doc.doc_type)),
-            ("Status", f'<span class="pw-status pw-status-{escape(doc.status)}">{escape(doc.status)}</span>'
-                       + (f": {escape(doc.failure)}" if doc.failure else "")),
+            ("Status", _status(doc.status) + failure),
             ("Last checked", _when(doc.last_checked)),
             ("Last changed", _when(doc.last_changed)),
             ("Version captured", _when(current.captured_at) if current else "no version yet"),
-            ("Snapshot SHA-256", f"<code>{escape(current.snapshot_sha256)}</code>" if current else "—"),
+            ("Snapshot SHA-256",
+             f"<code>{escape(current.snapshot_sha256)}</code>" if current else "—"),
             ("Changes", f'{len(changes)} ({substantive} substantive): '
-                        f'<a href="#changelog">changelog</a>'),
+                        '<a href="#changelog">changelog</a>'),
         ]
-        out = [f"<h1>{self.title(doc.doc_id)}</h1>", "", '<div class="pw-meta">', "<table>", "<tbody>"]
-        out += [f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows]
-        out += ["</tbody>", "</table>", "</div>", ""]
+        out = [f"<h1>{self.title(doc.doc_id)}</h1>", "", '<div class="pw-meta">', "<table>",
+               "<tbody>", *(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows),
+               "</tbody>", "</table>", "</div>", ""]
         if doc.status != "active":
             what = "is gone from its source" if doc.status == "gone" else "failed at its last check"
             last = " The text below is the last version captured." if current else ""
-            out += [f'<p class="pw-warning">This document {what}'
-                    f"{': ' + escape(doc.failure) if doc.failure else ''}.{last}</p>", ""]
+            out += [f'<p class="pw-warning">This document {what}{failure}.{last}</p>', ""]
         out += ["## Current rules", ""]
         if current:
             out += [escape_markdown_html(current.text, heading_offset=2).strip("\n"), ""]
@@ -461,43 +494,40 @@ class _Site:
     # ---------------------------------------------------------------- fragments
 
     def _change_table(self, page: str, changes: list[Change]) -> str:
-        rows = ['<table class="pw-changes">',
-                "<thead><tr><th>Detected</th><th>Document</th><th>Class</th><th>Summary</th></tr></thead>",
-                "<tbody>"]
-        for c in changes:
-            permalink = f"{document_page(c.doc_id)}#{change_anchor(c)}"
-            rows.append(f"<tr><td>{_link(_href(page, permalink), _when(c.detected_at))}</td>"
-                        f"<td>{_link(_href(page, document_page(c.doc_id)), self.title(c.doc_id))}</td>"
-                        f"<td>{_badge(c.label)}</td><td>{escape(c.summary)}</td></tr>")
-        rows += ["</tbody>", "</table>"]
-        return "\n".join(rows)
+        rows = ([self.change_link(page, c), self.doc_link(page, c.doc_id), _badge(c.label),
+                 escape(c.summary)] for c in changes)
+        return _table("pw-changes", ("Detected", "Document", "Class", "Summary"), rows)
 
     def _change_entry(self, change: Change) -> str:
-        from diffs.diff import render_html  # the diff engine owns diff rendering
-
         anchor = change_anchor(change)
-        before, after = self.version(change.from_version_id), self.version(change.to_version_id)
         out = [f'<div class="pw-change pw-change-{escape(change.label)}">',
                f'<h3 id="{anchor}"><a class="pw-permalink" href="#{anchor}">'
                f"{_when(change.detected_at)}</a> {_badge(change.label)}</h3>",
                f'<p class="pw-summary">{escape(change.summary)}</p>']
         if change.reasons:
-            out.append('<ul class="pw-reasons">' + "".join(
-                f"<li>{escape(r.text)} <em>({escape(r.kind)})</em></li>" for r in change.reasons) + "</ul>")
+            items = "".join(f"<li>{escape(r.text)} <em>({escape(r.kind)})</em></li>"
+                            for r in change.reasons)
+            out.append(f'<ul class="pw-reasons">{items}</ul>')
         if _SILENT[change.silent]:
             out.append(f'<p class="pw-silent">{escape(_SILENT[change.silent])}</p>')
+        before = self.data.versions.get(change.from_version_id)
+        after = self.data.versions.get(change.to_version_id)
         if before and after:
-            out.append(f'<p class="pw-versions">Compared: the version captured {_when(before.captured_at)} '
-                       f"(snapshot <code>{escape(before.snapshot_sha256[:12])}</code>) with the one captured "
-                       f"{_when(after.captured_at)} (snapshot <code>{escape(after.snapshot_sha256[:12])}</code>).</p>")
+            out.append(f'<p class="pw-versions">Compared: the version captured '
+                       f"{_when(before.captured_at)} ({_snapshot(before)}) with the one captured "
+                       f"{_when(after.captured_at)} ({_snapshot(after)}).</p>")
         diff = clean_html(render_html(list(change.ops), context_lines=DIFF_CONTEXT_LINES))
         if change.label == "noise":  # kept for the record, folded away
-            out.append(f'<details class="pw-noise-diff"><summary>Show the diff</summary>'
+            out.append('<details class="pw-noise-diff"><summary>Show the diff</summary>'
                        f'<div class="pw-diff">{diff}</div></details>')
         else:
             out.append(f'<div class="pw-diff">{diff}</div>')
         out.append("</div>")
         return "\n".join(out)
+
+
+def _snapshot(version: Version) -> str:
+    return f"snapshot <code>{escape(version.snapshot_sha256[:12])}</code>"
 
 
 # ----------------------------------------------------------------------------- mkdocs.yml
@@ -510,9 +540,9 @@ def _mkdocs_yml(site: _Site, site_url: str, generated_at: str) -> str:
         section += [{safe_title(doc.title) or doc.doc_id: _document_md(doc.doc_id)}
                     for doc in site.in_marketplace[marketplace]]
         nav.append({safe_title(marketplace): section})
-    toggle = [
-        ("(prefers-color-scheme: light)", "default", "material/brightness-7", "Switch to dark mode"),
-        ("(prefers-color-scheme: dark)", "slate", "material/brightness-4", "Switch to light mode"),
+    toggle = [  # (media, scheme, icon, label): follow the system, with a switch
+        ("(prefers-color-scheme: light)", "default", "material/brightness-7", "Dark mode"),
+        ("(prefers-color-scheme: dark)", "slate", "material/brightness-4", "Light mode"),
     ]
     config = {
         "site_name": SITE_NAME,

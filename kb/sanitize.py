@@ -5,9 +5,9 @@ MkDocs treats page titles as HTML, so a page saying ``<script>`` would otherwise
 site. Three tools, one per kind of input:
 
 - ``escape_markdown_html``: crawled Markdown (a version's text) → Markdown whose only raw HTML
-  is the few tags written here (``<code>``, ``<pre>``, ``<a href="http(s)…">``); every ``<``,
-  ``>`` and ``&`` that came from the page is an entity, and links whose target is neither
-  http(s) nor relative are shown as plain text.
+  is the few tags written here (``<code>``, ``<pre>``, ``<a href>`` with a checked target);
+  every ``<``, ``>`` and ``&`` that came from the page is an entity, and links whose target is
+  neither http(s), mailto nor relative are shown as plain text.
 - ``clean_html``: an HTML fragment we generate from crawled text (diffs, feed bodies) →
   the same fragment restricted to a handful of harmless tags (ammonia, via nh3).
 - ``safe_title``: a crawled title → text MkDocs and the theme can print as HTML anywhere,
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
 
 import nh3
 
@@ -79,16 +80,22 @@ _FENCE_OPEN = re.compile(r"(`{3,})[^`]*|(~{3,}).*")
 _BLOCKQUOTE = re.compile(r"(?:[ ]{0,3}>[ ]?)+")
 _HEADING = re.compile(r"([ ]{0,3})(#{1,6})(?=[ \t]|$)")
 _AUTOLINK = re.compile(r"<(https?://[^\s<>\[\]()`*_\\|\"']+)>", re.IGNORECASE)
+# The usual image form: ![alt](target) or ![alt](<target> "title").
+_IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\([ ]*<?([^()\s<>\"]*)>?(?:[ ]+\"[^\"\n]*\")?[ ]*\)")
+_ANGLED_TARGET = re.compile(r"<([^<>\n]*)>")  # CommonMark's link destination in <...>
+_URL_SAFE = "/:#?&=%@!$*+,;~.-_"  # kept as is when a destination is percent-encoded
 _BACKTICKS = re.compile(r"`+")
+_SPECIAL = re.compile(r"[\\`<>&\]!]")  # the characters _escape_line looks at
 _LINK_TARGET = re.compile(r"\](?=\()|\]:")  # "](" starts an inline target, "]:" a definition
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:")
+_SAFE_SCHEMES = ("http:", "https:", "mailto:")  # policies give contact addresses
 # What a browser ignores before a URL's scheme: C0 controls and spaces (plus the "<" of
 # Markdown's <url> form); it also drops tabs and newlines anywhere.
 _LEADING = "".join(map(chr, range(0x21))) + "\x7f<"
 
 
 def _is_safe_target(raw: str) -> bool:
-    """Is a link target http(s) or relative, the way a browser would read it?
+    """Is a link target http(s), mailto or relative, the way a browser would read it?
 
     Conservative: entities are decoded, backslashes and all whitespace dropped first, so a
     false alarm is possible (the link then shows as text), a javascript: target getting
@@ -96,7 +103,7 @@ def _is_safe_target(raw: str) -> bool:
     target = html.unescape(raw).replace("\\", "")
     target = re.sub(r"\s", "", target).lstrip(_LEADING).lower()
     scheme = _SCHEME.match(target)
-    return scheme is None or scheme.group() in ("http:", "https:")
+    return scheme is None or scheme.group() in _SAFE_SCHEMES
 
 
 def _unsafe_brackets(text: str) -> set[int]:
@@ -132,6 +139,12 @@ def _escape_line(line: str, offset: int, flagged: set[int], heading_offset: int)
         i = heading.end()
     n = len(line)
     while i < n:
+        special = _SPECIAL.search(line, i)
+        if special is None:
+            out.append(line[i:])
+            break
+        out.append(line[i:special.start()])  # plain text, in one piece
+        i = special.start()
         c = line[i]
         if c == "\\" and i + 1 < n:
             nxt = line[i + 1]
@@ -151,6 +164,13 @@ def _escape_line(line: str, offset: int, flagged: set[int], heading_offset: int)
             i += run
             continue
         if c == "<":
+            angled = _ANGLED_TARGET.match(line, i)
+            if angled and line[:i].rstrip(" ").endswith("]("):
+                # [text](<a target with spaces>): same link, no raw "<" left.
+                target = quote(angled.group(1), safe=_URL_SAFE)
+                out.append(target.replace("&", "&amp;"))
+                i = angled.end()
+                continue
             auto = _AUTOLINK.match(line, i)
             if auto:
                 url = auto.group(1)
@@ -165,7 +185,18 @@ def _escape_line(line: str, offset: int, flagged: set[int], heading_offset: int)
         elif c == "]" and offset + i in flagged:
             out.append("&#93;")
         elif c == "!" and line.startswith("[", i + 1):
-            out.append("&#33;")  # an image would load from the network: show it as a link
+            # An image would load from the network: show it as a link to the image, or as
+            # its alt text when the target is not safe (data: URIs are common).
+            image = _IMAGE.match(line, i)
+            if image:
+                alt, target = image.group(1).strip() or "image", image.group(2)
+                if _is_safe_target(target):
+                    out.append(f'<a href="{html.escape(target, quote=True)}">{_inert(alt)}</a>')
+                else:
+                    out.append(_inert(f"[{alt}]"))
+                i = image.end()
+                continue
+            out.append("&#33;")  # any other form: no image syntax left, whatever follows
         else:
             out.append(c)
         i += 1
@@ -204,8 +235,9 @@ def escape_markdown_html(md: str, *, heading_offset: int = 0) -> str:
 
     Outside code, ``<``, ``>`` and ``&`` become entities (so ``<script>`` shows as text),
     blockquote markers excepted; ``<http(s)://…>`` autolinks become ``<a>`` elements; links,
-    images and reference definitions whose target is not http(s) or relative are shown as
-    their Markdown text; images become links (nothing in the site loads from the network).
+    images and reference definitions whose target is not http(s), mailto or relative are
+    shown as their Markdown text; images become links (nothing in the site loads from the
+    network).
     Code spans and fenced code blocks are written as ``<code>`` / ``<pre><code>`` elements with
     their text escaped. ``heading_offset`` demotes headings (``#`` → ``###`` with 2) so that
     the crawled document nests under the page's own title.

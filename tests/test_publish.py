@@ -1,0 +1,662 @@
+"""The published site: pages, permalinks, diffs, feeds, offline use, reproducibility and
+safe rendering of hostile crawled text. One real MkDocs build is shared by the module."""
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import feedparser
+import lxml.etree
+import lxml.html
+import markdown
+import pytest
+
+from kb.feeds import change_permalink
+from kb.models import Change, Document, PublishInput, Reason, Version
+from kb.publish import (
+    DEFAULT_SITE_URL,
+    PublishError,
+    SiteResult,
+    build_site,
+    publish,
+    resolve_site_url,
+    write_sources,
+)
+from kb.sanitize import clean_html, escape_markdown_html, safe_title
+
+SITE_URL = "https://policies.example.org/watch/"
+SOURCE_DATE_EPOCH_BEFORE = os.environ.get("SOURCE_DATE_EPOCH")
+
+# ----------------------------------------------------------------------------- the records
+
+HOSTILE_TITLE = 'Fees </title><script>alert("title")</script> & "charges"'
+HOSTILE_TEXT = """# Fees and charges
+
+## Refunds <img src=x onerror=alert(5)> `<b>`
+
+Selling fees apply to every order <script>alert(1)</script> placed on Northwind.
+
+<img src=x onerror=alert(1)>
+
+Read the [fee schedule](https://northwind.example/fees) or [click](javascript:alert(1)).
+See <a href="javascript:alert(1)">the details</a> and <div><p>unclosed
+
+Use `<b>code</b>` in templates; ![banner](https://northwind.example/banner.png)
+
+[ref]: javascript:alert(1)
+
+```
+<script>alert("fenced")</script>
+```
+
+> Fees & charges are due <i>monthly</i>.
+"""
+
+AGREEMENT_V1 = """# Northwind Seller Agreement
+
+Last updated: 1 October 2026
+
+## 1. Fees
+
+The monthly subscription fee is 39.99 USD.
+
+## 2. Payments
+
+Payouts are made every 14 days.
+"""
+
+
+def edit(text: str, old: str, new: str) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """Replace ``old`` by ``new`` once; return the new text and the diff ops."""
+    before, found, after = text.partition(old)
+    assert found, old
+    ops = [(0, before)] if before else []
+    ops += [(-1, old)] if old else []
+    ops += [(1, new)] if new else []
+    ops += [(0, after)] if after else []
+    return before + new + after, tuple(ops)
+
+
+def _sha(n: int) -> str:
+    return f"{n:02d}" * 32
+
+
+def build_input() -> PublishInput:
+    versions: dict[int, Version] = {}
+    changes: list[Change] = []
+
+    def version(vid: int, doc_id: str, at: str, text: str) -> Version:
+        versions[vid] = Version(id=vid, doc_id=doc_id, snapshot_id=vid, snapshot_sha256=_sha(vid),
+                                captured_at=at, title="", text=text, text_sha256=_sha(vid + 50))
+        return versions[vid]
+
+    def change(cid: int, doc_id: str, a: Version, b: Version, label: str, summary: str,
+               ops, reasons=(), silent=None) -> None:
+        stamp = re.sub(r"[-:]", "", b.captured_at)
+        changes.append(Change(id=cid, key=f"{doc_id}/{stamp}", doc_id=doc_id, from_version_id=a.id,
+                              to_version_id=b.id, detected_at=b.captured_at, label=label,
+                              summary=summary, reasons=tuple(reasons), silent=silent, ops=ops))
+
+    agreement = "northwind/seller-agreement"
+    v1 = version(1, agreement, "2026-10-01T06:00:00Z", AGREEMENT_V1)
+    t2, ops = edit(AGREEMENT_V1, "39.99", "49.99")
+    v2 = version(2, agreement, "2026-10-15T06:00:00Z", t2)
+    change(1, agreement, v1, v2, "substantive",
+           "Monthly subscription fee raised from 39.99 to 49.99 USD", ops,
+           [Reason("amount", "39.99 USD → 49.99 USD")], silent=True)
+    t3, ops = edit(t2, "Payouts are made", "Payouts are sent")
+    v3 = version(3, agreement, "2026-11-01T06:00:00Z", t3)
+    change(2, agreement, v2, v3, "minor", "Wording changed in 2. Payments", ops,
+           [Reason("wording", "3 words changed")], silent=False)
+    t4, ops = edit(t3, "every 14 days.\n", "every 14 days.\n\n")
+    v4 = version(4, agreement, "2026-11-02T06:00:00Z", t4)
+    change(3, agreement, v3, v4, "noise", "Whitespace only", ops,
+           [Reason("whitespace", "blank line")])
+
+    fees = "northwind/fees"
+    v5 = version(5, fees, "2026-10-01T06:00:00Z", HOSTILE_TEXT)
+    t6, ops = edit(HOSTILE_TEXT, "every order", "every order <script>alert(3)</script>")
+    v6 = version(6, fees, "2026-10-20T06:00:00Z", t6)
+    change(4, fees, v5, v6, "minor", "Summary <img src=x onerror=alert(2)>", ops,
+           [Reason("wording<script>", "<script>alert(4)</script>")])
+
+    conduct = "southsea/code-of-conduct"
+    c_text = "# Code of conduct\n\nSellers must answer buyers within 48 hours.\n"
+    v7 = version(7, conduct, "2026-10-01T07:00:00Z", c_text)
+    t8, ops = edit(c_text, "48 hours", "24 hours")
+    v8 = version(8, conduct, "2026-11-02T06:00:00Z", t8)
+    change(5, conduct, v7, v8, "substantive", "Response deadline shortened from 48 to 24 hours",
+           ops, [Reason("deadline", "48 hours → 24 hours")], silent=True)
+
+    returns = "southsea/returns-policy"
+    r_text = "# Returns\n\nBuyers may return items within 30 days. Views: 1,024\n"
+    v9 = version(9, returns, "2026-10-01T07:00:00Z", r_text)
+    t10, ops = edit(r_text, "1,024", "1,025")
+    v10 = version(10, returns, "2026-10-05T07:00:00Z", t10)
+    change(6, returns, v9, v10, "noise", "View counter only", ops,
+           [Reason("counter", "view count")])
+
+    checked = "2026-11-03T06:00:00Z"
+    documents = (
+        Document(agreement, "Northwind Seller Agreement", "https://northwind.example/agreement",
+                 "northwind", "agreement", first_seen=v1.captured_at, last_checked=checked,
+                 last_good_check=checked, last_changed=v4.captured_at),
+        Document(fees, HOSTILE_TITLE, "https://northwind.example/fees", "northwind", "fees",
+                 first_seen=v5.captured_at, last_checked=checked, last_good_check=checked,
+                 last_changed=v6.captured_at),
+        Document(conduct, "Code of Conduct", "https://southsea.example/conduct", "southsea",
+                 "code-of-conduct", status="failing", first_seen=v7.captured_at,
+                 last_checked=checked, last_good_check=v8.captured_at,
+                 last_changed=v8.captured_at, failure="timeout after 30 s"),
+        Document(returns, "Returns Policy", "https://southsea.example/returns", "southsea",
+                 "returns", status="gone", first_seen=v9.captured_at, last_checked=checked,
+                 last_good_check=v10.captured_at, last_changed=v10.captured_at,
+                 failure="HTTP 410 Gone"),
+    )
+    current = {agreement: v4, fees: v6, conduct: v8, returns: v10}
+    return PublishInput(generated_at="2026-11-03T06:00:00Z", documents=documents, current=current,
+                        changes=tuple(reversed(changes)), versions=versions)
+
+
+DATA = build_input()
+NOT_NOISE = [c for c in DATA.changes if c.label != "noise"]
+
+
+# ----------------------------------------------------------------------------- one build
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@dataclass
+class Built:
+    home: Path
+    site: Path
+    first: SiteResult
+    second: SiteResult
+    sources_first: dict[str, bytes]
+    site_first: dict[str, bytes]
+    stats_first: dict[str, tuple[int, int]]
+    other_home: Path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Built:
+    home = tmp_path_factory.mktemp("home")
+    first = publish(DATA, home, site_url=SITE_URL)
+    src = home / "site-src"
+    sources_first, site_first = snapshot(src), snapshot(first.site_dir)
+    stats = {rel: ((src / rel).stat().st_ino, (src / rel).stat().st_mtime_ns)
+             for rel in sources_first}
+    second = publish(DATA, home, site_url=SITE_URL)
+    other = tmp_path_factory.mktemp("other-home")
+    publish(DATA, other, site_url=SITE_URL)
+    return Built(home, first.site_dir, first, second, sources_first, site_first, stats, other)
+
+
+def page_of(site: Path, url: str) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring((site / url / "index.html").read_bytes())
+
+
+def page(built: Built, url: str) -> lxml.html.HtmlElement:
+    return page_of(built.site, url)
+
+
+def html_pages(built: Built) -> list[Path]:
+    return sorted(built.site.rglob("*.html"))
+
+
+# ----------------------------------------------------------------------------- structure
+
+
+def test_site_has_home_changes_marketplace_and_document_pages(built):
+    assert built.first.site_dir == built.home / "site"
+    assert (built.site / "index.html").is_file()
+    assert (built.site / "changes" / "index.html").is_file()
+    for market in ("northwind", "southsea"):
+        assert (built.site / "marketplaces" / market / "index.html").is_file()
+    for doc in DATA.documents:
+        assert (built.site / "documents" / doc.doc_id / "index.html").is_file(), doc.doc_id
+    nav = built.sources_first["mkdocs.yml"].decode()
+    assert "use_directory_urls: true" in nav and "font: false" in nav and "navigation.prune" in nav
+
+
+def test_each_change_has_a_permalink_anchor_on_its_document_page(built):
+    for change in DATA.changes:
+        path, anchor = change_permalink(change).split("#")
+        assert anchor == "change-" + change.key.rsplit("/", 1)[1]
+        tree = page(built, path)
+        heading = tree.get_element_by_id(anchor)
+        assert heading.tag == "h3"
+        entry = heading.getparent()
+        assert change.label in entry.text_content()
+        assert change.summary in entry.text_content()
+
+
+def test_changelog_is_newest_first_with_badges_reasons_and_silent_flag(built):
+    tree = page(built, "documents/northwind/seller-agreement")
+    anchors = [h.get("id") for h in tree.xpath("//h3[starts-with(@id, 'change-')]")]
+    assert anchors == ["change-20261102T060000Z", "change-20261101T060000Z",
+                       "change-20261015T060000Z"]
+    entry = tree.get_element_by_id("change-20261015T060000Z").getparent()
+    assert entry.xpath(".//span[@class='pw-badge pw-substantive']")
+    assert "39.99 USD → 49.99 USD" in entry.text_content()
+    assert "Silent change" in entry.text_content()
+
+
+def test_diff_shows_insertions_and_deletions(built):
+    tree = page(built, "documents/northwind/seller-agreement")
+    entry = tree.get_element_by_id("change-20261015T060000Z").getparent()
+    assert [d.text for d in entry.iter("del")] == ["39.99"]
+    assert [i.text for i in entry.iter("ins")] == ["49.99"]
+    css = (built.site / "stylesheets" / "policywatch.css").read_text()
+    assert re.search(r"ins\s*\{[^}]*background", css)
+    assert re.search(r"del\s*\{[^}]*line-through", css)
+    assert tree.xpath("//link[@rel='stylesheet' and @href='../../../stylesheets/policywatch.css']")
+
+
+def test_document_page_shows_header_box_and_current_rules(built):
+    tree = page(built, "documents/northwind/seller-agreement")
+    meta = tree.xpath("//div[@class='pw-meta']")[0].text_content()
+    assert "https://northwind.example/agreement" in meta
+    assert "2026-11-03 06:00 UTC" in meta  # last checked
+    assert _sha(4) in meta  # snapshot of the current version
+    rules = tree.get_element_by_id("current-rules")
+    assert rules.getnext().tag == "h3"  # the document's own "#" heading, nested under ours
+    assert "Payouts are sent every 14 days." in tree.text_content()
+
+
+def test_home_page_lists_counts_latest_changes_and_failing_documents(built):
+    tree = page(built, "")
+    counts = {th.text: td.text for th, td in
+              (row.xpath("./th|./td") for row in tree.xpath("//div[@class='pw-counts']//tr"))}
+    assert counts == {"documents": "4", "versions": "10", "substantive changes": "2",
+                      "minor changes": "2", "noise changes": "2"}
+    substantive = tree.get_element_by_id("latest-substantive-changes").getnext()
+    links = [a.get("href") for a in substantive.xpath(".//td[1]/a")]
+    assert links == ["documents/southsea/code-of-conduct/#change-20261102T060000Z",
+                     "documents/northwind/seller-agreement/#change-20261015T060000Z"]
+    failing = tree.xpath("//table[@class='pw-failing']")[0].text_content()
+    assert "timeout after 30 s" in failing and "HTTP 410 Gone" in failing
+    assert "Northwind Seller Agreement" not in failing
+    assert tree.xpath("//a[@href='feed.xml']")
+
+
+def test_changes_page_links_every_change_newest_first(built):
+    tree = page(built, "changes")
+    hrefs = [a.get("href") for a in tree.xpath("//table[@class='pw-changes']//tr/td[1]/a")]
+    expected = sorted(DATA.changes, key=lambda c: (c.detected_at, c.doc_id), reverse=True)
+    assert hrefs == ["../" + change_permalink(c) for c in expected]
+
+
+def test_marketplace_page_lists_its_documents_with_last_change(built):
+    text = page(built, "marketplaces/southsea").text_content()
+    assert "Code of Conduct" in text and "Returns Policy" in text
+    assert "Northwind Seller Agreement" not in text
+    assert "2026-11-02 06:00 UTC" in text and "substantive" in text
+
+
+def test_every_internal_link_and_anchor_resolves(built):
+    ids: dict[Path, set[str]] = {}
+
+    def ids_of(path: Path) -> set[str]:
+        if path not in ids:
+            ids[path] = set(lxml.html.fromstring(path.read_bytes()).xpath("//@id"))
+        return ids[path]
+
+    root = urlsplit(SITE_URL).path  # 404.html links from the site root: it is served anywhere
+    checked = 0
+    for path in html_pages(built):
+        here = path.parent.relative_to(built.site).as_posix()
+        for element, _, link, _ in lxml.html.fromstring(path.read_bytes()).iterlinks():
+            if urlsplit(link).scheme or element.get("rel") == "canonical":
+                continue
+            target, _, anchor = link.partition("#")
+            if target.startswith("/"):
+                assert target.startswith(root), f"{path}: {link} outside the site"
+                target = posixpath.normpath(target[len(root):] or ".")
+            elif target:
+                target = posixpath.normpath(posixpath.join(here, unquote(target)))
+            file = built.site / target if target else path
+            if file.is_dir():
+                file = file / "index.html"
+            assert file.is_file(), f"{path}: broken link {link}"
+            if anchor.startswith("change-"):
+                assert anchor in ids_of(file), f"{path}: missing anchor {link}"
+            checked += 1
+    assert checked > 100
+
+
+# ----------------------------------------------------------------------------- feeds
+
+
+def test_feed_has_one_item_per_non_noise_change_with_permalinks(built):
+    parsed = feedparser.parse((built.site / "feed.xml").read_bytes())
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert built.first.feed_path == built.site / "feed.xml"
+    assert sorted(e.id for e in parsed.entries) == sorted(c.key for c in NOT_NOISE)
+    for entry in parsed.entries:
+        change = next(c for c in DATA.changes if c.key == entry.id)
+        assert entry.link == SITE_URL + change_permalink(change)
+    substantive = feedparser.parse((built.site / "feeds" / "substantive.xml").read_bytes())
+    assert substantive.bozo == 0
+    assert sorted(e.id for e in substantive.entries) == sorted(
+        c.key for c in DATA.changes if c.label == "substantive")
+
+
+def test_feed_guids_are_stable_across_publishes(built):
+    first = feedparser.parse(built.site_first["feed.xml"])
+    second = feedparser.parse((built.site / "feed.xml").read_bytes())
+    assert [e.id for e in first.entries] == [e.id for e in second.entries]
+    assert len(first.entries) == len(NOT_NOISE)
+
+
+def test_every_page_announces_the_feed(built):
+    for path in html_pages(built):
+        tree = lxml.html.fromstring(path.read_bytes())
+        hrefs = tree.xpath("//head/link[@rel='alternate' and @type='application/rss+xml']/@href")
+        assert hrefs, path
+        if path.name == "404.html":  # served at any depth: MkDocs gives it absolute links
+            continue
+        feed = (path.parent / hrefs[0]).resolve()
+        assert feed == (built.site / "feed.xml").resolve(), path
+
+
+# ----------------------------------------------------------------------------- offline
+
+
+def test_site_loads_nothing_from_the_network(built):
+    forbidden = re.compile(r"https?://fonts\.|googleapis|gstatic|cdn\.|unpkg|jsdelivr|cdnjs", re.I)
+    for path in built.site.rglob("*"):
+        if path.suffix in (".html", ".css"):
+            text = path.read_text(encoding="utf-8")
+            assert not forbidden.search(text), f"{path}: {forbidden.search(text).group()}"
+            assert not re.search(r"url\(\s*['\"]?(https?:)?//", text), path
+            assert not re.search(r"@import\s+['\"]?(https?:)?//", text), path
+    loads = "//script/@src | //img/@src | //iframe/@src | //source/@src | //embed/@src | " \
+            "//object/@data | //link[not(@rel='canonical') and not(@rel='alternate')]/@href"
+    for path in html_pages(built):
+        for url in lxml.html.fromstring(path.read_bytes()).xpath(loads):
+            assert not re.match(r"\s*(https?:)?//", url), f"{path} loads {url}"
+
+
+# ----------------------------------------------------------------------------- reproducibility
+
+
+def test_publishing_twice_gives_identical_bytes(built):
+    assert snapshot(built.home / "site-src") == built.sources_first
+    assert snapshot(built.site) == built.site_first
+    assert snapshot(built.other_home / "site-src") == built.sources_first
+    assert snapshot(built.other_home / "site") == built.site_first
+
+
+def test_second_publish_rewrites_no_source_file(built):
+    assert built.first.pages_written == len(built.sources_first)
+    assert built.first.pages_unchanged == 0
+    assert built.second.pages_written == 0
+    assert built.second.pages_unchanged == len(built.sources_first)
+    src = built.home / "site-src"
+    for rel, (inode, mtime) in built.stats_first.items():
+        stat = (src / rel).stat()
+        assert (stat.st_ino, stat.st_mtime_ns) == (inode, mtime), rel
+
+
+def test_sitemap_dates_come_from_the_data_not_the_clock(built):
+    sitemap = (built.site / "sitemap.xml").read_text()
+    assert set(re.findall(r"<lastmod>(.*?)</lastmod>", sitemap)) == {"2026-11-03"}
+    assert os.environ.get("SOURCE_DATE_EPOCH") == SOURCE_DATE_EPOCH_BEFORE  # restored
+
+
+def test_changed_input_rewrites_only_what_changed_and_drops_stale_pages(tmp_path):
+    src = tmp_path / "site-src"
+    written, unchanged = write_sources(DATA, src, site_url=SITE_URL)
+    assert (written, unchanged) == (len(snapshot(src)), 0)
+    gone = "southsea/returns-policy"
+    smaller = PublishInput(
+        generated_at=DATA.generated_at,
+        documents=tuple(d for d in DATA.documents if d.doc_id != gone),
+        current={k: v for k, v in DATA.current.items() if k != gone},
+        changes=tuple(c for c in DATA.changes if c.doc_id != gone),
+        versions={k: v for k, v in DATA.versions.items() if v.doc_id != gone})
+    written, unchanged = write_sources(smaller, src, site_url=SITE_URL)
+    assert not (src / "docs" / "documents" / "southsea" / "returns-policy.md").exists()
+    assert (src / "docs" / "documents" / "southsea" / "code-of-conduct.md").exists()
+    # The home page (counts), mkdocs.yml (nav), the marketplace and changes pages; not the
+    # feeds (the removed change was noise) nor any other document page.
+    assert written == 4, written
+    assert unchanged == len(snapshot(src)) - written
+
+
+def test_generated_sources_build_without_any_mkdocs_warning(built, tmp_path):
+    build_site(built.home / "site-src", tmp_path / "strict", strict=True)
+    assert (tmp_path / "strict" / "index.html").is_file()
+
+
+def test_an_empty_store_publishes_a_site(tmp_path):
+    waiting = Document("northwind/new-policy", "New policy", "https://northwind.example/new",
+                       "northwind", "policy", status="failing", failure="HTTP 503")
+    leftovers = [tmp_path / ".policywatch-tmp-site.x1y2" / "index.html",  # a killed build
+                 tmp_path / "site-src" / ".policywatch-tmp-3k4l"]  # a killed source write
+    for leftover in leftovers:
+        leftover.parent.mkdir(parents=True, exist_ok=True)
+        leftover.write_text("half")
+    result = publish(PublishInput(generated_at="", documents=(waiting,)), tmp_path)
+    assert not any(leftover.exists() for leftover in leftovers)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "site-src"]
+    assert "<lastmod>1970-01-01</lastmod>" in (result.site_dir / "sitemap.xml").read_text()
+    text = page_of(result.site_dir, "documents/northwind/new-policy").text_content()
+    assert "No version captured yet." in text and "HTTP 503" in text
+    assert "No substantive change recorded yet." in page_of(result.site_dir, "").text_content()
+    assert feedparser.parse(result.feed_path.read_bytes()).entries == []
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def test_build_failure_is_one_line_with_a_hint(tmp_path):
+    src = tmp_path / "src"
+    write_sources(DATA, src)
+    config = src / "mkdocs.yml"
+    config.write_text(config.read_text().replace("name: material", "name: no-such-theme"))
+    with pytest.raises(PublishError) as err:
+        build_site(src, tmp_path / "site")
+    assert str(err.value).startswith("mkdocs build failed:") and "\n" not in str(err.value)
+    assert err.value.hint
+    assert not (tmp_path / "site").exists()
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    with pytest.raises(PublishError, match="is not a policywatch site"):
+        publish(DATA, tmp_path / "home", site_dir=precious)
+    assert (precious / "notes.txt").read_text() == "keep me"
+
+
+def test_site_url_comes_from_argument_then_environment_then_default(monkeypatch):
+    monkeypatch.delenv("POLICYWATCH_SITE_URL", raising=False)
+    assert resolve_site_url(None) == DEFAULT_SITE_URL == "http://localhost:8000/"
+    monkeypatch.setenv("POLICYWATCH_SITE_URL", "https://env.example/site")
+    assert resolve_site_url(None) == "https://env.example/site/"
+    assert resolve_site_url("https://arg.example/") == "https://arg.example/"
+    with pytest.raises(PublishError, match="not an absolute http"):
+        resolve_site_url("policies.example.org")
+
+
+def test_unsafe_document_id_is_refused(tmp_path):
+    doc = Document("../../etc/passwd", "x", "https://x.example/", "evil", "agreement")
+    with pytest.raises(PublishError, match="cannot be a page path"):
+        write_sources(PublishInput(generated_at="", documents=(doc,)), tmp_path)
+    assert not any(tmp_path.rglob("*.md"))
+
+
+# ----------------------------------------------------------------------------- safe rendering
+
+
+def _assert_inert(tree, where: str) -> None:
+    """No event handler, no javascript: URL, no foreign element anywhere in ``tree``."""
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        assert element.tag not in ("iframe", "object", "embed", "base", "frame"), where
+        for name, value in element.attrib.items():
+            assert not name.lower().startswith("on"), f"{where}: <{element.tag} {name}=…>"
+            cleaned = re.sub(r"[\x00-\x20]", "", value).lower()
+            assert not cleaned.startswith(("javascript:", "vbscript:", "data:")), where
+
+
+def test_hostile_crawled_text_is_shown_as_text_and_never_runs(built):
+    no_content = lxml.html.fromstring((built.site / "404.html").read_bytes())
+    theme_scripts = len(no_content.xpath("//script"))
+    for path in html_pages(built):
+        tree = lxml.html.fromstring(path.read_bytes())
+        _assert_inert(tree, str(path))
+        scripts = tree.xpath("//script")
+        assert len(scripts) == theme_scripts, path  # the theme's own, nothing more
+        for script in scripts:
+            if script.get("src"):
+                assert re.fullmatch(r"(\.\./)*(/watch/)?assets/javascripts/[\w./-]+",
+                                    script.get("src")), path
+            else:
+                assert "alert" not in (script.text or ""), path
+        titles = tree.xpath("//title")
+        assert len(titles) == 1 and "<" not in titles[0].text_content(), path
+    tree = page(built, "documents/northwind/fees")
+    text = tree.text_content()
+    assert "<script>alert(1)</script>" in text  # shown, as text
+    assert "<img src=x onerror=alert(1)>" in text
+    assert "[click](javascript:alert(1))" in text  # the link, neutralised, reads as Markdown
+    assert '<script>alert("fenced")</script>' in "".join(tree.xpath("//pre/code/text()"))
+    assert "<b>code</b>" in "".join(tree.xpath("//p/code/text()"))
+    assert tree.xpath("//a[@href='https://northwind.example/fees' and text()='fee schedule']")
+    assert tree.xpath("//blockquote[contains(., 'Fees & charges are due <i>monthly</i>.')]")
+    assert not tree.xpath("//img")  # the banner became a link: nothing loads from elsewhere
+    assert tree.xpath("//h4[starts-with(., 'Refunds <img src=x onerror=alert(5)> <b>')]")
+    toc = tree.xpath("//nav[contains(@class, 'md-nav--secondary')]//a")
+    assert "Refunds <img src=x onerror=alert(5)> <b>" in [" ".join(a.text_content().split())
+                                                          for a in toc]
+    assert "<script>alert(3)</script>" in "".join(tree.xpath("//div[@class='pw-diff']//ins/text()"))
+
+
+def test_hostile_text_stays_escaped_in_search_index_and_feeds(built):
+    index = json.loads((built.site / "search" / "search_index.json").read_text())
+    for doc in index["docs"]:
+        for field in ("title", "text"):
+            assert not re.search(r"<(script|img|iframe)\b", doc[field], re.I), doc[field]
+    for feed in ("feed.xml", "feeds/substantive.xml"):
+        channel = lxml.etree.fromstring((built.site / feed).read_bytes())
+        for item in channel.iter("item"):
+            assert "<" not in item.findtext("title")
+            body = lxml.html.fragment_fromstring(item.findtext("description"), create_parent="div")
+            _assert_inert(body, feed)
+            assert not body.xpath("//script | //img")
+
+
+@pytest.mark.parametrize("text, must, must_not", [
+    ("Hello <script>alert(1)</script> & more",
+     "<p>Hello &lt;script&gt;alert(1)&lt;/script&gt; &amp; more</p>", "<script"),
+    ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;", "<img"),
+    ("[click](javascript:alert(1))", "[click&#93;(javascript:alert(1))", "href"),
+    ("[x](JaVa\tScRiPt:alert(1)) [y](&#106;avascript:alert(1)) [z]( <javascript:alert(1)>)",
+     "[y&#93;", "href"),
+    ("[id]: javascript:alert(1)\n\n[x][id]", "[x][id]", "href"),
+    ("[id]:\n  vbscript:msgbox(1)\n\n[x][id]", "[x][id]", "href"),
+    ("[ok](https://example.com/a?b=1&c=2)", '<a href="https://example.com/a?b=1&amp;c=2">ok</a>',
+     "&amp;amp;"),
+    ("[rel](/help/fees)", '<a href="/help/fees">rel</a>', "&#93;"),
+    ("[prior](<#Previous User Agreement>)", '<a href="#Previous%20User%20Agreement">prior</a>',
+     "&lt;"),
+    ("[x](<javascript:alert(1)>) [y](<a onmouseover=alert(1)>)", "[x&#93;(javascript",
+     "<a onmouseover"),
+    ("<https://example.com/x>", '<a href="https://example.com/x">https://example.com/x</a>',
+     "&lt;https"),
+    ("![logo](https://img.example.com/logo.png)",
+     '<a href="https://img.example.com/logo.png">logo</a>', "<img"),
+    ('![](<data:image/svg+xml;base64,PHN2Zz4=> "icon") ![a <b>](javascript:x)',
+     "<p>&#91;image&#93; &#91;a &#60;b&#62;&#93;</p>", "data:"),
+    ("![x](/img/a.png) ![y][ref]", '<a href="/img/a.png">x</a> &#33;[y][ref]', "<img"),
+    ("Use `<b>` and ``a ` b``", "<code>&#60;b&#62;</code>", "<b>"),
+    ("```\n<script>x</script>\n\nstill code\n```",
+     "<pre><code>&lt;script&gt;x&lt;/script&gt;\n\nstill code", "<script"),
+    ("> quote <b>\n> > nested", "<blockquote>", "<b>"),
+    ("# Title\n\n## Part", '<h3 id="title">Title</h3>', "<h1"),
+    ("| a | b |\n|---|---|\n| `x | y` | <i> |", "<td><code>x &#124; y</code></td>", "<i>"),
+    ("a\x02wzxhzdk:0\x03b", "awzxhzdk:0b", "\x02"),
+])
+def test_escape_markdown_html_rendered_by_python_markdown(text, must, must_not):
+    rendered = markdown.markdown(escape_markdown_html(text, heading_offset=2),
+                                 extensions=["toc", "tables", "fenced_code"])
+    assert must in rendered
+    assert must_not not in rendered
+
+
+_GENERATED_TAG = re.compile(r'</?code>|</?pre>|<a href="[^"<>]*">|</a>')
+_PIECES = ["<script>", "</script>", "<img src=x onerror=alert(1)>", "<a href='javascript:x'>",
+           "![", "![a](javascript:x)", "![](data:x)", "](<", "`", "``", "```", "~~~", "\n",
+           "\n\n", "[", "]", "(", ")", "](", "]:", "javascript:alert(1)",
+           "<", ">", "&", "&#106;", "&colon;", "#", "\\", "!", "*", "_", "|", "> ", "    ", "\t",
+           "<https://ok.example/x>", "http://ok.example/", "text ", "<div>", "<!--", "-->",
+           "{: onclick=x}"]
+
+
+def test_escaped_markdown_has_no_raw_html_but_ours_for_any_input():
+    rng = random.Random(20261101)
+    for _ in range(600):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 40)))
+        escaped = escape_markdown_html(text, heading_offset=rng.choice([0, 2]))
+        assert "<" not in _GENERATED_TAG.sub("", escaped), (text, escaped)
+        rendered = markdown.markdown(escaped, extensions=["toc", "tables", "fenced_code"])
+        tree = lxml.html.fragment_fromstring(rendered, create_parent="div")
+        _assert_inert(tree, repr(text))
+        assert not tree.xpath("//script | //img | //div/div"), (text, rendered)
+
+
+@pytest.mark.realdata
+def test_real_policies_read_the_same_once_escaped(realdata):
+    """Escaping changes no visible word of real seller agreements (their images excepted,
+    which become links), and their links stay links."""
+    compared = 0
+    for folder in sorted((realdata / "versions").iterdir()):
+        raw = sorted(folder.glob("*.md"))[-1].read_text(encoding="utf-8")
+        raw = re.sub(r"!\[[^\[\]\n]*\]\([^()\s]*\)", "", raw)  # images: not shown alike
+        rendered = [lxml.html.fragment_fromstring(
+            markdown.markdown(text, extensions=["toc", "tables", "fenced_code"]),
+            create_parent="div") for text in (raw, escape_markdown_html(raw))]
+        if rendered[0].xpath("//script | //img | //iframe | //comment()"):
+            continue  # raw HTML in the text: showing it as text is the point
+        words = [" ".join(tree.text_content().split()) for tree in rendered]
+        assert words[0] == words[1], folder.name
+        links = [[unquote(href) for href in tree.xpath("//a/@href")] for tree in rendered]
+        assert links[0] == links[1], folder.name
+        compared += 1
+    assert compared >= 5
+
+
+def test_clean_html_keeps_diff_markup_only():
+    dirty = ('<p onclick="x">a<script>bad()</script><ins>new</ins><del>old</del>'
+             '<a href="javascript:x">j</a><a href="/relative">r</a>'
+             '<a href="https://ok.example/">ok</a><span class="diff-elided md-nav">…</span>'
+             '<img src=x onerror=alert(1)><style>p{}</style></p>')
+    clean = clean_html(dirty)
+    assert "<ins>new</ins><del>old</del>" in clean
+    assert '<a href="https://ok.example/"' in clean
+    assert '<span class="diff-elided">…</span>' in clean
+    for bad in ("onclick", "<script", "bad()", "javascript", "/relative", "<img", "md-nav",
+                "<style"):
+        assert bad not in clean
+
+
+def test_safe_title_cannot_close_the_title_element():
+    title = safe_title(HOSTILE_TITLE)
+    assert "<" not in title and ">" not in title
+    assert title == ("Fees ‹/title›‹script›alert(&quot;title&quot;)‹/script› "
+                     "&amp; &quot;charges&quot;")
