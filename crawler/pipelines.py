@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.store import Store
+from diffs.extract import fingerprint
+from kb.store import Store, sha256
 
 
 class StorePipeline:
     def __init__(self, home: str | None):
         self.home = Path(home) if home else None
         self.store: Store | None = None
-        self.counts = {"snapshots": 0, "failures": 0, "discovered": 0}
+        self.counts = {"snapshots": 0, "failures": 0, "discovered": 0, "not_modified": 0,
+                       "unchanged": 0}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -41,6 +43,8 @@ class StorePipeline:
                                       marketplace=item["marketplace"], doc_type=item["doc_type"],
                                       origin="discovered", seen_at=item["seen_at"])
                 self.counts["discovered"] += 1
+            elif kind == "snapshot" and self._record_if_unchanged(item):
+                self.counts["unchanged"] += 1
             elif kind == "snapshot":
                 snapshot_id, _ = store.add_snapshot(
                     doc_id=item["doc_id"], url=item["url"], fetched_at=item["fetched_at"],
@@ -51,7 +55,32 @@ class StorePipeline:
                 self.counts["snapshots"] += 1
             elif kind == "failure":
                 store.add_check(doc_id=item["doc_id"], url=item["url"], checked_at=item["checked_at"],
-                                http_status=None, snapshot_id=None, outcome="failed",
-                                reason=item["reason"])
+                                http_status=None, snapshot_id=None,
+                                outcome=item.get("outcome", "failed"), reason=item["reason"])
                 self.counts["failures"] += 1
+            elif kind == "not-modified":
+                # A 304 to our conditional request: a successful check that found no change.
+                store.add_check(doc_id=item["doc_id"], url=item["url"], checked_at=item["checked_at"],
+                                http_status=304, snapshot_id=None, outcome="unchanged")
+                self.counts["not_modified"] += 1
         return item
+
+    def _record_if_unchanged(self, item) -> bool:
+        """Storage grows with changes, not with checks: a response that holds the current
+        version (same bytes, or same selected subtrees) is recorded as an unchanged check
+        with its hashes, without storing the body or extracting it again."""
+        spider = getattr(getattr(self, "crawler", None), "spider", None)
+        known = getattr(getattr(spider, "plan", None), "unchanged", {}).get(item["doc_id"])
+        if known is None or item["status"] != 200 or item["url"] != item["requested_url"]:
+            return False
+        body_sha256 = sha256(item["body"])
+        if body_sha256 == known.body_sha256:
+            matched = known.fingerprint
+        else:
+            matched = fingerprint(item["body"], known.rules)
+            if matched != known.fingerprint:
+                return False
+        self.store.add_check(doc_id=item["doc_id"], url=item["requested_url"],
+                             checked_at=item["fetched_at"], http_status=200, snapshot_id=None,
+                             outcome="unchanged", body_sha256=body_sha256, fingerprint=matched)
+        return True

@@ -1,15 +1,56 @@
-"""What one crawl fetches: the declared documents, the known discovered ones, and the hubs."""
+"""What one crawl fetches: the declared documents, the known discovered ones, and the hubs.
+
+A plan is plain data (it crosses into the crawl's child process): for each document,
+its page(s), whether a browser must render them and what to wait for, and the
+validators (ETag, Last-Modified) of its last good response for a conditional request.
+"""
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from diffs.extract import Rules
 from kb.sources import DiscoverRule, Sources, canonical_url
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    browser: bool = False
+    wait_for: tuple[str, ...] = ()  # selectors a browser waits to see filled with text
+    wait_present: tuple[str, ...] = ()  # … and to see at all (range boundaries)
 
 
 @dataclass(frozen=True)
 class Target:
     doc_id: str
     url: str
+    pages: tuple[Page, ...] = ()  # empty: the one page at ``url``; several: a combined document
+    discovered: bool = False  # found by an earlier crawl: fetched through its hub, or at the end
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def fetches(self) -> tuple[Page, ...]:
+        return self.pages or (Page(self.url),)
+
+    @property
+    def browser(self) -> bool:
+        return any(page.browser for page in self.fetches)
+
+    @property
+    def combined(self) -> bool:
+        return len(self.fetches) > 1
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """How to recognise, in the crawl itself, a response that holds the current version:
+    the same body bytes, or the same ``diffs.extract.fingerprint`` under these rules."""
+
+    rules: Rules
+    body_sha256: str | None
+    fingerprint: str
 
 
 @dataclass
@@ -19,13 +60,82 @@ class CrawlPlan:
     known: dict[str, str] = field(default_factory=dict)  # canonical URL -> doc_id
     allowed_hosts: frozenset[str] = frozenset()
     private_hosts: frozenset[str] = frozenset()
+    # Why pages that need a browser cannot be rendered in this crawl (None: they can).
+    browser_unavailable: str | None = None
+    unchanged: dict[str, Unchanged] = field(default_factory=dict)  # doc_id -> fast path
+
+    def with_unchanged(self, sources: Sources, evidence: dict[str, tuple[str, str]]) -> CrawlPlan:
+        """Add the fast path for documents whose latest good check left a fingerprint made
+        under today's rules (a rule or code change makes them go through extraction again)."""
+        from diffs.extract import rules_key
+
+        for target in self.targets:
+            if target.combined or target.doc_id not in evidence:
+                continue
+            rules = _rules_for(sources, target)
+            body_sha256, fingerprint = evidence[target.doc_id]
+            if rules is not None and fingerprint.split(":", 1)[0] == rules_key(rules):
+                self.unchanged[target.doc_id] = Unchanged(rules, body_sha256, fingerprint)
+        return self
 
     @classmethod
-    def from_sources(cls, sources: Sources, discovered: list[tuple[str, str]] = ()) -> CrawlPlan:
-        """``discovered``: (doc_id, url) pairs found by earlier crawls, still checked each time."""
-        targets = [Target(d.doc_id, d.url) for d in sources.documents]
-        targets += [Target(doc_id, url) for doc_id, url in discovered
-                    if sources.get(doc_id) is None]
+    def from_sources(
+        cls,
+        sources: Sources,
+        discovered: list[tuple[str, str]] = (),
+        validators: dict[tuple[str, str], tuple[str | None, str | None]] | None = None,
+    ) -> CrawlPlan:
+        """``discovered``: (doc_id, url) pairs found by earlier crawls, still checked each time;
+        ``validators``: (doc_id, url) -> (ETag, Last-Modified) of the last good response."""
+        validators = validators or {}
+        targets = []
+        for doc in sources.documents:
+            pages = tuple(
+                Page(p.url, p.browser, *wait_selectors(p.rules)) if p.browser else Page(p.url)
+                for p in doc.pages
+            )
+            targets.append(_with_validators(Target(doc.doc_id, doc.url, pages), validators))
+        for doc_id, url in discovered:
+            if sources.get(doc_id) is not None:
+                continue
+            rule = sources.rule_for_url(url)
+            browser = bool(rule and rule.browser)
+            page = Page(url, True, *wait_selectors(rule.rules)) if browser else Page(url)
+            targets.append(
+                _with_validators(Target(doc_id, url, (page,), discovered=True), validators)
+            )
         known = {canonical_url(t.url): t.doc_id for t in targets}
-        return cls(targets=targets, hubs=list(sources.discover), known=known,
-                   allowed_hosts=sources.allowed_hosts(), private_hosts=sources.private_hosts)
+        return cls(
+            targets=targets,
+            hubs=list(sources.discover),
+            known=known,
+            allowed_hosts=sources.allowed_hosts(),
+            private_hosts=sources.private_hosts,
+        )
+
+    def needs_browser(self) -> bool:
+        return any(t.browser for t in self.targets) or any(h.browser for h in self.hubs)
+
+    def browser_targets(self) -> list[Target]:
+        return [t for t in self.targets if t.browser]
+
+
+def wait_selectors(rules: Rules) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a rendered page must show before it is taken: text in the declaration's
+    selectors, and its range boundaries."""
+    return rules.select, tuple(s for r in rules.select_ranges for s in (r.start, r.end))
+
+
+def _with_validators(target: Target, validators: dict) -> Target:
+    if target.combined:  # a combined document is fetched whole: one snapshot of all its pages
+        return target
+    etag, last_modified = validators.get((target.doc_id, target.url), (None, None))
+    return replace(target, etag=etag, last_modified=last_modified)
+
+
+def _rules_for(sources: Sources, target: Target) -> Rules | None:
+    declared = sources.get(target.doc_id)
+    if declared is not None:
+        return declared.rules
+    rule = sources.rule_for_url(target.url)
+    return rule.rules if rule is not None else None

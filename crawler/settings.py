@@ -24,6 +24,10 @@ DOWNLOAD_WARNSIZE = 0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Retries wait: the site's Retry-After (up to the maximum), else 5 s, then 10 s (doubling),
+# and the whole domain waits with them (crawler.middlewares.PoliteRetry).
+POLICYWATCH_RETRY_BACKOFF = 5.0
+POLICYWATCH_RETRY_AFTER_MAX = 60
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 HTTPCACHE_ENABLED = False
@@ -34,6 +38,14 @@ TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ScopeGuard": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxt": 100,  # same place; fixes robots.txt for concurrent requests
+    "crawler.faults.RetryAfter": 560,  # sees 429/503 before RetryMiddleware (550) does
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.PoliteRetry": 565,  # before RetryAfter: waits out short Retry-After itself
+}
+EXTENSIONS = {
+    "crawler.faults.ParentWatch": 0,  # a crawl child stops when its parent is killed
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,

@@ -4,16 +4,20 @@ No I/O and deterministic output: the same inputs give the same bytes on any mach
 
     from diffs import Rules, extract, compare
     page = extract(html_bytes, Rules(select=("#content",)), url=url)
-    change = compare(old_version_text, page.markdown)
+    change = compare(old_version_text, page.markdown, detected_at="2026-08-24T06:00:00Z")
     change.classification.label     # "substantive" | "minor" | "noise"
+    change.classification.summary   # "Late shipment rate target lowered from 4% to 3%; ..."
+
+``EXTRACTOR_VERSION`` names the extraction and normalization rules: bump it whenever they change
+what a page extracts to, so stored versions say which rules made them (``policywatch reextract``
+rebuilds them).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from diffs.classify import Classification, Reason, classify, stated_date
-from diffs.diff import Op, diff_stats, diff_texts, render_html, render_text
+from diffs.classify import KINDS, Classification, Reason, SectionChange, classify, stated_date
+from diffs.compare import Comparison, compare
+from diffs.diff import Move, Op, diff_stats, diff_texts, find_moves, render_html, render_text
 from diffs.extract import (
     BotWall,
     EmptyPage,
@@ -27,21 +31,15 @@ from diffs.extract import (
 )
 from diffs.normalize import normalize_markdown
 from diffs.sections import Section, sections, sections_touched
+from diffs.taxonomy import WORKFLOWS, tags_for
 
-
-@dataclass(frozen=True)
-class Comparison:
-    ops: tuple[Op, ...]
-    classification: Classification
-
-
-def compare(old_text: str, new_text: str) -> Comparison:
-    """Diff two versions' texts and classify the change."""
-    ops = diff_texts(old_text, new_text)
-    return Comparison(ops=tuple(ops), classification=classify(old_text, new_text, ops))
-
+# 2: Markdown link targets canonical (tracking parameters dropped) in normalize_markdown.
+EXTRACTOR_VERSION = "2"
 
 __all__ = [
+    "EXTRACTOR_VERSION",
+    "KINDS",
+    "WORKFLOWS",
     "BotWall",
     "Classification",
     "Comparison",
@@ -49,16 +47,19 @@ __all__ = [
     "Extracted",
     "ExtractionError",
     "InvalidSelector",
+    "Move",
     "Op",
     "Reason",
     "Rules",
     "Section",
+    "SectionChange",
     "SelectorMatchedNothing",
     "classify",
     "compare",
     "diff_stats",
     "diff_texts",
     "extract",
+    "find_moves",
     "normalize_markdown",
     "render_html",
     "render_text",
@@ -66,4 +67,5 @@ __all__ = [
     "sections_touched",
     "selector_error",
     "stated_date",
+    "tags_for",
 ]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 _MONTHS = {
@@ -93,19 +94,40 @@ def parse_date(match: re.Match[str]) -> str | None:
         return None
 
 
+_YEAR = re.compile(r"\d{4}")
+_AROUND_YEAR = (30, 12)  # every date form has a 4-digit year: look only this far around one
+
+
 def find_dates(text: str) -> list[tuple[int, int, str]]:
     """(start, end, iso) of every date in ``text``."""
+    return list(_find_dates(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _find_dates(text: str) -> tuple[tuple[int, int, str], ...]:
+    # Scanning long paragraphs with the month-name pattern is slow; every form of date holds
+    # a four-digit year, so only the windows around one are scanned.
+    windows: list[list[int]] = []
+    for year in _YEAR.finditer(text):
+        start, end = max(0, year.start() - _AROUND_YEAR[0]), year.end() + _AROUND_YEAR[1]
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
     found = []
-    for match in DATE.finditer(text):
-        iso = parse_date(match)
-        if iso:
-            found.append((match.start(), match.end(), iso))
-    return found
+    for start, end in windows:
+        for match in DATE.finditer(text, start, min(end, len(text))):
+            iso = parse_date(match)
+            if iso and not (found and match.start() < found[-1][1]):
+                found.append((match.start(), match.end(), iso))
+    return tuple(found)
 
 
 # Labels a page puts before its own date. "Last updated" wins over "effective" wherever they
 # stand; weaker labels count only near the top of the page or at the start of a line, so that
 # "the new fees are effective from 1 March" deep in the text is not taken for the page's date.
+# An "effective" label states the page's date only on a line of its own ("Effective date:
+# 1 June 2026"); "Effective 1 October 2026, the fee rises" announces a change instead.
 _STRONG_LABEL = re.compile(
     r"last\s+(?:updated|modified|revised|changed|amended)(?:\s+on)?|date\s+of\s+last\s+revision|"
     r"zuletzt\s+(?:aktualisiert|geändert)(?:\s+am)?|letzte\s+aktualisierung|"
@@ -116,6 +138,10 @@ _WEAK_LABEL = re.compile(
     r"\beffective(?:\s+date|\s+as\s+of|\s+from|\s+on)?|\b(?:was\s+)?(?:updated|revised)\s+on|"
     r"\bupdated|\bg[üu]ltig\s+ab|\ben\s+vigueur\s+(?:le|au|à\s+compter\s+du)",
     re.IGNORECASE,
+)
+# Labels that say when the page (rather than its last edit) takes effect.
+_EFFECTIVE_LABEL = re.compile(
+    r"\beffective|\bg[üu]ltig\s+ab|\ben\s+vigueur|\bin\s+kraft", re.IGNORECASE
 )
 # Between label and date only markup, punctuation and short joining words may stand.
 _GAP = re.compile(r"[\s*_:,\-–—()]*(?:(?:on|as\s+of|from|am|le|du)\b[\s*_:]*)?", re.IGNORECASE)
@@ -128,6 +154,11 @@ _DATE_LINE = re.compile(r"^[ \t*_]*(?P<date>[^\n]{6,40}?)[ \t*_.]*$", re.MULTILI
 def stated_date_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, iso) of every "label + date" that states the page's own date, strongest
     label kind first, then in text order."""
+    return list(_stated_date_spans(text))
+
+
+@functools.lru_cache(maxsize=64)  # a classification asks several times about the same two texts
+def _stated_date_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     spans: list[tuple[int, int, str]] = []
     for label, strong in ((_STRONG_LABEL, True), (_WEAK_LABEL, False)):
         for match in label.finditer(text):
@@ -141,6 +172,8 @@ def stated_date_spans(text: str) -> list[tuple[int, int, str]]:
             gap = _GAP.match(text, match.end())
             date = DATE.match(text, gap.end() if gap else match.end())
             iso = parse_date(date) if date else None
+            if date and _EFFECTIVE_LABEL.match(text, start) and not _is_dateline(text, start, date.end()):
+                continue
             if date and iso and not any(s <= start < e for s, e, _ in spans):
                 spans.append((start, date.end(), iso))
     for line in _DATE_LINE.finditer(text, 0, _NEAR_TOP):
@@ -148,7 +181,17 @@ def stated_date_spans(text: str) -> list[tuple[int, int, str]]:
         iso = parse_date(date) if date else None
         if iso and not any(s <= line.start("date") < e for s, e, _ in spans):
             spans.append((line.start("date"), line.end("date"), iso))
-    return spans
+    return tuple(spans)
+
+
+def _is_dateline(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` (a label and its date) is all its line says, give or
+    take markup and a few words ("Effective date: 1 June 2026 (UTC)")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    before = text[line_start:start]
+    after = text[end : len(text) if line_end < 0 else line_end]
+    return not re.search(r"\w", before) and len(re.findall(r"\w+", after)) <= 3
 
 
 def stated_date(text: str) -> str | None:
@@ -156,3 +199,52 @@ def stated_date(text: str) -> str | None:
     "Updated on" date as ISO ``YYYY-MM-DD``, or ``None``."""
     spans = stated_date_spans(text)
     return spans[0][2] if spans else None
+
+
+def stated_dates(text: str) -> tuple[str, ...]:
+    """Every date the page states as its own (updated, effective...), distinct, in order: the
+    body changed "silently" when this set did not change."""
+    return tuple(dict.fromkeys(iso for _, _, iso in stated_date_spans(text)))
+
+
+
+
+def stated_effective_date(text: str) -> str | None:
+    """The page's own "Effective …" date (not its "Last updated" date), or ``None``."""
+    for start, _, iso in stated_date_spans(text):
+        if _EFFECTIVE_LABEL.match(text, start):
+            return iso
+    return None
+
+
+# Words before a date in the same sentence that make it the day a rule starts, ends or is due.
+_EFFECT = re.compile(
+    r"\b(effective(?:\s+(?:date|from|as\s+of|on))?|takes?\s+effect(?:\s+on)?|taking\s+effect|"
+    r"will\s+(?:apply|take\s+effect)|appl(?:y|ies)\s+(?:from|as\s+of|on|starting)|"
+    r"comes?\s+into\s+(?:force|effect)|in\s+force|starting(?:\s+on|\s+from)?|beginning(?:\s+on)?|"
+    r"as\s+of|from|until|through|no\s+later\s+than|by|before|after|deadline|expires?(?:\s+on)?|"
+    r"ab|bis|gilt\s+ab|wirksam\s+ab|g[üu]ltig\s+ab|à\s+compter\s+du|à\s+partir\s+du|jusqu'au)"
+    r"[\s*_:,]*(?:on\s+|the\s+)?$",
+    re.IGNORECASE,
+)
+_EFFECT_WINDOW = 40
+
+
+def effect_word(text: str, date_start: int) -> str | None:
+    """The phrase right before the date at ``date_start`` that says what the date does
+    ("effective", "takes effect on", "no later than"), or ``None`` for a date in passing."""
+    window = text[max(0, date_start - _EFFECT_WINDOW) : date_start]
+    window = re.split(r"[.;!?]\s", window)[-1]
+    match = _EFFECT.search(window)
+    return " ".join(match.group(1).split()).lower() if match else None
+
+
+_STATED_LABEL_BEFORE = re.compile(
+    r"(?:" + _STRONG_LABEL.pattern + "|" + _WEAK_LABEL.pattern + r")" + _GAP.pattern + "$",
+    re.IGNORECASE,
+)
+
+
+def is_stated_label_before(text: str, date_start: int) -> bool:
+    """True when the date at ``date_start`` follows a "Last updated"/"Effective" label."""
+    return bool(_STATED_LABEL_BEFORE.search(text[max(0, date_start - 50) : date_start]))

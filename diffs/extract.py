@@ -2,6 +2,9 @@
 
 This is the only module that imports BeautifulSoup, lxml, soupsieve and markdownify.
 
+``fingerprint`` hashes what extraction would read (the selected subtrees, after removals)
+without converting anything: an unchanged page is recognised in well under a millisecond.
+
 Exceptions (all operational: the caller records them as a failed check, never as a version)::
 
     ExtractionError              one-line, user-facing ``str(e)``; ``.reason``: short machine string
@@ -16,16 +19,24 @@ must be reported as a wall, not as a broken declaration.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+from cssselect import SelectorError
+from lxml.cssselect import CSSSelector
 
 import soupsieve
 from bs4 import BeautifulSoup, Comment, Tag
 from bs4.dammit import UnicodeDammit
 from markdownify import ATX, BACKSLASH, MarkdownConverter
 
+from diffs import combine
+from diffs.links import clean_link
 from diffs.normalize import normalize_markdown
+from diffs.ranges import BoundaryNotFound, Range, in_document_order, remove_ranges, select_ranges
 
 
 @dataclass(frozen=True)
@@ -37,10 +48,17 @@ class Rules:
     changed shape and part of the document would silently vanish; put alternatives in one
     selector with a comma (``".help-content, .cs-help-content"``).
     ``remove``: CSS selectors of elements dropped from the page before selection.
+    ``select_ranges``/``remove_ranges``: range selectors (``diffs.ranges``), kept or dropped
+    like ``select``/``remove``.
+    ``parts``: for a document combined from several pages, each page's rules in order
+    (``diffs.combine``); the other fields are then unused.
     """
 
     select: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
+    select_ranges: tuple[Range, ...] = ()
+    remove_ranges: tuple[Range, ...] = ()
+    parts: tuple[Rules, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,39 +228,27 @@ _ALWAYS_DROPPED = (
     "link",
     "meta",
 )
-# Query parameters that identify a visit, not a document.
-_TRACKING_PARAMS = re.compile(
-    r"^(utm_.*|ref|ref_|_encoding|gclid|dclid|gbraid|wbraid|fbclid|msclkid|yclid|igshid|"
-    r"mc_cid|mc_eid|_ga|_gl|_hsenc|_hsmi|pd_rd_.*|pf_rd_.*|sid|sessionid|session_id|"
-    r"jsessionid|phpsessid|token|_token|csrf.*|trk|trkinfo|spm)$",
-    re.IGNORECASE,
-)
-_AMAZON_REF_SEGMENT = re.compile(r"/ref=[^/?#]*$")
-_PATH_SESSION = re.compile(r";(jsessionid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
+MAX_DEPTH = 120  # markdownify recurses once per level; real pages nest a few dozen deep
 
 
-def clean_link(href: str, base_url: str = "") -> str | None:
-    """Absolute http(s) URL without tracking parameters, remaining parameters sorted;
-    ``None`` when the link should be reduced to its text (no usable http(s) target)."""
-    href = href.strip()
-    if not href or href.startswith("#"):
-        return None
-    absolute = urljoin(base_url, href) if base_url else href
-    parts = urlsplit(absolute)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    path = _PATH_SESSION.sub("", _AMAZON_REF_SEGMENT.sub("", parts.path)) or "/"
-    query = sorted(
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not _TRACKING_PARAMS.match(k)
-    )
-    return urlunsplit(
-        (parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), parts.fragment)
-    )
+def _flatten_deep(root: Tag) -> None:
+    """Unwrap elements nested deeper than MAX_DEPTH (keeping their text), so a page of
+    thousands of unclosed <div>s is read instead of exhausting the recursion limit."""
+    too_deep: list[Tag] = []
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        for child in node.children:
+            if isinstance(child, Tag):
+                if depth + 1 > MAX_DEPTH:
+                    too_deep.append(child)
+                stack.append((child, depth + 1))
+    for tag in reversed(too_deep):  # innermost first: each unwrap moves children up one level
+        tag.unwrap()
 
 
 def _clean_tree(root: Tag, base_url: str) -> None:
+    _flatten_deep(root)
     for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
     for tag in root.find_all(_ALWAYS_DROPPED):
@@ -312,6 +318,11 @@ def extract(
 ) -> Extracted:
     """Extract the document described by ``rules`` from a page; raise an
     ``ExtractionError`` subclass when the page cannot yield it."""
+    if rules.parts:
+        try:
+            return combine.extract_combined(body, rules.parts, extract, url=url)
+        except combine.CombinedCaptureError as exc:
+            raise ExtractionError(str(exc)) from None
     html = _decode(body, encoding)
     soup = BeautifulSoup(html, "lxml")
 
@@ -325,8 +336,16 @@ def extract(
     for selector in rules.remove:
         for tag in _select(soup, selector):
             tag.decompose()
-    if rules.select:
-        parts = _find_all_ordered(soup, rules.select, url)
+    try:
+        remove_ranges(soup, rules.remove_ranges)
+        ranged = select_ranges(soup, rules.select_ranges)
+    except BoundaryNotFound as exc:
+        if exc.missing:
+            raise SelectorMatchedNothing(exc.selector, url) from None
+        raise ExtractionError(f"{exc}; fix the range in the declaration's select/remove") from None
+    if rules.select or ranged:
+        parts = _find_all_ordered(soup, rules.select, url) if rules.select else []
+        parts = in_document_order(soup, parts, ranged) if ranged else parts
     else:
         parts = [soup.body or soup]
 
@@ -339,3 +358,51 @@ def extract(
     if not markdown.strip():
         raise EmptyPage(url)
     return Extracted(markdown=markdown, title=normalize_markdown(title).strip())
+
+
+def rules_key(rules: Rules) -> str:
+    """Names the rules and the extraction code: a fingerprint made under others never matches."""
+    from diffs import EXTRACTOR_VERSION
+
+    return hashlib.sha256(f"{EXTRACTOR_VERSION}|{rules!r}".encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(selector: str) -> CSSSelector:
+    return CSSSelector(selector)
+
+
+def fingerprint(body: bytes, rules: Rules) -> str | None:
+    """``<rules key>:<sha256 of the selected subtrees' HTML>``, or None when it cannot be
+    computed cheaply and exactly (range selectors, combined pages, a selector lxml cannot
+    translate, a selector that matches nothing: the full extraction decides those).
+
+    Two responses with the same fingerprint extract to the same text: BeautifulSoup's
+    "lxml" builder parses with the same parser, removals are applied before selection as
+    in ``extract``, and the detected encoding is part of the hash.
+    """
+    if rules.parts or rules.select_ranges or rules.remove_ranges or not body:
+        return None
+    try:
+        root = lxml.html.fromstring(body)
+        for selector in rules.remove:
+            for node in _compiled(selector)(root):
+                if node.getparent() is not None:
+                    node.drop_tree()
+        if rules.select:
+            chosen: dict[int, object] = {}
+            for selector in rules.select:
+                found = _compiled(selector)(root)
+                if not found:
+                    return None
+                chosen.update((id(node), node) for node in found)
+            order = {id(node): i for i, node in enumerate(root.iter())}
+            nodes = sorted(chosen.values(), key=lambda node: order.get(id(node), -1))
+        else:
+            nodes = [root]
+    except (SelectorError, ValueError, lxml.etree.LxmlError):
+        return None
+    digest = hashlib.sha256(str(root.getroottree().docinfo.encoding).encode())
+    for node in nodes:
+        digest.update(lxml.html.tostring(node, encoding="unicode", with_tail=False).encode())
+    return f"{rules_key(rules)}:{digest.hexdigest()}"

@@ -9,12 +9,17 @@ version and an alarming diff. Every rule here is idempotent:
 Dash rule: every dash-like character (U+2010..U+2015, U+2212 minus) becomes ASCII ``-``,
 wherever it stands, except as the first character of a line, where ``- `` would turn a
 sentence into a list item.
+
+Link rule: link targets (``[text](target)``, ``<https://…>``) are put in canonical form by
+``diffs.links.canonical_target``: tracking and session parameters dropped, parameters sorted.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from diffs.links import canonical_target
 
 _QUOTES = str.maketrans(
     {
@@ -111,7 +116,7 @@ def _normalize_inline(line: str) -> str:
     kept: list[str] = []
 
     def protect(match: re.Match[str]) -> str:
-        kept.append(match.group(0))
+        kept.append(_canonical_link(match.group(0)))
         return f"\x00{len(kept) - 1}\x00"
 
     line = _PROTECTED.sub(protect, line)
@@ -119,3 +124,12 @@ def _normalize_inline(line: str) -> str:
     line = _STRONG_UNDERSCORE.sub(r"**\1**", line)
     line = _EM_UNDERSCORE.sub(r"*\1*", line)
     return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], line)
+
+
+def _canonical_link(protected: str) -> str:
+    """Canonical target for a protected ``](target)`` or ``<scheme:…>`` span; other spans as is."""
+    if protected.startswith("]("):
+        return f"]({canonical_target(protected[2:-1])})"
+    if protected.startswith("<") and protected.endswith(">"):
+        return f"<{canonical_target(protected[1:-1])}>"
+    return protected

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from diffs.dates import DATE
 from diffs.diff import DELETE, EQUAL, Op, diff_texts
 
 SEPARATOR = " › "
@@ -60,7 +61,8 @@ def _headings(md: str) -> list[tuple[int, int, str]]:
         bold = _BOLD_LINE.match(text)
         if atx:
             found.append((offset, len(atx.group(1)), _heading_text(atx.group(2))))
-        elif bold and previous_blank:
+        elif bold and previous_blank and not DATE.search(bold.group(1)):
+            # "**Last updated: May 3, 2021**" is a date line, not a heading.
             found.append((offset, _BOLD_LEVEL, _heading_text(bold.group(1))))
         elif (
             text.strip()

@@ -1,30 +1,67 @@
-"""RSS 2.0 feeds of recorded changes. The only module that imports feedgen.
+"""Feeds of recorded changes in RSS 2.0, Atom and JSON Feed 1.1. The only module that imports
+feedgen.
 
-One item per change that is not noise, newest first. Output is reproducible: the same changes
-and the same ``generated_at`` give the same bytes (feedgen would stamp ``lastBuildDate`` with
-the current time). Item links are permalinks into the site, made absolute with the site URL
-(``kb.publish`` takes it from ``--site-url`` / ``POLICYWATCH_SITE_URL``).
+A feed is a ``Feed``: a scope (every change, substantive ones, one marketplace, one document)
+written in the three formats, side by side: ``<stem>.xml`` (RSS), ``<stem>.atom.xml`` (Atom)
+and ``<stem>.json`` (JSON Feed). One item per change that is not noise, newest first, at most
+``FEED_ITEMS`` of them. An item's id is ``urn:policywatch:change:<change key>`` in every format
+(the RSS ``guid``, with ``isPermaLink="false"``: it outlives a move of the site), its date the
+change's detection time, its title the document's title and the change's summary, its body the
+summary, reasons, effective date and a diff excerpt, sanitized.
+
+Output is reproducible and only moves with its items: a feed's own date is its newest item's
+(feedgen would stamp the current time), so publishing after a crawl that found nothing new
+rewrites no feed. Links are absolute, made with the site URL (``kb.publish``).
 
 This module also owns the site's URL layout, which pages and feeds must agree on:
-``documents/<doc_id>/`` for a document, ``#change-<yyyymmddThhmmssZ>`` for one of its changes.
+``documents/<doc_id>/`` for a document, ``#change-<yyyymmddThhmmssZ>`` for one of its changes,
+``documents/<doc_id>/versions/<yyyymmddThhmmssZ>-<sha256 prefix>.txt`` for the text of one of
+its versions.
 """
 from __future__ import annotations
 
 import html
+import json
 import re
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
-from kb.models import Change, Document
+from diffs.taxonomy import label_of
+from kb.models import Change, Document, Version
 from kb.sanitize import clean_html
 
-FEED_DESCRIPTION = "Changes to the rules marketplaces impose on sellers, recorded by policywatch."
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+FEED_ITEMS = 100  # newest items per feed: readers poll often, the site keeps the full record
+GENERATOR = "policywatch"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FeedFormat:
+    name: str
+    suffix: str  # appended to a feed's stem
+    media_type: str  # for <link rel="alternate" type=…>
+    label: str  # what a reader is shown
+
+
+FORMATS = (
+    FeedFormat("rss", ".xml", "application/rss+xml", "RSS"),
+    FeedFormat("atom", ".atom.xml", "application/atom+xml", "Atom"),
+    FeedFormat("json", ".json", "application/feed+json", "JSON Feed"),
+)
 
 # ----------------------------------------------------------------------------- URL layout
+
+GLOBAL_FEED = "feed"  # feed.xml: the one a reader finds first
+SUBSTANTIVE_FEED = "feeds/substantive"
+
+
+def _stamp(iso: str) -> str:
+    """``2026-11-01T00:00:00.5Z`` → ``20261101T000000Z``."""
+    return re.sub(r"[-:]|\.\d+", "", iso)
 
 
 def document_page(doc_id: str) -> str:
@@ -34,7 +71,7 @@ def document_page(doc_id: str) -> str:
 
 def change_anchor(change: Change) -> str:
     """``change-20261101T000000Z``: the change's detection time, stable across rebuilds."""
-    return "change-" + re.sub(r"[-:]|\.\d+", "", change.detected_at)
+    return "change-" + _stamp(change.detected_at)
 
 
 def change_permalink(change: Change) -> str:
@@ -42,12 +79,33 @@ def change_permalink(change: Change) -> str:
     return f"{document_page(change.doc_id)}#{change_anchor(change)}"
 
 
-# ----------------------------------------------------------------------------- feed
+def version_file(version: Version) -> str:
+    """Site-relative URL of a version's text: a UTF-8 file whose SHA-256 is its text_sha256,
+    named by its capture time and that hash (re-extracting a snapshot with new rules makes a
+    second version captured at the same time)."""
+    name = f"{_stamp(version.captured_at)}-{version.text_sha256[:12]}.txt"
+    return f"{document_page(version.doc_id)}versions/{name}"
+
+
+def marketplace_feed(marketplace: str) -> str:
+    return f"feeds/marketplaces/{marketplace}"
+
+
+def document_feed(doc_id: str) -> str:
+    return f"feeds/documents/{doc_id}"
+
+
+def feed_urls(stem: str) -> list[tuple[FeedFormat, str]]:
+    """(format, site-relative URL) of the three files of a feed."""
+    return [(fmt, stem + fmt.suffix) for fmt in FORMATS]
+
+
+# ----------------------------------------------------------------------------- items
 
 
 def parse_time(iso: str) -> datetime:
     """``2026-11-01T00:00:00Z`` → an aware UTC datetime."""
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(iso).astimezone(UTC)
 
 
 def _plain(text: str) -> str:
@@ -93,43 +151,179 @@ def diff_excerpt(ops: Sequence[tuple[int, str]], budget: int = 400, context: int
     return "".join(parts).strip()
 
 
-def _description(change: Change, permalink: str) -> str:
-    silent = {True: " · silent (the page's stated date did not change)", False: "", None: ""}
+def notice_text(change: Change) -> str:
+    """"Takes effect 2026-12-01, 30 days after it was detected", or "" when the change states
+    no date (the optional fields ``effective_date`` and ``notice_days`` of a change)."""
+    effective = getattr(change, "effective_date", None)
+    if not effective:
+        return ""
+    days = getattr(change, "notice_days", None)
+    if days is None:
+        return f"Takes effect {effective}"
+    if days == 0:
+        return f"Takes effect {effective}, the day it was detected"
+    span = f"{abs(days)} day{'s' if abs(days) != 1 else ''}"
+    if days < 0:
+        return f"Took effect {effective}, {span} before it was detected"
+    return f"Takes effect {effective}, {span} after it was detected"
+
+
+def change_tags(change: Change) -> tuple[str, ...]:
+    """The seller workflows a change touches (``diffs.taxonomy`` ids; optional field)."""
+    return tuple(getattr(change, "tags", None) or ())
+
+
+def is_published(change: Change) -> bool:
+    """A technical change (only the extraction rules changed, not the page) is recorded but
+    kept out of the changelogs and the feeds."""
+    return not getattr(change, "technical", False)
+
+
+_SILENT = {True: " · silent (the page's stated date did not change)", False: "", None: ""}
+
+
+def _body(change: Change, permalink: str) -> str:
     reasons = "".join(f"<li>{html.escape(r.text)} <em>({html.escape(r.kind)})</em></li>"
                       for r in change.reasons)
+    notice = notice_text(change)
     excerpt = diff_excerpt(change.ops)
-    body = (f"<p><strong>{html.escape(change.label)}</strong>{silent[change.silent]}: "
+    body = (f"<p><strong>{html.escape(change.label)}</strong>{_SILENT[change.silent]}: "
             f"{html.escape(change.summary)}</p>"
+            + (f"<p>{html.escape(notice)}.</p>" if notice else "")
             + (f"<ul>{reasons}</ul>" if reasons else "")
             + (f"<p>{excerpt}</p>" if excerpt else "")
             + f'<p><a href="{html.escape(permalink)}">Full diff</a></p>')
     return clean_html(body)
 
 
-def rss_feed(changes: Sequence[Change], documents: Mapping[str, Document], *, title: str,
-             link: str, self_link: str, generated_at: str,
-             description: str = FEED_DESCRIPTION) -> bytes:
-    """RSS 2.0 document with one item per non-noise change, newest first.
+@dataclass(frozen=True)
+class Item:
+    """One change as every format shows it."""
 
-    ``link`` is the site's absolute URL (item permalinks are resolved against it), ``self_link``
-    the feed's own URL, ``generated_at`` the ``lastBuildDate`` (ISO-8601 UTC; empty: 1970)."""
-    feed = FeedGenerator()
-    feed.title(title)
-    feed.link(href=self_link, rel="self")  # before "alternate": feedgen keeps the last for <link>
-    feed.link(href=link, rel="alternate")
-    feed.description(description)
-    feed.language("en")
-    feed.lastBuildDate(parse_time(generated_at) if generated_at else _EPOCH)
-    kept = [c for c in changes if c.label != "noise"]
+    key: str  # the change's key; the item's id is ``urn:policywatch:change:<key>``
+    title: str  # plain text
+    link: str  # absolute permalink
+    published: datetime
+    label: str
+    tags: tuple[str, ...]
+    body: str  # sanitized HTML
+    doc_id: str
+    silent: bool | None
+    effective_date: str | None
+
+    @property
+    def id(self) -> str:
+        return ITEM_ID_PREFIX + self.key
+
+
+ITEM_ID_PREFIX = "urn:policywatch:change:"
+
+
+def feed_item(change: Change, document: Document | None, site_url: str) -> Item:
+    permalink = urljoin(site_url, change_permalink(change))
+    title = document.title if document else change.doc_id
+    return Item(key=change.key, title=_plain(f"{title}: {change.summary}"), link=permalink,
+                published=parse_time(change.detected_at), label=change.label,
+                tags=change_tags(change), body=_body(change, permalink), doc_id=change.doc_id,
+                silent=change.silent, effective_date=getattr(change, "effective_date", None))
+
+
+def newest_items(changes: Iterable[Change], limit: int = FEED_ITEMS) -> list[Change]:
+    """The changes a feed shows: not noise, newest first, at most ``limit``."""
+    kept = [c for c in changes if c.label != "noise" and is_published(c)]
     kept.sort(key=lambda c: (c.detected_at, c.doc_id, c.key), reverse=True)
-    for change in kept:
-        document = documents.get(change.doc_id)
-        permalink = urljoin(link, change_permalink(change))
-        entry = feed.add_entry(order="append")
-        entry.title(_plain(f"{document.title if document else change.doc_id}: {change.summary}"))
-        entry.link(href=permalink)
-        entry.guid(change.key, permalink=False)
-        entry.pubDate(parse_time(change.detected_at))
-        entry.category(term=change.label)
-        entry.description(_description(change, permalink))
-    return feed.rss_str(pretty=True)
+    return kept[:limit]
+
+
+# ----------------------------------------------------------------------------- feeds
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One scope of changes, written in every format."""
+
+    stem: str  # site-relative path without suffix, e.g. "feeds/documents/<doc_id>"
+    title: str  # plain text
+    description: str
+    page: str  # site-relative URL of the page the feed follows ("" for the home page)
+    changes: tuple[Change, ...]  # any order, noise included: the feed filters
+    empty_since: str = ""  # the feed's date while it has no item (ISO-8601 UTC; "": 1970)
+
+
+def feed_files(feed: Feed, documents: Mapping[str, Document], site_url: str,
+               items: dict[str, Item] | None = None) -> dict[str, bytes]:
+    """The feed's three files: site-relative path → bytes. ``items`` caches ``feed_item``
+    results by change key across the feeds of one publish (a change shows in several)."""
+    cache = items if items is not None else {}
+    shown = []
+    for change in newest_items(feed.changes):
+        if change.key not in cache:
+            cache[change.key] = feed_item(change, documents.get(change.doc_id), site_url)
+        shown.append(cache[change.key])
+    if shown:
+        updated = shown[0].published
+    else:
+        updated = parse_time(feed.empty_since) if feed.empty_since else _EPOCH
+    page = urljoin(site_url, feed.page)
+    urls = {fmt.name: urljoin(site_url, path) for fmt, path in feed_urls(feed.stem)}
+    files = {}
+    for fmt, path in feed_urls(feed.stem):
+        if fmt.name == "json":
+            files[path] = json_feed(feed, shown, page=page, self_link=urls["json"])
+        else:
+            files[path] = _xml_feed(fmt.name, feed, shown, page=page, self_link=urls[fmt.name],
+                                    updated=updated)
+    return files
+
+
+def _xml_feed(kind: str, feed: Feed, items: Sequence[Item], *, page: str, self_link: str,
+              updated: datetime) -> bytes:
+    generator = FeedGenerator()
+    generator.id(self_link)
+    generator.title(feed.title)
+    generator.author({"name": GENERATOR})
+    generator.link(href=self_link, rel="self")  # before "alternate": RSS keeps the last <link>
+    generator.link(href=page, rel="alternate")
+    generator.description(feed.description)
+    generator.language("en")
+    generator.generator(GENERATOR)  # feedgen's default names its own version: bytes would move
+    generator.updated(updated)  # Atom <updated> and RSS <lastBuildDate>
+    for item in items:
+        entry = generator.add_entry(order="append")
+        entry.id(item.id)  # also the RSS guid, isPermaLink="false": it outlives the site URL
+        entry.title(item.title)
+        entry.link(href=item.link)
+        entry.published(item.published)
+        entry.updated(item.published)
+        entry.category(term=item.label)
+        for tag in item.tags:
+            entry.category(term=tag, label=label_of(tag))
+        entry.content(item.body, type="html")
+    if kind == "atom":
+        return generator.atom_str(pretty=True)
+    return generator.rss_str(pretty=True)
+
+
+def json_feed(feed: Feed, items: Sequence[Item], *, page: str, self_link: str) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1); ``_policywatch`` holds the change's
+    class, silent flag and effective date for programs."""
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": page,
+        "feed_url": self_link,
+        "description": feed.description,
+        "language": "en",
+        "authors": [{"name": GENERATOR}],
+        "items": [{
+            "id": item.id,
+            "url": item.link,
+            "title": item.title,
+            "content_html": item.body,
+            "date_published": item.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "tags": [item.label, *item.tags],
+            "_policywatch": {"class": item.label, "document": item.doc_id,
+                             "silent": item.silent, "effective_date": item.effective_date},
+        } for item in items],
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -62,7 +62,12 @@ class Change:
     reasons: tuple[Reason, ...] = ()
     silent: bool | None = None
     ops: tuple[tuple[int, str], ...] = ()  # diff-match-patch ops: (-1|0|1, text)
-    sections: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()  # labels of the sections touched ("Fees › Referral fees")
+    tags: tuple[str, ...] = ()  # seller workflows touched (diffs.taxonomy ids)
+    effective_date: str | None = None  # YYYY-MM-DD the text says the change takes effect
+    notice_days: int | None = None  # days between detected_at and effective_date
+    technical: bool = False  # only the extraction rules changed: kept out of changelog and feed
+    section_changes: tuple[str, ...] = ()  # "Fees › Referral fees: 1 sentence changed"
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from crawler.config import CrawlConfig, load_config
 from crawler.plan import CrawlPlan
 from kb import index
 from kb.errors import PolicywatchError, StoreError
@@ -28,6 +29,8 @@ FAST_SETTINGS = {
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
     "DOWNLOAD_TIMEOUT": 10,
+    "POLICYWATCH_RETRY_BACKOFF": 0.05,
+    "POLICYWATCH_RETRY_AFTER_MAX": 5,
 }
 
 
@@ -41,10 +44,13 @@ def open_sources(sources_dir: str | os.PathLike | None, substitutions: dict | No
 
 
 def plan_crawl(home, sources_dir) -> CrawlPlan:
-    """The plan for `scrapy crawl policy -a home=… -a sources=…` (the CLI builds it the same way)."""
+    """The plan for `scrapy crawl policy -a home=… -a sources=…` (the CLI builds it the same way;
+    only `policywatch crawl` installs the browser, so there browser pages are reported instead)."""
     sources = open_sources(sources_dir)
     with Store(resolve_home(home)) as store:
-        return _plan(store, sources, utc_now())
+        plan = _plan(store, sources, utc_now())
+    plan.browser_unavailable = "only `policywatch crawl` starts the browser"
+    return plan
 
 
 def _plan(store: Store, sources: Sources, now: str) -> CrawlPlan:
@@ -54,7 +60,21 @@ def _plan(store: Store, sources: Sources, now: str) -> CrawlPlan:
                                   marketplace=doc.marketplace, doc_type=doc.doc_type,
                                   origin="declared", seen_at=now)
     discovered = [(row["doc_id"], row["url"]) for row in store.discovered_documents()]
-    return CrawlPlan.from_sources(sources, discovered)
+    plan = CrawlPlan.from_sources(sources, discovered, store.validators())
+    return plan.with_unchanged(sources, store.unchanged_evidence())
+
+
+def crawl_settings(plan: CrawlPlan, config: CrawlConfig) -> dict:
+    """Who we are (User-Agent with the operator's contact) and, when the plan has pages
+    to render, the browser; without one, ``plan.browser_unavailable`` says why."""
+    from crawler.browser import browser_unavailable, find_chromium, playwright_settings
+
+    settings = {"USER_AGENT": config.user_agent}
+    if plan.needs_browser():
+        plan.browser_unavailable = browser_unavailable(config.chromium)
+        if plan.browser_unavailable is None:
+            settings.update(playwright_settings(find_chromium(config.chromium)))
+    return settings
 
 
 @dataclass
@@ -63,16 +83,24 @@ class CrawlReport:
     fetch_failures: int
     record: RecordReport
     index: index.SyncReport
+    not_modified: int = 0  # 304 answers to conditional requests: unchanged, nothing downloaded
+    known_unchanged: int = 0  # responses the crawler matched to the current version: not stored
+    fetch_failed: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, reason), no response
+    moved_away: list[tuple[str, str]] = field(default_factory=list)  # discovered pages now redirecting
+    needs_browser: list[str] = field(default_factory=list)  # documents skipped: no browser here
+    browser_problem: str | None = None  # why, and how to install one
 
 
 def crawl(home: Path, sources: Sources, *, fast: bool = False, fixed_time: str | None = None,
           extra_settings: dict | None = None) -> CrawlReport:
     """Fetch every document, record what changed, update the index."""
+    config = load_config(home)
     with run_lock(home, "crawl"):
         with Store(home) as store:
             plan = _plan(store, sources, fixed_time or utc_now())
             before = store.counts()
-        settings = {"POLICYWATCH_HOME": str(home)}
+            last_check = store.last_check_id()
+        settings = {"POLICYWATCH_HOME": str(home), **crawl_settings(plan, config)}
         if fast:
             settings.update(FAST_SETTINGS)
         if fixed_time:
@@ -81,18 +109,30 @@ def crawl(home: Path, sources: Sources, *, fast: bool = False, fixed_time: str |
         run_spider(plan, settings)
         with Store(home) as store:
             after = store.counts()
+            fetched = store.checks_after(last_check)  # before processing: no response = no snapshot
             record = process_pending(store, sources)
             sync = update_index(home, store)
     return CrawlReport(
-        fetched=after["snapshots"] - before["snapshots"],
+        fetched=sum(1 for c in fetched if c.http_status is not None),
         fetch_failures=after["failed_checks"] - before["failed_checks"],
         record=record, index=sync,
+        not_modified=sum(1 for c in fetched if c.http_status == 304 and c.outcome == "unchanged"),
+        known_unchanged=sum(1 for c in fetched if c.http_status == 200 and c.snapshot_id is None
+                            and c.outcome == "unchanged"),
+        fetch_failed=[(c.doc_id, c.reason or "") for c in fetched
+                      if c.snapshot_id is None and c.outcome == "failed"],
+        moved_away=[(c.doc_id, c.reason or "") for c in fetched
+                    if c.snapshot_id is None and c.outcome == "gone"],
+        needs_browser=[t.doc_id for t in plan.browser_targets()] if plan.browser_unavailable else [],
+        browser_problem=plan.browser_unavailable,
     )
 
 
 def update_index(home: Path, store: Store) -> index.SyncReport:
-    data = store.publish_input()
-    return index.sync(home, list(data.documents), data.current)
+    """Write to the index only the documents whose timeline moved (``kb.history``)."""
+    from kb.history import timelines
+
+    return index.sync(home, timelines(store))
 
 
 def run_spider(plan: CrawlPlan, settings: dict) -> None:
@@ -144,26 +184,48 @@ def record(home: Path, sources: Sources) -> RecordReport:
 def import_capture(home: Path, sources: Sources, *, doc_id: str, path: Path, at: str,
                    url: str | None = None, status: int = 200) -> RecordReport:
     """Record a saved capture as a snapshot taken at ``at``, then process it."""
-    declared = sources.get(doc_id)
     if not path.is_file():
         raise StoreError(f"{path}: no such file", hint="give the path of a saved HTML capture")
+    return record_captures(home, sources, doc_id,
+                           [Capture(at=at, body=path.read_bytes(), url=url, status=status)])
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A response saved elsewhere (a file, a web archive) and when it was taken."""
+
+    at: str  # capture time, ISO 8601 UTC: the check's time, and a change's detected_at
+    body: bytes
+    url: str | None = None  # the page's URL (default: the document's); links resolve against it
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)  # provenance, e.g. the archive URL
+
+
+def record_captures(home: Path, sources: Sources, doc_id: str, captures: list[Capture]) -> RecordReport:
+    """Store captures as snapshots taken at their times, then process them in capture order.
+
+    Captures older than the versions already recorded re-derive the document's history
+    (``kb.recorder``), so imports may come in any order."""
+    declared = sources.get(doc_id)
     with run_lock(home, "import"), Store(home) as store:
         if declared is None and not store.has_document(doc_id):
             from kb.errors import UnknownDocument
 
             raise UnknownDocument(f"unknown document '{doc_id}'",
                                   hint="declare it in sources/ or use an id from `policywatch sources list`")
+        doc_url = declared.url if declared else store.document(doc_id).url
         with store.transaction():
-            if declared is not None:
+            if declared is not None and captures:
                 store.ensure_document(doc_id, title=declared.title, url=declared.url,
                                       marketplace=declared.marketplace, doc_type=declared.doc_type,
-                                      origin="declared", seen_at=at)
-            target_url = url or (declared.url if declared else store.document(doc_id).url)
-            snapshot_id, _ = store.add_snapshot(doc_id=doc_id, url=target_url, fetched_at=at,
-                                                http_status=status, headers={},
-                                                body=path.read_bytes(), origin="import")
-            store.add_check(doc_id=doc_id, url=target_url, checked_at=at, http_status=status,
-                            snapshot_id=snapshot_id)
+                                      origin="declared", seen_at=min(c.at for c in captures))
+            for capture in captures:
+                snapshot_id, _ = store.add_snapshot(
+                    doc_id=doc_id, url=capture.url or doc_url, fetched_at=capture.at,
+                    http_status=capture.status, headers=capture.headers, body=capture.body,
+                    origin="import")
+                store.add_check(doc_id=doc_id, url=capture.url or doc_url, checked_at=capture.at,
+                                http_status=capture.status, snapshot_id=snapshot_id)
         report = process_pending(store, sources)
         update_index(home, store)
     return report
@@ -172,6 +234,7 @@ def import_capture(home: Path, sources: Sources, *, doc_id: str, path: Path, at:
 def publish(home: Path, *, site_dir: Path | None = None, site_url: str | None = None):
     from kb.publish import publish as publish_site
 
-    with run_lock(home, "publish"), Store(home) as store:
-        data = store.publish_input()
-    return publish_site(data, home, site_dir=site_dir, site_url=site_url)
+    with run_lock(home, "publish"):
+        with Store(home) as store:
+            data = store.publish_input()
+        return publish_site(data, home, site_dir=site_dir, site_url=site_url)

@@ -1,18 +1,35 @@
-"""Publish the knowledge base as a static MkDocs-material site with RSS feeds.
+"""Publish the knowledge base as a static MkDocs-material site with RSS, Atom and JSON feeds.
 
 Two steps, both reproducible (same ``PublishInput`` → same bytes):
 
-1. ``write_sources``: Markdown pages, ``mkdocs.yml``, the theme override and the feeds, written
-   into ``<home>/site-src``. A file is rewritten only when its bytes change, and generated
-   files that are no longer generated are deleted.
+1. ``write_sources``: Markdown pages, the text of every version, ``mkdocs.yml``, the theme
+   override, the build hook and the feeds, written into ``<home>/site-src``. A file is
+   rewritten only when its bytes change, and generated files that are no longer generated are
+   deleted. Pages hold nothing that moves on every check: what does (the data's date, each
+   document's last check) goes into ``checks.json``, which the hook prints at build time. So
+   a crawl that finds nothing new rewrites ``checks.json`` alone, and one that changes a
+   document rewrites that document's page and feeds, the indexes (home, changelogs, its
+   marketplace) and the site-wide feeds.
 2. ``build_site``: MkDocs, run in-process, builds ``<home>/site`` with ``SOURCE_DATE_EPOCH``
    set from the data's ``generated_at``, so the sitemap's dates do not depend on the clock.
 
-Layout: ``index.md``, ``changes.md``, ``marketplaces/<marketplace>.md`` and
-``documents/<doc_id>.md``; each change has the permalink ``documents/<doc_id>/#change-<time>``
-(see ``kb.feeds.change_permalink``). Feeds: ``feed.xml`` (every change that is not noise) and
-``feeds/substantive.xml``. Nothing in the site loads from the network (no web fonts, no CDN);
-search works when the site is served over HTTP, e.g. ``python -m http.server -d site``.
+Layout (URLs, with ``use_directory_urls``; ``kb.feeds`` owns the document and feed paths):
+
+- ``/`` home: counts per marketplace, latest substantive then minor changes, failing documents;
+- ``changes/``, ``changes/<class>/``: the changelog newest first, all classes or one, each
+  with a page per month (``changes/[<class>/]<yyyy-mm>/``) that never moves;
+- ``marketplaces/<marketplace>/``: its documents with their last change and its class;
+- ``documents/<doc_id>/``: header box, changelog, current rules; each change has the
+  permalink ``documents/<doc_id>/#change-<yyyymmddThhmmssZ>``; each version's text is
+  ``documents/<doc_id>/versions/<yyyymmddThhmmssZ>-<sha256 prefix>.txt``;
+- feeds: ``feed.xml`` (+ ``.atom.xml``, ``.json``), ``feeds/substantive.*``,
+  ``feeds/marketplaces/<marketplace>.*``, ``feeds/documents/<doc_id>.*``.
+
+Nothing in the site loads from the network (no web fonts, no CDN); search works when the
+site is served over HTTP, e.g. ``python -m http.server -d site``. Each page's navigation lists
+at most ``NAV_DOCUMENTS`` documents per marketplace (more are listed on the marketplace page),
+and Material's ``navigation.prune`` keeps the other sections out of the page, so the site
+grows linearly with the number of documents.
 
 Crawled text is untrusted: it goes through ``kb.sanitize`` before it reaches a page, a title
 or a feed. The page structure around it is HTML written here, every value escaped.
@@ -22,14 +39,17 @@ The site URL (absolute, used for feed links, the sitemap and canonical links) co
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import posixpath
 import re
 import shutil
+import sys
 import tempfile
+from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -37,8 +57,28 @@ from pathlib import Path
 import yaml
 
 from diffs.diff import render_html
+from diffs.sections import sections
+from diffs.taxonomy import label_of
 from kb.errors import PolicywatchError
-from kb.feeds import change_anchor, change_permalink, document_page, parse_time, rss_feed
+from kb.feeds import (
+    FORMATS,
+    GLOBAL_FEED,
+    SUBSTANTIVE_FEED,
+    Feed,
+    Item,
+    change_anchor,
+    change_permalink,
+    change_tags,
+    document_feed,
+    document_page,
+    feed_files,
+    feed_urls,
+    is_published,
+    marketplace_feed,
+    notice_text,
+    parse_time,
+    version_file,
+)
 from kb.models import CLASSES, Change, Document, PublishInput, Version
 from kb.sanitize import clean_html, escape_markdown_html, safe_title
 
@@ -46,18 +86,29 @@ SITE_NAME = "policywatch"
 DEFAULT_SITE_URL = "http://localhost:8000/"
 SITE_URL_ENV = "POLICYWATCH_SITE_URL"
 TEMPLATE_DIR = Path(__file__).with_name("site_template")
-MANAGED_DIRS = ("docs", "overrides")  # everything in these folders of site-src is generated
+MANAGED_DIRS = ("docs", "overrides", "hooks")  # everything in these folders is generated
 SITE_MARKER = ".policywatch-site"  # proves a folder is a site we built, before replacing it
 _TMP = ".policywatch-tmp-"  # prefix of the temporary files and folders publishing makes
+HOOK_FILE = "hooks/policywatch.py"  # from site_template/
+CHECKS_FILE = "checks.json"  # what every crawl moves: the data's date, each last check
+# Markers the hook replaces with values from CHECKS_FILE; crawled text cannot make one, since
+# every "<" it holds is escaped.
+LAST_CHECKED_MARKER = "<!--pw:last-checked-->"
+AS_OF_MARKER = "<!--pw:as-of-->"
 DIFF_CONTEXT_LINES = 3
 LATEST_ON_HOME = 10
+LISTING_LIMIT = 200  # changes on a changelog page; whole months, each also on its own page
+NAV_DOCUMENTS = 40  # a marketplace with more documents lists them on its page, not in the nav
+EMPTY_SITEMAP = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                 b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n')
+FEED_ABOUT = "Changes to the rules marketplaces impose on sellers, recorded by policywatch."
 _PATH_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
 class SiteResult:
     site_dir: Path
-    feed_path: Path
+    feed_path: Path  # the global RSS feed; Atom and JSON Feed beside it
     pages_written: int  # generated source files (pages, feeds, config) whose bytes changed
     pages_unchanged: int
 
@@ -150,8 +201,9 @@ class _Collect(logging.Handler):
 
 
 def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool) -> None:
-    generated_at = (yaml.safe_load(config_file.read_text(encoding="utf-8")).get("extra") or {}
-                    ).get("generated_at")
+    checks = config_file.with_name(CHECKS_FILE)
+    generated_at = (json.loads(checks.read_text(encoding="utf-8")).get("generated_at")
+                    if checks.is_file() else None)
     # The sitemap's dates come from the data (1970 for an empty store), not from the clock.
     epoch = int(parse_time(generated_at).timestamp()) if generated_at else 0
     env = {"SOURCE_DATE_EPOCH": str(epoch),
@@ -160,9 +212,11 @@ def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool) -> None:
     logger = logging.getLogger("mkdocs")
     collect = _Collect()
     saved_propagate = logger.propagate
+    saved_bytecode = sys.dont_write_bytecode
     os.environ.update(env)
     logger.addHandler(collect)
     logger.propagate = False  # quiet: warnings are collected, not printed
+    sys.dont_write_bytecode = True  # importing the hook must not leave __pycache__ in site-src
     try:
         from mkdocs.commands.build import build
         from mkdocs.config import load_config
@@ -179,6 +233,7 @@ def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool) -> None:
     finally:
         logger.removeHandler(collect)
         logger.propagate = saved_propagate
+        sys.dont_write_bytecode = saved_bytecode
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -237,27 +292,33 @@ def _sync(src_dir: Path, files: dict[str, bytes]) -> tuple[int, int]:
 def render_sources(data: PublishInput, site_url: str) -> dict[str, bytes]:
     """Every generated file of ``site-src``: relative POSIX path → bytes."""
     site = _Site(data)
-    pages: dict[str, str] = {
-        "docs/index.md": site.index_page(),
-        "docs/changes.md": site.changes_page(),
-    }
+    pages: dict[str, str] = {"docs/index.md": site.index_page()}
+    for label in (None, *CLASSES):
+        for md, text in site.listing_pages(label).items():
+            pages[f"docs/{md}"] = text
     for marketplace in site.marketplaces:
         pages[f"docs/{_marketplace_md(marketplace)}"] = site.marketplace_page(marketplace)
     for doc in site.documents:
         pages[f"docs/{_document_md(doc.doc_id)}"] = site.document_page(doc)
     files = {path: text.encode("utf-8") for path, text in pages.items()}
-    files["mkdocs.yml"] = _mkdocs_yml(site, site_url, data.generated_at).encode("utf-8")
-    files["docs/feed.xml"] = rss_feed(
-        data.changes, site.by_id, title=f"{SITE_NAME}: changes", link=site_url,
-        self_link=site_url + "feed.xml", generated_at=data.generated_at)
-    files["docs/feeds/substantive.xml"] = rss_feed(
-        [c for c in data.changes if c.label == "substantive"], site.by_id,
-        title=f"{SITE_NAME}: substantive changes", link=site_url,
-        self_link=site_url + "feeds/substantive.xml", generated_at=data.generated_at)
+    for version in site.versions():
+        files[f"docs/{version_file(version)}"] = version.text.encode("utf-8")
+    files["mkdocs.yml"] = _mkdocs_yml(site, site_url).encode("utf-8")
+    files[CHECKS_FILE] = _checks_json(site)
+    items: dict[str, Item] = {}
+    for feed in site.feeds():
+        for path, content in feed_files(feed, site.by_id, site_url, items).items():
+            files[f"docs/{path}"] = content
+            folder = posixpath.dirname(path)
+            if folder:
+                # Material's script fetches sitemap.xml beside every <link rel="alternate">
+                # (it takes them for translations of the site): answer it, not with a 404.
+                files[f"docs/{folder}/sitemap.xml"] = EMPTY_SITEMAP
     for path in sorted(TEMPLATE_DIR.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             rel = path.relative_to(TEMPLATE_DIR).as_posix()
-            files[rel if rel.startswith("overrides/") else f"docs/{rel}"] = path.read_bytes()
+            files[rel if rel.startswith(("overrides/", "hooks/")) else f"docs/{rel}"] = \
+                path.read_bytes()
     return files
 
 
@@ -276,6 +337,12 @@ def _marketplace_md(marketplace: str) -> str:
     return f"marketplaces/{_check_segments(marketplace, 'marketplace')}.md"
 
 
+def _listing_md(label: str | None, month: str | None = None) -> str:
+    """changes/index.md, changes/<class>/index.md; one month: changes/[<class>/]<yyyy-mm>.md."""
+    folder = f"changes/{label}" if label else "changes"
+    return f"{folder}/{month}.md" if month else f"{folder}/index.md"
+
+
 def _page_url(md_path: str) -> str:
     """Site-relative URL of a page with ``use_directory_urls``: a.md → a/, index.md → ''."""
     stem = md_path[: -len(".md")]
@@ -285,14 +352,20 @@ def _page_url(md_path: str) -> str:
 
 
 def _href(from_md: str, target_url: str) -> str:
-    """Relative link from one page to a site-relative URL (raw HTML is not rewritten by MkDocs)."""
+    """Relative link from one page to a site-relative URL (raw HTML is not rewritten by MkDocs).
+
+    Both are site-relative and normalized ("a/b/", "a/b/c.txt", "" for the root), so the link
+    is found by counting segments (posixpath.relpath costs more, on tens of thousands of links)."""
     path, _, anchor = target_url.partition("#")
-    here = _page_url(from_md) or "."
-    rel = posixpath.relpath(path or ".", here)
-    rel = "" if rel == "." else rel
-    if path.endswith("/") and rel:
-        rel += "/"
-    elif not rel and not anchor:
+    here = _page_url(from_md).split("/")[:-1]  # "a/b/" → ["a", "b"]; "" → []
+    there = path.split("/")
+    common = 0
+    for mine, theirs in zip(here, there[:-1]):
+        if mine != theirs:
+            break
+        common += 1
+    rel = "../" * (len(here) - common) + "/".join(there[common:])
+    if not rel and not anchor:
         rel = "./"
     return rel + (f"#{anchor}" if anchor else "")
 
@@ -306,6 +379,10 @@ def _when(iso: str | None) -> str:
 
 def _badge(label: str) -> str:
     return f'<span class="pw-badge pw-{escape(label)}">{escape(label)}</span>'
+
+
+def _tag(text: str) -> str:
+    return f'<span class="pw-tag">{escape(text)}</span>'
 
 
 def _status(status: str) -> str:
@@ -323,15 +400,33 @@ def _external(url: str) -> str:
 
 
 def _table(css_class: str, headers: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
-    """An HTML table; ``headers`` are text, cells are HTML already escaped."""
+    """An HTML table in a ``<div class=css_class>``; ``headers`` are text, cells are HTML
+    already escaped. The table itself has no class: Material styles ``table:not([class])``."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = ["<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows]
-    return "\n".join([f'<table class="{css_class}">', f"<thead><tr>{head}</tr></thead>", "<tbody>",
-                      *body, "</tbody>", "</table>"])
+    return "\n".join([f'<div class="pw-table {css_class}">', "<table>",
+                      f"<thead><tr>{head}</tr></thead>", "<tbody>", *body, "</tbody>", "</table>",
+                      "</div>"])
+
+
+def _front_matter(title: str | None, **extra) -> list[str]:
+    """YAML front matter: the page's title for ``<title>`` and the navigation (``safe_title``
+    text, already HTML-safe; None for the home page, titled by the site's name), plus our own
+    keys for the theme override. Values are written as JSON, which YAML reads as is."""
+    meta = ({"title": title} if title else {}) | extra
+    return ["---", *(f"{key}: {json.dumps(value)}" for key, value in meta.items()), "---", ""]
+
+
+def _feed_links(page: str, stem: str) -> str:
+    return " · ".join(_link(_href(page, url), escape(fmt.label)) for fmt, url in feed_urls(stem))
 
 
 def _newest_first(changes: Iterable[Change]) -> list[Change]:
     return sorted(changes, key=lambda c: (c.detected_at, c.doc_id, c.key), reverse=True)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 _SILENT = {
@@ -339,6 +434,44 @@ _SILENT = {
     False: "The page's own “last updated” date changed with it.",
     None: "",
 }
+_LISTING_TITLES = {None: "All changes", "substantive": "Substantive changes",
+                   "minor": "Minor changes", "noise": "Noise"}
+
+
+def diff_by_section(ops: Sequence[tuple[int, str]], new_text: str) -> list[tuple[str, list]]:
+    """The diff cut at the section headings of the new text: (section label, ops) for each
+    section that holds a change, in document order; "" labels the text before any heading.
+
+    Unchanged and inserted text is cut where a heading starts, so an inserted section shows
+    under its own heading (with the line break before it); a deletion stays with the text it
+    follows."""
+    found = sections(new_text)
+    starts = [s.start for s in found]
+    labels = {s.start: s.label for s in found}
+    groups: list[tuple[str, list]] = [("", [])]
+    position = 0  # in the new text
+    for op, text in ops:
+        if op == -1:
+            groups[-1][1].append((op, text))
+            continue
+        end = position + len(text)
+        cut = position
+        for start in starts[bisect_left(starts, position):]:
+            if start >= end:
+                break
+            piece = text[cut - position:start - position]
+            if piece and not (op == 1 and not piece.strip()):
+                groups[-1][1].append((op, piece))
+                cut = start
+            # else: nothing, or the line break opening an inserted section: it goes with it
+            if groups[-1][1]:
+                groups.append((labels[start], []))
+            else:  # nothing under the previous heading yet: it is only passed through
+                groups[-1] = (labels[start], [])
+        if end > cut:
+            groups[-1][1].append((op, text[cut - position:]))
+        position = end
+    return [(label, group) for label, group in groups if any(op != 0 for op, _ in group)]
 
 
 class _Site:
@@ -353,7 +486,7 @@ class _Site:
                 raise PublishError(f"change {change.key} belongs to unknown document "
                                    f"{change.doc_id!r}",
                                    hint="the store is inconsistent: run `policywatch status`")
-        self.changes = _newest_first(data.changes)
+        self.changes = _newest_first(c for c in data.changes if is_published(c))
         self.changes_of: dict[str, list[Change]] = defaultdict(list)
         for change in self.changes:
             self.changes_of[change.doc_id].append(change)
@@ -367,11 +500,50 @@ class _Site:
         doc = self.by_id[doc_id]
         return escape(" ".join(doc.title.split()) or doc_id)
 
+    def nav_title(self, doc: Document) -> str:
+        return safe_title(doc.title) or doc.doc_id
+
     def doc_link(self, page: str, doc_id: str) -> str:
         return _link(_href(page, document_page(doc_id)), self.title(doc_id))
 
     def change_link(self, page: str, change: Change) -> str:
         return _link(_href(page, change_permalink(change)), _when(change.detected_at))
+
+    def versions(self) -> list[Version]:
+        """Every version a page links to: the current ones and both sides of each change."""
+        found = {v.id: v for v in self.data.current.values()}
+        for change in self.changes:
+            for vid in (change.from_version_id, change.to_version_id):
+                if vid in self.data.versions:
+                    found[vid] = self.data.versions[vid]
+        for version in found.values():
+            _check_segments(version.doc_id, "document id")
+        return sorted(found.values(), key=lambda v: (v.doc_id, v.captured_at, v.id))
+
+    def feeds(self) -> list[Feed]:
+        first_seen = min((d.first_seen for d in self.documents if d.first_seen), default="")
+        out = [
+            Feed(GLOBAL_FEED, f"{SITE_NAME}: changes", FEED_ABOUT, "", tuple(self.changes),
+                 first_seen),
+            Feed(SUBSTANTIVE_FEED, f"{SITE_NAME}: substantive changes",
+                 "Substantive changes only (obligations, fees, dates, deadlines). " + FEED_ABOUT,
+                 "changes/substantive/",
+                 tuple(c for c in self.changes if c.label == "substantive"), first_seen),
+        ]
+        for marketplace in self.marketplaces:
+            docs = self.in_marketplace[marketplace]
+            changes = tuple(c for d in docs for c in self.changes_of[d.doc_id])
+            since = min((d.first_seen for d in docs if d.first_seen), default="")
+            out.append(Feed(marketplace_feed(marketplace), f"{SITE_NAME}: {marketplace}",
+                            f"Changes to the rules of {marketplace}. " + FEED_ABOUT,
+                            _page_url(_marketplace_md(marketplace)), changes, since))
+        for doc in self.documents:
+            title = " ".join(doc.title.split()) or doc.doc_id
+            out.append(Feed(document_feed(doc.doc_id), f"{SITE_NAME}: {title}",
+                            f"Changes to {doc.url}. " + FEED_ABOUT,
+                            document_page(doc.doc_id), tuple(self.changes_of[doc.doc_id]),
+                            doc.first_seen or ""))
+        return out
 
     # ---------------------------------------------------------------- pages
 
@@ -380,26 +552,26 @@ class _Site:
         labels = Counter(c.label for c in self.changes)
         version_ids = {v.id for v in self.data.current.values()} | set(self.data.versions)
         version_ids |= {i for c in self.changes for i in (c.from_version_id, c.to_version_id)}
-        counts = [("documents", len(self.documents)), ("versions", len(version_ids))]
+        failing = [d for d in self.documents if d.status != "active"]
+        counts = [("documents", len(self.documents)), ("failing now", len(failing)),
+                  ("versions", len(version_ids))]
         counts += [(f"{label} changes", labels.get(label, 0)) for label in CLASSES]
-        out = [
+        out = _front_matter(None, pw_kind="home") + [
             f"# {SITE_NAME}",
             "",
-            "policywatch watches the public rules that marketplaces impose on their sellers — "
-            "seller agreements, fee schedules, account-health and prohibited-product policies — "
-            "keeps every version it captures, and classifies each change as **substantive** "
-            "(obligations, fees, dates, deadlines), **minor** (wording) or **noise** "
-            "(formatting, counters, link targets).",
+            ("policywatch watches the public rules that marketplaces impose on their sellers — "
+             "seller agreements, fee schedules, account-health and prohibited-product policies — "
+             "keeps every version it captures, and classifies each change as **substantive** "
+             "(obligations, fees, dates, deadlines), **minor** (wording) or **noise** "
+             "(formatting, counters, link targets)."),
             "",
             '<div class="pw-counts">',
-            "<table>",
-            "<tbody>",
-            *(f"<tr><th>{escape(name)}</th><td>{value}</td></tr>" for name, value in counts),
-            "</tbody>",
-            "</table>",
+            *(f'<div class="pw-count"><span class="pw-count-value">{value}</span> '
+              f'<span class="pw-count-name">{escape(name)}</span></div>'
+              for name, value in counts),
             "</div>",
             "",
-            f"Data as of {_when(self.data.generated_at)} (the latest check).",
+            f"Data as of {AS_OF_MARKER} (the latest check).",
             "",
         ]
         for label in ("substantive", "minor"):  # the important ones first, each newest first
@@ -407,10 +579,10 @@ class _Site:
             out += [f"## Latest {label} changes", ""]
             out += [self._change_table(page, latest) if latest
                     else f"No {label} change recorded yet.", ""]
-        out += [f"<p>{_link(_href(page, 'changes/'), 'All changes, newest first')}"
-                " (noise included).</p>", ""]
-        out += ["## Documents failing now", ""]
-        failing = [d for d in self.documents if d.status != "active"]
+        filters = " · ".join(_link(_href(page, _page_url(_listing_md(label))), escape(title))
+                             for label, title in _LISTING_TITLES.items())
+        out += [f"<p>Every change, newest first: {filters}.</p>", ""]
+        out += ["## Documents failing their checks", ""]
         if failing:
             rows = ([self.doc_link(page, d.doc_id), _status(d.status), _when(d.last_good_check),
                      escape(d.failure or "—")] for d in failing)
@@ -418,39 +590,101 @@ class _Site:
                     ""]
         else:
             out += ["None: every document was fetched at its last check.", ""]
-        out += ["## Marketplaces", "", "<ul>"]
-        out += [f"<li>{_link(_href(page, _page_url(_marketplace_md(m))), escape(m))}: "
-                f"{len(self.in_marketplace[m])} documents</li>" for m in self.marketplaces]
-        all_feed = _link(_href(page, "feed.xml"), "every change but noise")
-        substantive_feed = _link(_href(page, "feeds/substantive.xml"), "substantive changes only")
-        out += ["</ul>", "", "## Feeds", "", f"<p>RSS: {all_feed} · {substantive_feed}</p>", ""]
+        out += ["## Marketplaces", ""]
+        rows = []
+        for marketplace in self.marketplaces:
+            docs = self.in_marketplace[marketplace]
+            changes = [c for d in docs for c in self.changes_of[d.doc_id]]
+            by_label = Counter(c.label for c in changes)
+            latest = max((c.detected_at for c in changes), default=None)
+            rows.append([_link(_href(page, _page_url(_marketplace_md(marketplace))),
+                               escape(marketplace)),
+                         str(len(docs)), str(sum(d.status != "active" for d in docs)),
+                         *(str(by_label.get(label, 0)) for label in CLASSES), _when(latest)])
+        if rows:
+            out += [_table("pw-marketplaces", ("Marketplace", "Documents", "Failing",
+                                               *(label.capitalize() for label in CLASSES),
+                                               "Last change"), rows), ""]
+        else:
+            out += ["No marketplace declared yet.", ""]
+        out += ["## Feeds", "",
+                f"<p>Every change but noise: {_feed_links(page, GLOBAL_FEED)}<br>",
+                f"Substantive changes only: {_feed_links(page, SUBSTANTIVE_FEED)}</p>",
+                "", "Each marketplace and each document has its own feeds, linked from its page.",
+                ""]
         return "\n".join(out)
 
-    def changes_page(self) -> str:
-        page = "changes.md"
-        out = ["# Changes", "",
-               "Every recorded change, newest first. Noise is listed here and on the document "
-               "pages but kept out of the feeds.", ""]
-        if not self.changes:
-            return "\n".join(out + ["No change recorded yet.", ""])
+    def listing_pages(self, label: str | None) -> dict[str, str]:
+        """The changelog of one class (None: all classes) and its month archives."""
+        changes = [c for c in self.changes if label is None or c.label == label]
         by_month: dict[str, list[Change]] = defaultdict(list)
-        for change in self.changes:
+        for change in changes:
             by_month[change.detected_at[:7]].append(change)
-        for month, changes in by_month.items():  # already newest first
-            out += [f"## {escape(month)}", "", self._change_table(page, changes), ""]
-        return "\n".join(out)
+        title = _LISTING_TITLES[label]
+        page = _listing_md(label)
+        out = _front_matter(title, search={"exclude": True}) + [f"# {escape(title)}", "",
+                                                                 self._filters(page, label), ""]
+        if label is None:
+            out += [("Every recorded change, newest first. Noise is listed here and on the "
+                     "document pages but kept out of the feeds."), ""]
+        if not changes:
+            out += ["No change recorded yet.", ""]
+        shown = 0
+        for month, of_month in by_month.items():  # already newest first
+            if shown >= LISTING_LIMIT:
+                break
+            out += [f"## {escape(month)}", "", self._change_table(page, of_month), ""]
+            shown += len(of_month)
+        if by_month:
+            if shown < len(changes):
+                out += [(f"<p>The newest {shown} of {len(changes)} are shown above; every "
+                         "month has its own page:</p>"), ""]
+            out += ["## By month", "", "<ul>"]
+            out += [f"<li>{_link(_href(page, _page_url(_listing_md(label, month))), month)}: "
+                    f"{_plural(len(of_month), 'change')}</li>"
+                    for month, of_month in by_month.items()]
+            out += ["</ul>", ""]
+        pages = {page: "\n".join(out)}
+        for month, of_month in by_month.items():
+            month_page = _listing_md(label, month)
+            month_title = f"{title}, {month}"
+            back = _link(_href(month_page, _page_url(page)), escape(title))
+            pages[month_page] = "\n".join(
+                _front_matter(month_title, search={"exclude": True})
+                + [f"# {escape(month_title)}", "", f"<p>Newest first. Back to {back}.</p>", "",
+                   self._change_table(month_page, of_month), ""])
+        return pages
+
+    def _filters(self, page: str, current: str | None) -> str:
+        parts = []
+        for label, title in _LISTING_TITLES.items():
+            if label == current:
+                parts.append(f"<strong>{escape(title)}</strong>")
+            else:
+                parts.append(_link(_href(page, _page_url(_listing_md(label))), escape(title)))
+        return f'<p class="pw-filters">Show: {" · ".join(parts)}</p>'
 
     def marketplace_page(self, marketplace: str) -> str:
         page = _marketplace_md(marketplace)
         rows = []
-        for doc in self.in_marketplace[marketplace]:
-            latest = self.changes_of[doc.doc_id][:1]
+        docs = self.in_marketplace[marketplace]
+        for doc in docs:
+            changes = self.changes_of[doc.doc_id]
+            latest = changes[:1]
+            substantive = sum(c.label == "substantive" for c in changes)
             rows.append([self.doc_link(page, doc.doc_id), escape(doc.doc_type), _status(doc.status),
                          self.change_link(page, latest[0]) if latest else "—",
-                         _badge(latest[0].label) if latest else "—"])
-        headers = ("Document", "Type", "Status", "Last change", "Class")
-        return "\n".join([f"<h1>{escape(marketplace)}</h1>", "",
-                          _table("pw-documents", headers, rows), ""])
+                         _badge(latest[0].label) if latest else "—",
+                         f"{len(changes)} ({substantive} substantive)" if changes else "0"])
+        headers = ("Document", "Type", "Status", "Last change", "Class", "Changes")
+        failing = sum(d.status != "active" for d in docs)
+        stem = marketplace_feed(marketplace)
+        return "\n".join(
+            _front_matter(safe_title(marketplace), pw_feed=stem, pw_kind="marketplace")
+            + [f"<h1>{escape(marketplace)}</h1>", "",
+               (f"<p>{_plural(len(docs), 'document')}, {failing} failing now. "
+                f"Feeds of this marketplace: {_feed_links(page, stem)}</p>"), "",
+               _table("pw-documents", headers, rows), ""])
 
     def document_page(self, doc: Document) -> str:
         page = _document_md(doc.doc_id)
@@ -459,91 +693,154 @@ class _Site:
         substantive = sum(c.label == "substantive" for c in changes)
         failure = f": {escape(doc.failure)}" if doc.failure else ""
         marketplace_url = _href(page, _page_url(_marketplace_md(doc.marketplace)))
+        last_changed = (f"{self.change_link(page, changes[0])} {_badge(changes[0].label)}"
+                        if changes else _when(doc.last_changed))
+        stem = document_feed(doc.doc_id)
         rows = [
             ("Source", _external(doc.url)),
             ("Marketplace", _link(marketplace_url, escape(doc.marketplace))),
             ("Type", escape(doc.doc_type)),
             ("Status", _status(doc.status) + failure),
-            ("Last checked", _when(doc.last_checked)),
-            ("Last changed", _when(doc.last_changed)),
-            ("Version captured", _when(current.captured_at) if current else "no version yet"),
+            # Filled in at build time (hooks/policywatch.py): a check that finds nothing new
+            # must not rewrite the page.
+            ("Last checked", LAST_CHECKED_MARKER),
+            ("Last changed", last_changed),
+            ("Version captured",
+             f"{_when(current.captured_at)} · "
+             f"{_link(_href(page, version_file(current)), 'text of this version')}"
+             if current else "no version yet"),
             ("Snapshot SHA-256",
              f"<code>{escape(current.snapshot_sha256)}</code>" if current else "—"),
-            ("Changes", f'{len(changes)} ({substantive} substantive): '
-                        '<a href="#changelog">changelog</a>'),
+            ("Changes", (f'{len(changes)} ({substantive} substantive): '
+                         '<a href="#changelog">changelog</a>')),
+            ("Feeds", _feed_links(page, stem)),
         ]
-        out = [f"<h1>{self.title(doc.doc_id)}</h1>", "", '<div class="pw-meta">', "<table>",
-               "<tbody>", *(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows),
-               "</tbody>", "</table>", "</div>", ""]
+        out = _front_matter(self.nav_title(doc), pw_feed=stem, pw_kind="document")
+        # The header box and the facts of each change are kept out of the search index (times,
+        # hashes, links): search is for the rules and the changes' summaries.
+        out += [f"<h1>{self.title(doc.doc_id)}</h1>", "",
+                '<div class="pw-meta" data-search-exclude>', "<table>", "<tbody>",
+                *(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows),
+                "</tbody>", "</table>", "</div>", ""]
         if doc.status != "active":
             what = "is gone from its source" if doc.status == "gone" else "failed at its last check"
             last = " The text below is the last version captured." if current else ""
             out += [f'<p class="pw-warning">This document {what}{failure}.{last}</p>', ""]
+        out += ["## Changelog", ""]
+        if not changes:
+            out += ["No change recorded since the first version.", ""]
+        for change in changes:
+            out += [self._change_entry(page, change), ""]
         out += ["## Current rules", ""]
         if current:
             out += [escape_markdown_html(current.text, heading_offset=2).strip("\n"), ""]
         else:
             out += ["No version captured yet.", ""]
-        out += ["## Changelog", ""]
-        if not changes:
-            out += ["No change recorded since the first version.", ""]
-        for change in changes:
-            out += [self._change_entry(change), ""]
         return "\n".join(out)
 
     # ---------------------------------------------------------------- fragments
 
     def _change_table(self, page: str, changes: list[Change]) -> str:
-        rows = ([self.change_link(page, c), self.doc_link(page, c.doc_id), _badge(c.label),
-                 escape(c.summary)] for c in changes)
+        rows = ([self.change_link(page, c),
+                 (f"{self.doc_link(page, c.doc_id)}<br>"
+                  f'<span class="pw-market">{escape(self.by_id[c.doc_id].marketplace)}</span>'),
+                 _badge(c.label), escape(c.summary)]
+                for c in changes)
         return _table("pw-changes", ("Detected", "Document", "Class", "Summary"), rows)
 
-    def _change_entry(self, change: Change) -> str:
+    def _version_link(self, page: str, version: Version | None, side: str) -> str:
+        if version is None:
+            return f"the {side} version (not published)"
+        return (f"{_link(_href(page, version_file(version)), f'{side} version')} captured "
+                f"{_when(version.captured_at)}, {_snapshot(version)}")
+
+    def _change_entry(self, page: str, change: Change) -> str:
         anchor = change_anchor(change)
+        badges = [_badge(change.label)]
+        if change.silent:
+            badges.append('<span class="pw-badge pw-silent-badge">silent</span>')
+        badges += [_tag(label_of(tag)) for tag in change_tags(change)]
         out = [f'<div class="pw-change pw-change-{escape(change.label)}">',
-               f'<h3 id="{anchor}"><a class="pw-permalink" href="#{anchor}">'
-               f"{_when(change.detected_at)}</a> {_badge(change.label)}</h3>",
+               (f'<h3 id="{anchor}"><a class="pw-permalink" href="#{anchor}" '
+                f'title="Permalink to this change">{_when(change.detected_at)}</a> '
+                f'{" ".join(badges)}</h3>'),
                f'<p class="pw-summary">{escape(change.summary)}</p>']
+        facts = []
         if change.reasons:
             items = "".join(f"<li>{escape(r.text)} <em>({escape(r.kind)})</em></li>"
                             for r in change.reasons)
-            out.append(f'<ul class="pw-reasons">{items}</ul>')
+            facts.append(f"<li>Why it is {escape(change.label)}:<ul>{items}</ul></li>")
         if _SILENT[change.silent]:
-            out.append(f'<p class="pw-silent">{escape(_SILENT[change.silent])}</p>')
+            facts.append(f"<li>{escape(_SILENT[change.silent])}</li>")
+        notice = notice_text(change)
+        if notice:
+            facts.append(f"<li>{escape(notice)}.</li>")
+        elif hasattr(change, "effective_date"):  # recorded, and the page stated none
+            facts.append("<li>No effective date stated.</li>")
+        touched = getattr(change, "section_changes", None) or change.sections
+        if touched:
+            facts.append("<li>Sections: " + "; ".join(escape(s) for s in touched) + "</li>")
         before = self.data.versions.get(change.from_version_id)
         after = self.data.versions.get(change.to_version_id)
-        if before and after:
-            out.append(f'<p class="pw-versions">Compared: the version captured '
-                       f"{_when(before.captured_at)} ({_snapshot(before)}) with the one captured "
-                       f"{_when(after.captured_at)} ({_snapshot(after)}).</p>")
-        diff = clean_html(render_html(list(change.ops), context_lines=DIFF_CONTEXT_LINES))
+        facts.append(f"<li>Compared the {self._version_link(page, before, 'earlier')} with the "
+                     f"{self._version_link(page, after, 'later')}.</li>")
+        # In a <div>: Material's search indexer fails on data-search-exclude set on a list.
+        out.append(f'<div class="pw-facts" data-search-exclude><ul>{"".join(facts)}</ul></div>')
+        diff = self._diff(change, after)
         if change.label == "noise":  # kept for the record, folded away
-            out.append('<details class="pw-noise-diff"><summary>Show the diff</summary>'
-                       f'<div class="pw-diff">{diff}</div></details>')
+            out.append('<details class="pw-noise-diff" data-search-exclude>'
+                       f'<summary>Show the diff</summary>{diff}</details>')
         else:
-            out.append(f'<div class="pw-diff">{diff}</div>')
+            out.append(f'<div class="pw-diffs" data-search-exclude>{diff}</div>')
         out.append("</div>")
         return "\n".join(out)
+
+    def _diff(self, change: Change, after: Version | None) -> str:
+        ops = [(op, text) for op, text in change.ops]
+        new_text = after.text if after else "".join(t for op, t in ops if op != -1)
+        parts = []
+        groups = diff_by_section(ops, new_text)
+        for label, group in groups:
+            body = clean_html(render_html(group, context_lines=DIFF_CONTEXT_LINES))
+            if label or len(groups) > 1:  # a document without headings needs no label
+                heading = escape(label) if label else "Before the first heading"
+                parts.append(f'<p class="pw-diff-section">§ {heading}</p>')
+            parts.append(f'<div class="pw-diff">{body}</div>')
+        return "".join(parts) or '<p class="pw-diff-section">No visible difference.</p>'
 
 
 def _snapshot(version: Version) -> str:
     return f"snapshot <code>{escape(version.snapshot_sha256[:12])}</code>"
 
 
+def _checks_json(site: _Site) -> bytes:
+    """The values hooks/policywatch.py prints, and the build's SOURCE_DATE_EPOCH."""
+    checks = {
+        "generated_at": site.data.generated_at,
+        "as_of": _when(site.data.generated_at),
+        "last_checked": {d.doc_id: _when(d.last_checked) for d in site.documents},
+    }
+    return (json.dumps(checks, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
 # ----------------------------------------------------------------------------- mkdocs.yml
 
 
-def _mkdocs_yml(site: _Site, site_url: str, generated_at: str) -> str:
-    nav: list[dict] = [{"Home": "index.md"}, {"Changes": "changes.md"}]
+def _mkdocs_yml(site: _Site, site_url: str) -> str:
+    changes = [{title: _listing_md(label)} for label, title in _LISTING_TITLES.items()]
+    nav: list[dict] = [{"Home": "index.md"}, {"Changes": changes}]
     for marketplace in site.marketplaces:
         section: list[dict] = [{"Overview": _marketplace_md(marketplace)}]
-        section += [{safe_title(doc.title) or doc.doc_id: _document_md(doc.doc_id)}
-                    for doc in site.in_marketplace[marketplace]]
+        docs = site.in_marketplace[marketplace]
+        if len(docs) <= NAV_DOCUMENTS:  # more: listed on the overview page, see NAV_DOCUMENTS
+            section += [{site.nav_title(doc): _document_md(doc.doc_id)} for doc in docs]
         nav.append({safe_title(marketplace): section})
     toggle = [  # (media, scheme, icon, label): follow the system, with a switch
         ("(prefers-color-scheme: light)", "default", "material/brightness-7", "Dark mode"),
         ("(prefers-color-scheme: dark)", "slate", "material/brightness-4", "Light mode"),
     ]
+    site_feeds = [{"stem": GLOBAL_FEED, "title": f"{SITE_NAME}: changes"},
+                  {"stem": SUBSTANTIVE_FEED, "title": f"{SITE_NAME}: substantive changes"}]
     config = {
         "site_name": SITE_NAME,
         "site_url": site_url,
@@ -555,17 +852,26 @@ def _mkdocs_yml(site: _Site, site_url: str, generated_at: str) -> str:
             "custom_dir": "overrides",
             "language": "en",
             "font": False,  # otherwise every page loads Google Fonts
+            # At the root, where browsers look for it on pages that name none (version texts).
+            "favicon": "favicon.ico",
             "features": ["navigation.instant", "navigation.tabs", "navigation.prune",
-                         "search.suggest", "search.highlight"],
+                         "navigation.top", "search.suggest", "search.highlight"],
             "palette": [{"media": media, "scheme": scheme, "toggle": {"icon": icon, "name": name}}
                         for media, scheme, icon, name in toggle],
         },
         # Material's `offline` plugin is left out on purpose: it forces use_directory_urls off
         # (breaking permalinks) and adds a script from unpkg.com to every page.
         "plugins": ["search"],
+        "hooks": [HOOK_FILE],
         "markdown_extensions": [{"toc": {"permalink": True}}, "tables"],
         "extra_css": ["stylesheets/policywatch.css"],
-        "extra": {"generated_at": generated_at},
+        "extra": {
+            "policywatch": {  # read by overrides/: the feeds every page announces
+                "feeds": site_feeds,
+                "formats": [{"suffix": f.suffix, "type": f.media_type, "label": f.label}
+                            for f in FORMATS],
+            },
+        },
         # Crawled pages may hold relative links into their own site: never a build failure.
         "validation": {"omitted_files": "info", "absolute_links": "info",
                        "unrecognized_links": "info", "anchors": "info", "not_found": "info"},

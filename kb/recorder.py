@@ -4,19 +4,27 @@ For each stored response, in capture order: extract its text with the document's
 declaration, compare with the version in force at that time, and record a new
 version (and the change) only when the normalized text differs. Failures (bot
 walls, selectors that match nothing, HTTP errors) are recorded on the check and
-never become versions, so an outage never reads as a deleted policy.
+never become versions, so an outage never reads as a deleted policy: response-level
+faults are judged by ``crawler.faults.response_fault``, content-level ones here.
+
+``reextract`` applies new extraction rules (a changed declaration, a new
+``diffs.EXTRACTOR_VERSION``) to the snapshot behind each document's current version: a
+different text becomes a new version from the same snapshot, linked by a *technical*
+change that never reaches the changelog or the feed, so the next crawl compares like with
+like instead of reporting the rule change as a policy change.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
-from diffs import compare
-from diffs.extract import ExtractionError, Rules, extract
+from crawler.faults import response_fault
+from diffs import EXTRACTOR_VERSION, Classification, compare
+from diffs.extract import ExtractionError, Rules, extract, fingerprint
 from kb.models import Check, Reason
 from kb.sources import Sources
 from kb.store import Store
 
-GONE_STATUSES = (404, 410)
 SHRINK_LIMIT = 0.2  # a text that loses more than 80 % at once is a broken page, not a policy
 
 
@@ -72,28 +80,36 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         elif store.previous_outcome(check) != "gone":  # a removal is reported once
             report.gone.append(check.doc_id)
 
-    status = check.http_status
-    if status in GONE_STATUSES:
-        return fail(f"HTTP {status}: page removed", outcome="gone")
-    if status is None or not 200 <= status < 300:
-        return fail(f"HTTP {status}")
+    if check.snapshot_id is None:
+        return fail(f"HTTP {check.http_status}: no response stored")
+    snapshot = store.snapshot(check.snapshot_id)
+    body = store.snapshot_body(check.snapshot_id)
+    fault = response_fault(status=check.http_status, headers=json.loads(snapshot["headers"]),
+                           body=body, url=snapshot["url"], requested_url=check.url)
+    if fault is not None:
+        return fail(fault.reason, outcome=fault.outcome)
     rules = rules_for(sources, check.doc_id, check.url)
     if rules is None:
         return fail("no declaration covers this document any more")
-    body = store.snapshot_body(check.snapshot_id)
     try:
-        extracted = extract(body, rules, url=check.url)
+        extracted = extract(body, rules, url=snapshot["url"])  # links resolve where the page answered
     except ExtractionError as exc:
         return fail(str(exc))
+    except Exception as exc:  # a hostile page must not stop the other documents' processing
+        return fail(f"the page could not be read ({type(exc).__name__}: {str(exc)[:120]}); "
+                    "its snapshot is kept; please report this page")
     previous = store.latest_version(check.doc_id, before=check.checked_at)
     text = extracted.markdown
     if previous is not None and len(text) < SHRINK_LIMIT * len(previous.text):
         shrink = 100 - round(100 * len(text) / max(1, len(previous.text)))
         return fail(f"extracted text shrank by {shrink} % at once; check the page and the selectors")
     title = extracted.title or store.document(check.doc_id).title
+    # Evidence for the crawler's fast path: the next response that matches is known unchanged.
+    store.set_evidence(check.id, snapshot["sha256"], fingerprint(body, rules))
     if previous is None:
         store.add_version(doc_id=check.doc_id, snapshot_id=check.snapshot_id,
-                          captured_at=check.checked_at, title=title, text=text)
+                          captured_at=check.checked_at, title=title, text=text,
+                          extractor_version=EXTRACTOR_VERSION)
         store.set_outcome(check.id, "first-version")
         report.first_versions.append(check.doc_id)
         report.changed_docs.add(check.doc_id)
@@ -102,16 +118,97 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         store.set_outcome(check.id, "unchanged")
         report.unchanged += 1
         return
-    comparison = compare(previous.text, text)
-    c = comparison.classification
     version_id = store.add_version(doc_id=check.doc_id, snapshot_id=check.snapshot_id,
-                                   captured_at=check.checked_at, title=title, text=text)
-    store.add_change(
-        doc_id=check.doc_id, from_version_id=previous.id, to_version_id=version_id,
-        detected_at=check.checked_at, label=c.label, summary=c.summary,
-        reasons=[Reason(r.kind, r.text) for r in c.reasons], silent=c.silent,
-        ops=comparison.ops, sections=c.sections,
-    )
+                                   captured_at=check.checked_at, title=title, text=text,
+                                   extractor_version=EXTRACTOR_VERSION)
+    _record_change(store, check.doc_id, previous.id, version_id, previous.text, text,
+                   detected_at=check.checked_at)
     store.set_outcome(check.id, "new-version")
     report.new_versions.append(check.doc_id)
     report.changed_docs.add(check.doc_id)
+
+
+def _record_change(store: Store, doc_id: str, from_id: int, to_id: int, old: str, new: str, *,
+                   detected_at: str, technical: bool = False) -> Classification:
+    comparison = compare(old, new, detected_at=detected_at)
+    c = comparison.classification
+    store.add_change(
+        doc_id=doc_id, from_version_id=from_id, to_version_id=to_id, detected_at=detected_at,
+        label=c.label, summary=c.summary, reasons=[Reason(r.kind, r.text) for r in c.reasons],
+        silent=c.silent, ops=comparison.ops, sections=c.sections, tags=c.tags,
+        effective_date=c.effective_date, notice_days=c.notice_days, technical=technical,
+        section_changes=[s.text for s in c.section_changes],
+    )
+    return c
+
+
+# ---------------------------------------------------------------- re-extraction
+
+
+@dataclass
+class ReextractReport:
+    upgraded: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, summary of the difference)
+    up_to_date: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, reason): nothing changed
+    rebuilt: list[str] = field(default_factory=list)  # --history: derived again from every snapshot
+
+
+def reextract(store: Store, sources: Sources, doc_ids: list[str] | None = None, *, now: str,
+              history: bool = False) -> ReextractReport:
+    """Apply the current declarations and extraction code to stored snapshots.
+
+    Default: for each document, re-extract the snapshot of its current version; a different
+    text is recorded as a new version of that snapshot and a technical change dated ``now``.
+    ``history=True``: derive the document's whole history again from every snapshot (versions
+    and changes are replaced; changes keep their keys, which are made of their dates).
+    """
+    report = ReextractReport()
+    ids = doc_ids if doc_ids is not None else [d.doc_id for d in store.documents()]
+    for doc_id in ids:
+        store.document(doc_id)  # UnknownDocument for a typo, before anything is written
+    for doc_id in ids:
+        if history:
+            record = RecordReport()
+            rebuild_history(store, sources, doc_id, record)
+            report.rebuilt.append(doc_id)
+            report.failed += record.failed
+            continue
+        with store.transaction():
+            _reextract_current(store, sources, doc_id, now, report)
+    return report
+
+
+def _reextract_current(store: Store, sources: Sources, doc_id: str, now: str,
+                       report: ReextractReport) -> None:
+    current = store.latest_version(doc_id)
+    if current is None:
+        return
+    snapshot = store.snapshot(current.snapshot_id)
+    requested = next((c.url for c in store.checks(doc_id) if c.snapshot_id == current.snapshot_id),
+                     snapshot["url"])
+    rules = rules_for(sources, doc_id, requested)
+    if rules is None:
+        report.failed.append((doc_id, "no declaration covers this document any more"))
+        return
+    try:
+        extracted = extract(store.snapshot_body(current.snapshot_id), rules, url=snapshot["url"])
+    except ExtractionError as exc:
+        report.failed.append((doc_id, f"{exc} (the current version is kept)"))
+        return
+    text = extracted.markdown
+    if text == current.text:
+        report.up_to_date.append(doc_id)
+        return
+    if len(text) < SHRINK_LIMIT * len(current.text):
+        shrink = 100 - round(100 * len(text) / max(1, len(current.text)))
+        reason = (f"the new rules extract {shrink} % less text; check the declaration's select "
+                  "and remove (the current version is kept)")
+        report.failed.append((doc_id, reason))
+        return
+    version_id = store.add_version(doc_id=doc_id, snapshot_id=current.snapshot_id,
+                                   captured_at=current.captured_at,
+                                   title=extracted.title or current.title, text=text,
+                                   extractor_version=EXTRACTOR_VERSION)
+    c = _record_change(store, doc_id, current.id, version_id, current.text, text, detected_at=now,
+                       technical=True)
+    report.upgraded.append((doc_id, c.summary))

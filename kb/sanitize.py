@@ -24,7 +24,10 @@ import nh3
 # ----------------------------------------------------------------------------- HTML fragments
 
 _TAGS = {"ins", "del", "p", "br", "ul", "li", "strong", "em", "code", "a", "span"}
-_ATTRIBUTES = {"a": {"href"}, "span": {"class"}}
+# ins/del keep a diff-* class and a title: a moved block is <del class="diff-moved"
+# title="moved below"> where it was and <ins class="diff-moved" …> where it went.
+_ATTRIBUTES = {"a": {"href"}, "span": {"class"}, "ins": {"class", "title"},
+               "del": {"class", "title"}}
 _CLASS = re.compile(r"(?:diff|pw)-[a-z0-9-]+")  # our own classes only: no theme class reuse
 
 
@@ -36,8 +39,9 @@ def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
 
 
 def clean_html(fragment: str) -> str:
-    """Sanitize a generated HTML fragment: only ins, del, p, br, ul, li, strong, em, code,
-    a (absolute http/https ``href`` only) and span (``diff-*``/``pw-*`` classes) survive;
+    """Sanitize a generated HTML fragment: only ins, del (``diff-*`` classes, title), p, br,
+    ul, li, strong, em, code, a (absolute http/https ``href`` only) and span (``diff-*``/``pw-*``
+    classes) survive;
     other tags are dropped with their text kept, except script and style, dropped whole."""
     return nh3.clean(
         fragment,

@@ -10,18 +10,37 @@ every file loads. Example::
     defaults:
       select: ["#full-help-page"]
       remove: ["*[hidden]"]
+      render: browser            # the page builds its text with JavaScript
     documents:
       - id: business-solutions-agreement
         title: Business Solutions Agreement
         url: https://sellercentral.amazon.com/help/hub/reference/external/G1791
         type: agreement
+      - id: seller-policy
+        title: Seller Policy
+        type: policy
+        select:                  # a range: what lies between two elements
+          - {start_after: "#category-dropdown", end_before: "#locale_overlay_container"}
+      - id: marketplace-conditions
+        title: Conditions (two pages, one document)
+        type: agreement
+        pages:
+          - url: https://example.com/conditions
+          - url: https://example.com/conditions-annex
+            select: ["main"]
     discover:
-      - from: https://example.com/help
+      - from: https://example.com/help        # a hub page whose links are followed
         follow: ["^https://example\\.com/help/[a-z-]+$"]
         depth: 1
         type: help
+      - sitemap: https://example.com/sitemap.xml   # or a sitemap (index) listing pages
+        follow: ["^https://example\\.com/policies/"]
 
 A document's id is ``<marketplace>/<id>``; it never changes when the URL does.
+``select``/``remove`` entries are CSS selectors or ranges (``start_before`` or
+``start_after``, with ``end_before`` or ``end_after``; see ``diffs.ranges``).
+``render: browser`` fetches the page through a headless Chromium; ``http`` (the
+default) is a plain request. The full reference is ``docs/sources.md``.
 """
 from __future__ import annotations
 
@@ -34,6 +53,7 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 
 from diffs.extract import Rules, selector_error
+from diffs.ranges import END_KEYS, START_KEYS, Range
 from kb.errors import DeclarationError
 
 DOC_TYPES = (
@@ -43,31 +63,49 @@ DOC_TYPES = (
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 TOP_KEYS = {"marketplace", "name", "allow_private_addresses", "defaults", "documents", "discover"}
-RULE_KEYS = {"select", "remove"}
-DOCUMENT_KEYS = {"id", "title", "url", "type"} | RULE_KEYS
-DISCOVER_KEYS = {"from", "follow", "depth", "type"} | RULE_KEYS
+RULE_KEYS = {"select", "remove", "render"}
+PAGE_KEYS = {"url"} | RULE_KEYS
+DOCUMENT_KEYS = {"id", "title", "url", "type", "pages"} | RULE_KEYS
+DISCOVER_KEYS = {"from", "sitemap", "follow", "depth", "type"} | RULE_KEYS
+RENDERS = ("http", "browser")
+
+
+@dataclass(frozen=True)
+class PageSource:
+    """One fetched page: its URL, how to extract it, and whether it needs a browser."""
+
+    url: str
+    rules: Rules
+    browser: bool = False
 
 
 @dataclass(frozen=True)
 class DocumentSource:
     doc_id: str
     title: str
-    url: str
+    url: str  # the (first) page's URL
     marketplace: str
     doc_type: str
-    rules: Rules
+    rules: Rules  # for a combined document: Rules(parts=...), one per page
     file: str
+    pages: tuple[PageSource, ...] = ()  # more than one: a combined document
+
+    @property
+    def browser(self) -> bool:
+        return any(page.browser for page in self.pages)
 
 
 @dataclass(frozen=True)
 class DiscoverRule:
     marketplace: str
-    start_url: str
+    start_url: str  # a hub page, or a sitemap when ``sitemap`` is true
     follow: tuple[str, ...]  # regexes matched against absolute URLs without query or fragment
     depth: int
     doc_type: str
     rules: Rules
     file: str
+    sitemap: bool = False
+    browser: bool = False  # pages found by this rule are fetched with a browser
 
     def matches(self, url: str) -> bool:
         return any(re.search(pattern, url) for pattern in self.follow)
@@ -87,7 +125,7 @@ class Sources:
         return next((r for r in self.discover if r.matches(canonical_url(url))), None)
 
     def allowed_hosts(self) -> frozenset[str]:
-        hosts = {urlsplit(d.url).hostname for d in self.documents}
+        hosts = {urlsplit(p.url).hostname for d in self.documents for p in d.pages}
         hosts |= {urlsplit(r.start_url).hostname for r in self.discover}
         return frozenset(h for h in hosts if h)
 
@@ -132,7 +170,13 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
     seen_ids: dict[str, str] = {}
     seen_marketplaces: dict[str, str] = {}
     for path in files:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].count(b"\n") + 1
+            raise _fail(path, f"line {line}", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+                        "save the file as UTF-8") from None
         for key, value in (substitutions or {}).items():
             text = text.replace("{" + key + "}", value)
         docs, rules, private = _load_file(path, text)
@@ -164,13 +208,16 @@ def _fail(path: Path, key: str, problem: str, fix: str) -> DeclarationError:
 
 def _load_file(path: Path, text: str):
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+    except _DuplicateKey as exc:
+        raise _fail(path, f"line {exc.line}", f"key '{exc.key}' given twice (the first would be lost)",
+                    "keep one") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
         raise _fail(path, where, "invalid YAML", "check indentation and quoting") from None
     if not isinstance(data, dict):
-        raise _fail(path, "(top)", "expected a mapping of keys", "see sources/README.md")
+        raise _fail(path, "(top)", "expected a mapping of keys", "see docs/sources.md")
     _check_keys(path, "(top)", data, TOP_KEYS)
     for required in ("marketplace", "name"):
         if required not in data:
@@ -187,6 +234,7 @@ def _load_file(path: Path, text: str):
         raise _fail(path, "defaults", "expected a mapping", "give select/remove lists")
     _check_keys(path, "defaults", defaults, RULE_KEYS)
     default_rules = _rules(path, "defaults", defaults, Rules())
+    default_browser = _render(path, "defaults", defaults, False)
     private_hosts: set[str] = set()
 
     def checked_url(key: str, url) -> str:
@@ -204,20 +252,30 @@ def _load_file(path: Path, text: str):
         if not isinstance(raw, dict):
             raise _fail(path, key, "expected a mapping", "give id, title, url and type")
         _check_keys(path, key, raw, DOCUMENT_KEYS)
-        for required in ("id", "title", "url", "type"):
+        for required in ("id", "title", "type"):
             if required not in raw:
                 raise _fail(path, f"{key}.{required}", "missing", f"add '{required}:'")
+        if ("url" in raw) == ("pages" in raw):
+            raise _fail(path, f"{key}.url", "give either url (one page) or pages (several)",
+                        "write 'url: https://…', or 'pages:' with one '- url: …' per page")
         if not isinstance(raw["id"], str) or not SLUG.match(raw["id"]):
             raise _fail(path, f"{key}.id", f"'{raw['id']}' is not a slug",
                         "use lower-case letters, digits and '-'")
+        rules = _rules(path, key, raw, default_rules)
+        browser = _render(path, key, raw, default_browser)
+        if "url" in raw:
+            pages = (PageSource(checked_url(f"{key}.url", raw["url"]), rules, browser),)
+        else:
+            pages = _pages(path, f"{key}.pages", raw["pages"], rules, browser, checked_url)
         documents.append(DocumentSource(
             doc_id=f"{marketplace}/{raw['id']}",
             title=str(raw["title"]),
-            url=checked_url(f"{key}.url", raw["url"]),
+            url=pages[0].url,
             marketplace=marketplace,
             doc_type=_doc_type(path, f"{key}.type", raw["type"]),
-            rules=_rules(path, key, raw, default_rules),
+            rules=pages[0].rules if len(pages) == 1 else Rules(parts=tuple(p.rules for p in pages)),
             file=path.name,
+            pages=pages,
         ))
     rules = []
     raw_rules = data.get("discover") or []
@@ -228,9 +286,11 @@ def _load_file(path: Path, text: str):
         if not isinstance(raw, dict):
             raise _fail(path, key, "expected a mapping", "give from, follow, depth and type")
         _check_keys(path, key, raw, DISCOVER_KEYS)
-        for required in ("from", "follow"):
-            if required not in raw:
-                raise _fail(path, f"{key}.{required}", "missing", f"add '{required}:'")
+        if ("from" in raw) == ("sitemap" in raw):
+            raise _fail(path, f"{key}.from", "give either from (a hub page) or sitemap (a sitemap URL)",
+                        "write 'from: https://…/help' or 'sitemap: https://…/sitemap.xml'")
+        if "follow" not in raw:
+            raise _fail(path, f"{key}.follow", "missing", "add 'follow:'")
         follow = raw["follow"]
         if isinstance(follow, str):
             follow = [follow]
@@ -247,19 +307,42 @@ def _load_file(path: Path, text: str):
         if not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= 5:
             raise _fail(path, f"{key}.depth", f"'{depth}' is not a depth from 1 to 5",
                         "use a small whole number")
+        start_key = "sitemap" if "sitemap" in raw else "from"
         rules.append(DiscoverRule(
             marketplace=marketplace,
-            start_url=checked_url(f"{key}.from", raw["from"]),
+            start_url=checked_url(f"{key}.{start_key}", raw[start_key]),
             follow=tuple(follow),
             depth=depth,
             doc_type=_doc_type(path, f"{key}.type", raw.get("type", "help")),
             rules=_rules(path, key, raw, default_rules),
             file=path.name,
+            sitemap=start_key == "sitemap",
+            browser=_render(path, key, raw, default_browser),
         ))
     if not documents and not rules:
         raise _fail(path, "documents", "no documents and no discover rules",
                     "declare at least one document")
     return documents, rules, private_hosts
+
+
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key, line: int):
+        super().__init__(f"key '{key}' given twice")
+        self.key, self.line = key, line
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key given twice is an error: PyYAML keeps the last
+    one silently, so a second ``url:`` would replace the first without a word."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _check_keys(path: Path, where: str, data: dict, allowed: set[str]) -> None:
@@ -276,23 +359,76 @@ def _doc_type(path: Path, key: str, value) -> str:
     return value
 
 
+def _pages(path: Path, key: str, raw_pages, rules: Rules, browser: bool, checked_url):
+    if not isinstance(raw_pages, list) or len(raw_pages) < 2:
+        raise _fail(path, key, "expected a list of at least two pages",
+                    "write one '- url: …' per page, or use url: for a single page")
+    pages = []
+    for j, raw in enumerate(raw_pages):
+        where = f"{key}[{j}]"
+        if not isinstance(raw, dict) or "url" not in raw:
+            raise _fail(path, where, "expected a mapping with url", "write '- url: https://…'")
+        _check_keys(path, where, raw, PAGE_KEYS)
+        pages.append(PageSource(checked_url(f"{where}.url", raw["url"]),
+                                _rules(path, where, raw, rules), _render(path, where, raw, browser)))
+    return tuple(pages)
+
+
+def _render(path: Path, key: str, raw: dict, inherited: bool) -> bool:
+    if "render" not in raw:
+        return inherited
+    if raw["render"] not in RENDERS:
+        raise _fail(path, f"{key}.render", f"unknown render '{raw['render']}'",
+                    "use 'browser' (JavaScript pages, needs Chromium) or 'http'")
+    return raw["render"] == "browser"
+
+
 def _rules(path: Path, key: str, raw: dict, inherited: Rules) -> Rules:
-    select = _selectors(path, f"{key}.select", raw["select"]) if "select" in raw else inherited.select
-    remove = _selectors(path, f"{key}.remove", raw["remove"]) if "remove" in raw else inherited.remove
-    return Rules(select=select, remove=remove)
+    select, select_ranges = (_selectors(path, f"{key}.select", raw["select"]) if "select" in raw
+                             else (inherited.select, inherited.select_ranges))
+    remove, remove_ranges = (_selectors(path, f"{key}.remove", raw["remove"]) if "remove" in raw
+                             else (inherited.remove, inherited.remove_ranges))
+    return Rules(select=select, remove=remove, select_ranges=select_ranges,
+                 remove_ranges=remove_ranges)
 
 
-def _selectors(path: Path, key: str, value) -> tuple[str, ...]:
-    if isinstance(value, str):
+def _selectors(path: Path, key: str, value) -> tuple[tuple[str, ...], tuple[Range, ...]]:
+    """CSS selectors and ranges, in the order given."""
+    if isinstance(value, (str, dict)):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+    if not isinstance(value, list):  # [] is meaningful: nothing, instead of the defaults
         raise _fail(path, key, "expected a list of CSS selectors", "write e.g. [\"main article\"]")
-    for selector in value:
-        problem = selector_error(selector)
-        if problem:
-            raise _fail(path, key, f"invalid CSS selector '{selector}' ({problem})",
-                        "fix the selector; try it with `policywatch extract PAGE --select …`")
-    return tuple(value)
+    selectors: list[str] = []
+    ranges: list[Range] = []
+    for j, item in enumerate(value):
+        if isinstance(item, dict):
+            ranges.append(_range(path, f"{key}[{j}]", item))
+        elif isinstance(item, str) and item.strip():
+            selectors.append(_css(path, key, item))
+        else:
+            raise _fail(path, key, "expected a list of CSS selectors", "write e.g. [\"main article\"]")
+    return tuple(selectors), tuple(ranges)
+
+
+def _range(path: Path, key: str, item: dict) -> Range:
+    starts = [k for k in item if k in START_KEYS]
+    ends = [k for k in item if k in END_KEYS]
+    unknown = set(item) - set(START_KEYS) - set(END_KEYS)
+    if unknown or len(starts) != 1 or len(ends) != 1:
+        raise _fail(path, key, f"a range needs one of {'/'.join(START_KEYS)} and one of "
+                               f"{'/'.join(END_KEYS)}, got {', '.join(map(str, item)) or 'nothing'}",
+                    "write e.g. {start_after: \"#menu\", end_before: \"footer\"}")
+    return Range(start=_css(path, f"{key}.{starts[0]}", item[starts[0]]),
+                 end=_css(path, f"{key}.{ends[0]}", item[ends[0]]),
+                 start_included=START_KEYS[starts[0]], end_included=END_KEYS[ends[0]])
+
+
+def _css(path: Path, key: str, selector) -> str:
+    problem = selector_error(selector) if isinstance(selector, str) else "not a string"
+    if problem:
+        raise _fail(path, key, f"invalid CSS selector '{selector}' ({problem})",
+                    "fix the selector; try it with `policywatch extract PAGE --select …`")
+    return selector
 
 
 def _check_url(path: Path, key: str, url, allow_private: bool) -> str:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from diffs import compare, diff_stats, diff_texts, render_html, render_text
+from diffs import compare, diff_stats, diff_texts, find_moves, render_html, render_text
 from diffs.sections import sections, sections_touched
 
 DELETE, EQUAL, INSERT = -1, 0, 1
@@ -146,12 +146,61 @@ def test_render_text_mid_line_context_counts_following_lines() -> None:
 
 def test_diff_stats() -> None:
     ops = diff_texts("One two three.\nKeep.\nGone line.\n", "One 2 three four.\nKeep.\n")
-    assert diff_stats(ops) == {"inserted_words": 2, "deleted_words": 3, "changed_lines": 2}
+    assert diff_stats(ops) == {
+        "inserted_words": 2,
+        "deleted_words": 3,
+        "moved_words": 0,
+        "changed_lines": 2,
+    }
     assert diff_stats(diff_texts("same\n", "same\n")) == {
         "inserted_words": 0,
         "deleted_words": 0,
+        "moved_words": 0,
         "changed_lines": 0,
     }
+
+
+MOVED = "Tracking must be uploaded for every package you send.\n"
+BEFORE = f"## Shipping\n\nConfirm shipment on time.\n\n{MOVED}\n## Returns\n\nAccept returns.\n"
+AFTER = f"## Shipping\n\nConfirm shipment on time.\n\n## Returns\n\nAccept returns.\n\n{MOVED}"
+
+
+def test_moved_block_is_a_move_not_a_deletion_and_an_insertion() -> None:
+    ops = diff_texts(BEFORE, AFTER)
+    assert _old(ops) == BEFORE and _new(ops) == AFTER
+    [move] = find_moves(ops)
+    assert ops[move.deleted] == (DELETE, MOVED) and ops[move.inserted] == (INSERT, MOVED)
+    assert diff_stats(ops)["moved_words"] == 9 and diff_stats(ops)["inserted_words"] == 0
+    text = render_text(ops, context_lines=0)
+    assert "[moved below: Tracking must be uploaded for every package you send.]" in text
+    assert "{moved from above: Tracking must be uploaded for every package you send.}" in text
+    assert "[-" not in text and "{+" not in text  # the blank line that moved with it is no edit
+    html = render_html(ops)
+    assert html.count('class="diff-moved"') == 2 and 'title="moved from above"' in html
+
+
+def test_moved_line_inside_an_edited_hunk_keeps_both_texts() -> None:
+    old = "intro\n" + MOVED + "first line changes here\nsecond line\nthird line\nend\n"
+    new = "intro\nfirst line changed here\nsecond line\nthird line\n" + MOVED + "end\n"
+    ops = diff_texts(old, new)
+    assert _old(ops) == old and _new(ops) == new
+    assert len(find_moves(ops)) == 1
+    assert (DELETE, "changes") in ops and (INSERT, "changed") in ops  # the edit stays a word edit
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_reorders_round_trip(seed: int) -> None:
+    rng = random.Random(seed)
+    lines = [f"clause {i}: the seller keeps records for audit" if i % 3 else "x" for i in range(15)]
+    shuffled = list(lines)
+    rng.shuffle(shuffled)
+    shuffled = shuffled[: rng.randint(6, 15)]
+    for k in range(rng.randint(0, 3)):
+        shuffled.insert(rng.randrange(len(shuffled) + 1), f"new clause {k} " + "y" * rng.randint(1, 40))
+    old, new = "\n".join(lines) + "\n", "\n".join(shuffled) + ("\n" if seed % 2 else "")
+    ops = diff_texts(old, new)
+    assert _old(ops) == old and _new(ops) == new
+    assert all(text for _, text in ops)
 
 
 def test_sections_and_touched_labels() -> None:
@@ -184,3 +233,16 @@ def test_compare_returns_ops_and_classification() -> None:
     assert _new(result.ops) == "Ship within 12 hours.\n"
     assert isinstance(result.ops, tuple)
     assert result.classification.label == "substantive"
+    assert result.as_json()["summary"] == "Deadline shortened: ship within 12 hours (was 24 hours)"
+
+
+def test_rewritten_passages_stay_fast_and_exact() -> None:
+    """A wholly rewritten hunk is not word-diffed at any cost: sentences are aligned first."""
+    rng = random.Random(9)
+    words = ["seller", "buyer", "order", "refund", "fee", "policy", "claim", "account", "listing"]
+    old = " ".join(rng.choice(words) for _ in range(6000)) + "\n"
+    new = " ".join(rng.choice(words) for _ in range(6000)) + "\n"
+    start = time.perf_counter()
+    ops = diff_texts(old, new)
+    assert time.perf_counter() - start < 2.0
+    assert _old(ops) == old and _new(ops) == new

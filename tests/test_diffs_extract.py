@@ -234,3 +234,48 @@ def test_relative_links_without_base_url_keep_their_text_only() -> None:
 def test_deeply_unclosed_paragraphs_do_not_recurse() -> None:
     html = "<body>" + "<p>clause " * 2000 + "</body>"
     assert extract(html, Rules()).markdown.count("clause") == 2000
+
+
+def test_markdown_link_targets_are_canonical() -> None:
+    """Captures that arrive as Markdown get the same link cleaning as extracted pages."""
+    a = "See [fees](https://sell.example.com/help/G1?ref_=ag_1&utm_source=x&b=2&a=1).\n"
+    b = "See [fees](https://Sell.Example.com/help/G1?a=1&b=2&ref_=nav_2).\n"
+    assert normalize_markdown(a) == normalize_markdown(b) == (
+        "See [fees](https://sell.example.com/help/G1?a=1&b=2).\n")
+    amazon = "[BSA](https://sellercentral.example.com/gp/help/external/1791/ref=efph_1791_cont?language=en_US)"
+    assert normalize_markdown(amazon) == (
+        "[BSA](https://sellercentral.example.com/gp/help/external/1791?language=en_US)\n")
+    relative = "[terms](/legal/terms?ref=footer) and <https://x.example/a?sid=9&q=1>\n"
+    assert normalize_markdown(relative) == "[terms](/legal/terms?ref=footer) and <https://x.example/a?q=1>\n"
+    assert normalize_markdown(normalize_markdown(a)) == normalize_markdown(a)
+
+
+def test_extraction_is_byte_identical_across_processes() -> None:
+    """The same snapshot extracts to the same bytes in a fresh interpreter (no hash seeds)."""
+    import subprocess
+    import sys
+
+    page = GOLDEN / "extract" / "seller_help_page.html"
+    rules, url = _rules_for(page)
+    script = (
+        "import sys, hashlib; from diffs import extract, Rules; "
+        f"md = extract(open({str(page)!r}, 'rb').read(), Rules(select={rules.select!r}, "
+        f"remove={rules.remove!r}), url={url!r}).markdown; print(hashlib.sha256(md.encode()).hexdigest())"
+    )
+    digests = set()
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                             env={"PYTHONHASHSEED": seed, "PYTHONPATH": str(Path(__file__).parents[1])})
+        digests.add(out.stdout.strip())
+    import hashlib
+
+    local = extract(page.read_bytes(), rules, url=url).markdown
+    assert digests == {hashlib.sha256(local.encode()).hexdigest()}
+
+
+def test_deep_nesting_is_read_not_a_recursion_error():
+    from diffs.extract import Rules, extract
+
+    page = "<html><body><main><p>Keep the order defect rate under 1%.</p>" + "<div>" * 3000 + "tail</main></body></html>"
+    text = extract(page.encode(), Rules(select=("main",))).markdown
+    assert "order defect rate under 1%" in text and "tail" in text

@@ -1,5 +1,6 @@
-"""The published site: pages, permalinks, diffs, feeds, offline use, reproducibility and
-safe rendering of hostile crawled text. One real MkDocs build is shared by the module."""
+"""The published site: pages, permalinks, diffs, feeds, offline use, reproducible and
+incremental publishing, safe rendering of hostile crawled text. One real MkDocs build is
+shared by the module."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,7 @@ import os
 import posixpath
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -16,19 +17,24 @@ import lxml.etree
 import lxml.html
 import markdown
 import pytest
+import yaml
 
-from kb.feeds import change_permalink
+import kb.publish
+from kb.feeds import change_permalink, version_file
 from kb.models import Change, Document, PublishInput, Reason, Version
 from kb.publish import (
     DEFAULT_SITE_URL,
     PublishError,
     SiteResult,
     build_site,
+    diff_by_section,
     publish,
+    render_sources,
     resolve_site_url,
     write_sources,
 )
 from kb.sanitize import clean_html, escape_markdown_html, safe_title
+from tests.test_feeds import json_feed_as_entries
 
 SITE_URL = "https://policies.example.org/watch/"
 SOURCE_DATE_EPOCH_BEFORE = os.environ.get("SOURCE_DATE_EPOCH")
@@ -97,11 +103,12 @@ def build_input() -> PublishInput:
         return versions[vid]
 
     def change(cid: int, doc_id: str, a: Version, b: Version, label: str, summary: str,
-               ops, reasons=(), silent=None) -> None:
+               ops, reasons=(), silent=None, **extra) -> None:
         stamp = re.sub(r"[-:]", "", b.captured_at)
         changes.append(Change(id=cid, key=f"{doc_id}/{stamp}", doc_id=doc_id, from_version_id=a.id,
                               to_version_id=b.id, detected_at=b.captured_at, label=label,
-                              summary=summary, reasons=tuple(reasons), silent=silent, ops=ops))
+                              summary=summary, reasons=tuple(reasons), silent=silent, ops=ops,
+                              **extra))
 
     agreement = "northwind/seller-agreement"
     v1 = version(1, agreement, "2026-10-01T06:00:00Z", AGREEMENT_V1)
@@ -109,7 +116,9 @@ def build_input() -> PublishInput:
     v2 = version(2, agreement, "2026-10-15T06:00:00Z", t2)
     change(1, agreement, v1, v2, "substantive",
            "Monthly subscription fee raised from 39.99 to 49.99 USD", ops,
-           [Reason("amount", "39.99 USD → 49.99 USD")], silent=True)
+           [Reason("amount", "39.99 USD → 49.99 USD")], silent=True, tags=("fees-payments",),
+           effective_date="2026-11-14", notice_days=30,
+           sections=("Northwind Seller Agreement › 1. Fees",))
     t3, ops = edit(t2, "Payouts are made", "Payouts are sent")
     v3 = version(3, agreement, "2026-11-01T06:00:00Z", t3)
     change(2, agreement, v2, v3, "minor", "Wording changed in 2. Payments", ops,
@@ -217,16 +226,41 @@ def html_pages(built: Built) -> list[Path]:
 # ----------------------------------------------------------------------------- structure
 
 
-def test_site_has_home_changes_marketplace_and_document_pages(built):
+def test_site_has_home_changelogs_marketplace_and_document_pages(built):
     assert built.first.site_dir == built.home / "site"
     assert (built.site / "index.html").is_file()
-    assert (built.site / "changes" / "index.html").is_file()
+    for listing in ("changes", "changes/substantive", "changes/minor", "changes/noise",
+                    "changes/2026-10", "changes/2026-11", "changes/substantive/2026-10"):
+        assert (built.site / listing / "index.html").is_file(), listing
     for market in ("northwind", "southsea"):
         assert (built.site / "marketplaces" / market / "index.html").is_file()
     for doc in DATA.documents:
         assert (built.site / "documents" / doc.doc_id / "index.html").is_file(), doc.doc_id
-    nav = built.sources_first["mkdocs.yml"].decode()
-    assert "use_directory_urls: true" in nav and "font: false" in nav and "navigation.prune" in nav
+    config = built.sources_first["mkdocs.yml"].decode()
+    assert "use_directory_urls: true" in config and "font: false" in config
+    for feature in ("navigation.instant", "navigation.tabs", "navigation.prune",
+                    "search.suggest", "search.highlight"):
+        assert feature in config, feature
+    assert "scheme: slate" in config  # dark mode, with a toggle
+    assert not list((built.home / "site-src").rglob("__pycache__"))  # the hook left none
+
+
+def test_navigation_has_a_tab_per_marketplace(built):
+    tree = page(built, "documents/northwind/seller-agreement")
+    tabs = [" ".join(a.text_content().split()) for a in tree.xpath("//nav[@class='md-tabs']//a")]
+    assert tabs == ["Home", "Changes", "northwind", "southsea"]
+
+
+def test_a_big_marketplace_lists_its_documents_on_its_page_not_in_the_navigation(monkeypatch):
+    monkeypatch.setattr(kb.publish, "NAV_DOCUMENTS", 1)
+    config = yaml.safe_load(render_sources(DATA, SITE_URL)["mkdocs.yml"])
+    sections = {name: entries for item in config["nav"] for name, entries in item.items()}
+    assert sections["northwind"] == [{"Overview": "marketplaces/northwind.md"}]
+    assert sections["southsea"] == [{"Overview": "marketplaces/southsea.md"}]
+    monkeypatch.setattr(kb.publish, "NAV_DOCUMENTS", 2)
+    config = yaml.safe_load(render_sources(DATA, SITE_URL)["mkdocs.yml"])
+    sections = {name: entries for item in config["nav"] for name, entries in item.items()}
+    assert len(sections["southsea"]) == 3
 
 
 def test_each_change_has_a_permalink_anchor_on_its_document_page(built):
@@ -236,72 +270,189 @@ def test_each_change_has_a_permalink_anchor_on_its_document_page(built):
         tree = page(built, path)
         heading = tree.get_element_by_id(anchor)
         assert heading.tag == "h3"
+        assert heading.xpath("./a[@class='pw-permalink']/@href") == [f"#{anchor}"]
         entry = heading.getparent()
         assert change.label in entry.text_content()
         assert change.summary in entry.text_content()
 
 
-def test_changelog_is_newest_first_with_badges_reasons_and_silent_flag(built):
+def test_changelog_entry_has_class_reasons_silent_flag_effective_date_and_tags(built):
     tree = page(built, "documents/northwind/seller-agreement")
     anchors = [h.get("id") for h in tree.xpath("//h3[starts-with(@id, 'change-')]")]
     assert anchors == ["change-20261102T060000Z", "change-20261101T060000Z",
                        "change-20261015T060000Z"]
     entry = tree.get_element_by_id("change-20261015T060000Z").getparent()
     assert entry.xpath(".//span[@class='pw-badge pw-substantive']")
-    assert "39.99 USD → 49.99 USD" in entry.text_content()
-    assert "Silent change" in entry.text_content()
+    assert entry.xpath(".//span[@class='pw-badge pw-silent-badge']")
+    assert entry.xpath(".//span[@class='pw-tag' and text()='Fees and payments']")
+    text = " ".join(entry.text_content().split())
+    assert "39.99 USD → 49.99 USD" in text
+    assert "Silent change" in text
+    assert "Takes effect 2026-11-14, 30 days after it was detected." in text
+    assert "Sections: Northwind Seller Agreement › 1. Fees" in text
+    later = " ".join(tree.get_element_by_id("change-20261101T060000Z").getparent()
+                     .text_content().split())
+    assert "No effective date stated." in later and "Silent change" not in later
 
 
-def test_diff_shows_insertions_and_deletions(built):
+def test_change_links_to_the_text_of_both_versions(built):
+    tree = page(built, "documents/northwind/seller-agreement")
+    entry = tree.get_element_by_id("change-20261015T060000Z").getparent()
+    links = entry.xpath(".//div[@class='pw-facts']//a/@href")
+    before, after = DATA.versions[1], DATA.versions[2]
+    assert links == [f"versions/20261001T060000Z-{before.text_sha256[:12]}.txt",
+                     f"versions/20261015T060000Z-{after.text_sha256[:12]}.txt"]
+    folder = built.site / "documents" / "northwind" / "seller-agreement"
+    for href, version in zip(links, (before, after), strict=True):
+        assert (folder / href).read_bytes() == version.text.encode("utf-8")
+    assert (built.site / version_file(DATA.versions[10])).is_file()
+
+
+def test_two_versions_captured_at_the_same_time_keep_their_own_text():
+    first = DATA.versions[4]  # re-extracted from the same snapshot with new rules
+    again = replace(first, id=40, text=first.text + "\nA line the old rules dropped.\n",
+                    text_sha256=_sha(40))
+    files = render_sources(replace(DATA, versions={**DATA.versions, 40: again},
+                                   current={**DATA.current, first.doc_id: again}), SITE_URL)
+    assert files[f"docs/{version_file(first)}"] == first.text.encode()
+    assert files[f"docs/{version_file(again)}"] == again.text.encode()
+
+
+def test_diff_shows_insertions_and_deletions_section_by_section(built):
     tree = page(built, "documents/northwind/seller-agreement")
     entry = tree.get_element_by_id("change-20261015T060000Z").getparent()
     assert [d.text for d in entry.iter("del")] == ["39.99"]
     assert [i.text for i in entry.iter("ins")] == ["49.99"]
+    assert [p.text_content() for p in entry.xpath(".//p[@class='pw-diff-section']")] == [
+        "§ Northwind Seller Agreement › 1. Fees"]
+    assert entry.xpath(".//div[@class='pw-diffs' and @data-search-exclude]")
+    noise = tree.get_element_by_id("change-20261102T060000Z").getparent()
+    assert noise.xpath(".//details[@class='pw-noise-diff']//div[@class='pw-diff']")
     css = (built.site / "stylesheets" / "policywatch.css").read_text()
     assert re.search(r"ins\s*\{[^}]*background", css)
     assert re.search(r"del\s*\{[^}]*line-through", css)
     assert tree.xpath("//link[@rel='stylesheet' and @href='../../../stylesheets/policywatch.css']")
 
 
+def test_diff_by_section_cuts_at_the_headings_of_the_new_text():
+    old = "Intro.\n\n## Fees\n\nFee is 5.\n\n## Payments\n\nPaid weekly.\n"
+    new = "Intro!\n\n## Fees\n\nFee is 6.\n\n## Payments\n\nPaid weekly.\n\n## Appeals\n\nAsk.\n"
+    ops = [(0, "Intro"), (-1, "."), (1, "!"), (0, "\n\n## Fees\n\nFee is "), (-1, "5"),
+           (1, "6"), (0, ".\n\n## Payments\n\nPaid weekly.\n"), (1, "\n## Appeals\n\nAsk.\n")]
+    assert "".join(t for op, t in ops if op != -1) == new
+    assert "".join(t for op, t in ops if op != 1) == old
+    groups = diff_by_section(ops, new)
+    assert [label for label, _ in groups] == ["", "Fees", "Appeals"]
+    assert groups[1][1] == [(0, "## Fees\n\nFee is "), (-1, "5"), (1, "6"), (0, ".\n\n")]
+    assert groups[2][1] == [(1, "\n## Appeals\n\nAsk.\n")]
+    kept = [op for _, group in groups for op in group]  # every change is shown, once
+    for kind in (-1, 1):
+        assert "".join(t for op, t in kept if op == kind) == "".join(t for op, t in ops
+                                                                      if op == kind)
+    assert diff_by_section([(0, "same")], "same") == []
+    assert diff_by_section([(1, "all new")], "all new") == [("", [(1, "all new")])]
+
+
 def test_document_page_shows_header_box_and_current_rules(built):
     tree = page(built, "documents/northwind/seller-agreement")
-    meta = tree.xpath("//div[@class='pw-meta']")[0].text_content()
-    assert "https://northwind.example/agreement" in meta
-    assert "2026-11-03 06:00 UTC" in meta  # last checked
-    assert _sha(4) in meta  # snapshot of the current version
+    meta = {row.xpath("./th")[0].text_content(): " ".join(row.xpath("./td")[0].text_content()
+                                                           .split())
+            for row in tree.xpath("//div[@class='pw-meta']//tr")}
+    assert meta["Source"] == "https://northwind.example/agreement"
+    assert meta["Last checked"] == "2026-11-03 06:00 UTC"  # filled in by the build hook
+    assert meta["Last changed"] == "2026-11-02 06:00 UTC noise"
+    assert meta["Version captured"] == "2026-11-02 06:00 UTC · text of this version"
+    assert meta["Snapshot SHA-256"] == _sha(4)
+    assert meta["Feeds"] == "RSS · Atom · JSON Feed"
     rules = tree.get_element_by_id("current-rules")
     assert rules.getnext().tag == "h3"  # the document's own "#" heading, nested under ours
     assert "Payouts are sent every 14 days." in tree.text_content()
+    never = page(built, "documents/southsea/code-of-conduct")
+    assert "timeout after 30 s" in never.xpath("//p[@class='pw-warning']")[0].text_content()
 
 
-def test_home_page_lists_counts_latest_changes_and_failing_documents(built):
+def test_search_indexes_rules_and_summaries_not_hashes_diffs_or_listings(built):
+    index = json.loads((built.site / "search" / "search_index.json").read_text())
+    text = " ".join(doc["title"] + " " + doc["text"] for doc in index["docs"])
+    assert "Payouts are sent every 14 days." in text  # current rules
+    assert "Monthly subscription fee raised from 39.99 to 49.99 USD" in text  # a summary
+    assert _sha(4) not in text and "Compared the" not in text  # header box, facts
+    assert "<del>" not in text and "<ins>" not in text  # diffs
+    assert not any(doc["location"].startswith("changes/") for doc in index["docs"])
+
+
+def test_home_page_lists_counts_latest_changes_marketplaces_and_failing_documents(built):
     tree = page(built, "")
-    counts = {th.text: td.text for th, td in
-              (row.xpath("./th|./td") for row in tree.xpath("//div[@class='pw-counts']//tr"))}
-    assert counts == {"documents": "4", "versions": "10", "substantive changes": "2",
-                      "minor changes": "2", "noise changes": "2"}
+    counts = {c.xpath("./span[@class='pw-count-name']")[0].text:
+              c.xpath("./span[@class='pw-count-value']")[0].text
+              for c in tree.xpath("//div[@class='pw-count']")}
+    assert counts == {"documents": "4", "failing now": "2", "versions": "10",
+                      "substantive changes": "2", "minor changes": "2", "noise changes": "2"}
     substantive = tree.get_element_by_id("latest-substantive-changes").getnext()
     links = [a.get("href") for a in substantive.xpath(".//td[1]/a")]
     assert links == ["documents/southsea/code-of-conduct/#change-20261102T060000Z",
                      "documents/northwind/seller-agreement/#change-20261015T060000Z"]
-    failing = tree.xpath("//table[@class='pw-failing']")[0].text_content()
+    headings = [h.get("id") for h in tree.xpath("//h2")]
+    assert headings.index("latest-substantive-changes") < headings.index("latest-minor-changes")
+    failing = tree.xpath("//div[contains(@class, 'pw-failing')]//table")[0].text_content()
     assert "timeout after 30 s" in failing and "HTTP 410 Gone" in failing
     assert "Northwind Seller Agreement" not in failing
-    assert tree.xpath("//a[@href='feed.xml']")
+    markets = [[" ".join(td.text_content().split()) for td in row.xpath("./td")]
+               for row in tree.xpath("//div[contains(@class, 'pw-marketplaces')]//tbody/tr")]
+    assert markets == [["northwind", "2", "0", "1", "2", "1", "2026-11-02 06:00 UTC"],
+                       ["southsea", "2", "2", "1", "0", "1", "2026-11-02 06:00 UTC"]]
+    assert tree.xpath("//a[@href='feed.xml']") and tree.xpath("//a[@href='feed.json']")
 
 
-def test_changes_page_links_every_change_newest_first(built):
-    tree = page(built, "changes")
-    hrefs = [a.get("href") for a in tree.xpath("//table[@class='pw-changes']//tr/td[1]/a")]
-    expected = sorted(DATA.changes, key=lambda c: (c.detected_at, c.doc_id), reverse=True)
-    assert hrefs == ["../" + change_permalink(c) for c in expected]
+def _listing(built: Built, url: str) -> list[str]:
+    tree = page(built, url)
+    return [a.get("href") for a in tree.xpath("//div[contains(@class, 'pw-changes')]//tr/td[1]/a")]
 
 
-def test_marketplace_page_lists_its_documents_with_last_change(built):
-    text = page(built, "marketplaces/southsea").text_content()
-    assert "Code of Conduct" in text and "Returns Policy" in text
-    assert "Northwind Seller Agreement" not in text
-    assert "2026-11-02 06:00 UTC" in text and "substantive" in text
+def test_changelogs_list_changes_newest_first_one_class_per_page(built):
+    newest = sorted(DATA.changes, key=lambda c: (c.detected_at, c.doc_id), reverse=True)
+    assert _listing(built, "changes") == ["../" + change_permalink(c) for c in newest]
+    for label in ("substantive", "minor", "noise"):
+        expected = ["../../" + change_permalink(c) for c in newest if c.label == label]
+        assert _listing(built, f"changes/{label}") == expected, label
+        tree = page(built, f"changes/{label}")
+        assert tree.xpath("//p[@class='pw-filters']/strong")[0].text.lower().startswith(label)
+    october = ["../../" + change_permalink(c) for c in newest if c.detected_at[:7] == "2026-10"]
+    assert _listing(built, "changes/2026-10") == october
+    assert _listing(built, "changes/minor/2026-11") == [
+        "../../../" + change_permalink(c) for c in newest
+        if c.label == "minor" and c.detected_at[:7] == "2026-11"]
+
+
+def test_a_long_changelog_shows_whole_recent_months_and_links_every_month(monkeypatch):
+    monkeypatch.setattr(kb.publish, "LISTING_LIMIT", 3)
+    files = render_sources(DATA, SITE_URL)
+    listing = files["docs/changes/index.md"].decode()
+    assert "## 2026-11" in listing and "## 2026-10" not in listing  # 3 in November: enough
+    assert "The newest 3 of 6 are shown above" in listing
+    assert '<a href="2026-10/">2026-10</a>: 3 changes' in listing
+    assert "docs/changes/2026-10.md" in files
+
+
+def test_marketplace_page_lists_its_documents_with_last_change_and_class(built):
+    tree = page(built, "marketplaces/southsea")
+    rows = [[" ".join(td.text_content().split()) for td in row.xpath("./td")]
+            for row in tree.xpath("//div[contains(@class, 'pw-documents')]//tbody/tr")]
+    assert rows == [
+        ["Code of Conduct", "code-of-conduct", "failing", "2026-11-02 06:00 UTC", "substantive",
+         "1 (1 substantive)"],
+        ["Returns Policy", "returns", "gone", "2026-10-05 07:00 UTC", "noise",
+         "1 (0 substantive)"]]
+
+
+def test_technical_changes_stay_out_of_pages_and_feeds():
+    conduct = DATA.versions[8]
+    technical = Change(id=99, key=f"{conduct.doc_id}/20261103T060000Z-technical",
+                       doc_id=conduct.doc_id, from_version_id=7, to_version_id=8,
+                       detected_at="2026-11-03T06:00:00Z", label="substantive",
+                       summary="Extraction rules changed", ops=((1, "x"),), technical=True)
+    files = render_sources(replace(DATA, changes=(*DATA.changes, technical)), SITE_URL)
+    assert files == render_sources(DATA, SITE_URL)
 
 
 def test_every_internal_link_and_anchor_resolves(built):
@@ -332,49 +483,91 @@ def test_every_internal_link_and_anchor_resolves(built):
             if anchor.startswith("change-"):
                 assert anchor in ids_of(file), f"{path}: missing anchor {link}"
             checked += 1
-    assert checked > 100
+    assert checked > 300
 
 
 # ----------------------------------------------------------------------------- feeds
 
 
-def test_feed_has_one_item_per_non_noise_change_with_permalinks(built):
-    parsed = feedparser.parse((built.site / "feed.xml").read_bytes())
-    assert parsed.bozo == 0, parsed.get("bozo_exception")
-    assert built.first.feed_path == built.site / "feed.xml"
-    assert sorted(e.id for e in parsed.entries) == sorted(c.key for c in NOT_NOISE)
-    for entry in parsed.entries:
-        change = next(c for c in DATA.changes if c.key == entry.id)
-        assert entry.link == SITE_URL + change_permalink(change)
-    substantive = feedparser.parse((built.site / "feeds" / "substantive.xml").read_bytes())
-    assert substantive.bozo == 0
-    assert sorted(e.id for e in substantive.entries) == sorted(
-        c.key for c in DATA.changes if c.label == "substantive")
+FEED_STEMS = ["feed", "feeds/substantive", "feeds/marketplaces/northwind",
+              "feeds/marketplaces/southsea", *(f"feeds/documents/{d.doc_id}" for d in DATA.documents)]
+SUFFIXES = {".xml": "application/rss+xml", ".atom.xml": "application/atom+xml",
+            ".json": "application/feed+json"}
 
 
-def test_feed_guids_are_stable_across_publishes(built):
+def parse_feed(path: Path):
+    if path.suffix == ".json":
+        return json_feed_as_entries(path.read_bytes())
+    parsed = feedparser.parse(path.read_bytes())
+    assert parsed.bozo == 0, (path, parsed.get("bozo_exception"))
+    return parsed
+
+
+def test_every_feed_validates_and_holds_its_scope(built):
+    not_noise = {"urn:policywatch:change:" + c.key: c for c in NOT_NOISE}
+    for stem in FEED_STEMS:
+        for suffix in SUFFIXES:
+            parsed = parse_feed(built.site / (stem + suffix))
+            changes = [not_noise[e.id] for e in parsed.entries]
+            assert changes == sorted(changes, key=lambda c: c.detected_at, reverse=True)
+            if stem == "feed":
+                assert len(changes) == len(NOT_NOISE)
+            elif stem == "feeds/substantive":
+                assert {c.label for c in changes} == {"substantive"} and len(changes) == 2
+            elif stem.startswith("feeds/marketplaces/"):
+                market = stem.rsplit("/", 1)[1]
+                assert changes and all(c.doc_id.startswith(market + "/") for c in changes)
+            else:
+                doc_id = stem.removeprefix("feeds/documents/")
+                assert {c.key for c in changes} == {c.key for c in NOT_NOISE
+                                                    if c.doc_id == doc_id}
+            for entry in parsed.entries:
+                assert entry.link == SITE_URL + change_permalink(not_noise[entry.id])
+    assert parse_feed(built.first.feed_path).entries
+
+
+def test_feed_ids_are_stable_across_publishes(built):
     first = feedparser.parse(built.site_first["feed.xml"])
     second = feedparser.parse((built.site / "feed.xml").read_bytes())
     assert [e.id for e in first.entries] == [e.id for e in second.entries]
     assert len(first.entries) == len(NOT_NOISE)
 
 
-def test_every_page_announces_the_feed(built):
+def _announced(path: Path) -> list[tuple[str, str]]:
+    tree = lxml.html.fromstring(path.read_bytes())
+    return [(link.get("type"), link.get("href"))
+            for link in tree.xpath("//head/link[@rel='alternate']")]
+
+
+def test_every_page_announces_and_links_the_feeds(built):
     for path in html_pages(built):
-        tree = lxml.html.fromstring(path.read_bytes())
-        hrefs = tree.xpath("//head/link[@rel='alternate' and @type='application/rss+xml']/@href")
-        assert hrefs, path
+        announced = _announced(path)
+        assert {t for t, _ in announced} == set(SUFFIXES.values()), path
+        visible = lxml.html.fromstring(path.read_bytes()).xpath(
+            "//aside[@class='pw-feeds']//a/@href")
+        assert len(visible) >= 6, path
         if path.name == "404.html":  # served at any depth: MkDocs gives it absolute links
             continue
-        feed = (path.parent / hrefs[0]).resolve()
-        assert feed == (built.site / "feed.xml").resolve(), path
+        for kind, href in announced:
+            feed = (path.parent / href).resolve()
+            assert feed.is_file(), (path, href)
+            assert SUFFIXES[next(s for s in (".atom.xml", ".xml", ".json")
+                                 if feed.name.endswith(s))] == kind
+            # Material fetches sitemap.xml beside every alternate link: it must not 404.
+            assert (feed.parent / "sitemap.xml").is_file(), (path, href)
+        assert (path.parent / announced[0][1]).resolve() == (built.site / "feed.xml").resolve()
+    doc = built.site / "documents" / "northwind" / "seller-agreement" / "index.html"
+    hrefs = [href for _, href in _announced(doc)]
+    assert "../../../feeds/documents/northwind/seller-agreement.atom.xml" in hrefs
+    market = built.site / "marketplaces" / "southsea" / "index.html"
+    assert "../../feeds/marketplaces/southsea.json" in [href for _, href in _announced(market)]
 
 
 # ----------------------------------------------------------------------------- offline
 
 
 def test_site_loads_nothing_from_the_network(built):
-    forbidden = re.compile(r"https?://fonts\.|googleapis|gstatic|cdn\.|unpkg|jsdelivr|cdnjs", re.I)
+    forbidden = re.compile(r"https?://fonts\.|googleapis|gstatic|cdn\.|unpkg|jsdelivr|cdnjs", re.IGNORECASE)
     for path in built.site.rglob("*"):
         if path.suffix in (".html", ".css"):
             text = path.read_text(encoding="utf-8")
@@ -415,7 +608,72 @@ def test_sitemap_dates_come_from_the_data_not_the_clock(built):
     assert os.environ.get("SOURCE_DATE_EPOCH") == SOURCE_DATE_EPOCH_BEFORE  # restored
 
 
-def test_changed_input_rewrites_only_what_changed_and_drops_stale_pages(tmp_path):
+def after_a_crawl(data: PublishInput) -> PublishInput:
+    """What the store holds after a crawl that checked every document and found one change:
+    the Northwind fee page got a new version; every other check found nothing new."""
+    checked = "2026-11-10T06:00:00Z"
+    fees = "northwind/fees"
+    before = data.current[fees]
+    text, ops = edit(before.text, "placed on Northwind.", "placed on Northwind or its apps.")
+    after = Version(id=11, doc_id=fees, snapshot_id=11, snapshot_sha256=_sha(11),
+                    captured_at=checked, title="", text=text, text_sha256=_sha(61))
+    change = Change(id=7, key=f"{fees}/20261110T060000Z", doc_id=fees, from_version_id=before.id,
+                    to_version_id=after.id, detected_at=checked, label="substantive",
+                    summary="Fees now apply to orders placed in the apps", ops=ops)
+    documents = tuple(replace(d, last_checked=checked,
+                              last_good_check=checked if d.status == "active" else d.last_good_check,
+                              last_changed=checked if d.doc_id == fees else d.last_changed)
+                      for d in data.documents)
+    return PublishInput(generated_at=checked, documents=documents,
+                        current={**data.current, fees: after}, changes=(*data.changes, change),
+                        versions={**data.versions, after.id: after})
+
+
+def test_after_a_crawl_only_the_changed_document_indexes_and_feeds_are_rewritten(tmp_path):
+    src = tmp_path / "site-src"
+    write_sources(DATA, src, site_url=SITE_URL)
+    before = snapshot(src)
+    write_sources(after_a_crawl(DATA), src, site_url=SITE_URL)
+    after = snapshot(src)
+    rewritten = {rel for rel in after if before.get(rel) != after[rel]}
+    feeds = {f"docs/{stem}{suffix}" for stem in ("feed", "feeds/substantive",
+                                                 "feeds/marketplaces/northwind",
+                                                 "feeds/documents/northwind/fees")
+             for suffix in SUFFIXES}
+    assert rewritten == {
+        "docs/documents/northwind/fees.md",  # the changed document
+        f"docs/documents/northwind/fees/versions/20261110T060000Z-{_sha(61)[:12]}.txt",
+        "docs/index.md", "docs/marketplaces/northwind.md",  # indexes
+        "docs/changes/index.md", "docs/changes/2026-11.md",
+        "docs/changes/substantive/index.md", "docs/changes/substantive/2026-11.md",
+        "checks.json",  # the data's date, every document's last check
+        *feeds,
+    }
+    # Every document was checked, but only the changed one's page moved; the hook prints
+    # the new check times when the site is built.
+    site = tmp_path / "site"
+    build_site(src, site)
+    conduct = page_of(site, "documents/southsea/code-of-conduct")
+    assert "2026-11-10 06:00 UTC" in conduct.xpath("//div[@class='pw-meta']")[0].text_content()
+
+
+def test_a_crawl_that_finds_nothing_new_rewrites_only_the_check_times(tmp_path):
+    checked = "2026-11-10T06:00:00Z"
+    quiet = replace(DATA, generated_at=checked, documents=tuple(
+        replace(d, last_checked=checked) for d in DATA.documents))
+    src = tmp_path / "site-src"
+    write_sources(DATA, src, site_url=SITE_URL)
+    before = snapshot(src)
+    written, _ = write_sources(quiet, src, site_url=SITE_URL)
+    after = snapshot(src)
+    assert written == 1 and {rel for rel in after if before[rel] != after[rel]} == {"checks.json"}
+    site = tmp_path / "site"
+    build_site(src, site)
+    assert "Data as of 2026-11-10 06:00 UTC" in page_of(site, "").text_content()
+    assert "<lastmod>2026-11-10</lastmod>" in (site / "sitemap.xml").read_text()
+
+
+def test_stale_pages_and_feeds_are_dropped(tmp_path):
     src = tmp_path / "site-src"
     written, unchanged = write_sources(DATA, src, site_url=SITE_URL)
     assert (written, unchanged) == (len(snapshot(src)), 0)
@@ -426,13 +684,12 @@ def test_changed_input_rewrites_only_what_changed_and_drops_stale_pages(tmp_path
         current={k: v for k, v in DATA.current.items() if k != gone},
         changes=tuple(c for c in DATA.changes if c.doc_id != gone),
         versions={k: v for k, v in DATA.versions.items() if v.doc_id != gone})
-    written, unchanged = write_sources(smaller, src, site_url=SITE_URL)
+    write_sources(smaller, src, site_url=SITE_URL)
     assert not (src / "docs" / "documents" / "southsea" / "returns-policy.md").exists()
+    assert not (src / "docs" / "documents" / "southsea" / "returns-policy").exists()
+    assert not list((src / "docs" / "feeds").rglob("returns-policy*"))
     assert (src / "docs" / "documents" / "southsea" / "code-of-conduct.md").exists()
-    # The home page (counts), mkdocs.yml (nav), the marketplace and changes pages; not the
-    # feeds (the removed change was noise) nor any other document page.
-    assert written == 4, written
-    assert unchanged == len(snapshot(src)) - written
+    assert (src / "docs" / "feeds" / "documents" / "southsea" / "code-of-conduct.xml").exists()
 
 
 def test_generated_sources_build_without_any_mkdocs_warning(built, tmp_path):
@@ -455,6 +712,7 @@ def test_an_empty_store_publishes_a_site(tmp_path):
     text = page_of(result.site_dir, "documents/northwind/new-policy").text_content()
     assert "No version captured yet." in text and "HTTP 503" in text
     assert "No substantive change recorded yet." in page_of(result.site_dir, "").text_content()
+    assert "No change recorded yet." in page_of(result.site_dir, "changes").text_content()
     assert feedparser.parse(result.feed_path.read_bytes()).entries == []
 
 
@@ -551,7 +809,7 @@ def test_hostile_text_stays_escaped_in_search_index_and_feeds(built):
     index = json.loads((built.site / "search" / "search_index.json").read_text())
     for doc in index["docs"]:
         for field in ("title", "text"):
-            assert not re.search(r"<(script|img|iframe)\b", doc[field], re.I), doc[field]
+            assert not re.search(r"<(script|img|iframe)\b", doc[field], re.IGNORECASE), doc[field]
     for feed in ("feed.xml", "feeds/substantive.xml"):
         channel = lxml.etree.fromstring((built.site / feed).read_bytes())
         for item in channel.iter("item"):
@@ -639,6 +897,11 @@ def test_real_policies_read_the_same_once_escaped(realdata):
         assert links[0] == links[1], folder.name
         compared += 1
     assert compared >= 5
+
+
+def test_clean_html_keeps_the_marks_of_a_moved_block():
+    moved = '<del class="diff-moved md-nav" title="moved below" onclick="x">Fees</del>'
+    assert clean_html(moved) == '<del class="diff-moved" title="moved below">Fees</del>'
 
 
 def test_clean_html_keeps_diff_markup_only():

@@ -2,17 +2,37 @@
 
 It yields raw responses as items and never interprets them: deciding whether a
 response is a new version, a bot wall or a removed page happens after the store.
+Three things are decided here because only the fetch knows them: a conditional
+request answered 304 (the document is unchanged), a page whose URL now redirects
+to another page (it moved: reported, never recorded as the document), and the
+pages of a combined document (stored together, as one snapshot).
+
+Discovery: hub pages and sitemaps are read for links matching their rule's
+``follow`` patterns, down to the rule's depth. A new matching URL becomes a
+document with a stable id; documents found by earlier crawls are fetched when
+their hub links to them again, and at the end of the crawl otherwise, so a page
+that left the hub is still checked (and reported gone if it is).
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
+from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.plan import CrawlPlan
+from crawler.faults import HANDLED_STATUSES, SIGN_IN_PATH, describe_failure
+from crawler.plan import CrawlPlan, Page, Target
+from diffs.combine import CapturedPage, combined_status, pack
 from kb.sources import DiscoverRule, canonical_url, discovered_doc_id
+
+# Where bot walls send a crawler: followed, so the wall itself is recorded as one.
+CHALLENGE_PATH = re.compile(r"captcha|/challenge|/splashui/|/cdn-cgi/|/_incapsula_|/distil_",
+                            re.IGNORECASE)
 
 
 def utc_now() -> str:
@@ -31,6 +51,16 @@ class PolicySpider(scrapy.Spider):
 
             plan = plan_crawl(home, sources)
         self.plan = plan
+        self.targets = {t.doc_id: t for t in plan.targets}
+        self.requested: set[str] = set()  # documents already asked for in this crawl
+        self.parts: dict[str, dict[int, CapturedPage]] = {}  # combined documents being gathered
+        self.abandoned: set[str] = set()  # combined documents whose failure is already recorded
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        return spider
 
     def now(self) -> str:
         # The demo dates its states: a fixed time stands for "when this state was live".
@@ -38,25 +68,86 @@ class PolicySpider(scrapy.Spider):
 
     async def start(self):
         for target in self.plan.targets:
-            yield self._document_request(target.doc_id, target.url)
+            # Discovered documents wait for their hub (or the end of the crawl), unless they
+            # cannot be fetched at all in this crawl: that is said at once.
+            if not target.discovered or (target.browser and self.plan.browser_unavailable):
+                for request_or_item in self._fetch(target):
+                    yield request_or_item
         for index, hub in enumerate(self.plan.hubs):
-            yield scrapy.Request(hub.start_url, callback=self.parse_hub, errback=self.hub_failed,
-                                 meta={"hub": index, "depth": 0}, dont_filter=True)
+            yield scrapy.Request(hub.start_url, callback=self.parse_sitemap if hub.sitemap else self.parse_hub,
+                                 errback=self.hub_failed, meta={"hub": index, "depth": 0}, dont_filter=True)
 
-    def _document_request(self, doc_id: str, url: str, hub: int | None = None, depth: int = 0):
-        return scrapy.Request(
-            url, callback=self.parse_document, errback=self.document_failed, dont_filter=True,
-            meta={"doc_id": doc_id, "handle_httpstatus_all": True, "hub": hub, "depth": depth},
-        )
+    def spider_idle(self):
+        """Documents found by earlier crawls that no hub linked to this time: check them now."""
+        left = [t for t in self.plan.targets if t.discovered and t.doc_id not in self.requested]
+        if not left:
+            return
+        for target in left:
+            for request in self._fetch(target):  # only requests: see start()
+                self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def _fetch(self, target: Target, hub: int | None = None, depth: int = 0):
+        self.requested.add(target.doc_id)
+        if target.browser and self.plan.browser_unavailable:
+            yield from self._failure(target.doc_id, target.url,
+                                     f"needs a browser (render: browser), but {self.plan.browser_unavailable}")
+            return
+        for index, page in enumerate(target.fetches):
+            yield self._document_request(target.doc_id, page.url, hub=hub, depth=depth, page=page,
+                                         part=index if target.combined else None, target=target)
+
+    def _document_request(self, doc_id: str, url: str, hub: int | None = None, depth: int = 0, *,
+                          page: Page | None = None, part: int | None = None, target: Target | None = None):
+        # Every status but redirects reaches parse_document: error pages are kept as evidence,
+        # redirects are followed (and scope-checked) first.
+        meta = {"doc_id": doc_id, "handle_httpstatus_list": HANDLED_STATUSES, "hub": hub, "depth": depth}
+        headers = {}
+        if part is not None:
+            meta["part"] = part
+        if page is not None and page.browser:
+            from crawler.browser import WAIT_MS, wait_for_text
+
+            wait_ms = self.settings.getint("POLICYWATCH_BROWSER_WAIT_MS", WAIT_MS)
+            methods = wait_for_text(page.wait_for, page.wait_present, wait_ms)
+            meta.update(playwright=True, playwright_page_methods=methods)
+        elif target is not None and (target.etag or target.last_modified):
+            # Revalidate against the last good response: a 304 is a successful "unchanged".
+            meta["conditional"] = True
+            if target.etag:
+                headers["If-None-Match"] = target.etag
+            if target.last_modified:
+                headers["If-Modified-Since"] = target.last_modified
+        return scrapy.Request(url, callback=self.parse_document, errback=self.document_failed,
+                              dont_filter=True, headers=headers or None, meta=meta)
 
     def parse_document(self, response: Response):
         meta = response.meta
+        doc_id = meta["doc_id"]
+        # After redirects, Scrapy keeps the chain in meta; the first URL is the one we asked for.
+        asked = response.request.url if response.request is not None else response.url
+        requested = (meta.get("redirect_urls") or [asked])[0]
+        if response.status == 304 and meta.get("conditional"):
+            yield {"kind": "not-modified", "doc_id": doc_id, "url": requested, "checked_at": self.now()}
+            return
+        if moved(requested, response.url):
+            target = self.targets.get(doc_id)
+            yield from self._failure(
+                doc_id, requested,
+                f"moved: {requested} now redirects to {response.url}; its history is kept"
+                + ("" if target is None or target.discovered else
+                   "; if the document lives there now, update its url in the declaration"),
+                outcome="failed" if target is not None and not target.discovered else "gone",
+                part=meta.get("part"))
+            return
+        if meta.get("part") is not None:
+            yield from self._gather(doc_id, meta["part"], response)
+            return
         yield {
             "kind": "snapshot",
-            "doc_id": meta["doc_id"],
+            "doc_id": doc_id,
             "url": response.url,
-            # After redirects, Scrapy keeps the chain in meta; the first URL is the one we asked for.
-            "requested_url": (meta.get("redirect_urls") or [response.url])[0],
+            "requested_url": requested,
             "fetched_at": self.now(),
             "status": response.status,
             "headers": _headers(response),
@@ -65,70 +156,140 @@ class PolicySpider(scrapy.Spider):
         if meta.get("hub") is not None and response.status == 200 and meta["depth"] < self.plan.hubs[meta["hub"]].depth:
             yield from self._follow(response, meta["hub"], meta["depth"])
 
+    def _gather(self, doc_id: str, part: int, response: Response):
+        """Keep a combined document's page until all have arrived, then store them as one."""
+        if doc_id in self.abandoned:
+            return
+        pages = self.parts.setdefault(doc_id, {})
+        pages[part] = CapturedPage(url=response.url, status=response.status,
+                                   content_type=_headers(response).get("content-type", ""),
+                                   body=response.body)
+        target = self.targets[doc_id]
+        if len(pages) < len(target.fetches):
+            return
+        ordered = [pages[i] for i in range(len(target.fetches))]
+        del self.parts[doc_id]
+        yield {
+            "kind": "snapshot",
+            "doc_id": doc_id,
+            "url": target.url,
+            "requested_url": target.url,
+            "fetched_at": self.now(),
+            "status": combined_status(ordered),
+            # Not one HTTP response: each page's status and type are inside the container.
+            "headers": {"x-policywatch-combined": f"{len(ordered)} pages"},
+            "body": pack(ordered),
+        }
+
     def parse_hub(self, response: Response):
         if response.status != 200:
             self.logger.warning("hub %s answered HTTP %s", response.url, response.status)
             return
         yield from self._follow(response, response.meta["hub"], response.meta["depth"])
 
+    def parse_sitemap(self, response: Response):
+        """A sitemap lists pages (depth 1) or, as a sitemap index, more sitemaps."""
+        from scrapy.utils.gz import gunzip
+        from scrapy.utils.sitemap import Sitemap
+
+        if response.status != 200:
+            self.logger.warning("sitemap %s answered HTTP %s", response.url, response.status)
+            return
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        hub = response.meta["hub"]
+        sitemap = Sitemap(body)
+        for entry in sitemap:
+            location = entry.get("loc", "").strip()
+            if not location:
+                continue
+            if sitemap.type == "sitemapindex":
+                yield scrapy.Request(response.urljoin(location), callback=self.parse_sitemap,
+                                     errback=self.hub_failed, meta={"hub": hub, "depth": 0})
+            else:
+                yield from self._discover(response.urljoin(location), "", hub, 0)
+
     def _follow(self, response: Response, hub_index: int, depth: int):
-        rule: DiscoverRule = self.plan.hubs[hub_index]
         if not hasattr(response, "css"):
             return
         for anchor in response.css("a[href]"):
-            href = anchor.attrib.get("href", "")
-            url = canonical_url(response.urljoin(href))
-            if not url.startswith(("http://", "https://")) or not rule.matches(url):
-                continue
-            if url in self.plan.known:
-                continue
-            doc_id = discovered_doc_id(rule.marketplace, url, set(self.plan.known.values()))
-            self.plan.known[url] = doc_id
-            title = " ".join(anchor.css("::text").getall()).strip() or doc_id.split("/", 1)[1]
-            yield {
-                "kind": "discovered",
-                "doc_id": doc_id,
-                "url": url,
-                "title": title,
-                "marketplace": rule.marketplace,
-                "doc_type": rule.doc_type,
-                "seen_at": self.now(),
-            }
-            yield self._document_request(doc_id, url, hub=hub_index, depth=depth + 1)
+            title = " ".join(" ".join(anchor.css("::text").getall()).split())
+            yield from self._discover(response.urljoin(anchor.attrib.get("href", "")), title,
+                                      hub_index, depth)
+
+    def _discover(self, link: str, title: str, hub_index: int, depth: int):
+        rule: DiscoverRule = self.plan.hubs[hub_index]
+        url = canonical_url(link)
+        if not url.startswith(("http://", "https://")) or not rule.matches(url):
+            return
+        doc_id = self.plan.known.get(url)
+        if doc_id is not None:
+            target = self.targets.get(doc_id)
+            if target is not None and target.discovered and doc_id not in self.requested:
+                yield from self._fetch(target, hub=hub_index, depth=depth + 1)  # known, linked again
+            return
+        doc_id = discovered_doc_id(rule.marketplace, url, set(self.plan.known.values()))
+        self.plan.known[url] = doc_id
+        page = Page(url, rule.browser)
+        if rule.browser:
+            from crawler.plan import wait_selectors
+
+            page = Page(url, True, *wait_selectors(rule.rules))
+        target = Target(doc_id, url, (page,), discovered=True)
+        self.targets[doc_id] = target
+        yield {
+            "kind": "discovered",
+            "doc_id": doc_id,
+            "url": url,
+            "title": title or doc_id.split("/", 1)[1],
+            "marketplace": rule.marketplace,
+            "doc_type": rule.doc_type,
+            "seen_at": self.now(),
+        }
+        yield from self._fetch(target, hub=hub_index, depth=depth + 1)
 
     def document_failed(self, failure: Failure):
         request = failure.request
-        yield {
-            "kind": "failure",
-            "doc_id": request.meta["doc_id"],
-            "url": request.url,
-            "checked_at": self.now(),
-            "reason": describe_failure(failure),
-        }
+        yield from self._failure(request.meta["doc_id"],
+                            (request.meta.get("redirect_urls") or [request.url])[0],  # the URL we asked for
+                            describe_failure(failure), part=request.meta.get("part"))
 
     def hub_failed(self, failure: Failure):
         self.logger.warning("hub %s failed: %s", failure.request.url, describe_failure(failure))
 
+    def _failure(self, doc_id: str, url: str, reason: str, outcome: str = "failed",
+                 part: int | None = None):
+        if part is not None:  # one failed page fails the combined document, once
+            if doc_id in self.abandoned:
+                return
+            self.abandoned.add(doc_id)
+            self.parts.pop(doc_id, None)
+            url = self.targets[doc_id].url
+        yield {"kind": "failure", "doc_id": doc_id, "url": url, "checked_at": self.now(),
+               "reason": reason, "outcome": outcome}
 
-def describe_failure(failure: Failure) -> str:
-    """One readable line for a fetch that produced no response."""
-    from scrapy.exceptions import IgnoreRequest
-    from twisted.internet import error
 
-    exc = failure.value
-    if isinstance(exc, IgnoreRequest):
-        text = str(exc) or "request ignored"
-        if "robots.txt" in text or "Forbidden by robots" in text:
-            return "forbidden by robots.txt"
-        return text
-    if isinstance(exc, error.DNSLookupError):
-        return "DNS lookup failed"
-    if isinstance(exc, error.ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, (error.TimeoutError, error.TCPTimedOutError)):
-        return "timed out"
-    name = type(exc).__name__
-    return f"{name}: {exc}".strip().rstrip(":")[:300]
+def moved(requested: str, final: str) -> bool:
+    """Did a redirect take us to another page? Scheme, ``www.``, a trailing slash and added
+    query parameters do not count; a changed path, host or parameter value does. Sign-in
+    pages and bot walls are followed on purpose: the recorder names them."""
+    if requested == final:
+        return False
+    target = urlsplit(final)
+    if SIGN_IN_PATH.search(target.path) or CHALLENGE_PATH.search(target.path):
+        return False
+    before, after = urlsplit(requested), target
+    if _host(before.hostname) != _host(after.hostname) or \
+            before.path.rstrip("/").lower() != after.path.rstrip("/").lower():
+        return True
+    kept = dict(parse_qsl(after.query, keep_blank_values=True))
+    return any(kept.get(key) != value for key, value in parse_qsl(before.query, keep_blank_values=True))
+
+
+def _host(host: str | None) -> str:
+    host = (host or "").lower()
+    return host[4:] if host.startswith("www.") else host
 
 
 def _headers(response: Response) -> dict[str, str]:

@@ -74,7 +74,7 @@ def run_demo(home: Path, *, site_url: str | None = None, out: TextIO | None = No
             report = crawl(home, sources, fast=True, fixed_time=when)
             r = report.record
             say(f"  {when}  {state.name:<26} fetched {report.fetched:>2}  new documents "
-                f"{len(r.first_versions):>2}  changed {len(r.new_versions):>2}  unchanged {r.unchanged:>2}  "
+                f"{len(r.first_versions):>2}  changed {len(r.new_versions):>2}  unchanged {r.unchanged + report.known_unchanged:>2}  "
                 f"failed {len(r.failed)}  gone {len(r.gone)}")
             failed += [(state.name, doc_id, reason) for doc_id, reason in r.failed]
             gone += [(state.name, doc_id) for doc_id in r.gone]

@@ -1,0 +1,364 @@
+"""Export a home's store to one portable file, and restore a home from it.
+
+The archive is a plain tar file (the only module importing warcio is this one)::
+
+    manifest.json           format, counts, and the sha256 of every other member
+    snapshots.warc.gz       every snapshot, in id order, as a WARC 1.1 record:
+                              crawled responses → ``response`` records (HTTP status, headers, body),
+                              imported captures → ``resource`` records,
+                              a body already written → ``revisit`` (identical-payload-digest);
+                            each carries Policywatch-* fields: snapshot id, document, origin,
+                            sha256 of the body, the stored headers exactly (JSON), the status
+    documents.jsonl.gz      one JSON object per line, columns as in the store
+    checks.jsonl.gz
+    versions.jsonl.gz       with the text
+    changes.jsonl.gz        reasons, ops, sections and silent as JSON values
+
+Any WARC tool reads the snapshots (``warcio index snapshots.warc.gz``); ``zcat`` reads the rest.
+Bodies are the bytes the store kept (decoded when the site compressed them), so the headers
+that described the transfer are renamed ``x-archive-orig-*`` in the WARC, as replay tools do.
+
+Export reads one consistent view of a store opened read-only (a crawl may run meanwhile) and
+writes the file atomically. Restore refuses a home that holds a store, rebuilds the store in one
+transaction beside it, moves it into place, then builds the search index: a restore that is
+killed leaves no store at all, never half of one. Ids are kept, so links and keys survive.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http import HTTPStatus
+from pathlib import Path
+
+from kb.errors import PolicywatchError
+from kb.lock import run_lock
+from kb.store import Store, sha256
+
+FORMAT = "policywatch-archive"
+FORMAT_VERSION = 1
+WARC_MEMBER = "snapshots.warc.gz"
+TABLE_MEMBERS = {table: f"{table}.jsonl.gz" for table in ("documents", "checks", "versions", "changes")}
+JSON_COLUMNS = {"changes": ("reasons", "ops", "sections")}
+TRANSFER_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
+RECORD_NAMESPACE = uuid.UUID("6f1c1c9e-4a55-4b8e-9d1c-0a9d1b6b2c11")  # deterministic record ids
+
+
+class ArchiveError(PolicywatchError):
+    hint = "give a file written by `policywatch export`"
+
+
+@dataclass
+class ArchiveReport:
+    path: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    bytes: int = 0
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def export(home: Path, target: Path) -> ArchiveReport:
+    """Write the whole store of ``home`` to the archive ``target`` (replaced atomically)."""
+    target = Path(target).resolve()
+    if target.is_dir():
+        raise ArchiveError(f"{target} is a folder", hint="give a file name, e.g. policywatch-export.tar")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    exported_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    work = Path(tempfile.mkdtemp(prefix=".policywatch-export-", dir=target.parent))
+    try:
+        with Store.open_read_only(home) as store, store.reading():
+            counts = {"snapshots": _write_warc(store, work / WARC_MEMBER, exported_at)}
+            for table, member in TABLE_MEMBERS.items():
+                counts[table] = _write_jsonl(store, table, work / member)
+        members = [WARC_MEMBER, *TABLE_MEMBERS.values()]
+        manifest = {
+            "format": FORMAT, "version": FORMAT_VERSION, "exported_at": exported_at,
+            "counts": counts,
+            "members": {name: _file_sha256(work / name) for name in members},
+        }
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        partial = work / "archive.tar"
+        with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
+            for name in ["manifest.json", *members]:
+                info = tar.gettarinfo(work / name, arcname=name)
+                info.uid = info.gid = 0
+                info.uname = info.gname = ""
+                info.mtime = 0
+                info.mode = 0o644
+                with open(work / name, "rb") as handle:
+                    tar.addfile(info, handle)
+        os.replace(partial, target)  # atomic: never half an archive under the final name
+    except OSError as err:
+        raise ArchiveError(f"cannot write {target}: {err.strerror or err}",
+                           hint="check the folder's permissions and free space") from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return ArchiveReport(path=target, counts=counts, bytes=target.stat().st_size)
+
+
+def _write_warc(store: Store, path: Path, exported_at: str) -> int:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    count = 0
+    first_seen: dict[str, tuple[str, str, str]] = {}  # body sha256 -> (uri, date, payload digest)
+    with open(path, "wb") as handle:
+        writer = WARCWriter(handle, gzip=True, warc_version="1.1")
+        info = writer.create_warcinfo_record(WARC_MEMBER, {
+            "software": "policywatch", "format": f"{FORMAT} {FORMAT_VERSION}",
+            "description": "policy snapshots; Policywatch-* fields restore them exactly"})
+        info.rec_headers.replace_header("WARC-Record-ID", _record_id("warcinfo"))
+        info.rec_headers.replace_header("WARC-Date", exported_at)
+        writer.write_record(info)
+        for row in store.rows("snapshots"):
+            count += 1
+            digest = row["sha256"]
+            fields = {
+                "WARC-Record-ID": _record_id(f"snapshot:{row['id']}"),
+                "WARC-Date": row["fetched_at"],
+                "Policywatch-Snapshot-Id": str(row["id"]),
+                "Policywatch-Doc-Id": row["doc_id"],
+                "Policywatch-Origin": row["origin"],
+                "Policywatch-Status": str(row["http_status"]),
+                "Policywatch-Sha256": digest,
+                "Policywatch-Headers": json.dumps(json.loads(row["headers"]), sort_keys=True),
+            }
+            if row["headers"] != fields["Policywatch-Headers"]:  # keep the stored text itself
+                fields["Policywatch-Headers"] = json.dumps(row["headers"])
+                fields["Policywatch-Headers-Raw"] = "1"
+            http = _http_headers(StatusAndHeaders, row) if row["origin"] != "import" else None
+            if digest in first_seen:
+                uri, date, payload_digest = first_seen[digest]
+                record = writer.create_revisit_record(row["url"], payload_digest, uri, date,
+                                                      http_headers=http, warc_headers_dict=fields)
+            else:
+                body = store.snapshot_body(row["id"])
+                if http is None:
+                    record = writer.create_warc_record(row["url"], "resource", payload=io.BytesIO(body),
+                                                       length=len(body), warc_content_type="text/html",
+                                                       warc_headers_dict=fields)
+                else:
+                    record = writer.create_warc_record(row["url"], "response", payload=io.BytesIO(body),
+                                                       length=len(body), http_headers=http,
+                                                       warc_headers_dict=fields)
+            writer.write_record(record)  # computes the WARC digests
+            if digest not in first_seen:
+                first_seen[digest] = (row["url"], row["fetched_at"],
+                                      record.rec_headers.get_header("WARC-Payload-Digest"))
+    return count
+
+
+def _http_headers(status_and_headers, row):
+    headers = json.loads(row["headers"])
+    pairs = []
+    for name, value in sorted(headers.items()):
+        if name.lower() in TRANSFER_HEADERS:
+            name = f"x-archive-orig-{name}"  # the body is stored decoded: these no longer describe it
+        pairs.append((name, value))
+    status = row["http_status"]
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Unknown"
+    return status_and_headers(f"{status} {phrase}", pairs, protocol="HTTP/1.1")
+
+
+def _write_jsonl(store: Store, table: str, path: Path) -> int:
+    count = 0
+    parsed = JSON_COLUMNS.get(table, ())
+    # mtime=0: the same store exports the same bytes.
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as out:
+        for row in store.rows(table):
+            for column in parsed:
+                row[column] = json.loads(row[column])
+            if table == "changes" and row.get("silent") is not None:
+                row["silent"] = bool(row["silent"])
+            out.write(json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n")
+            count += 1
+    return count
+
+
+# ----------------------------------------------------------------------------- restore
+
+
+def restore(source: Path, home: Path) -> ArchiveReport:
+    """Rebuild a home from an archive. ``home`` must not hold a store yet."""
+    source, home = Path(source), Path(home)
+    if not source.is_file():
+        raise ArchiveError(f"{source}: no such file")
+    if (home / "store.sqlite").exists():
+        raise ArchiveError(f"{home} already holds a store; restoring would mix two histories",
+                           hint="restore into a new or empty folder with --home")
+    home.mkdir(parents=True, exist_ok=True)
+    with run_lock(home, "restore"):
+        for stale in home.glob(".restore-*"):  # left by a restore that was killed
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=home))
+        try:
+            counts = _restore_into(source, staging)
+            os.replace(staging / "store.sqlite", home / "store.sqlite")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        from kb.pipeline import update_index
+
+        with Store(home) as store:
+            update_index(home, store)  # search works in the restored home at once
+    return ArchiveReport(path=home / "store.sqlite", counts=counts,
+                         bytes=(home / "store.sqlite").stat().st_size)
+
+
+def _restore_into(source: Path, staging: Path) -> dict[str, int]:
+    try:
+        tar = tarfile.open(source, "r:")
+    except (tarfile.TarError, OSError) as err:
+        raise ArchiveError(f"{source} is not a policywatch archive ({err})") from None
+    with tar:
+        manifest = _manifest(tar, source)
+        counts: dict[str, int] = {}
+        with Store(staging) as store, store.transaction():
+            try:
+                counts["documents"] = _restore_table(tar, manifest, store, "documents", source)
+                counts["snapshots"] = _restore_warc(tar, manifest, store, source)
+                for table in ("checks", "versions", "changes"):
+                    counts[table] = _restore_table(tar, manifest, store, table, source)
+            except tarfile.TarError as err:
+                raise ArchiveError(f"{source} is damaged or cut short ({err})") from None
+            for name, expected in manifest["counts"].items():
+                if counts.get(name) != expected:
+                    raise ArchiveError(f"{source}: {name}: {counts.get(name)} restored, the manifest says "
+                                       f"{expected}; the archive is incomplete")
+        with Store(staging) as store:
+            store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the one file we move
+    return counts
+
+
+def _manifest(tar: tarfile.TarFile, source: Path) -> dict:
+    try:
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    except (KeyError, AttributeError, ValueError, tarfile.TarError):
+        raise ArchiveError(f"{source} has no readable manifest.json") from None
+    if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
+        raise ArchiveError(f"{source}: unsupported archive format "
+                           f"{manifest.get('format')!r} version {manifest.get('version')!r}",
+                           hint=f"this policywatch reads {FORMAT} version {FORMAT_VERSION}")
+    return manifest
+
+
+class _Member(io.RawIOBase):
+    """A tar member read as a stream, its sha256 checked against the manifest once read to the end."""
+
+    def __init__(self, tar: tarfile.TarFile, manifest: dict, name: str, source: Path):
+        try:
+            self._handle = tar.extractfile(name)
+        except KeyError:
+            self._handle = None
+        if self._handle is None:
+            raise ArchiveError(f"{source}: member {name} is missing")
+        self._digest = hashlib.sha256()
+        self._expected = manifest["members"].get(name)
+        self._name, self._source = name, source
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._handle.read(len(buffer))
+        self._digest.update(data)
+        buffer[:len(data)] = data
+        return len(data)
+
+    def check(self) -> None:
+        while self.read(1 << 20):
+            pass
+        if self._digest.hexdigest() != self._expected:
+            raise ArchiveError(f"{self._source}: member {self._name} does not match its sha256 in the "
+                               "manifest; the archive is damaged")
+
+
+def _restore_table(tar, manifest, store: Store, table: str, source: Path) -> int:
+    member = _Member(tar, manifest, TABLE_MEMBERS[table], source)
+    count = 0
+    try:
+        with gzip.GzipFile(fileobj=io.BufferedReader(member), mode="rb") as lines:
+            for number, line in enumerate(lines, 1):
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    raise ArchiveError(f"{source}: {TABLE_MEMBERS[table]} line {number} is not JSON") from None
+                _restore_row(store, table, row, source)
+                count += 1
+    except (OSError, EOFError) as err:
+        raise ArchiveError(f"{source}: {TABLE_MEMBERS[table]} is damaged ({err})") from None
+    member.check()
+    return count
+
+
+def _restore_row(store: Store, table: str, row: dict, source: Path) -> None:
+    if table == "changes":
+        # Encoded as the store encodes them (kb.store.Store.add_change).
+        row["reasons"] = json.dumps(row["reasons"])
+        row["ops"] = json.dumps(row["ops"], ensure_ascii=False)
+        row["sections"] = json.dumps(row["sections"], ensure_ascii=False)
+        row["silent"] = None if row.get("silent") is None else int(row["silent"])
+    if table == "versions" and sha256(row["text"]) != row["text_sha256"]:
+        raise ArchiveError(f"{source}: version {row['id']} text does not match its sha256")
+    store.insert_row(table, row)
+
+
+def _restore_warc(tar, manifest, store: Store, source: Path) -> int:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    member = _Member(tar, manifest, WARC_MEMBER, source)
+    count = 0
+    try:
+        for record in ArchiveIterator(io.BufferedReader(member)):
+            if record.rec_type not in ("response", "resource", "revisit"):
+                continue
+            fields = record.rec_headers
+            snapshot_id = fields.get_header("Policywatch-Snapshot-Id")
+            if snapshot_id is None:
+                continue  # a record some other tool added
+            digest = fields.get_header("Policywatch-Sha256")
+            if record.rec_type == "revisit":
+                body = None
+            else:
+                body = record.raw_stream.read()
+                if sha256(body) != digest:
+                    raise ArchiveError(f"{source}: snapshot {snapshot_id}: body does not match its sha256")
+                store.add_body(body)
+            headers = fields.get_header("Policywatch-Headers")
+            if fields.get_header("Policywatch-Headers-Raw"):
+                headers = json.loads(headers)
+            store.insert_row("snapshots", {
+                "id": int(snapshot_id), "doc_id": fields.get_header("Policywatch-Doc-Id"),
+                "url": fields.get_header("WARC-Target-URI"), "fetched_at": fields.get_header("WARC-Date"),
+                "http_status": int(fields.get_header("Policywatch-Status")), "headers": headers,
+                "sha256": digest, "origin": fields.get_header("Policywatch-Origin"),
+            })
+            count += 1
+    except (ArchiveLoadFailed, OSError, EOFError) as err:
+        raise ArchiveError(f"{source}: {WARC_MEMBER} is not a readable WARC ({err})") from None
+    member.check()
+    return count
+
+
+def _record_id(key: str) -> str:
+    return f"<urn:uuid:{uuid.uuid5(RECORD_NAMESPACE, key)}>"
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

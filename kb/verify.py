@@ -1,0 +1,139 @@
+"""``policywatch verify``: prove the store is whole, without changing anything.
+
+Checked, in one consistent read of a store opened read-only:
+
+- SQLite's own integrity check and foreign keys;
+- every stored body: it decompresses, its sha256 is the one it is filed under, its size too;
+- every snapshot: its body exists; every check: its snapshot exists and is the same document's,
+  and every snapshot is named by a check (nothing stored that no check accounts for);
+- every version: its snapshot exists and is the same document's, its text matches its sha256;
+- every change: both versions exist, belong to its document, and go forward in time.
+
+Checks still pending (a crawl was stopped before recording) are reported, not counted as
+problems: the next crawl, ``record`` or ``import`` completes them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.errors import StoreError
+from kb.store import Store, sha256
+
+OUTCOMES = ("pending", "first-version", "new-version", "unchanged", "failed", "gone")
+MAX_LISTED = 50  # problems listed one by one; the count is always exact
+
+
+@dataclass
+class VerifyReport:
+    store: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    pending: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def problem(self, text: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(text)
+
+    def as_json(self) -> dict:
+        return {"store": str(self.store), "ok": self.ok, "counts": self.counts,
+                "problem_count": self.problem_count, "problems": self.problems, "pending": self.pending}
+
+
+def verify(home: Path) -> VerifyReport:
+    with Store.open_read_only(home) as store:
+        report = VerifyReport(store=store.path)
+        try:
+            with store.reading():
+                for problem in store.integrity_errors():
+                    report.problem(f"sqlite: {problem}")
+                _bodies(store, report)
+                _snapshots_and_checks(store, report)
+                _versions(store, report)
+                _changes(store, report)
+                report.counts["documents"] = store.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        except StoreError as err:  # the file itself is damaged: what was found so far, and this
+            report.problem(f"sqlite: {err}")
+    return report
+
+
+def _bodies(store: Store, report: VerifyReport) -> None:
+    count = 0
+    for digest, size, body in store.bodies():
+        count += 1
+        if body is None:
+            report.problem(f"body {digest[:12]}: stored bytes do not decompress")
+        elif sha256(body) != digest:
+            report.problem(f"body {digest[:12]}: bytes do not match their sha256 (now {sha256(body)[:12]})")
+        elif len(body) != size:
+            report.problem(f"body {digest[:12]}: {len(body)} bytes, recorded as {size}")
+    report.counts["bodies"] = count
+
+
+def _snapshots_and_checks(store: Store, report: VerifyReport) -> None:
+    q = store.db.execute
+    report.counts["snapshots"] = q("SELECT COUNT(*) FROM snapshots").fetchone()[0]
+    for row in q("SELECT s.id, s.doc_id, s.sha256 FROM snapshots s LEFT JOIN blobs b ON b.sha256 = s.sha256 "
+                 "WHERE b.sha256 IS NULL ORDER BY s.id"):
+        report.problem(f"snapshot {row['id']} ({row['doc_id']}): its body {row['sha256'][:12]} is missing")
+    for row in q("SELECT s.id, s.doc_id FROM snapshots s WHERE NOT EXISTS "
+                 "(SELECT 1 FROM checks c WHERE c.snapshot_id = s.id) ORDER BY s.id"):
+        report.problem(f"snapshot {row['id']} ({row['doc_id']}): no check records it")
+    report.counts["checks"] = q("SELECT COUNT(*) FROM checks").fetchone()[0]
+    for row in q("SELECT c.id, c.doc_id, c.snapshot_id, s.id AS found, s.doc_id AS snapshot_doc FROM checks c "
+                 "LEFT JOIN snapshots s ON s.id = c.snapshot_id WHERE c.snapshot_id IS NOT NULL "
+                 "AND (s.id IS NULL OR s.doc_id != c.doc_id) ORDER BY c.id"):
+        if row["found"] is None:
+            report.problem(f"check {row['id']} ({row['doc_id']}): snapshot {row['snapshot_id']} is missing")
+        else:
+            report.problem(f"check {row['id']} ({row['doc_id']}): snapshot {row['snapshot_id']} belongs to "
+                           f"{row['snapshot_doc']}")
+    marks = ", ".join("?" * len(OUTCOMES))
+    for row in q(f"SELECT id, doc_id, outcome FROM checks WHERE outcome NOT IN ({marks}) ORDER BY id", OUTCOMES):
+        report.problem(f"check {row['id']} ({row['doc_id']}): unknown outcome {row['outcome']!r}")
+    for row in q("SELECT id, doc_id FROM checks WHERE outcome = 'pending' AND snapshot_id IS NULL ORDER BY id"):
+        report.problem(f"check {row['id']} ({row['doc_id']}): pending without a snapshot to process")
+    report.pending = q("SELECT COUNT(*) FROM checks WHERE outcome = 'pending'").fetchone()[0]
+
+
+def _versions(store: Store, report: VerifyReport) -> None:
+    count = 0
+    for row in store.db.execute(
+            "SELECT v.id, v.doc_id, v.snapshot_id, v.text, v.text_sha256, s.id AS found, s.doc_id AS snapshot_doc "
+            "FROM versions v LEFT JOIN snapshots s ON s.id = v.snapshot_id ORDER BY v.id"):
+        count += 1
+        where = f"version {row['id']} ({row['doc_id']})"
+        if row["found"] is None:
+            report.problem(f"{where}: points at snapshot {row['snapshot_id']}, which is missing")
+        elif row["snapshot_doc"] != row["doc_id"]:
+            report.problem(f"{where}: points at snapshot {row['snapshot_id']} of {row['snapshot_doc']}")
+        if sha256(row["text"]) != row["text_sha256"]:
+            report.problem(f"{where}: text does not match its sha256")
+    report.counts["versions"] = count
+
+
+def _changes(store: Store, report: VerifyReport) -> None:
+    count = 0
+    for row in store.db.execute(
+            "SELECT c.id, c.key, c.doc_id, c.from_version_id, c.to_version_id, "
+            "f.doc_id AS from_doc, f.captured_at AS from_at, t.doc_id AS to_doc, t.captured_at AS to_at "
+            "FROM changes c LEFT JOIN versions f ON f.id = c.from_version_id "
+            "LEFT JOIN versions t ON t.id = c.to_version_id ORDER BY c.id"):
+        count += 1
+        where = f"change {row['key']}"
+        for end, doc, version_id in (("from", row["from_doc"], row["from_version_id"]),
+                                     ("to", row["to_doc"], row["to_version_id"])):
+            if doc is None:
+                report.problem(f"{where}: its '{end}' version {version_id} is missing")
+            elif doc != row["doc_id"]:
+                report.problem(f"{where}: its '{end}' version {version_id} belongs to {doc}")
+        if row["from_at"] is not None and row["to_at"] is not None and row["from_at"] > row["to_at"]:
+            report.problem(f"{where}: goes from version {row['from_version_id']} ({row['from_at']}) "
+                           f"back to version {row['to_version_id']} ({row['to_at']})")
+    report.counts["changes"] = count
