@@ -11,12 +11,9 @@ The rule "a failure never becomes a version" lives here and in ``kb.recorder``:
   truncated, cancelled for size, a redirect loop, a redirect out of scope) into the reason
   recorded on the check.
 
-Two crawler components keep faults from turning into hammering or orphans:
+Retries that honour Retry-After are ``crawler.middlewares.PoliteRetry``'s job. One crawler
+component here keeps faults from leaving orphans:
 
-- ``RetryAfter`` (downloader middleware): a 429 or 503 that says when to come back is not
-  retried at once by Scrapy's RetryMiddleware; the check records the site's delay and the next
-  crawl tries again. (``crawler.middlewares.PoliteRetry``, which replaces RetryMiddleware in
-  ``crawler/settings.py``, applies the same rule itself beyond ``POLICYWATCH_RETRY_AFTER_MAX``.)
 - ``ParentWatch`` (extension): a crawl child whose parent was killed stops at once instead of
   writing to a home that a new run may already hold.
 
@@ -185,16 +182,6 @@ def describe_failure(failure) -> str:
 
 
 # -- crawler components ---------------------------------------------------------------------
-
-class RetryAfter:
-    """Downloader middleware, placed after RetryMiddleware (sees responses before it does):
-    a 429 or 503 carrying Retry-After is handed to the spider without an immediate retry."""
-
-    def process_response(self, request, response, spider=None):
-        if response.status in (429, 503) and response.headers.get("Retry-After"):
-            request.meta["dont_retry"] = True
-        return response
-
 
 class ParentWatch:
     """Extension: when the crawl runs in a child process (``kb.pipeline.run_spider``) and its

@@ -80,7 +80,7 @@ class PoliteRetry(RetryMiddleware):
     The pause is the site's ``Retry-After`` when it gives one, otherwise an exponential
     backoff (``POLICYWATCH_RETRY_BACKOFF`` seconds, doubled at each retry). A Retry-After
     longer than ``POLICYWATCH_RETRY_AFTER_MAX`` is not waited for in this crawl: the
-    response is recorded (``crawler.faults.RetryAfter``) and the next crawl tries again.
+    response is recorded as a failed check with the site's delay and the next crawl tries again.
     It replaces Scrapy's RetryMiddleware and keeps its counting (``RETRY_TIMES``).
     """
 

@@ -40,9 +40,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ScopeGuard": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.RobotsTxt": 100,  # same place; fixes robots.txt for concurrent requests
-    "crawler.faults.RetryAfter": 560,  # sees 429/503 before RetryMiddleware (550) does
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.PoliteRetry": 565,  # before RetryAfter: waits out short Retry-After itself
+    "crawler.middlewares.PoliteRetry": 565,  # waits out a short Retry-After, records a long one
 }
 EXTENSIONS = {
     "crawler.faults.ParentWatch": 0,  # a crawl child stops when its parent is killed
@@ -53,3 +52,6 @@ ITEM_PIPELINES = {
 LOG_LEVEL = "WARNING"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
+# A <meta http-equiv="refresh"> in a crawled page is the page's own word, not a redirect we
+# trust: hostile pages point it at javascript: URLs, which Scrapy would try to follow.
+METAREFRESH_ENABLED = False
