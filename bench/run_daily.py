@@ -18,6 +18,7 @@ ratio and how many changes each reported against the real number.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -48,20 +49,37 @@ class Stage:
     peak_rss_mb: float  # highest resident set size seen so far (this process or a child)
 
 
-def _rusage():
+def _cpu() -> float:
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-    return cpu, max(me.ru_maxrss, kids.ru_maxrss) / 1024
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _reset_peak() -> None:
+    """Linux: writing 5 to clear_refs resets this process's peak RSS (VmHWM)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_mb(children_before: int) -> float:
+    """Peak RSS of this process since the last reset, or of a child that ended meanwhile
+    (children's ru_maxrss is the largest ever; it counts only if it grew in the stage)."""
+    status = Path("/proc/self/status").read_text()
+    hwm = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(hwm, kids if kids > children_before else 0) / 1024
 
 
 def measure(name: str, fn):
-    cpu0, _ = _rusage()
+    _reset_peak()
+    kids0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cpu0 = _cpu()
     t0 = time.perf_counter()
     result = fn()
     wall = time.perf_counter() - t0
-    cpu1, peak = _rusage()
-    return Stage(name, round(wall, 3), round(cpu1 - cpu0, 3), round(peak, 1)), result
+    return Stage(name, round(wall, 3), round(_cpu() - cpu0, 3), round(_peak_mb(kids0), 1)), result
 
 
 def free_port() -> int:
@@ -76,23 +94,57 @@ def store_bytes(home: Path) -> int:
 
 # -- policywatch ---------------------------------------------------------------
 
+def policywatch_run_fresh(home: Path, sources_dir: Path, publish: bool) -> tuple[list[Stage], dict]:
+    """One daily run in its own process, as `policywatch crawl` would run: its memory and
+    CPU figures are this run's alone, not the benchmark's."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    worker = context.Process(target=_worker, args=(str(home), str(sources_dir), publish, queue))
+    worker.start()
+    stages, facts = queue.get()
+    worker.join()
+    return [Stage(**s) for s in stages], facts
+
+
+def _worker(home: str, sources_dir: str, publish: bool, queue) -> None:
+    from kb.sources import load_sources
+
+    stages, facts = policywatch_run(Path(home), load_sources(Path(sources_dir)), publish)
+    queue.put(([asdict(s) for s in stages], facts))
+
+
 def policywatch_run(home: Path, sources, publish: bool) -> tuple[list[Stage], dict]:
     from kb import pipeline
     from kb.recorder import process_pending
     from kb.store import Store
 
+    from kb.recorder import RecordReport
+
     stages = []
     before = store_bytes(home)
+    report = RecordReport()
+    recording_cpu = [0.0]
+
+    def record():  # as kb.pipeline.crawl does: record while the child fetches
+        t = time.process_time()
+        process_pending(store, sources, report)
+        recording_cpu[0] += time.process_time() - t
+
     with Store(home) as store:
         plan = pipeline._plan(store, sources, pipeline.utc_now())
-    settings = {"POLICYWATCH_HOME": str(home), **pipeline.FAST_SETTINGS}
-    stage, _ = measure("crawl", lambda: pipeline.run_spider(plan, settings))
-    stages.append(stage)
-    with Store(home) as store:
-        stage, report = measure("extract+diff", lambda: process_pending(store, sources))
+        settings = {"POLICYWATCH_HOME": str(home), **pipeline.FAST_SETTINGS}
+        stage, _ = measure("crawl", lambda: pipeline.run_spider(plan, settings, while_running=record))
+        stage.cpu_s = round(stage.cpu_s - recording_cpu[0], 3)  # recording is reported below
+        stages.append(stage)
+        overlapped = recording_cpu[0]
+        stage, _ = measure("extract+diff", record)
+        stage.cpu_s = round(stage.cpu_s + overlapped, 3)  # includes what ran during the crawl
         stages.append(stage)
         stage, sync = measure("index", lambda: pipeline.update_index(home, store))
         stages.append(stage)
+    site = None
     if publish:
         stage, site = measure("publish", lambda: pipeline.publish(home))
         stages.append(stage)
@@ -102,6 +154,8 @@ def policywatch_run(home: Path, sources, publish: bool) -> tuple[list[Stage], di
         "failed": len(report.failed),
         "index_updated": sync.updated,
         "store_growth_bytes": store_bytes(home) - before,
+        "extract_cpu_during_crawl_s": round(overlapped, 3),
+        "publish_files_written": site.pages_written if site else None,
     }
     return stages, facts
 
@@ -155,6 +209,38 @@ def urlwatch_run(name: str, command: list[str]) -> tuple[Stage, dict]:
     return stage, facts
 
 
+def per_page_costs(server, sources, changed: list[str], paths: list[str], sample: int = 20) -> dict:
+    """What the recorder spends on one page: an unchanged one (body hash, or fingerprint of
+    the selected subtrees) beside a changed one (fingerprint miss, extraction, diff, classify)."""
+    from urllib.request import urlopen
+
+    from diffs import compare
+    from diffs.extract import extract, fingerprint
+
+    rules = sources.documents[0].rules
+    changed = changed[:sample]
+    unchanged = [p for p in paths if p not in set(changed)][:sample]
+    fetch = lambda path: urlopen(server.base_url + path).read()  # noqa: E731
+    server.set_state("s1")
+    old_texts = {p: extract(fetch(p), rules).markdown for p in changed}
+    server.set_state("s2")
+    bodies = {p: fetch(p) for p in changed + unchanged}
+
+    def per_page(fn, pages) -> float:
+        t = time.perf_counter()
+        for p in pages:
+            fn(p)
+        return round((time.perf_counter() - t) / len(pages) * 1000, 3)
+
+    return {
+        "unchanged_body_hash": per_page(lambda p: hashlib.sha256(bodies[p]).hexdigest(), unchanged),
+        "unchanged_fingerprint": per_page(lambda p: fingerprint(bodies[p], rules), unchanged),
+        "changed_extract_diff_classify": per_page(
+            lambda p: (fingerprint(bodies[p], rules),
+                       compare(old_texts[p], extract(bodies[p], rules).markdown)), changed),
+    }
+
+
 # -- the benchmark -------------------------------------------------------------
 
 def main() -> int:
@@ -179,13 +265,14 @@ def main() -> int:
         results: dict = {"pages": args.pages, "changed_fraction": args.changed, "real_changes": real_changes}
         with DemoServer(corpus_dir=corpus, port=port) as server:
             paths = list(server.corpus.pages[0])
-            sources = load_sources(write_declaration(work / "sources", server.base_url, paths).parent)
+            sources_dir = write_declaration(work / "sources", server.base_url, paths).parent
+            sources = load_sources(sources_dir)
             home = work / "home"
             uw_css = urlwatch_setup(work / "uw-css", server.base_url, paths, True) if not args.no_urlwatch else None
             uw_raw = urlwatch_setup(work / "uw-raw", server.base_url, paths, False) if not args.no_urlwatch else None
             for run, state in (("first", "s1"), ("incremental", "s2")):
                 server.set_state(state)
-                stages, facts = policywatch_run(home, sources, publish=not args.no_publish)
+                stages, facts = policywatch_run_fresh(home, sources_dir, publish=not args.no_publish)
                 entry = {"policywatch": {"stages": [asdict(s) for s in stages], **facts}}
                 if uw_css:
                     stage, uw = urlwatch_run("urlwatch (css + html2text)", uw_css)
@@ -193,6 +280,7 @@ def main() -> int:
                     stage, uw = urlwatch_run("urlwatch (html2text only)", uw_raw)
                     entry["urlwatch_raw"] = {"stage": asdict(stage), **uw}
                 results[run] = entry
+            results["per_page_ms"] = per_page_costs(server, sources, changed_by_state["s2"], paths)
         inc = results["incremental"]
         pw_core = sum(s["wall_s"] for s in inc["policywatch"]["stages"] if s["name"] != "publish")
         results["policywatch_s"] = round(pw_core, 3)
@@ -230,6 +318,11 @@ def print_table(results: dict) -> None:
             if key in entry:
                 u = entry[key]
                 print(f"{'':<12} {key}: {u['changed']} changed, {u['new']} new, {u['errors']} errors")
+    costs = results.get("per_page_ms")
+    if costs:
+        print(f"\nper page: unchanged {costs['unchanged_body_hash']:.3f} ms (same bytes) or "
+              f"{costs['unchanged_fingerprint']:.3f} ms (fingerprint of the selection); changed "
+              f"{costs['changed_extract_diff_classify']:.1f} ms (extract, diff, classify)")
     if "ratio" in results:
         print(f"\nincremental crawl+extract+diff+index: policywatch {results['policywatch_s']:.2f} s, "
               f"urlwatch (css) {results['urlwatch_s']:.2f} s, ratio {results['ratio']:.2f}; changes reported: "

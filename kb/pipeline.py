@@ -98,7 +98,6 @@ def crawl(home: Path, sources: Sources, *, fast: bool = False, fixed_time: str |
     with run_lock(home, "crawl"):
         with Store(home) as store:
             plan = _plan(store, sources, fixed_time or utc_now())
-            before = store.counts()
             last_check = store.last_check_id()
         settings = {"POLICYWATCH_HOME": str(home), **crawl_settings(plan, config)}
         if fast:
@@ -106,15 +105,16 @@ def crawl(home: Path, sources: Sources, *, fast: bool = False, fixed_time: str |
         if fixed_time:
             settings["POLICYWATCH_FIXED_TIME"] = fixed_time
         settings.update(extra_settings or {})
-        run_spider(plan, settings)
+        record = RecordReport()
         with Store(home) as store:
-            after = store.counts()
-            fetched = store.checks_after(last_check)  # before processing: no response = no snapshot
-            record = process_pending(store, sources)
+            # Record while the child fetches: extraction and diffing use the second core.
+            run_spider(plan, settings, while_running=lambda: process_pending(store, sources, record))
+            fetched = store.checks_after(last_check)  # no response = no snapshot
+            process_pending(store, sources, record)
             sync = update_index(home, store)
     return CrawlReport(
         fetched=sum(1 for c in fetched if c.http_status is not None),
-        fetch_failures=after["failed_checks"] - before["failed_checks"],
+        fetch_failures=sum(1 for c in fetched if c.snapshot_id is None and c.outcome == "failed"),
         record=record, index=sync,
         not_modified=sum(1 for c in fetched if c.http_status == 304 and c.outcome == "unchanged"),
         known_unchanged=sum(1 for c in fetched if c.http_status == 200 and c.snapshot_id is None
@@ -135,8 +135,9 @@ def update_index(home: Path, store: Store) -> index.SyncReport:
     return index.sync(home, timelines(store))
 
 
-def run_spider(plan: CrawlPlan, settings: dict) -> None:
-    """Run one Scrapy crawl in a child process.
+def run_spider(plan: CrawlPlan, settings: dict, *, while_running=None, every: float = 0.5) -> None:
+    """Run one Scrapy crawl in a child process; call ``while_running()`` every ``every``
+    seconds until it ends.
 
     Twisted's reactor cannot restart within a process, and the demo, the tests and
     the benchmarks crawl several times: a spawned child keeps each crawl fresh.
@@ -145,6 +146,10 @@ def run_spider(plan: CrawlPlan, settings: dict) -> None:
     queue = context.Queue()
     child = context.Process(target=_spider_child, args=(plan, settings, queue))
     child.start()
+    while child.is_alive():
+        child.join(every)
+        if while_running is not None and child.is_alive():
+            while_running()
     child.join()
     error = queue.get() if not queue.empty() else None
     if child.exitcode != 0 or error:

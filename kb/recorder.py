@@ -46,9 +46,10 @@ def rules_for(sources: Sources, doc_id: str, url: str) -> Rules | None:
     return rule.rules if rule is not None else None
 
 
-def process_pending(store: Store, sources: Sources) -> RecordReport:
-    """Process every pending check; each one is its own transaction."""
-    report = RecordReport()
+def process_pending(store: Store, sources: Sources, report: RecordReport | None = None) -> RecordReport:
+    """Process every pending check; each one is its own transaction. Pass ``report`` to add
+    to it (the crawl calls this repeatedly while its child process fetches)."""
+    report = report if report is not None else RecordReport()
     rederive: set[str] = set()
     for check in store.pending_checks():
         with store.transaction():
