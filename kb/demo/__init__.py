@@ -96,12 +96,25 @@ def run_demo(home: Path, *, site_url: str | None = None, out: TextIO | None = No
     say(f"       serve it: python -m http.server -d {result.site_dir} 8000  →  http://localhost:8000/")
     say(f"Feed:  {report.feed}")
     say("Next:")
-    say(f"  policywatch changes --home {home}")
-    say(f'  policywatch search "late shipment rate" --home {home}')
-    say(f"  policywatch status --home {home}")
+    cli = _command_name()
+    say(f"  {cli} changes --home {home}")
+    say(f'  {cli} search "late shipment rate" --home {home}')
+    say(f'  {cli} search "late shipment rate" --as-of 2026-08-20 --home {home}')
+    say(f"  {cli} status --home {home}")
     return report
 
 
 def _plus_one_day(iso: str) -> str:
     moment = datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ") + timedelta(days=1)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _command_name() -> str:
+    """`policywatch` if it is on PATH, else its path in this virtualenv (after `make demo`)."""
+    import shutil
+    import sys
+
+    installed = Path(sys.executable).parent / "policywatch"
+    if shutil.which("policywatch") == str(installed) or not installed.exists():
+        return "policywatch"
+    return str(installed)
