@@ -72,7 +72,7 @@ class CrawlPlan:
         for target in self.targets:
             if target.combined or target.doc_id not in evidence:
                 continue
-            rules = _rules_for(sources, target)
+            rules = sources.rules_for(target.doc_id, target.url)
             body_sha256, fingerprint = evidence[target.doc_id]
             if rules is not None and fingerprint.split(":", 1)[0] == rules_key(rules):
                 self.unchanged[target.doc_id] = Unchanged(rules, body_sha256, fingerprint)
@@ -131,11 +131,3 @@ def _with_validators(target: Target, validators: dict) -> Target:
         return target
     etag, last_modified = validators.get((target.doc_id, target.url), (None, None))
     return replace(target, etag=etag, last_modified=last_modified)
-
-
-def _rules_for(sources: Sources, target: Target) -> Rules | None:
-    declared = sources.get(target.doc_id)
-    if declared is not None:
-        return declared.rules
-    rule = sources.rule_for_url(target.url)
-    return rule.rules if rule is not None else None

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from crawler.faults import response_fault
 from diffs import EXTRACTOR_VERSION, Classification, compare
-from diffs.extract import ExtractionError, Rules, extract, fingerprint
+from diffs.extract import ExtractionError, extract, fingerprint
 from kb.models import Check, Reason
 from kb.sources import Sources
 from kb.store import Store
@@ -36,14 +36,6 @@ class RecordReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, reason)
     gone: list[str] = field(default_factory=list)
     changed_docs: set[str] = field(default_factory=set)  # docs whose current version moved
-
-
-def rules_for(sources: Sources, doc_id: str, url: str) -> Rules | None:
-    declared = sources.get(doc_id)
-    if declared is not None:
-        return declared.rules
-    rule = sources.rule_for_url(url)
-    return rule.rules if rule is not None else None
 
 
 def process_pending(store: Store, sources: Sources, report: RecordReport | None = None) -> RecordReport:
@@ -89,7 +81,7 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
                            body=body, url=snapshot["url"], requested_url=check.url)
     if fault is not None:
         return fail(fault.reason, outcome=fault.outcome)
-    rules = rules_for(sources, check.doc_id, check.url)
+    rules = sources.rules_for(check.doc_id, check.url)
     if rules is None:
         return fail("no declaration covers this document any more")
     try:
@@ -187,7 +179,7 @@ def _reextract_current(store: Store, sources: Sources, doc_id: str, now: str,
     snapshot = store.snapshot(current.snapshot_id)
     requested = next((c.url for c in store.checks(doc_id) if c.snapshot_id == current.snapshot_id),
                      snapshot["url"])
-    rules = rules_for(sources, doc_id, requested)
+    rules = sources.rules_for(doc_id, requested)
     if rules is None:
         report.failed.append((doc_id, "no declaration covers this document any more"))
         return

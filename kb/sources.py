@@ -121,6 +121,15 @@ class Sources:
     def get(self, doc_id: str) -> DocumentSource | None:
         return next((d for d in self.documents if d.doc_id == doc_id), None)
 
+    def rules_for(self, doc_id: str, url: str) -> Rules | None:
+        """The extraction rules of a document: its declaration's, else those of the
+        discovery rule whose scope its URL is in; None when no declaration covers it."""
+        declared = self.get(doc_id)
+        if declared is not None:
+            return declared.rules
+        rule = self.rule_for_url(url)
+        return rule.rules if rule is not None else None
+
     def rule_for_url(self, url: str) -> DiscoverRule | None:
         return next((r for r in self.discover if r.matches(canonical_url(url))), None)
 
