@@ -10,8 +10,9 @@ Two steps, both reproducible (same ``PublishInput`` → same bytes):
    a crawl that finds nothing new rewrites ``checks.json`` alone, and one that changes a
    document rewrites that document's page and feeds, the indexes (home, changelogs, its
    marketplace) and the site-wide feeds.
-2. ``build_site``: MkDocs, run in-process, builds ``<home>/site`` with ``SOURCE_DATE_EPOCH``
-   set from the data's ``generated_at``, so the sitemap's dates do not depend on the clock.
+2. ``build_site``: MkDocs, run in a child process (its memory goes back when it ends), builds
+   ``<home>/site`` with ``SOURCE_DATE_EPOCH`` set from the data's ``generated_at``, so the
+   sitemap's dates do not depend on the clock.
 
 Layout (URLs, with ``use_directory_urls``; ``kb.feeds`` owns the document and feed paths):
 
@@ -40,16 +41,14 @@ The site URL (absolute, used for feed links, the sitemap and canonical links) co
 from __future__ import annotations
 
 import json
-import logging
 import os
 import posixpath
 import re
 import shutil
-import sys
 import tempfile
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -81,6 +80,7 @@ from kb.feeds import (
 )
 from kb.models import CLASSES, Change, Document, PublishInput, Version
 from kb.sanitize import clean_html, escape_markdown_html, safe_title
+from kb.sitebuild import run_mkdocs
 
 SITE_NAME = "policywatch"
 DEFAULT_SITE_URL = "http://localhost:8000/"
@@ -137,7 +137,7 @@ def write_sources(data: PublishInput, src_dir: Path, *,
     """Write every generated file into ``src_dir``; return (written, unchanged).
 
     Unchanged files keep their bytes and modification time; stale generated files go."""
-    files = render_sources(data, resolve_site_url(site_url))
+    files = iter_sources(data, resolve_site_url(site_url))
     try:
         return _sync(Path(src_dir), files)
     except OSError as err:
@@ -146,7 +146,7 @@ def write_sources(data: PublishInput, src_dir: Path, *,
 
 
 def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> None:
-    """Run ``mkdocs build`` in-process on ``src_dir/mkdocs.yml`` into ``site_dir``, quietly.
+    """Run ``mkdocs build`` (in a child process) on ``src_dir/mkdocs.yml`` into ``site_dir``, quietly.
 
     The new site is built beside ``site_dir`` and swapped in when complete, so a failed build
     leaves the previous site in place. ``strict`` turns MkDocs warnings into a PublishError."""
@@ -191,54 +191,15 @@ def resolve_site_url(site_url: str | None) -> str:
 # ----------------------------------------------------------------------------- building
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool) -> None:
     checks = config_file.with_name(CHECKS_FILE)
     generated_at = (json.loads(checks.read_text(encoding="utf-8")).get("generated_at")
                     if checks.is_file() else None)
     # The sitemap's dates come from the data (1970 for an empty store), not from the clock.
     epoch = int(parse_time(generated_at).timestamp()) if generated_at else 0
-    env = {"SOURCE_DATE_EPOCH": str(epoch),
-           "NO_MKDOCS_2_WARNING": "1"}  # Material's end-of-life banner, printed on import
-    saved = {key: os.environ.get(key) for key in env}
-    logger = logging.getLogger("mkdocs")
-    collect = _Collect()
-    saved_propagate = logger.propagate
-    saved_bytecode = sys.dont_write_bytecode
-    os.environ.update(env)
-    logger.addHandler(collect)
-    logger.propagate = False  # quiet: warnings are collected, not printed
-    sys.dont_write_bytecode = True  # importing the hook must not leave __pycache__ in site-src
-    try:
-        from mkdocs.commands.build import build
-        from mkdocs.config import load_config
-        from mkdocs.exceptions import MkDocsException
-
-        try:
-            config = load_config(str(config_file), site_dir=str(site_dir), strict=strict)
-            build(config)
-        except MkDocsException as err:
-            detail = collect.messages[0] if collect.messages else str(err)
-            raise PublishError(f"mkdocs build failed: {_one_line(detail)}") from None
-        if strict and collect.messages:
-            raise PublishError(f"mkdocs build warned: {_one_line(collect.messages[0])}")
-    finally:
-        logger.removeHandler(collect)
-        logger.propagate = saved_propagate
-        sys.dont_write_bytecode = saved_bytecode
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    error = run_mkdocs(config_file, site_dir, strict=strict, source_date_epoch=epoch)
+    if error:
+        raise PublishError(error)
 
 
 def _one_line(message: str) -> str:
@@ -256,9 +217,11 @@ def _swap(new: Path, site_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _sync(src_dir: Path, files: dict[str, bytes]) -> tuple[int, int]:
+def _sync(src_dir: Path, files: Iterable[tuple[str, bytes]]) -> tuple[int, int]:
     written = unchanged = 0
-    for rel, content in sorted(files.items()):
+    generated: set[str] = set()
+    for rel, content in files:  # one at a time: a big site is never held whole
+        generated.add(rel)
         path = src_dir / rel
         if path.is_file() and path.read_bytes() == content:
             unchanged += 1
@@ -279,7 +242,7 @@ def _sync(src_dir: Path, files: dict[str, bytes]) -> tuple[int, int]:
         for dirpath, _, filenames in os.walk(root, topdown=False):
             for name in filenames:
                 rel = Path(dirpath, name).relative_to(src_dir).as_posix()
-                if rel not in files:
+                if rel not in generated:
                     os.unlink(Path(dirpath, name))
             if dirpath != str(root) and not os.listdir(dirpath):
                 os.rmdir(dirpath)
@@ -291,35 +254,45 @@ def _sync(src_dir: Path, files: dict[str, bytes]) -> tuple[int, int]:
 
 def render_sources(data: PublishInput, site_url: str) -> dict[str, bytes]:
     """Every generated file of ``site-src``: relative POSIX path → bytes."""
+    return dict(iter_sources(data, site_url))
+
+
+def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes]]:
+    """Every generated file of ``site-src`` as (relative POSIX path, bytes), each path once.
+
+    Rendered one file at a time, so that writing a site of thousands of documents holds one
+    page in memory, not all of them (100 MB of pages and feeds for 2,000 documents). Every id
+    is checked before the first file is made: a bad one fails the publish before it writes."""
     site = _Site(data)
-    pages: dict[str, str] = {"docs/index.md": site.index_page()}
+    yield "docs/index.md", site.index_page().encode("utf-8")
     for label in (None, *CLASSES):
         for md, text in site.listing_pages(label).items():
-            pages[f"docs/{md}"] = text
+            yield f"docs/{md}", text.encode("utf-8")
     for marketplace in site.marketplaces:
-        pages[f"docs/{_marketplace_md(marketplace)}"] = site.marketplace_page(marketplace)
+        yield (f"docs/{_marketplace_md(marketplace)}",
+               site.marketplace_page(marketplace).encode("utf-8"))
     for doc in site.documents:
-        pages[f"docs/{_document_md(doc.doc_id)}"] = site.document_page(doc)
-    files = {path: text.encode("utf-8") for path, text in pages.items()}
+        yield f"docs/{_document_md(doc.doc_id)}", site.document_page(doc).encode("utf-8")
     for version in site.versions():
-        files[f"docs/{version_file(version)}"] = version.text.encode("utf-8")
-    files["mkdocs.yml"] = _mkdocs_yml(site, site_url).encode("utf-8")
-    files[CHECKS_FILE] = _checks_json(site)
+        yield f"docs/{version_file(version)}", version.text.encode("utf-8")
+    yield "mkdocs.yml", _mkdocs_yml(site, site_url).encode("utf-8")
+    yield CHECKS_FILE, _checks_json(site)
     items: dict[str, Item] = {}
+    answered: set[str] = set()
     for feed in site.feeds():
         for path, content in feed_files(feed, site.by_id, site_url, items).items():
-            files[f"docs/{path}"] = content
+            yield f"docs/{path}", content
             folder = posixpath.dirname(path)
-            if folder:
+            if folder and folder not in answered:
                 # Material's script fetches sitemap.xml beside every <link rel="alternate">
                 # (it takes them for translations of the site): answer it, not with a 404.
-                files[f"docs/{folder}/sitemap.xml"] = EMPTY_SITEMAP
+                answered.add(folder)
+                yield f"docs/{folder}/sitemap.xml", EMPTY_SITEMAP
     for path in sorted(TEMPLATE_DIR.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             rel = path.relative_to(TEMPLATE_DIR).as_posix()
-            files[rel if rel.startswith(("overrides/", "hooks/")) else f"docs/{rel}"] = \
-                path.read_bytes()
-    return files
+            yield (rel if rel.startswith(("overrides/", "hooks/")) else f"docs/{rel}",
+                   path.read_bytes())
 
 
 def _check_segments(value: str, what: str) -> str:
@@ -490,6 +463,11 @@ class _Site:
         self.changes_of: dict[str, list[Change]] = defaultdict(list)
         for change in self.changes:
             self.changes_of[change.doc_id].append(change)
+        for doc in self.documents:  # before any file is written: see iter_sources
+            _check_segments(doc.doc_id, "document id")
+            _check_segments(doc.marketplace, "marketplace")
+        for version in (*data.current.values(), *data.versions.values()):
+            _check_segments(version.doc_id, "document id")
         self.marketplaces = sorted({d.marketplace for d in self.documents})
         self.in_marketplace: dict[str, list[Document]] = defaultdict(list)
         for doc in sorted(self.documents, key=lambda d: (d.title.casefold(), d.doc_id)):

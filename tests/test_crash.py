@@ -42,11 +42,11 @@ import signal
 import sys
 
 _SPEC = os.environ.get("PW_KILL")
-_IN_CRAWL_CHILD = "--multiprocessing-fork" in sys.argv
+_IN_CHILD = "--multiprocessing-fork" in sys.argv  # spawned: the crawl or the MkDocs build
 
 
 def _arm(owner, name, nth, process, scope, when=lambda *a, **k: True):
-    if (process == "child") != _IN_CRAWL_CHILD:
+    if (process == "child") != _IN_CHILD:
         return
     original = getattr(owner, name)
     calls = [0]
@@ -81,7 +81,7 @@ if _SPEC:
         _arm(kb.publish.os, "replace", _nth, "parent", _scope)
     elif _point == "site-build":
         import mkdocs.commands.build
-        _arm(mkdocs.commands.build, "_build_page", _nth, "parent", _scope)
+        _arm(mkdocs.commands.build, "_build_page", _nth, "child", _scope)
     elif _point == "site-swap":
         import pathlib
         _arm(pathlib.Path, "rename", _nth, "parent", _scope,

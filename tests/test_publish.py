@@ -28,6 +28,7 @@ from kb.publish import (
     SiteResult,
     build_site,
     diff_by_section,
+    iter_sources,
     publish,
     render_sources,
     resolve_site_url,
@@ -731,6 +732,25 @@ def test_build_failure_is_one_line_with_a_hint(tmp_path):
     assert not (tmp_path / "site").exists()
 
 
+@pytest.mark.parametrize(("hook", "expected"), [
+    # A plugin's own exception, not MkDocs': its type and message, on one line.
+    ("raise RuntimeError('the hook\\nbroke')", "mkdocs build failed: RuntimeError: the hook broke"),
+    # The build's process dies without a word (killed, out of memory).
+    ("import os; os._exit(3)", "mkdocs build failed: its process ended with exit code 3"),
+])
+def test_a_build_that_dies_is_one_line_and_keeps_the_previous_site(tmp_path, hook, expected):
+    src = tmp_path / "src"
+    write_sources(DATA, src)
+    build_site(src, tmp_path / "site")
+    before = snapshot(tmp_path / "site")
+    (src / "hooks" / "policywatch.py").write_text(f"def on_config(config):\n    {hook}\n")
+    with pytest.raises(PublishError) as err:
+        build_site(src, tmp_path / "site")
+    assert str(err.value) == expected
+    assert snapshot(tmp_path / "site") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "src"]  # no staging left
+
+
 def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path):
     precious = tmp_path / "precious"
     precious.mkdir()
@@ -755,6 +775,24 @@ def test_unsafe_document_id_is_refused(tmp_path):
     with pytest.raises(PublishError, match="cannot be a page path"):
         write_sources(PublishInput(generated_at="", documents=(doc,)), tmp_path)
     assert not any(tmp_path.rglob("*.md"))
+
+
+def test_a_bad_id_fails_the_publish_before_any_file_is_written(tmp_path):
+    src = tmp_path / "site-src"
+    write_sources(DATA, src, site_url=SITE_URL)
+    before = snapshot(src)
+    # Both sort after every good document: their pages would be rendered last.
+    for bad in (Document("zz/../escape", "x", "https://x.example/", "zz", "policy"),
+                Document("zz/fine", "x", "https://x.example/", "../zz", "policy")):
+        with pytest.raises(PublishError, match="cannot be a page path"):
+            write_sources(replace(DATA, documents=(*DATA.documents, bad)), src,
+                          site_url=SITE_URL)
+        assert snapshot(src) == before
+
+
+def test_every_generated_file_is_made_once():
+    paths = [path for path, _ in iter_sources(DATA, SITE_URL)]
+    assert len(paths) == len(set(paths)) > 50
 
 
 # ----------------------------------------------------------------------------- safe rendering

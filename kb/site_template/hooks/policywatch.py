@@ -35,3 +35,12 @@ def on_page_markdown(markdown, page, config, files):
         checked = _checks.get("last_checked", {}).get(doc_id, "—")
         markdown = markdown.replace(LAST_CHECKED, html.escape(checked))
     return markdown
+
+
+def on_post_page(output, page, config):
+    # The page is written; nothing later in the build reads its Markdown or HTML (the search
+    # index took its text in on_page_context). Dropping them keeps the build's memory from
+    # holding every page of the site at once when the search index is serialized at the end.
+    page.content = None
+    page.markdown = None
+    return output
