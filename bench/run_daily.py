@@ -1,6 +1,7 @@
 """A daily run at the scale of a whole help centre, beside urlwatch on the same pages.
 
     python bench/run_daily.py --pages 2000 --changed 0.02 [--json] [--no-urlwatch] [--no-publish]
+                            [--keep DIR]
 
 Serves a synthetic help centre (bench/corpus.py) on one fixed loopback port, then:
 
@@ -250,13 +251,17 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--no-urlwatch", action="store_true")
     parser.add_argument("--no-publish", action="store_true")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="work in DIR and keep it (corpus, home, urlwatch caches) for profiling")
     args = parser.parse_args()
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
     from kb.demo.server import DemoServer
     from kb.sources import load_sources
 
-    work = Path(tempfile.mkdtemp(prefix="pw-bench-"))
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=False)
+    work = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="pw-bench-"))
     try:
         corpus = work / "corpus"
         changed_by_state = write_corpus(corpus, args.pages, args.changed, states=2)
@@ -295,7 +300,8 @@ def main() -> int:
         else:
             print_table(results)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
