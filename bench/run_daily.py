@@ -157,6 +157,8 @@ def policywatch_run(home: Path, sources, publish: bool) -> tuple[list[Stage], di
         "store_growth_bytes": store_bytes(home) - before,
         "extract_cpu_during_crawl_s": round(overlapped, 3),
         "publish_files_written": site.pages_written if site else None,
+        "publish_pages_built": site.pages_built if site else None,
+        "publish_pages_total": site.pages_total if site else None,
     }
     return stages, facts
 
@@ -320,6 +322,9 @@ def print_table(results: dict) -> None:
         pw = entry["policywatch"]
         print(f"{'':<12} policywatch: {pw['changes']} changes, {pw['new_documents']} new, "
               f"{pw['failed']} failed, index +{pw['index_updated']}, store +{pw['store_growth_bytes'] / 1e6:.2f} MB")
+        if pw.get("publish_pages_built") is not None:
+            print(f"{'':<12} publish: {pw['publish_files_written']} source files rewritten, "
+                  f"{pw['publish_pages_built']} of {pw['publish_pages_total']} pages built")
         for key in ("urlwatch_css", "urlwatch_raw"):
             if key in entry:
                 u = entry[key]

@@ -661,6 +661,9 @@ def cmd_publish(args) -> int:
     result = publish(_home(args), site_dir=args.site, site_url=args.site_url)
     print(f"site: {result.site_dir / 'index.html'}\nfeed: {result.feed_path}\n"
           f"pages: {result.pages_written} written, {result.pages_unchanged} unchanged")
+    if result.pages_built is not None:
+        how = "only what changed" if result.incremental else "the whole site"
+        print(f"built: {result.pages_built} of {result.pages_total} pages ({how})")
     return 0
 
 

@@ -80,7 +80,7 @@ from kb.feeds import (
 )
 from kb.models import CLASSES, Change, Document, PublishInput, Version
 from kb.sanitize import clean_html, escape_markdown_html, safe_title
-from kb.sitebuild import run_mkdocs
+from kb.sitebuild import BuildOutcome, build_stamp, run_mkdocs
 
 SITE_NAME = "policywatch"
 DEFAULT_SITE_URL = "http://localhost:8000/"
@@ -88,6 +88,8 @@ SITE_URL_ENV = "POLICYWATCH_SITE_URL"
 TEMPLATE_DIR = Path(__file__).with_name("site_template")
 MANAGED_DIRS = ("docs", "overrides", "hooks")  # everything in these folders is generated
 SITE_MARKER = ".policywatch-site"  # proves a folder is a site we built, before replacing it
+BUILD_STAMP_FILE = ".policywatch-build"  # in the site: kb.sitebuild.build_stamp of its build
+PENDING_FILE = ".policywatch-pending"  # in site-src: sources rewritten since the last build
 _TMP = ".policywatch-tmp-"  # prefix of the temporary files and folders publishing makes
 HOOK_FILE = "hooks/policywatch.py"  # from site_template/
 CHECKS_FILE = "checks.json"  # what every crawl moves: the data's date, each last check
@@ -111,6 +113,16 @@ class SiteResult:
     feed_path: Path  # the global RSS feed; Atom and JSON Feed beside it
     pages_written: int  # generated source files (pages, feeds, config) whose bytes changed
     pages_unchanged: int
+    pages_built: int | None = None  # pages MkDocs rendered: only those that changed, after the first
+    pages_total: int | None = None  # pages of the site
+    incremental: bool = False  # the build started from the previous site (see build_site)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    incremental: bool
+    pages_built: int | None
+    pages_total: int | None
 
 
 class PublishError(PolicywatchError):
@@ -127,9 +139,11 @@ def publish(data: PublishInput, home: Path, site_dir: Path | None = None, *,
     """Write the sources into ``home/site-src`` and build the site (default ``home/site``)."""
     site_dir = Path(site_dir) if site_dir is not None else Path(home) / "site"
     written, unchanged = write_sources(data, Path(home) / "site-src", site_url=site_url)
-    build_site(Path(home) / "site-src", site_dir)
+    built = build_site(Path(home) / "site-src", site_dir)
     return SiteResult(site_dir=site_dir, feed_path=site_dir / "feed.xml",
-                      pages_written=written, pages_unchanged=unchanged)
+                      pages_written=written, pages_unchanged=unchanged,
+                      pages_built=built.pages_built, pages_total=built.pages_total,
+                      incremental=built.incremental)
 
 
 def write_sources(data: PublishInput, src_dir: Path, *,
@@ -145,11 +159,17 @@ def write_sources(data: PublishInput, src_dir: Path, *,
                            hint="check the folder's permissions and free space") from None
 
 
-def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> None:
+def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildResult:
     """Run ``mkdocs build`` (in a child process) on ``src_dir/mkdocs.yml`` into ``site_dir``, quietly.
 
     The new site is built beside ``site_dir`` and swapped in when complete, so a failed build
-    leaves the previous site in place. ``strict`` turns MkDocs warnings into a PublishError."""
+    leaves the previous site in place. ``strict`` turns MkDocs warnings into a PublishError.
+
+    When the previous site was built from the same configuration, theme and hook
+    (``kb.sitebuild.build_stamp``), the new one starts as a copy of it and MkDocs rebuilds only
+    the pages whose sources were rewritten since (listed in ``PENDING_FILE`` by
+    ``write_sources``); the result is the same, byte for byte, as a whole build. A strict
+    build is always whole."""
     src_dir, site_dir = Path(src_dir).resolve(), Path(site_dir).resolve()
     config_file = src_dir / "mkdocs.yml"
     if not config_file.is_file():
@@ -168,15 +188,24 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> None:
         raise PublishError(f"cannot create the site in {site_dir.parent}: {err.strerror or err}",
                            hint="check the folder's permissions and free space") from None
     try:
-        _run_mkdocs(config_file, staging, strict)
+        stamp = build_stamp(src_dir)
+        stamp_file = site_dir / BUILD_STAMP_FILE
+        incremental = (not strict and ours and stamp_file.is_file()
+                       and stamp_file.read_text(encoding="utf-8").strip() == stamp)
+        if incremental:  # copies keep their times: MkDocs compares them with the sources'
+            shutil.copytree(site_dir, staging, symlinks=True, dirs_exist_ok=True)
+        outcome = _run_mkdocs(config_file, staging, strict, dirty=incremental)
         (staging / SITE_MARKER).write_bytes(b"built by policywatch; replaced on each publish\n")
+        (staging / BUILD_STAMP_FILE).write_text(stamp + "\n", encoding="utf-8")
         staging.chmod(0o755)  # mkdtemp makes it private; a site is meant to be served
         _swap(staging, site_dir)
+        (src_dir / PENDING_FILE).unlink(missing_ok=True)  # all of it is in the site now
     except OSError as err:
         raise PublishError(f"cannot build the site in {site_dir}: {err.strerror or err}",
                            hint="check the folder's permissions and free space") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return BuildResult(incremental, outcome.pages_built, outcome.pages_total)
 
 
 def resolve_site_url(site_url: str | None) -> str:
@@ -191,15 +220,16 @@ def resolve_site_url(site_url: str | None) -> str:
 # ----------------------------------------------------------------------------- building
 
 
-def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool) -> None:
+def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool, *, dirty: bool) -> BuildOutcome:
     checks = config_file.with_name(CHECKS_FILE)
     generated_at = (json.loads(checks.read_text(encoding="utf-8")).get("generated_at")
                     if checks.is_file() else None)
     # The sitemap's dates come from the data (1970 for an empty store), not from the clock.
     epoch = int(parse_time(generated_at).timestamp()) if generated_at else 0
-    error = run_mkdocs(config_file, site_dir, strict=strict, source_date_epoch=epoch)
-    if error:
-        raise PublishError(error)
+    outcome = run_mkdocs(config_file, site_dir, strict=strict, source_date_epoch=epoch, dirty=dirty)
+    if outcome.error:
+        raise PublishError(outcome.error)
+    return outcome
 
 
 def _one_line(message: str) -> str:
@@ -220,19 +250,29 @@ def _swap(new: Path, site_dir: Path) -> None:
 def _sync(src_dir: Path, files: Iterable[tuple[str, bytes]]) -> tuple[int, int]:
     written = unchanged = 0
     generated: set[str] = set()
-    for rel, content in files:  # one at a time: a big site is never held whole
-        generated.add(rel)
-        path = src_dir / rel
-        if path.is_file() and path.read_bytes() == content:
-            unchanged += 1
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=_TMP, dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)  # atomic: MkDocs never reads half a page
-        written += 1
+    pending = None  # PENDING_FILE, opened at the first file that changes
+    try:
+        for rel, content in files:  # one at a time: a big site is never held whole
+            generated.add(rel)
+            path = src_dir / rel
+            if path.is_file() and path.read_bytes() == content:
+                unchanged += 1
+                continue
+            if pending is None:
+                src_dir.mkdir(parents=True, exist_ok=True)
+                pending = (src_dir / PENDING_FILE).open("a", encoding="utf-8")
+            pending.write(rel + "\n")  # before the file: the next build must redo its page
+            pending.flush()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=_TMP, dir=path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)  # atomic: MkDocs never reads half a page
+            written += 1
+    finally:
+        if pending is not None:
+            pending.close()
     for leftover in src_dir.glob(f"{_TMP}*"):  # a killed run's half-written mkdocs.yml
         leftover.unlink()
     for top in MANAGED_DIRS:
@@ -549,7 +589,10 @@ class _Site:
               for name, value in counts),
             "</div>",
             "",
-            f"Data as of {AS_OF_MARKER} (the latest check).",
+            # Out of the search index: it moves with every crawl, and a page that is not
+            # rebuilt has only its printed check times updated (see the site's hook).
+            f'<p class="pw-as-of-line" data-search-exclude>Data as of {AS_OF_MARKER} '
+            "(the latest check).</p>",
             "",
         ]
         for label in ("substantive", "minor"):  # the important ones first, each newest first

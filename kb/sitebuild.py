@@ -10,40 +10,77 @@ child process (``multiprocessing``'s "safe importing of main module").
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import os
 import sys
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+DIRTY_WARNING = "A 'dirty' build is being performed"  # MkDocs' warning; expected, see build_stamp
 
-def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, source_date_epoch: int) -> str | None:
-    """Build ``config_file`` into ``site_dir``; return None, or why it failed in one line.
 
-    ``strict``: a warning fails the build. ``source_date_epoch``: the sitemap's dates."""
+def build_stamp(src_dir: Path) -> str:
+    """What every page of a built site depends on: the configuration (with the navigation),
+    the theme overrides, the hook, and the versions of MkDocs and Material. A site built with
+    the same stamp can be updated by rebuilding only the pages whose sources changed."""
+    digest = hashlib.sha256()
+    for package in ("mkdocs", "mkdocs-material"):
+        try:
+            digest.update(f"{package}=={version(package)}\n".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package} missing\n".encode())
+    files = [src_dir / "mkdocs.yml"]
+    for folder in ("overrides", "hooks"):
+        files += sorted(p for p in (src_dir / folder).rglob("*")
+                        if p.is_file() and "__pycache__" not in p.parts)
+    for path in files:
+        digest.update(f"{path.relative_to(src_dir).as_posix()}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    error: str | None  # why the build failed, in one line; None: it did not
+    pages_built: int | None = None  # pages MkDocs rendered (all of them unless dirty)
+    pages_total: int | None = None  # pages of the site
+
+
+def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, source_date_epoch: int,
+               dirty: bool = False) -> BuildOutcome:
+    """Build ``config_file`` into ``site_dir``; say how it went (``BuildOutcome``).
+
+    ``strict``: a warning fails the build. ``source_date_epoch``: the sitemap's dates.
+    ``dirty``: ``site_dir`` holds the previous build (same ``build_stamp``); MkDocs rebuilds
+    only what changed, and the site's hook makes the result that of a whole build."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child, name="policywatch-mkdocs",
-                            args=(str(config_file), str(site_dir), strict, source_date_epoch, send))
+                            args=(str(config_file), str(site_dir), strict, source_date_epoch,
+                                  dirty, send))
     child.start()
     send.close()  # the child's end: recv() sees EOF if the child dies without a word
     try:
-        error = receive.recv()
+        outcome = receive.recv()
     except EOFError:
-        error = None
+        outcome = None
     finally:
         receive.close()
         child.join()
-    if error is None and child.exitcode != 0:
-        error = f"mkdocs build failed: its process ended with exit code {child.exitcode}"
-    return error
+    if outcome is None or child.exitcode != 0:
+        return BuildOutcome(f"mkdocs build failed: its process ended with exit code {child.exitcode}")
+    return outcome
 
 
-def _child(config_file: str, site_dir: str, strict: bool, epoch: int, send) -> None:
+def _child(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: bool,
+           send) -> None:
     try:
-        send.send(_build(config_file, site_dir, strict, epoch))
+        send.send(_build(config_file, site_dir, strict, epoch, dirty))
     except Exception as exc:  # noqa: BLE001 -- anything (a plugin, the disk) reaches the parent
-        send.send(f"mkdocs build failed: {type(exc).__name__}: {_one_line(str(exc))}")
+        send.send(BuildOutcome(f"mkdocs build failed: {type(exc).__name__}: {_one_line(str(exc))}"))
     finally:
         send.close()
 
@@ -54,10 +91,12 @@ class _Collect(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        message = record.getMessage()
+        if not message.startswith(DIRTY_WARNING):
+            self.messages.append(message)
 
 
-def _build(config_file: str, site_dir: str, strict: bool, epoch: int) -> str | None:
+def _build(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: bool) -> BuildOutcome:
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     os.environ["NO_MKDOCS_2_WARNING"] = "1"  # Material's end-of-life banner, printed on import
     sys.dont_write_bytecode = True  # importing the site's hook must not leave __pycache__ behind
@@ -70,13 +109,21 @@ def _build(config_file: str, site_dir: str, strict: bool, epoch: int) -> str | N
     from mkdocs.exceptions import MkDocsException
 
     try:
-        build(load_config(config_file, site_dir=site_dir, strict=strict))
+        config = load_config(config_file, site_dir=site_dir, strict=strict)
+        config.plugins.on_startup(command="build", dirty=dirty)  # as `mkdocs build` does
+        try:
+            build(config, dirty=dirty)
+        finally:
+            config.plugins.on_shutdown()
     except MkDocsException as err:
         detail = collect.messages[0] if collect.messages else str(err)
-        return f"mkdocs build failed: {_one_line(detail)}"
+        return BuildOutcome(f"mkdocs build failed: {_one_line(detail)}")
     if strict and collect.messages:
-        return f"mkdocs build warned: {_one_line(collect.messages[0])}"
-    return None
+        return BuildOutcome(f"mkdocs build warned: {_one_line(collect.messages[0])}")
+    # The site's hook counts the pages (kb/site_template/hooks/policywatch.py).
+    counts = [hook.pages_built() for hook in config.hooks.values() if hasattr(hook, "pages_built")]
+    built, total = counts[0] if counts else (None, None)
+    return BuildOutcome(None, built, total)
 
 
 def _one_line(message: str) -> str:

@@ -24,6 +24,7 @@ from kb.feeds import change_permalink, version_file
 from kb.models import Change, Document, PublishInput, Reason, Version
 from kb.publish import (
     DEFAULT_SITE_URL,
+    PENDING_FILE,
     PublishError,
     SiteResult,
     build_site,
@@ -182,8 +183,9 @@ NOT_NOISE = [c for c in DATA.changes if c.label != "noise"]
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file's bytes; publish's list of sources still to build aside (bookkeeping)."""
     return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != PENDING_FILE}
 
 
 @dataclass
@@ -672,6 +674,68 @@ def test_a_crawl_that_finds_nothing_new_rewrites_only_the_check_times(tmp_path):
     build_site(src, site)
     assert "Data as of 2026-11-10 06:00 UTC" in page_of(site, "").text_content()
     assert "<lastmod>2026-11-10</lastmod>" in (site / "sitemap.xml").read_text()
+
+
+def without(data: PublishInput, doc_id: str) -> PublishInput:
+    return PublishInput(
+        generated_at=data.generated_at,
+        documents=tuple(d for d in data.documents if d.doc_id != doc_id),
+        current={k: v for k, v in data.current.items() if k != doc_id},
+        changes=tuple(c for c in data.changes if c.doc_id != doc_id),
+        versions={k: v for k, v in data.versions.items() if v.doc_id != doc_id})
+
+
+def quiet_crawl(data: PublishInput, checked: str) -> PublishInput:
+    return replace(data, generated_at=checked, documents=tuple(
+        replace(d, last_checked=checked) for d in data.documents))
+
+
+@pytest.mark.parametrize("nav_documents", [0, kb.publish.NAV_DOCUMENTS],
+                         ids=["documents-off-the-nav", "documents-in-the-nav"])
+def test_each_publish_equals_a_whole_build_of_the_same_data(tmp_path, monkeypatch, nav_documents):
+    """After the first build, publish rebuilds only the pages whose sources changed (a copy of
+    the previous site, MkDocs' dirty mode, the hook's merges). The site must be byte for byte
+    the one a whole build of the same data makes: after a crawl with one change, after a crawl
+    with none (only check times move), and after a document is dropped (a whole build when the
+    navigation lists it, an incremental one that removes its files when it does not)."""
+    monkeypatch.setattr(kb.publish, "NAV_DOCUMENTS", nav_documents)
+    home = tmp_path / "home"
+    crawled = after_a_crawl(DATA)
+    states = [DATA, crawled, quiet_crawl(crawled, "2026-11-11T06:00:00Z"),
+              without(quiet_crawl(crawled, "2026-11-12T06:00:00Z"), "southsea/returns-policy")]
+    for step, data in enumerate(states):
+        result = publish(data, home, site_url=SITE_URL)
+        whole = tmp_path / f"whole-{step}"
+        write_sources(data, whole / "site-src", site_url=SITE_URL)
+        build_site(whole / "site-src", whole / "site")
+        assert snapshot(home / "site") == snapshot(whole / "site"), f"step {step}"
+        incremental = step in (1, 2) or (step == 3 and nav_documents == 0)
+        assert result.incremental == incremental, f"step {step}"
+        if incremental:  # the changed document, its marketplace, home (counts), changelogs
+            assert result.pages_built < result.pages_total / 2, f"step {step}"
+        else:
+            assert result.pages_built == result.pages_total, f"step {step}"
+    assert not (home / "site-src" / PENDING_FILE).exists()  # every rewritten source is built
+    # The check times printed on a page that was not rebuilt are the new ones.
+    assert "2026-11-12 06:00 UTC" in page_of(home / "site", "documents/southsea/code-of-conduct") \
+        .xpath("//div[@class='pw-meta']")[0].text_content()
+    assert not (home / "site" / "documents" / "southsea" / "returns-policy").exists()
+
+
+def test_a_build_killed_before_its_swap_is_redone_whole_and_right(tmp_path):
+    """A source rewritten by a publish whose build never finished is rebuilt by the next
+    publish, whatever the file times say: the list of pending sources outlives the kill."""
+    home = tmp_path / "home"
+    publish(DATA, home, site_url=SITE_URL)
+    crawled = after_a_crawl(DATA)
+    write_sources(crawled, home / "site-src", site_url=SITE_URL)  # the build never ran
+    # Sources as old as the site: MkDocs' own test (file times) would skip them.
+    for path in (home / "site-src").rglob("*"):
+        os.utime(path, ns=(0, 0))
+    publish(crawled, home, site_url=SITE_URL)
+    whole = tmp_path / "whole"
+    publish(crawled, whole, site_url=SITE_URL)
+    assert snapshot(home / "site") == snapshot(whole / "site")
 
 
 def test_stale_pages_and_feeds_are_dropped(tmp_path):
