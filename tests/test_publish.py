@@ -722,6 +722,26 @@ def test_each_publish_equals_a_whole_build_of_the_same_data(tmp_path, monkeypatc
     assert not (home / "site" / "documents" / "southsea" / "returns-policy").exists()
 
 
+@pytest.mark.parametrize("dirty", [False, True], ids=["mkdocs-build", "mkdocs-build-dirty"])
+def test_site_src_builds_with_plain_mkdocs_as_deployment_md_says(tmp_path, dirty):
+    """Hosts that build the site themselves run `mkdocs build` on site-src, without publish:
+    the hook works there too, a --dirty build on an existing output included."""
+    import subprocess
+    import sys
+
+    write_sources(after_a_crawl(DATA), tmp_path / "site-src", site_url=SITE_URL)
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f",
+               str(tmp_path / "site-src" / "mkdocs.yml"), "-d", str(tmp_path / "public")]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    runs = [command + ["--dirty"]] if dirty else []
+    for run in [command, *runs]:
+        done = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+    assert "Data as of 2026-11-10 06:00 UTC" in page_of(tmp_path / "public", "").text_content()
+    index = json.loads((tmp_path / "public" / "search" / "search_index.json").read_text())
+    assert any(e["location"].startswith("documents/northwind/fees/") for e in index["docs"])
+
+
 def test_a_build_killed_before_its_swap_is_redone_whole_and_right(tmp_path):
     """A source rewritten by a publish whose build never finished is rebuilt by the next
     publish, whatever the file times say: the list of pending sources outlives the kill."""

@@ -42,7 +42,7 @@ _checks: dict = {}
 _build: dict = {}
 
 
-def on_startup(command, dirty):
+def on_startup(command, dirty):  # MkDocs used as a library may not call it: not dirty then
     _build["dirty"] = dirty
 
 
@@ -74,7 +74,7 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_pre_build(config):
-    if not _build["dirty"]:
+    if not _build.get("dirty"):
         return
     index = _build["site"] / SEARCH_INDEX
     if index.is_file():  # the previous site's entries, by page
@@ -83,7 +83,7 @@ def on_pre_build(config):
 
 
 def on_files(files, config):
-    if _build["dirty"]:
+    if _build.get("dirty"):
         pending = _build["src"] / PENDING
         docs = "docs/"
         rewritten = {line[len(docs):] for line in
@@ -118,7 +118,7 @@ def on_post_page(output, page, config):
 
 @event_priority(-100)  # after the search plugin has written its index
 def on_post_build(config):
-    if not _build["dirty"]:
+    if not _build.get("dirty"):
         return
     site, files = _build["site"], _build["files"]
     pages = [f for f in files.documentation_pages() if f.page is not None]
