@@ -169,7 +169,7 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildR
     (``kb.sitebuild.build_stamp``), the new one starts as a copy of it and MkDocs rebuilds only
     the pages whose sources were rewritten since (listed in ``PENDING_FILE`` by
     ``write_sources``); the result is the same, byte for byte, as a whole build. A strict
-    build is always whole."""
+    build is always whole, and so is the retry of an incremental build that failed."""
     src_dir, site_dir = Path(src_dir).resolve(), Path(site_dir).resolve()
     config_file = src_dir / "mkdocs.yml"
     if not config_file.is_file():
@@ -194,7 +194,16 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildR
                        and stamp_file.read_text(encoding="utf-8").strip() == stamp)
         if incremental:  # copies keep their times: MkDocs compares them with the sources'
             shutil.copytree(site_dir, staging, symlinks=True, dirs_exist_ok=True)
-        outcome = _run_mkdocs(config_file, staging, strict, dirty=incremental)
+            try:
+                outcome = _run_mkdocs(config_file, staging, strict, dirty=True)
+            except PublishError:
+                # What broke may be the previous site (a damaged search index, say): a whole
+                # build does not read it. If that fails too, its error is the one to report.
+                shutil.rmtree(staging)
+                staging.mkdir()
+                incremental = False
+        if not incremental:
+            outcome = _run_mkdocs(config_file, staging, strict, dirty=False)
         (staging / SITE_MARKER).write_bytes(b"built by policywatch; replaced on each publish\n")
         (staging / BUILD_STAMP_FILE).write_text(stamp + "\n", encoding="utf-8")
         staging.chmod(0o755)  # mkdtemp makes it private; a site is meant to be served

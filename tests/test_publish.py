@@ -742,6 +742,17 @@ def test_site_src_builds_with_plain_mkdocs_as_deployment_md_says(tmp_path, dirty
     assert any(e["location"].startswith("documents/northwind/fees/") for e in index["docs"])
 
 
+def test_a_damaged_previous_site_makes_the_build_whole_not_broken(tmp_path):
+    home = tmp_path / "home"
+    publish(DATA, home, site_url=SITE_URL)
+    (home / "site" / "search" / "search_index.json").write_text("{half a file")
+    result = publish(after_a_crawl(DATA), home, site_url=SITE_URL)
+    assert not result.incremental and result.pages_built == result.pages_total
+    whole = tmp_path / "whole"
+    publish(after_a_crawl(DATA), whole, site_url=SITE_URL)
+    assert snapshot(home / "site") == snapshot(whole / "site")
+
+
 def test_a_build_killed_before_its_swap_is_redone_whole_and_right(tmp_path):
     """A source rewritten by a publish whose build never finished is rebuilt by the next
     publish, whatever the file times say: the list of pending sources outlives the kill."""
