@@ -40,6 +40,9 @@ The site URL (absolute, used for feed links, the sitemap and canonical links) co
 """
 from __future__ import annotations
 
+import ctypes
+import errno as _errno
+import functools
 import json
 import os
 import posixpath
@@ -249,11 +252,42 @@ def _swap(new: Path, site_dir: Path) -> None:
     if not site_dir.exists():
         new.rename(site_dir)
         return
+    if _exchange(new, site_dir):  # one atomic step: there is always a whole site to serve
+        shutil.rmtree(new, ignore_errors=True)  # it holds the old site now
+        return
+    # No atomic exchange here: two renames, and a kill between them leaves no site until the
+    # next publish (never a partial one).
     old = site_dir.with_name(f"{_TMP}{site_dir.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     site_dir.rename(old)
     new.rename(site_dir)
     shutil.rmtree(old, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux's renameat2(RENAME_EXCHANGE); False where the
+    system or the file system cannot (then nothing was changed)."""
+    renameat2 = getattr(_libc(), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (_errno.EINVAL, _errno.ENOSYS, _errno.EOPNOTSUPP):
+        return False
+    raise OSError(errno, os.strerror(errno), str(b))
+
+
+@functools.cache
+def _libc():
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
 
 
 def _sync(src_dir: Path, files: Iterable[tuple[str, bytes]]) -> tuple[int, int]:

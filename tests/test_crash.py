@@ -4,7 +4,8 @@ Each kill point runs the real ``policywatch`` command in its own session with a
 ``sitecustomize`` hook (written below, loaded by every Python process of the run, the spawned
 crawl child included) that sends SIGKILL at the Nth call of a chosen function: inside a store
 transaction, between a Whoosh segment and its table of contents, in the middle of an MkDocs
-build, between the two renames of the site swap. After each kill:
+build, at the site's atomic swap, and between the two renames of the swap where there is no
+atomic exchange. After each kill:
 
 - the store opens and ``policywatch verify`` passes (nothing half-written is visible);
 - the same command run again completes the work;
@@ -82,8 +83,13 @@ if _SPEC:
     elif _point == "site-build":
         import mkdocs.commands.build
         _arm(mkdocs.commands.build, "_build_page", _nth, "child", _scope)
-    elif _point == "site-swap":
+    elif _point == "site-swap":  # the atomic exchange, as it is called
+        import kb.publish
+        _arm(kb.publish, "_exchange", _nth, "parent", _scope)
+    elif _point == "site-swap-renames":  # a system without the exchange: between two renames
         import pathlib
+        import kb.publish
+        kb.publish._exchange = lambda a, b: False
         _arm(pathlib.Path, "rename", _nth, "parent", _scope,
              when=lambda self, target: pathlib.Path(target).name == "site")
 '''
@@ -333,8 +339,9 @@ def published(lab):
 @pytest.mark.parametrize("kill", [
     "site-sources:3:group",  # rewriting the Markdown sources
     "site-build:5:group",  # MkDocs halfway through the pages
-    "site-swap:1:group",  # between moving the old site away and the new one in
-], ids=["publish-sources", "publish-build", "publish-swap"])
+    "site-swap:1:group",  # as the new site is exchanged with the old one
+    "site-swap-renames:1:group",  # no exchange: between moving the old site away and the new in
+], ids=["publish-sources", "publish-build", "publish-swap", "publish-swap-renames"])
 def test_kill_during_a_publish(lab, published, kill):
     old_site, new_site = published
     home = lab.home_at(2, kill.replace(":", "-"))
@@ -343,7 +350,7 @@ def test_kill_during_a_publish(lab, published, kill):
     verify_ok(home, lab.hook)
     visible = site_files(home / "site") if (home / "site").exists() else None
     assert visible in (old_site, new_site, None)  # never a half-built site (None: see docs/reliability.md)
-    if not kill.startswith("site-swap"):
+    if not kill.startswith("site-swap-renames"):
         assert visible == old_site
     rerun = lab.publish(home)
     assert rerun.returncode == 0, rerun.stderr

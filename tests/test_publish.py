@@ -8,6 +8,7 @@ import os
 import posixpath
 import random
 import re
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -844,6 +845,19 @@ def test_a_build_that_dies_is_one_line_and_keeps_the_previous_site(tmp_path, hoo
     assert str(err.value) == expected
     assert snapshot(tmp_path / "site") == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "src"]  # no staging left
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
+def test_the_new_site_is_exchanged_with_the_old_in_one_step(tmp_path):
+    old, new = tmp_path / "site", tmp_path / "staging"
+    for folder, name in ((old, "old.html"), (new, "new.html")):
+        folder.mkdir()
+        (folder / name).write_text(name)
+    assert kb.publish._exchange(new, old)
+    assert [p.name for p in old.iterdir()] == ["new.html"]
+    assert [p.name for p in new.iterdir()] == ["old.html"]
+    with pytest.raises(OSError):  # a real error is not taken for "unsupported"
+        kb.publish._exchange(tmp_path / "missing", old)
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path):
