@@ -634,8 +634,8 @@ class _Site:
             "",
             # Out of the search index: it moves with every crawl, and a page that is not
             # rebuilt has only its printed check times updated (see the site's hook).
-            f'<p class="pw-as-of-line" data-search-exclude>Data as of {AS_OF_MARKER} '
-            "(the latest check).</p>",
+            (f'<p class="pw-as-of-line" data-search-exclude>Data as of {AS_OF_MARKER} '
+             "(the latest check).</p>"),
             "",
         ]
         for label in ("substantive", "minor"):  # the important ones first, each newest first
