@@ -249,8 +249,11 @@ def test_instant_navigation_tabs_and_dark_mode(page, site):
     assert [t.strip() for t in tabs.all_inner_texts()] == ["Home", "Changes", "northwind"]
     page.locator("nav.md-tabs a.md-tabs__link", has_text="northwind").click()
     page.wait_for_url("**/marketplaces/northwind/")
+    # Instant navigation changes the URL before it swaps the content in: wait for the content.
+    from playwright.sync_api import expect
+
+    expect(page.locator("h1")).to_have_text("northwind")
     assert page.evaluate("window.__kept") == "same document"
-    assert page.locator("h1").inner_text() == "northwind"
     scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
     page.locator("form.md-header__option label.md-header__button:visible").first.click()
     toggled = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
