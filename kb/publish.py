@@ -121,13 +121,6 @@ class SiteResult:
     incremental: bool = False  # the build started from the previous site (see build_site)
 
 
-@dataclass(frozen=True)
-class BuildResult:
-    incremental: bool
-    pages_built: int | None
-    pages_total: int | None
-
-
 class PublishError(PolicywatchError):
     """The site cannot be written or built; the message names the cause."""
 
@@ -162,7 +155,7 @@ def write_sources(data: PublishInput, src_dir: Path, *,
                            hint="check the folder's permissions and free space") from None
 
 
-def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildResult:
+def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildOutcome:
     """Run ``mkdocs build`` (in a child process) on ``src_dir/mkdocs.yml`` into ``site_dir``, quietly.
 
     The new site is built beside ``site_dir`` and swapped in when complete, so a failed build
@@ -217,7 +210,7 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildR
                            hint="check the folder's permissions and free space") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return BuildResult(incremental, outcome.pages_built, outcome.pages_total)
+    return outcome
 
 
 def resolve_site_url(site_url: str | None) -> str:
@@ -242,10 +235,6 @@ def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool, *, dirty: bool)
     if outcome.error:
         raise PublishError(outcome.error)
     return outcome
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split())
 
 
 def _swap(new: Path, site_dir: Path) -> None:
@@ -577,8 +566,6 @@ class _Site:
             for vid in (change.from_version_id, change.to_version_id):
                 if vid in self.data.versions:
                     found[vid] = self.data.versions[vid]
-        for version in found.values():
-            _check_segments(version.doc_id, "document id")
         return sorted(found.values(), key=lambda v: (v.doc_id, v.captured_at, v.id))
 
     def feeds(self) -> list[Feed]:

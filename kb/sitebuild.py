@@ -47,6 +47,7 @@ class BuildOutcome:
     error: str | None  # why the build failed, in one line; None: it did not
     pages_built: int | None = None  # pages MkDocs rendered (all of them unless dirty)
     pages_total: int | None = None  # pages of the site
+    incremental: bool = False  # dirty: started from the previous build, rebuilt what changed
 
 
 def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, source_date_epoch: int,
@@ -123,7 +124,7 @@ def _build(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: boo
     # The site's hook counts the pages (kb/site_template/hooks/policywatch.py).
     counts = [hook.pages_built() for hook in config.hooks.values() if hasattr(hook, "pages_built")]
     built, total = counts[0] if counts else (None, None)
-    return BuildOutcome(None, built, total)
+    return BuildOutcome(None, built, total, incremental=dirty)
 
 
 def _one_line(message: str) -> str:
