@@ -5,11 +5,11 @@
 Builds a synthetic store (documents of ten sections, each new version rewriting two of
 them, so every index unit is one section-sized version of a section), then:
 
-1. rebuilds the Whoosh index from the store (``kb.index.rebuild``, as ``policywatch index
+1. rebuilds the Whoosh index from the store (``kb.search.rebuild``, as ``policywatch index
    --rebuild`` does) and loads the very same units into an FTS5 table (porter stemming,
    bm25 with the same field weights, title 3 > section 2 > body 1);
 2. runs 1-term, 3-term and phrase queries drawn from current section texts through
-   ``kb.index.search`` (parse, scope filter, ranking, highlighted snippets: what the CLI
+   ``kb.search.search`` (parse, scope filter, ranking, highlighted snippets: what the CLI
    does after opening the index) and the equivalent FTS5 statements (``snippet()``), and
    prints median and 95th-percentile latency, for the default scope (current text) and,
    for Whoosh, ``--as-of`` and ``--history``;
@@ -40,8 +40,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kb import index
-from kb.history import timelines
+from kb import search as index
+from kb.record.history import timelines
 from kb.models import Reason
 from kb.pipeline import update_index
 from kb.store import Store
@@ -214,7 +214,7 @@ def time_whoosh(opened: index.SearchIndex, queries: list[str], **scope) -> tuple
 
 
 def time_one_shot(home: Path, queries: list[str]) -> dict:
-    """``kb.index.search``: opens the index for each query, as one CLI command does."""
+    """``kb.search.search``: opens the index for each query, as one CLI command does."""
     samples = []
     for q in queries:
         started = time.perf_counter()
@@ -365,7 +365,7 @@ def print_report(r: dict) -> None:
           f"FTS5 {f['units_per_s']} units/s ({f['seconds']} s, {f['cpu_seconds']} s CPU)   "
           f"ratio {f['units_per_s'] / w['units_per_s']:.0f}x")
     o = r["one_shot_1_term"]
-    print(f"\nopen index and search once (kb.index.search, as one CLI command): median {o['median_ms']} ms, "
+    print(f"\nopen index and search once (kb.search.search, as one CLI command): median {o['median_ms']} ms, "
           f"p95 {o['p95_ms']} ms; an open SearchIndex's first query (scope filters built) "
           f"{r['first_query_seconds'] * 1000:.0f} ms; then, warm:")
     print(f"{'query (10 hits, highlighted)':<30}{'median ms':>10}{'p95 ms':>9}   {'FTS5 med':>8}{'FTS5 p95':>9}"

@@ -118,10 +118,10 @@ def _worker(home: str, sources_dir: str, publish: bool, queue) -> None:
 
 def policywatch_run(home: Path, sources, publish: bool) -> tuple[list[Stage], dict]:
     from kb import pipeline
-    from kb.recorder import process_pending
+    from kb.record import process_pending
     from kb.store import Store
 
-    from kb.recorder import RecordReport
+    from kb.record import RecordReport
 
     stages = []
     before = store_bytes(home)

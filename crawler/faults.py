@@ -1,6 +1,6 @@
 """What makes a response unusable as evidence of a policy, and how a fetch failed, in one line.
 
-The rule "a failure never becomes a version" lives here and in ``kb.recorder``:
+The rule "a failure never becomes a version" lives here and in ``kb.record``:
 
 - ``response_fault`` judges a stored response before any extraction: HTTP errors, a page that
   is gone, a redirect to a sign-in page, an empty or oversized body, a PDF or other binary where

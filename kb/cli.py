@@ -263,7 +263,7 @@ def cmd_record(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from kb.backfill import capture_time, import_folder
+    from kb.record.intake import capture_time, import_folder
     from kb.pipeline import import_capture, open_sources
     from kb.timeutil import parse_time
 
@@ -298,8 +298,8 @@ def cmd_import(args) -> int:
 
 
 def cmd_backfill(args) -> int:
-    from crawler.config import load_config
-    from kb.backfill import PoliteClient, backfill_wayback
+    from kb.sources.config import load_config
+    from kb.record.intake import PoliteClient, backfill_wayback
     from kb.pipeline import open_sources
     from kb.timeutil import parse_time
 
@@ -438,9 +438,9 @@ def cmd_compare(args) -> int:
 
 
 def cmd_reextract(args) -> int:
-    from kb.lock import run_lock
+    from kb.store.lock import run_lock
     from kb.pipeline import open_sources, update_index, utc_now
-    from kb.recorder import reextract
+    from kb.record import reextract
 
     sources = open_sources(args.sources)
     with _store(args) as store, run_lock(store.home, "reextract"):
@@ -543,7 +543,7 @@ def cmd_show(args) -> int:
 
 
 def _show_as_of(args) -> int:
-    from kb.history import as_of, find_section
+    from kb.record.history import as_of, find_section
 
     with _store(args) as store:
         doc = store.document(args.doc)
@@ -563,7 +563,7 @@ def _show_as_of(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from kb.index import search
+    from kb.search import search
 
     hits = search(_home(args), args.query, limit=args.limit, source=args.source, doc=args.doc,
                   doc_type=args.doc_type, since=args.since, until=args.until, as_of=args.as_of,
@@ -586,7 +586,7 @@ def cmd_search(args) -> int:
 
 
 def cmd_history(args) -> int:
-    from kb.history import timeline
+    from kb.record.history import timeline
 
     with _store(args) as store:
         line = timeline(store, args.doc)
@@ -620,7 +620,7 @@ def cmd_history(args) -> int:
 
 
 def cmd_when(args) -> int:
-    from kb.history import when
+    from kb.record.history import when
 
     found = when(_home(args), args.phrase, source=args.source, doc=args.doc, doc_type=args.doc_type)
     if args.json:
@@ -640,9 +640,9 @@ def cmd_when(args) -> int:
 
 
 def cmd_index(args) -> int:
-    from kb import index
-    from kb.history import timelines
-    from kb.lock import run_lock
+    from kb import search as index
+    from kb.record.history import timelines
+    from kb.store.lock import run_lock
 
     home = _home(args)
     with run_lock(home, "index"):
@@ -680,7 +680,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from kb.verify import verify
+    from kb.store.verify import verify
 
     report = verify(_home(args))
     if args.json:
@@ -702,7 +702,7 @@ def cmd_verify(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from kb.archive import export
+    from kb.store.archive import export
 
     report = export(_home(args), args.file)
     counts = ", ".join(f"{n} {name}" for name, n in report.counts.items())
@@ -711,8 +711,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from kb.archive import restore
-    from kb.verify import verify
+    from kb.store.archive import restore
+    from kb.store.verify import verify
 
     home = _home(args)
     report = restore(args.file, home)
@@ -732,7 +732,7 @@ def cmd_sources_validate(args) -> int:
 
 
 def cmd_sources_import_ota(args) -> int:
-    from kb import ota
+    from kb.sources import ota
 
     conversion = ota.convert_file(args.file, marketplace=args.marketplace)
     for warning in conversion.warnings:

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler.config import CrawlConfig, load_config
+from kb.sources.config import CrawlConfig, load_config
 from crawler.plan import CrawlPlan
-from kb import index
+from kb import search as index
 from kb.errors import PolicywatchError, StoreError
-from kb.lock import run_lock
-from kb.recorder import RecordReport, process_pending
+from kb.store.lock import run_lock
+from kb.record import RecordReport, process_pending
 from kb.sources import Sources, default_sources_dir, load_sources
 from kb.store import Store, resolve_home
 
@@ -129,8 +129,8 @@ def crawl(home: Path, sources: Sources, *, fast: bool = False, fixed_time: str |
 
 
 def update_index(home: Path, store: Store) -> index.SyncReport:
-    """Write to the index only the documents whose timeline moved (``kb.history``)."""
-    from kb.history import timelines
+    """Write to the index only the documents whose timeline moved (``kb.record.history``)."""
+    from kb.record.history import timelines
 
     return index.sync(home, timelines(store))
 
@@ -210,7 +210,7 @@ def record_captures(home: Path, sources: Sources, doc_id: str, captures: list[Ca
     """Store captures as snapshots taken at their times, then process them in capture order.
 
     Captures older than the versions already recorded re-derive the document's history
-    (``kb.recorder``), so imports may come in any order."""
+    (``kb.record``), so imports may come in any order."""
     declared = sources.get(doc_id)
     with run_lock(home, "import"), Store(home) as store:
         if declared is None and not store.has_document(doc_id):

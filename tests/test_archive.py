@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from kb.archive import ArchiveError, export, restore
+from kb.store.archive import ArchiveError, export, restore
 from kb.cli import main
 from kb.store import Store, sha256
-from kb.verify import verify
+from kb.store.verify import verify
 from tests.conftest import run_cli
 from tests.test_verify import build_store
 
@@ -172,7 +172,7 @@ def test_export_of_the_same_store_is_deterministic_apart_from_its_date(small, tm
 
 
 def test_export_reads_while_a_crawl_holds_the_home(small, tmp_path):
-    from kb.lock import run_lock
+    from kb.store.lock import run_lock
 
     with run_lock(small, "crawl"):
         export(small, tmp_path / "busy.tar")  # read-only: it neither waits nor blocks

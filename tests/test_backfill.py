@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from kb.backfill import PoliteClient, capture_time, folder_captures, import_folder
+from kb.record.intake import PoliteClient, capture_time, folder_captures, import_folder
 from kb.errors import PolicywatchError
 from kb.pipeline import crawl, import_capture
 from kb.sources import load_sources

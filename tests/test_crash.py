@@ -160,7 +160,7 @@ def verify_ok(home: Path, hook: Path) -> None:
 
 def verified(home: Path) -> bool:
     """The same checks in-process, after a rerun."""
-    from kb.verify import verify
+    from kb.store.verify import verify
 
     report = verify(home)
     assert report.ok, report.problems

@@ -220,7 +220,7 @@ def test_chromium_detection_and_reasons(tmp_path):
 
 
 def test_crawl_config_is_strict_and_environment_wins(tmp_path, monkeypatch):
-    from crawler.config import load_config
+    from kb.sources.config import load_config
     from kb.errors import DeclarationError
 
     monkeypatch.delenv("POLICYWATCH_CONTACT", raising=False)

@@ -15,7 +15,7 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from kb.feeds import (
+from kb.publish.feeds import (
     FEED_ITEMS,
     Feed,
     change_anchor,

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from kb import index
+from kb import search as index
 from kb.errors import PolicywatchError, QueryError, UnknownDocument
-from kb.history import (
+from kb.record.history import (
     as_of,
     build_timeline,
     find_section,

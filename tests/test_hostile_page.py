@@ -22,7 +22,7 @@ import lxml.html
 import pytest
 import yaml
 
-from kb.feeds import version_file
+from kb.publish.feeds import version_file
 from kb.pipeline import crawl, publish
 from kb.sources import load_sources
 from kb.store import Store

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from crawler import settings as shipped
-from crawler.config import load_config
+from kb.sources.config import load_config
 from kb.pipeline import crawl
 from kb.sources import load_sources
 from kb.store import Store

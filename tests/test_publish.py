@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 import kb.publish
-from kb.feeds import change_permalink, version_file
+from kb.publish.feeds import change_permalink, version_file
 from kb.models import Change, Document, PublishInput, Reason, Version
 from kb.publish import (
     DEFAULT_SITE_URL,
@@ -36,7 +36,7 @@ from kb.publish import (
     resolve_site_url,
     write_sources,
 )
-from kb.sanitize import clean_html, escape_markdown_html, safe_title
+from kb.publish.sanitize import clean_html, escape_markdown_html, safe_title
 from tests.test_feeds import json_feed_as_entries
 
 SITE_URL = "https://policies.example.org/watch/"

@@ -19,8 +19,8 @@ from collections import Counter
 
 import pytest
 
-from kb.backfill import import_folder
-from kb.ota import convert_file, slug, write
+from kb.record.intake import import_folder
+from kb.sources.ota import convert_file, slug, write
 from kb.sources import load_sources
 from kb.store import Store
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kb.pipeline import import_capture, open_sources
-from kb.recorder import reextract
+from kb.record import reextract
 from kb.store import ADDED_COLUMNS, Store
 from tests.conftest import run_cli
 

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from kb import index
+from kb import search as index
 from kb.errors import QueryError
-from kb.history import timeline, timelines
+from kb.record.history import timeline, timelines
 from kb.store import Store
 from tests.conftest import REPO, run_cli
 from tests.test_history import check, document, record

@@ -25,7 +25,7 @@ import pytest
 
 from diffs import Rules, compare, extract
 from kb.demo.server import load_corpus
-from kb.feeds import change_permalink
+from kb.publish.feeds import change_permalink
 from kb.models import Change, Document, PublishInput, Reason, Version
 from kb.publish import publish
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from kb.errors import DeclarationError
-from kb.ota import convert_file, write
+from kb.sources.ota import convert_file, write
 from kb.sources import default_sources_dir, load_sources
 from tests.conftest import run_cli
 

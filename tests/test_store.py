@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from kb.errors import RunLocked, StoreError, UnknownDocument
-from kb.lock import run_lock
+from kb.store.lock import run_lock
 from kb.models import Reason
 from kb.store import Store, compact_time, sha256
 from kb.timeutil import parse_time

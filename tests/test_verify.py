@@ -13,7 +13,7 @@ from kb.cli import main
 from kb.errors import StoreError
 from kb.models import Reason
 from kb.store import Store
-from kb.verify import verify
+from kb.store.verify import verify
 
 DOC, OTHER = "shop/fees", "shop/returns"
 

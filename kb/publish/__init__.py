@@ -14,7 +14,7 @@ Two steps, both reproducible (same ``PublishInput`` → same bytes):
    ``<home>/site`` with ``SOURCE_DATE_EPOCH`` set from the data's ``generated_at``, so the
    sitemap's dates do not depend on the clock.
 
-Layout (URLs, with ``use_directory_urls``; ``kb.feeds`` owns the document and feed paths):
+Layout (URLs, with ``use_directory_urls``; ``kb.publish.feeds`` owns the document and feed paths):
 
 - ``/`` home: counts per marketplace, latest substantive then minor changes, failing documents;
 - ``changes/``, ``changes/<class>/``: the changelog newest first, all classes or one, each
@@ -32,7 +32,7 @@ at most ``NAV_DOCUMENTS`` documents per marketplace (more are listed on the mark
 and Material's ``navigation.prune`` keeps the other sections out of the page, so the site
 grows linearly with the number of documents.
 
-Crawled text is untrusted: it goes through ``kb.sanitize`` before it reaches a page, a title
+Crawled text is untrusted: it goes through ``kb.publish.sanitize`` before it reaches a page, a title
 or a feed. The page structure around it is HTML written here, every value escaped.
 
 The site URL (absolute, used for feed links, the sitemap and canonical links) comes from the
@@ -62,7 +62,7 @@ from diffs.diff import render_html
 from diffs.sections import sections
 from diffs.taxonomy import label_of
 from kb.errors import PolicywatchError
-from kb.feeds import (
+from kb.publish.feeds import (
     FORMATS,
     GLOBAL_FEED,
     SUBSTANTIVE_FEED,
@@ -82,8 +82,8 @@ from kb.feeds import (
     version_file,
 )
 from kb.models import CLASSES, Change, Document, PublishInput, Version
-from kb.sanitize import clean_html, escape_markdown_html, safe_title
-from kb.sitebuild import BuildOutcome, build_stamp, run_mkdocs
+from kb.publish.sanitize import clean_html, escape_markdown_html, safe_title
+from kb.publish.build import BuildOutcome, build_stamp, run_mkdocs
 
 SITE_NAME = "policywatch"
 DEFAULT_SITE_URL = "http://localhost:8000/"
@@ -91,7 +91,7 @@ SITE_URL_ENV = "POLICYWATCH_SITE_URL"
 TEMPLATE_DIR = Path(__file__).with_name("site_template")
 MANAGED_DIRS = ("docs", "overrides", "hooks")  # everything in these folders is generated
 SITE_MARKER = ".policywatch-site"  # proves a folder is a site we built, before replacing it
-BUILD_STAMP_FILE = ".policywatch-build"  # in the site: kb.sitebuild.build_stamp of its build
+BUILD_STAMP_FILE = ".policywatch-build"  # in the site: kb.publish.build.build_stamp of its build
 PENDING_FILE = ".policywatch-pending"  # in site-src: sources rewritten since the last build
 _TMP = ".policywatch-tmp-"  # prefix of the temporary files and folders publishing makes
 HOOK_FILE = "hooks/policywatch.py"  # from site_template/
@@ -162,7 +162,7 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildO
     leaves the previous site in place. ``strict`` turns MkDocs warnings into a PublishError.
 
     When the previous site was built from the same configuration, theme and hook
-    (``kb.sitebuild.build_stamp``), the new one starts as a copy of it and MkDocs rebuilds only
+    (``kb.publish.build.build_stamp``), the new one starts as a copy of it and MkDocs rebuilds only
     the pages whose sources were rewritten since (listed in ``PENDING_FILE`` by
     ``write_sources``); the result is the same, byte for byte, as a whole build. A strict
     build is always whole, and so is the retry of an incremental build that failed."""

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from crawler.faults import retry_after_seconds
 from kb.errors import PolicywatchError, StoreError
 from kb.pipeline import Capture, record_captures
-from kb.recorder import RecordReport
+from kb.record import RecordReport
 from kb.sources import Sources
 from kb.store import Store
 from kb.timeutil import parse_time

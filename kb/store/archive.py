@@ -40,7 +40,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from kb.errors import PolicywatchError
-from kb.lock import run_lock
+from kb.store.lock import run_lock
 from kb.store import Store, sha256
 
 FORMAT = "policywatch-archive"

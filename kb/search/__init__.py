@@ -18,7 +18,7 @@ looked up through an index of adjacent common-word pairs (``_CommonPairs``), so 
 never makes Whoosh read the positions of most of the index.
 
 The store is the source of truth: ``rebuild`` derives the index from the timelines
-(``kb.history``); ``sync`` rewrites only the documents whose timeline moved, in one writer,
+(``kb.record.history``); ``sync`` rewrites only the documents whose timeline moved, in one writer,
 and remembers what it wrote in ``units.json`` beside the index. Incremental commits merge
 small segments only (Whoosh's ``MERGE_SMALL``), so a daily sync costs what changed;
 ``policywatch index --rebuild`` writes one compact segment.
@@ -50,7 +50,7 @@ from kb.errors import QueryError
 from kb.timeutil import parse_time
 
 if TYPE_CHECKING:
-    from kb.history import Timeline
+    from kb.record.history import Timeline
 
 INDEX_DIR = "index"
 MANIFEST = "units.json"
@@ -380,7 +380,7 @@ def rebuild(home: Path, timelines: Iterable[Timeline] | None = None) -> SyncRepo
 
 
 def _load_timelines(home: Path) -> list[Timeline]:
-    from kb.history import timelines
+    from kb.record.history import timelines
     from kb.store import Store
 
     with Store(home) as store:
@@ -501,7 +501,7 @@ class SearchIndex:
                doc: str | None = None, doc_type: str | None = None, since: str | None = None,
                until: str | None = None, as_of: str | None = None, history: bool = False,
                changed: bool = False, snippets: bool = True) -> list[Hit]:
-        """See ``kb.index.search``."""
+        """See ``kb.search.search``."""
         if limit is not None and limit < 1:
             raise QueryError(f"--limit {limit} is not a positive number", hint="give --limit 1 or more")
         scope = Scope.parse(source=source, doc=doc, doc_type=doc_type, since=since, until=until,

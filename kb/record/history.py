@@ -192,7 +192,7 @@ def when(home: Path, phrase: str, *, source: str | None = None, doc: str | None 
     """For each document that ever contained ``phrase`` (matched as a phrase query, with the
     search's stemming), when it first appeared, whether it disappeared, and when.
     Documents are ordered by first appearance."""
-    from kb import index
+    from kb import search as index
 
     words = " ".join(phrase.replace('"', " ").split())
     if not words:

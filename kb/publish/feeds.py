@@ -32,7 +32,7 @@ from feedgen.feed import FeedGenerator
 
 from diffs.taxonomy import label_of
 from kb.models import Change, Document, Version
-from kb.sanitize import clean_html
+from kb.publish.sanitize import clean_html
 
 FEED_ITEMS = 100  # newest items per feed: readers poll often, the site keeps the full record
 GENERATOR = "policywatch"

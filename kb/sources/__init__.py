@@ -158,7 +158,7 @@ def discovered_doc_id(marketplace: str, url: str, taken: set[str]) -> str:
 
 def default_sources_dir() -> Path:
     """The shipped ``sources/`` folder of the repository (editable install)."""
-    return Path(__file__).resolve().parent.parent / "sources"
+    return Path(__file__).resolve().parents[2] / "sources"
 
 
 def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None) -> Sources:
