@@ -1,0 +1,155 @@
+"""The whole pipeline on the demo marketplace: real Scrapy crawls against a loopback server,
+the real store, diff, index, MkDocs build and feed, through the real `policywatch` command."""
+from __future__ import annotations
+
+import json
+
+import feedparser
+import pytest
+import yaml
+
+from kb.demo.server import CORPUS_DIR
+from kb.store import Store
+from tests.support import run_cli
+
+pytestmark = pytest.mark.slow
+EXPECTED = yaml.safe_load((CORPUS_DIR / "expected.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("demo") / "home"
+    result = run_cli("demo", home=home, timeout=600)
+    return home, result.stdout
+
+
+def test_demo_prints_counts_and_where_things_are(demo_home):
+    home, out = demo_home
+    assert "Documents 16, versions 19, changes 3 (substantive 2, minor 1, noise 0), failed checks 1" in out
+    assert f"Site:  {home / 'site' / 'index.html'}" in out
+    assert f"Feed:  {home / 'site' / 'feed.xml'}" in out
+    assert "policywatch search" in out
+
+
+def test_every_check_has_the_expected_outcome(demo_home):
+    home, _ = demo_home
+    with Store(home) as store:
+        checks = store.checks()
+        changes = {(c.doc_id, c.detected_at): c for c in store.changes()}
+        versions = store.versions()
+    by_state = {}
+    for check in checks:
+        by_state.setdefault(check.checked_at, {})[check.doc_id] = check
+    for state in EXPECTED["states"]:
+        got = by_state.pop(state["date"])
+        expected_docs = {page["doc"] for page in state["pages"].values()}
+        assert set(got) == expected_docs, state["name"]
+        for path, page in state["pages"].items():
+            check = got[page["doc"]]
+            where = f"{state['name']} {path}"
+            assert check.outcome == page["outcome"], f"{where}: {check.outcome} ({check.reason})"
+            assert check.http_status == page["http_status"], where
+            if page["outcome"] == "failed":
+                assert page["reason"].replace("-", " ") in check.reason, where
+                assert check.snapshot_id is not None  # the wall itself is kept as evidence
+            if page["outcome"] == "new-version":
+                change = changes[(page["doc"], state["date"])]
+                assert change.label == page["class"], where
+                assert change.silent is page["silent"], where
+    # The final state crawled once more: nothing new, only unchanged (and the known 404).
+    [(_, recrawl)] = by_state.items()
+    assert {c.outcome for c in recrawl.values()} == {"unchanged", "gone"}
+    assert len(changes) == sum(1 for s in EXPECTED["states"] for p in s["pages"].values()
+                               if p["outcome"] == "new-version")
+    assert len(versions) == sum(1 for s in EXPECTED["states"] for p in s["pages"].values()
+                                if p["outcome"] in ("first-version", "new-version"))
+
+
+def test_bot_wall_and_removed_page_keep_history(demo_home):
+    home, _ = demo_home
+    with Store(home) as store:
+        walled = store.versions("northwind/selling-fees")
+        removed = store.document("northwind/legacy-shipping-templates")
+        removed_versions = store.versions("northwind/legacy-shipping-templates")
+    assert len(walled) == 1  # the wall never became a version
+    assert removed.status == "gone" and "404" in removed.failure
+    assert len(removed_versions) == 1  # history kept
+
+
+def test_changes_json_fields(demo_home):
+    home, _ = demo_home
+    changes = json.loads(run_cli("changes", "--json", home=home).stdout)
+    assert len(changes) == 3
+    for change in changes:
+        assert {"doc_id", "detected_at", "class", "summary"} <= set(change)
+        assert change["class"] in ("substantive", "minor", "noise")
+        assert change["summary"]
+    assert [c["detected_at"] for c in changes] == sorted((c["detected_at"] for c in changes), reverse=True)
+    threshold = next(c for c in changes if c["doc_id"] == "northwind/customer-service-performance")
+    assert threshold["class"] == "substantive" and "3%" in threshold["summary"]
+    silent = next(c for c in changes if c["doc_id"] == "northwind/code-of-conduct")
+    assert silent["silent"] is True
+
+
+def test_search_json_ranks_the_metrics_page_first(demo_home):
+    home, _ = demo_home
+    for case in EXPECTED["search"]:
+        hits = json.loads(run_cli("search", case["query"], "--json", home=home).stdout)
+        assert hits, case
+        assert {"doc_id", "title", "url", "snippet", "score"} <= set(hits[0])
+        assert hits[0]["doc_id"] == case["first"]
+        assert "**" in hits[0]["snippet"]
+        assert "northwind/legacy-shipping-templates" not in {h["doc_id"] for h in hits}
+
+
+def test_site_and_feed(demo_home):
+    home, _ = demo_home
+    assert (home / "site" / "index.html").is_file()
+    feed = feedparser.parse((home / "site" / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    with Store(home) as store:
+        non_noise = [c for c in store.changes() if c.label != "noise"]
+    assert len(feed.entries) == len(non_noise)
+
+
+def test_show_and_diff_and_status(demo_home):
+    home, _ = demo_home
+    shown = run_cli("show", "northwind/customer-service-performance", home=home).stdout
+    assert "snapshot sha256" in shown and "under 3%" in shown
+    diff = run_cli("diff", "northwind/customer-service-performance", home=home).stdout
+    assert "[-4-]{+3+}" in diff
+    status = json.loads(run_cli("status", "--json", home=home).stdout)
+    gone = [d for d in status if d["status"] == "gone"]
+    assert [d["doc_id"] for d in gone] == ["northwind/legacy-shipping-templates"]
+
+
+def test_nothing_is_written_into_the_source_tree(demo_home):
+    home, _ = demo_home
+    from tests.support import REPO
+
+    assert not (REPO / "site").exists()
+    assert not (REPO / "kb" / "demo" / "site").exists()
+
+
+def test_scrapy_crawl_entry_point_then_record(tmp_path):
+    """`scrapy crawl policy` (scrapy.cfg) stores snapshots; `policywatch record` derives versions."""
+    import os
+    import subprocess
+    import sys
+
+    from kb.demo import write_sources
+    from kb.demo.server import DemoServer
+    from tests.support import REPO
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with DemoServer() as server:
+        sources = write_sources(home, server.base_url)
+        subprocess.run([sys.executable, "-m", "scrapy", "crawl", "policy", "-a", f"home={home}",
+                        "-a", f"sources={sources}", "-s", "DOWNLOAD_DELAY=0"],
+                       check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                       capture_output=True, timeout=120)
+    with Store(home) as store:
+        assert {c.outcome for c in store.checks()} == {"pending"}
+    out = run_cli("record", "--sources", str(sources), home=home).stdout
+    assert out.startswith("15 new documents, 0 changed")

@@ -1,0 +1,170 @@
+"""The built site in a real browser: headless Chromium (Debian's ``chromium``) on the site
+served over loopback. Search finds a page, the console stays clean, nothing loads from
+elsewhere, instant navigation and dark mode work; screenshots are saved for people to look at.
+
+The site is published from the demo marketplace's corpus (its texts extracted and compared by
+the same pure functions a crawl uses, without the crawl) so that the search has real pages to
+rank. Where Chromium or Playwright is missing, the tests skip and say how to install them.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import escape
+from urllib.parse import urlsplit
+
+import pytest
+
+from diffs import Rules, compare, extract
+from kb.demo.server import load_corpus
+from kb.models import Change, Document, PublishInput, Reason, Version
+from kb.publish import publish
+from kb.publish.feeds import change_permalink
+from tests.support.browser import Watch, browser_missing, chromium, serve
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+# ----------------------------------------------------------------------------- the site
+
+
+def demo_input() -> PublishInput:
+    """The demo marketplace's pages in each of its dated states, extracted and compared."""
+    corpus = load_corpus()
+    rules = Rules(select=("article",))
+    documents: dict[str, Document] = {}
+    versions: dict[int, Version] = {}
+    current: dict[str, Version] = {}
+    changes: list[Change] = []
+    last_seen = ""
+    for state, pages in zip(corpus.states, corpus.pages):
+        last_seen = state.date
+        for path, page in pages.items():
+            if not page.live or page.bot_wall:
+                continue
+            doc_id = f"northwind/{page.slug}"
+            html = (f"<article><h1>{escape(page.title)}</h1>"
+                    f"<p>Last updated: {page.last_updated}</p>{page.body}</article>")
+            text = extract(html, rules, url=f"https://northwind.example{path}").markdown
+            before = current.get(doc_id)
+            if before is not None and before.text == text:
+                continue
+            version = Version(id=len(versions) + 1, doc_id=doc_id, snapshot_id=len(versions) + 1,
+                              snapshot_sha256=f"{len(versions) + 1:064x}", captured_at=state.date,
+                              title=page.title, text=text, text_sha256=f"{len(versions):064x}")
+            versions[version.id] = version
+            if before is not None:
+                found = compare(before.text, text, detected_at=state.date)
+                c = found.classification
+                changes.append(Change(
+                    id=len(changes) + 1, key=f"{doc_id}/{re.sub(r'[-:]', '', state.date)}",
+                    doc_id=doc_id, from_version_id=before.id, to_version_id=version.id,
+                    detected_at=state.date, label=c.label, summary=c.summary,
+                    reasons=tuple(Reason(r.kind, r.text) for r in c.reasons), silent=c.silent,
+                    ops=found.ops, sections=c.sections, tags=c.tags,
+                    effective_date=c.effective_date, notice_days=c.notice_days))
+            current[doc_id] = version
+            documents.setdefault(doc_id, Document(
+                doc_id, page.title, f"https://northwind.example{path}", "northwind", "help",
+                first_seen=state.date))
+    documents = {doc_id: Document(doc.doc_id, doc.title, doc.url, doc.marketplace,
+                                  doc.doc_type, first_seen=doc.first_seen,
+                                  last_checked=last_seen, last_good_check=last_seen,
+                                  last_changed=max((c.detected_at for c in changes
+                                                    if c.doc_id == doc_id), default=None))
+                 for doc_id, doc in documents.items()}
+    return PublishInput(generated_at=last_seen, documents=tuple(documents.values()),
+                        current=current, changes=tuple(changes), versions=versions)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[tuple[str, PublishInput]]:
+    data = demo_input()
+    home = tmp_path_factory.mktemp("browser-home")
+    # Served first, then built with its address as the site URL: Material's instant
+    # navigation only takes over links to the pages its sitemap lists.
+    with serve(home / "site") as base:
+        publish(data, home, site_url=base)
+        yield base, data
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser, site):
+    base, _ = site
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watch = Watch(base)
+    watch.attach(page)
+    page.watch = watch
+    yield page
+    context.close()
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_search_finds_the_account_health_page(page, site):
+    base, _ = site
+    page.goto(base)
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    query = page.locator("input.md-search__input")
+    query.click()
+    query.press_sequentially("order defect rate", delay=20)
+    page.wait_for_selector(".md-search-result__item a.md-search-result__link", timeout=15_000)
+    hrefs = page.eval_on_selector_all(".md-search-result__item a.md-search-result__link",
+                                      "links => links.map(a => a.href)")
+    pages = {urlsplit(href).path for href in hrefs}
+    assert "/documents/northwind/account-health/" in pages, pages
+    meta = page.locator(".md-search-result__meta").inner_text()
+    assert re.search(r"\d+ matching document", meta), meta
+    page.watch.assert_clean()
+
+
+def test_home_and_change_pages_render_cleanly_and_are_screenshotted(page, site, tmp_path):
+    base, data = site
+    page.goto(base)
+    assert page.title() == "policywatch"
+    assert page.locator("h2#latest-substantive-changes").is_visible()
+    page.screenshot(path=tmp_path / "home.png", full_page=True)
+    change = next(c for c in data.changes if c.label == "substantive")
+    page.goto(base + change_permalink(change))
+    heading = page.locator(f"h3#{change_permalink(change).split('#')[1]}")
+    assert heading.is_visible()
+    assert heading.evaluate("h => h.getBoundingClientRect().top") < 300  # scrolled to it
+    assert page.locator(".pw-change:has(> h3:target) ins, .pw-change:has(> h3:target) del") \
+        .count() > 0
+    page.screenshot(path=tmp_path / "change.png")
+    for shot in ("home.png", "change.png"):
+        assert (tmp_path / shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (tmp_path / shot).stat().st_size > 10_000
+    page.watch.assert_clean()
+
+
+def test_instant_navigation_tabs_and_dark_mode(page, site):
+    base, _ = site
+    page.goto(base)
+    page.evaluate("window.__kept = 'same document'")  # survives instant navigation only
+    tabs = page.locator("nav.md-tabs a.md-tabs__link")
+    assert [t.strip() for t in tabs.all_inner_texts()] == ["Home", "Changes", "northwind"]
+    page.locator("nav.md-tabs a.md-tabs__link", has_text="northwind").click()
+    page.wait_for_url("**/marketplaces/northwind/")
+    # Instant navigation changes the URL before it swaps the content in: wait for the content.
+    from playwright.sync_api import expect
+
+    expect(page.locator("h1")).to_have_text("northwind")
+    assert page.evaluate("window.__kept") == "same document"
+    scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+    page.locator("form.md-header__option label.md-header__button:visible").first.click()
+    toggled = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+    assert {scheme, toggled} == {"default", "slate"}
+    page.watch.assert_clean()
