@@ -620,7 +620,7 @@ def cmd_history(args) -> int:
 
 
 def cmd_when(args) -> int:
-    from kb.record.history import when
+    from kb.search.when import when
 
     found = when(_home(args), args.phrase, source=args.source, doc=args.doc, doc_type=args.doc_type)
     if args.json:

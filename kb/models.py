@@ -2,12 +2,53 @@
 
 Times are ISO-8601 UTC strings with a ``Z`` suffix (``2026-11-01T00:00:00Z``):
 they sort as text and read the same in JSON, SQLite and the site.
+
+Names: a change's class is ``label`` in code and ``class`` at the edges (JSON, ``--class``,
+the index); a reason's type is its ``kind``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 CLASSES = ("substantive", "minor", "noise")
+
+
+class Outcome(StrEnum):
+    """What one check (one attempt to fetch a document) came to."""
+
+    PENDING = "pending"  # stored, not processed yet: the next crawl, record or import does it
+    FIRST_VERSION = "first-version"
+    NEW_VERSION = "new-version"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"  # nothing usable: the reason (and its kind) say why; never a version
+    GONE = "gone"  # the site removed the page; its history is kept
+
+
+OUTCOMES = tuple(Outcome)
+GOOD_OUTCOMES = (Outcome.FIRST_VERSION, Outcome.NEW_VERSION, Outcome.UNCHANGED)  # read as the document
+
+
+class Fault(StrEnum):
+    """Why a check failed, as a kind that status, the site and reports can count
+    (the check's ``reason`` is the sentence for people)."""
+
+    NO_RESPONSE = "no-response"  # refused, reset, timed out, DNS, robots.txt, out of scope
+    HTTP_ERROR = "http-error"  # 4xx (but 404/410) and 5xx
+    RATE_LIMITED = "rate-limited"  # 429
+    ACCESS_DENIED = "access-denied"  # 401, 403
+    REMOVED = "removed"  # 404, 410: the outcome is gone
+    MOVED = "moved"  # a redirect to another page
+    SIGN_IN = "sign-in"  # a sign-in page instead of the document
+    BOT_WALL = "bot-wall"  # a robot check, captcha or challenge page
+    SELECTOR_MISSED = "selector-missed"  # the declaration's selectors matched nothing
+    EMPTY = "empty"  # an empty body or no text
+    TOO_LARGE = "too-large"
+    NOT_HTML = "not-html"  # a PDF, an image, binary data
+    SHRANK = "shrank"  # the text lost most of its length at once
+    UNREADABLE = "unreadable"  # the page could not be parsed
+    NEEDS_BROWSER = "needs-browser"  # render: browser, and no Chromium here
+    UNDECLARED = "undeclared"  # no declaration covers the document any more
 
 
 @dataclass(frozen=True)
@@ -25,6 +66,33 @@ class Document:
     last_good_check: str | None = None  # last check that produced or confirmed a version
     last_changed: str | None = None  # detected_at of the latest change
     failure: str | None = None  # reason of the current failure, if any
+    fault: str | None = None  # its kind (a Fault)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A stored response exactly as it was received: the evidence everything else derives from.
+    Immutable: nothing updates or deletes a snapshot (its body is kept by sha256)."""
+
+    id: int
+    doc_id: str
+    url: str  # the URL that answered, after redirects
+    fetched_at: str
+    http_status: int
+    headers: dict[str, str]  # lower-case names
+    sha256: str  # of the body
+    origin: str  # 'crawl' or 'import'
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A response saved elsewhere (a file, a web archive) and when it was taken."""
+
+    at: str  # capture time, ISO 8601 UTC: the check's time, and a change's detected_at
+    body: bytes
+    url: str | None = None  # the page's URL (default: the document's); links resolve against it
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)  # provenance, e.g. the archive URL
 
 
 @dataclass(frozen=True)
@@ -79,9 +147,10 @@ class Check:
     url: str
     checked_at: str
     http_status: int | None
-    outcome: str  # first-version | new-version | unchanged | failed | gone
+    outcome: str  # an Outcome
     reason: str | None = None
     snapshot_id: int | None = None
+    fault: str | None = None  # a Fault, for failed and gone checks
 
 
 @dataclass(frozen=True)

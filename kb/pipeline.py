@@ -17,6 +17,7 @@ from kb import search as index
 from kb.errors import PolicywatchError, StoreError
 from kb.store.lock import run_lock
 from kb.record import RecordReport, process_pending
+from kb.record.history import timelines
 from kb.sources import Sources, default_sources_dir, load_sources
 from kb.store import Store, resolve_home
 
@@ -130,8 +131,6 @@ def crawl(home: Path, sources: Sources, *, fast: bool = False, fixed_time: str |
 
 def update_index(home: Path, store: Store) -> index.SyncReport:
     """Write to the index only the documents whose timeline moved (``kb.record.history``)."""
-    from kb.record.history import timelines
-
     return index.sync(home, timelines(store))
 
 

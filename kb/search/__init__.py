@@ -17,8 +17,8 @@ kept by an open ``SearchIndex`` between queries. Phrases made only of common wor
 looked up through an index of adjacent common-word pairs (``_CommonPairs``), so a phrase
 never makes Whoosh read the positions of most of the index.
 
-The store is the source of truth: ``rebuild`` derives the index from the timelines
-(``kb.record.history``); ``sync`` rewrites only the documents whose timeline moved, in one writer,
+The store is the source of truth: ``rebuild`` derives the index from the timelines the
+orchestrator reads from it (``kb.record.history.timelines``); ``sync`` rewrites only the documents whose timeline moved, in one writer,
 and remembers what it wrote in ``units.json`` beside the index. Incremental commits merge
 small segments only (Whoosh's ``MERGE_SMALL``), so a daily sync costs what changed;
 ``policywatch index --rebuild`` writes one compact segment.
@@ -37,7 +37,6 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from whoosh import highlight, index, qparser, scoring
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter
@@ -47,10 +46,9 @@ from whoosh.query import AndMaybe, Not, NullQuery, Or, Phrase, Prefix, Term
 
 from diffs.sections import sections
 from kb.errors import QueryError
+from kb.timeline import Timeline
 from kb.timeutil import parse_time
 
-if TYPE_CHECKING:
-    from kb.record.history import Timeline
 
 INDEX_DIR = "index"
 MANIFEST = "units.json"
@@ -288,12 +286,12 @@ class SyncReport:
     seconds: float = 0.0
 
 
-def sync(home: Path, timelines: Iterable[Timeline] | None = None) -> SyncReport:
-    """Bring the index in line with the timelines (by default: read from the store in ``home``),
+def sync(home: Path, timelines: Iterable[Timeline]) -> SyncReport:
+    """Bring the index in line with the timelines (the caller reads them from the store),
     rewriting only the documents whose timeline changed. Rebuilds when there is no usable index."""
     started = time.perf_counter()
     home = Path(home)
-    lines = list(_load_timelines(home) if timelines is None else timelines)
+    lines = list(timelines)
     path = home / INDEX_DIR
     manifest = _read_manifest(path)
     if manifest is None:
@@ -338,12 +336,12 @@ def sync(home: Path, timelines: Iterable[Timeline] | None = None) -> SyncReport:
                       seconds=round(time.perf_counter() - started, 3))
 
 
-def rebuild(home: Path, timelines: Iterable[Timeline] | None = None) -> SyncReport:
-    """Write a new index from the timelines (by default: read from the store), then swap it in:
+def rebuild(home: Path, timelines: Iterable[Timeline]) -> SyncReport:
+    """Write a new index from the timelines, then swap it in:
     searches keep using the old one until the new one is complete."""
     started = time.perf_counter()
     home = Path(home)
-    lines = list(_load_timelines(home) if timelines is None else timelines)
+    lines = list(timelines)
     target = home / INDEX_DIR
     fresh, old = home / (INDEX_DIR + ".new"), home / (INDEX_DIR + ".old")
     for leftover in (fresh, old):
@@ -377,14 +375,6 @@ def rebuild(home: Path, timelines: Iterable[Timeline] | None = None) -> SyncRepo
     shutil.rmtree(old, ignore_errors=True)
     return SyncReport(updated=len(known), added=count, deleted=0, total=count, rebuilt=True,
                       seconds=round(time.perf_counter() - started, 3))
-
-
-def _load_timelines(home: Path) -> list[Timeline]:
-    from kb.record.history import timelines
-    from kb.store import Store
-
-    with Store(home) as store:
-        return timelines(store)
 
 
 def _read_manifest(path: Path) -> dict | None:

@@ -1,4 +1,4 @@
-"""Timelines, as-of lookups and phrase histories (kb/history.py), on stores written directly."""
+"""Timelines, as-of lookups and phrase histories (kb/timeline.py, kb/record/history.py, kb/search/when.py), on stores written directly."""
 from __future__ import annotations
 
 import json
@@ -8,18 +8,12 @@ import pytest
 from kb import search as index
 from kb.errors import PolicywatchError, QueryError, UnknownDocument
 from kb.models import Change, Check, Document, Version
-from kb.record.history import (
-    as_of,
-    build_timeline,
-    find_section,
-    gone_since,
-    merge_spans,
-    timeline,
-    when,
-)
+from kb.record.history import as_of, find_section, timeline
+from kb.search.when import when
+from kb.timeline import build_timeline, gone_since, merge_spans
 from kb.store import Store
 from tests.support import run_cli
-from tests.support.builders import check, document, record
+from tests.support.builders import check, document, record, timelines_of
 
 T1, T2, T3 = "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", "2026-03-01T12:00:00Z"
 GONE = "2026-02-15T00:00:00Z"
@@ -69,7 +63,7 @@ def home(tmp_path_factory):
         check(store, "acme/legacy", "2026-02-22T00:00:00Z", "gone", status=404)
         document(store, "acme/empty", "Never captured", "acme", "help")
         check(store, "acme/empty", T1, "failed", status=503)
-    index.sync(home)
+    index.sync(home, timelines_of(home))
     return home
 
 

@@ -13,7 +13,7 @@ from kb.errors import QueryError
 from kb.record.history import timeline, timelines
 from kb.store import Store
 from tests.support import REPO, run_cli
-from tests.support.builders import check, document, record
+from tests.support.builders import check, document, record, timelines_of
 
 T1, T2, T3, T4 = ("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", "2026-03-01T12:00:00Z",
                   "2026-04-01T00:00:00Z")
@@ -85,7 +85,7 @@ def write_corpus(home):
 def home(tmp_path_factory):
     home = tmp_path_factory.mktemp("search") / "home"
     write_corpus(home)
-    report = index.sync(home)
+    report = index.sync(home, timelines_of(home))
     assert report.rebuilt and report.updated == 5
     return home
 
@@ -209,7 +209,7 @@ def test_phrases_of_common_words_use_adjacent_pairs_and_stay_exact(tmp_path):
         for name, body in bodies.items():
             document(store, f"t/{name}", name, "t", "help")
             record(store, f"t/{name}", T1, f"# {name}\n\n{body}\n")
-    index.rebuild(tmp_path)
+    index.rebuild(tmp_path, timelines_of(tmp_path))
     with index.SearchIndex(tmp_path) as opened:
         assert opened._common == common  # chosen at build time, kept in the index
     rewritten = index._pair_phrase(index.Phrase("body", ["late", "shipment", "rate"]), common)
@@ -346,14 +346,14 @@ def test_no_index_empty_index_and_old_index(tmp_path, monkeypatch):
     assert str(missing.value) == f"no search index in {tmp_path}" and "index --rebuild" in missing.value.hint
     with Store(tmp_path) as store:
         document(store, "acme/empty", "Empty", "acme", "help")
-    index.sync(tmp_path)
+    index.sync(tmp_path, timelines_of(tmp_path))
     with pytest.raises(QueryError) as empty:
         index.search(tmp_path, "fees")
     assert str(empty.value) == f"the search index in {tmp_path} is empty"
     older = index.schema()
     older.remove("summary")
     monkeypatch.setattr(index, "schema", lambda common=frozenset(): older)
-    index.rebuild(tmp_path)
+    index.rebuild(tmp_path, timelines_of(tmp_path))
     monkeypatch.undo()
     with pytest.raises(QueryError) as old:
         index.search(tmp_path, "fees")
@@ -366,14 +366,14 @@ def test_no_index_empty_index_and_old_index(tmp_path, monkeypatch):
 def test_sync_writes_only_what_moved_and_matches_a_rebuild(tmp_path):
     home = tmp_path / "home"
     write_corpus(home)
-    assert index.sync(home).rebuilt
-    unchanged = index.sync(home)
+    assert index.sync(home, timelines_of(home)).rebuilt
+    unchanged = index.sync(home, timelines_of(home))
     assert (unchanged.updated, unchanged.added, unchanged.deleted, unchanged.total) == (0, 0, 0, 10)
     with Store(home) as store, store.transaction():
         latest = store.latest_version("acme/metrics")
         record(store, "acme/metrics", T4, METRICS_V2.replace("above 95%", "above 97%"), previous=latest.id,
                label="minor", summary="tracking 95% → 97%")
-    report = index.sync(home)
+    report = index.sync(home, timelines_of(home))
     # the new tracking text, the old one closed at T4; the open units of the other document untouched
     assert (report.updated, report.added, report.deleted, report.total, report.rebuilt) == (1, 2, 1, 11, False)
     assert [h.valid_to for h in index.search(home, "tracking", history=True)] in ([None, T4], [T4, None])
@@ -382,7 +382,7 @@ def test_sync_writes_only_what_moved_and_matches_a_rebuild(tmp_path):
     incremental = {(h.doc_id, h.section_id, h.valid_from, h.valid_to, h.current)
                    for h in index.search(home, everything, history=True, limit=None)}
     manifest = json.loads((home / "index" / index.MANIFEST).read_text())
-    assert index.rebuild(home).total == 11
+    assert index.rebuild(home, timelines_of(home)).total == 11
     rebuilt = {(h.doc_id, h.section_id, h.valid_from, h.valid_to, h.current)
                for h in index.search(home, everything, history=True, limit=None)}
     assert incremental == rebuilt and len(rebuilt) == 11
@@ -392,14 +392,14 @@ def test_sync_writes_only_what_moved_and_matches_a_rebuild(tmp_path):
 def test_a_sync_replayed_after_a_crash_duplicates_nothing(tmp_path):
     home = tmp_path / "home"
     write_corpus(home)
-    index.sync(home)
+    index.sync(home, timelines_of(home))
     manifest = (home / "index" / index.MANIFEST).read_text()
     with Store(home) as store, store.transaction():
         latest = store.latest_version("zeta/returns")
         record(store, "zeta/returns", T4, RETURNS.replace("30 days", "14 days"), previous=latest.id)
-    index.sync(home)
+    index.sync(home, timelines_of(home))
     (home / "index" / index.MANIFEST).write_text(manifest)  # as if killed before the manifest
-    index.sync(home)
+    index.sync(home, timelines_of(home))
     assert len(index.search(home, '"within 14 days"', history=True)) == 1
     assert len(index.search(home, '"within 30 days"', history=True)) == 1
 
@@ -407,10 +407,10 @@ def test_a_sync_replayed_after_a_crash_duplicates_nothing(tmp_path):
 def test_sync_rebuilds_an_index_of_another_format(tmp_path):
     home = tmp_path / "home"
     write_corpus(home)
-    index.sync(home)
+    index.sync(home, timelines_of(home))
     path = home / "index" / index.MANIFEST
     path.write_text(json.dumps({"format": "policywatch-documents-0", "docs": {}}))
-    assert index.sync(home).rebuilt
+    assert index.sync(home, timelines_of(home)).rebuilt
     assert not (home / "index.new").exists() and not (home / "index.old").exists()
 
 

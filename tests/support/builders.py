@@ -4,7 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from kb.models import Reason
+from kb.record.history import timelines
 from kb.store import Store
+from kb.timeline import Timeline
 
 DOC, OTHER = "shop/fees", "shop/returns"
 T1 = "2026-01-01T00:00:00Z"
@@ -61,3 +63,9 @@ def check(store: Store, doc_id: str, at: str, outcome: str, status: int = 200) -
 def document(store: Store, doc_id: str, title: str, marketplace: str, doc_type: str) -> None:
     store.ensure_document(doc_id, title=title, url=f"https://example.test/{doc_id}",
                           marketplace=marketplace, doc_type=doc_type, origin="declared", seen_at=T1)
+
+
+def timelines_of(home: Path) -> list[Timeline]:
+    """Every document's timeline in the store of ``home``, as the orchestrator reads them."""
+    with Store(home) as store:
+        return timelines(store)
