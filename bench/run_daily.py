@@ -117,11 +117,12 @@ def _worker(home: str, sources_dir: str, publish: bool, queue) -> None:
 
 
 def policywatch_run(home: Path, sources, publish: bool) -> tuple[list[Stage], dict]:
+    from crawler.plan import plan_from_store
+    from crawler.run import FAST_SETTINGS, run_spider
     from kb import pipeline
-    from kb.record import process_pending
+    from kb.record import RecordReport, process_pending
     from kb.store import Store
-
-    from kb.record import RecordReport
+    from kb.timeutil import utc_now
 
     stages = []
     before = store_bytes(home)
@@ -134,9 +135,9 @@ def policywatch_run(home: Path, sources, publish: bool) -> tuple[list[Stage], di
         recording_cpu[0] += time.process_time() - t
 
     with Store(home) as store:
-        plan = pipeline._plan(store, sources, pipeline.utc_now())
-        settings = {"POLICYWATCH_HOME": str(home), **pipeline.FAST_SETTINGS}
-        stage, _ = measure("crawl", lambda: pipeline.run_spider(plan, settings, while_running=record))
+        plan = plan_from_store(store, sources, utc_now())
+        settings = {"POLICYWATCH_HOME": str(home), **FAST_SETTINGS}
+        stage, _ = measure("crawl", lambda: run_spider(plan, settings, while_running=record))
         stage.cpu_s = round(stage.cpu_s - recording_cpu[0], 3)  # recording is reported below
         stages.append(stage)
         overlapped = recording_cpu[0]

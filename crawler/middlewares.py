@@ -7,6 +7,7 @@ crawl) and again by the address that actually answered (a name can change its an
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
@@ -17,7 +18,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
 
-from crawler.faults import retry_after_seconds
+from diffs.responses import retry_after_seconds
 from kb.sources import is_private_host
 
 
@@ -112,7 +113,8 @@ class PoliteRetry(RetryMiddleware):
         """Seconds to wait before retrying ``response``; ``None``: it is not retried now."""
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return None
-        asked = retry_after_seconds((response.headers.get("Retry-After") or b"").decode("latin-1"))
+        asked = retry_after_seconds((response.headers.get("Retry-After") or b"").decode("latin-1"),
+                                    datetime.now(UTC))
         if asked is not None and asked > self.max_wait:
             return None
         return asked if asked is not None else self._backoff(request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from diffs.extract import fingerprint
+from kb.models import Outcome
 from kb.store import Store, sha256
 
 
@@ -46,22 +47,20 @@ class StorePipeline:
             elif kind == "snapshot" and self._record_if_unchanged(item):
                 self.counts["unchanged"] += 1
             elif kind == "snapshot":
-                snapshot_id, _ = store.add_snapshot(
-                    doc_id=item["doc_id"], url=item["url"], fetched_at=item["fetched_at"],
-                    http_status=item["status"], headers=item["headers"], body=item["body"])
-                # The check names the URL we asked for; the snapshot, the one that answered.
-                store.add_check(doc_id=item["doc_id"], url=item["requested_url"], checked_at=item["fetched_at"],
-                                http_status=item["status"], snapshot_id=snapshot_id)
+                store.add_response(doc_id=item["doc_id"], requested_url=item["requested_url"],
+                                   url=item["url"], fetched_at=item["fetched_at"],
+                                   http_status=item["status"], headers=item["headers"], body=item["body"])
                 self.counts["snapshots"] += 1
             elif kind == "failure":
                 store.add_check(doc_id=item["doc_id"], url=item["url"], checked_at=item["checked_at"],
                                 http_status=None, snapshot_id=None,
-                                outcome=item.get("outcome", "failed"), reason=item["reason"])
+                                outcome=item.get("outcome", Outcome.FAILED), reason=item["reason"],
+                                fault=item.get("fault"))
                 self.counts["failures"] += 1
             elif kind == "not-modified":
                 # A 304 to our conditional request: a successful check that found no change.
                 store.add_check(doc_id=item["doc_id"], url=item["url"], checked_at=item["checked_at"],
-                                http_status=304, snapshot_id=None, outcome="unchanged")
+                                http_status=304, snapshot_id=None, outcome=Outcome.UNCHANGED)
                 self.counts["not_modified"] += 1
         return item
 
@@ -82,5 +81,5 @@ class StorePipeline:
                 return False
         self.store.add_check(doc_id=item["doc_id"], url=item["requested_url"],
                              checked_at=item["fetched_at"], http_status=200, snapshot_id=None,
-                             outcome="unchanged", body_sha256=body_sha256, fingerprint=matched)
+                             outcome=Outcome.UNCHANGED, body_sha256=body_sha256, fingerprint=matched)
         return True

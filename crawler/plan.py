@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from diffs.extract import Rules
-from kb.sources import DiscoverRule, Sources, canonical_url
+from diffs.extract import Rules, rules_key
+from kb.sources import DiscoverRule, Sources, canonical_url, open_sources
+from kb.store import Store, resolve_home
+from kb.timeutil import utc_now
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,6 @@ class CrawlPlan:
     def with_unchanged(self, sources: Sources, evidence: dict[str, tuple[str, str]]) -> CrawlPlan:
         """Add the fast path for documents whose latest good check left a fingerprint made
         under today's rules (a rule or code change makes them go through extraction again)."""
-        from diffs.extract import rules_key
-
         for target in self.targets:
             if target.combined or target.doc_id not in evidence:
                 continue
@@ -131,3 +131,25 @@ def _with_validators(target: Target, validators: dict) -> Target:
         return target
     etag, last_modified = validators.get((target.doc_id, target.url), (None, None))
     return replace(target, etag=etag, last_modified=last_modified)
+
+
+def plan_from_store(store: Store, sources: Sources, now: str) -> CrawlPlan:
+    """Register the declared documents, then plan: declared and discovered documents, the
+    validators of their last good responses, and the fast path for unchanged pages."""
+    with store.transaction():
+        for doc in sources.documents:
+            store.ensure_document(doc.doc_id, title=doc.title, url=doc.url,
+                                  marketplace=doc.marketplace, doc_type=doc.doc_type,
+                                  origin="declared", seen_at=now)
+    plan = CrawlPlan.from_sources(sources, store.discovered_documents(), store.validators())
+    return plan.with_unchanged(sources, store.unchanged_evidence())
+
+
+def plan_crawl(home, sources_dir) -> CrawlPlan:
+    """The plan for ``scrapy crawl policy -a home=… -a sources=…`` (``policywatch crawl`` plans
+    the same way; only it installs the browser, so here browser pages are reported instead)."""
+    sources = open_sources(sources_dir)
+    with Store(resolve_home(home)) as store:
+        plan = plan_from_store(store, sources, utc_now())
+    plan.browser_unavailable = "only `policywatch crawl` starts the browser"
+    return plan

@@ -4,6 +4,8 @@ Real marketplaces get one request at a time per domain, a delay, AutoThrottle,
 robots.txt and a User-Agent that names the tool. Loopback runs (tests, the demo,
 benchmarks) lower the delays through ``kb.pipeline.crawl(..., fast=True)``.
 """
+from diffs.responses import MAX_BODY_BYTES
+
 BOT_NAME = "policywatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -19,7 +21,7 @@ AUTOTHROTTLE_START_DELAY = 2
 AUTOTHROTTLE_MAX_DELAY = 60
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_MAXSIZE = MAX_BODY_BYTES  # what the recorder accepts as a page, defined once
 DOWNLOAD_WARNSIZE = 0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
@@ -44,7 +46,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PoliteRetry": 565,  # waits out a short Retry-After, records a long one
 }
 EXTENSIONS = {
-    "crawler.faults.ParentWatch": 0,  # a crawl child stops when its parent is killed
+    "crawler.extensions.ParentWatch": 0,  # a crawl child stops when its parent is killed
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,

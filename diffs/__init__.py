@@ -19,6 +19,7 @@ from diffs.classify import KINDS, Classification, Reason, SectionChange, classif
 from diffs.compare import Comparison, compare
 from diffs.diff import Move, Op, diff_stats, diff_texts, find_moves, render_html, render_text
 from diffs.extract import (
+    EXTRACTOR_VERSION,
     BotWall,
     EmptyPage,
     Extracted,
@@ -32,9 +33,6 @@ from diffs.extract import (
 from diffs.normalize import normalize_markdown
 from diffs.sections import Section, sections, sections_touched
 from diffs.taxonomy import WORKFLOWS, tags_for
-
-# 2: Markdown link targets canonical (tracking parameters dropped) in normalize_markdown.
-EXTRACTOR_VERSION = "2"
 
 __all__ = [
     "EXTRACTOR_VERSION",

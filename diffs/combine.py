@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kb.errors import CombinedCaptureError
+
 MAGIC = b"MIME-Version: 1.0\r\nContent-Type: multipart/related;"
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 
@@ -32,10 +34,6 @@ class CapturedPage:
     def charset(self) -> str | None:
         match = _CHARSET.search(self.content_type or "")
         return match.group(1) if match else None
-
-
-class CombinedCaptureError(ValueError):
-    """The body is not a combined capture, or does not fit the declaration."""
 
 
 def is_combined(body: bytes | str) -> bool:

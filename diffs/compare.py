@@ -1,17 +1,19 @@
 """Compare two versions of a document: the diff, its moves and its classification, together.
 
 ``compare`` is what the recorder stores for a change and what ``policywatch compare`` prints;
-``Comparison.as_json`` is the JSON both use (documented in ``docs/changes.md``).
+``Comparison.as_change`` is the change it describes, and ``Comparison.as_json`` its JSON: the
+one shape of a change (``diffs.brief.change_json``) plus what only a comparison knows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from diffs.brief import change_json
 from diffs.classify import Classification, classify
 from diffs.diff import Move, Op, diff_stats, diff_texts, find_moves
 from diffs.sections import sections
-from diffs.taxonomy import label_of
+from kb.models import Change, Reason, SectionChange
 
 
 @dataclass(frozen=True)
@@ -20,24 +22,26 @@ class Comparison:
     classification: Classification
     moves: tuple[Move, ...] = ()
 
-    def as_json(self) -> dict:
-        """Plain data for ``--json``: class, reasons, summary, silent, tags, sections, ..."""
+    def as_change(self, *, doc_id: str = "", key: str = "", detected_at: str | None = None) -> Change:
+        """The change this comparison describes, as the recorder stores it."""
+        c = self.classification
+        details = tuple(SectionChange(s.id, s.label, s.changes) for s in c.section_changes)
+        return Change(
+            id=0, key=key, doc_id=doc_id, from_version_id=0, to_version_id=0,
+            detected_at=detected_at or "", label=c.label, summary=c.summary,
+            reasons=tuple(Reason(r.kind, r.text, r.section) for r in c.reasons), silent=c.silent,
+            ops=self.ops, sections=c.sections, tags=c.tags, effective_date=c.effective_date,
+            notice_days=c.notice_days, section_changes=tuple(s.text for s in details),
+            section_details=details)
+
+    def as_json(self, **change) -> dict:
+        """The change's JSON (``diffs.brief.change_json``), plus the stated dates, the number of
+        moved blocks and the diff's statistics."""
         c = self.classification
         return {
-            "class": c.label,
-            "summary": c.summary,
-            "reasons": [{"kind": r.kind, "text": r.text, "section": r.section} for r in c.reasons],
-            "silent": c.silent,
-            "tags": list(c.tags),
-            "tag_labels": [label_of(t) for t in c.tags],
-            "effective_date": c.effective_date,
-            "notice_days": c.notice_days,
+            **change_json(self.as_change(**change)),
             "stated_date_old": c.stated_date_old,
             "stated_date_new": c.stated_date_new,
-            "sections": [
-                {"id": s.id, "label": s.label, "changes": s.changes, "text": s.text}
-                for s in c.section_changes
-            ],
             "moves": len(self.moves),
             "stats": diff_stats(list(self.ops)),
         }

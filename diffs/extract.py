@@ -5,13 +5,9 @@ This is the only module that imports BeautifulSoup, lxml, soupsieve and markdown
 ``fingerprint`` hashes what extraction would read (the selected subtrees, after removals)
 without converting anything: an unchanged page is recognised in well under a millisecond.
 
-Exceptions (all operational: the caller records them as a failed check, never as a version)::
-
-    ExtractionError              one-line, user-facing ``str(e)``; ``.reason``: short machine string
-    ├── BotWall                  "bot-wall": the site served a robot check / challenge page
-    ├── SelectorMatchedNothing   "selector-matched-nothing": a ``select`` selector found no element
-    ├── InvalidSelector          "invalid-selector": a ``select``/``remove`` selector does not parse
-    └── EmptyPage                "empty": nothing left to read after extraction
+Errors are ``kb.errors.ExtractionError`` and its subclasses (``BotWall``,
+``SelectorMatchedNothing``, ``InvalidSelector``, ``EmptyPage``): operational, so the caller
+records them as a failed check with their ``kind``, never as a version.
 
 Bot-wall detection runs before selection: a wall page lacks the document's selector and
 must be reported as a wall, not as a broken declaration.
@@ -25,18 +21,32 @@ import re
 from dataclasses import dataclass
 
 import lxml.html
-from cssselect import SelectorError
-from lxml.cssselect import CSSSelector
-
 import soupsieve
 from bs4 import BeautifulSoup, Comment, Tag
 from bs4.dammit import UnicodeDammit
+from cssselect import SelectorError
+from lxml.cssselect import CSSSelector
 from markdownify import ATX, BACKSLASH, MarkdownConverter
 
 from diffs import combine
 from diffs.links import clean_link
 from diffs.normalize import normalize_markdown
-from diffs.ranges import BoundaryNotFound, Range, in_document_order, remove_ranges, select_ranges
+from diffs.ranges import Range, in_document_order, remove_ranges, select_ranges
+from kb.errors import (
+    BotWall,
+    BoundaryNotFound,
+    CombinedCaptureError,
+    EmptyPage,
+    ExtractionError,
+    InvalidSelector,
+    SelectorMatchedNothing,
+)
+
+
+# Names the extraction and normalization rules: bump it whenever they change what a page
+# extracts to, so stored versions say which rules made them (``policywatch reextract``).
+# 2: Markdown link targets canonical (tracking parameters dropped) in normalize_markdown.
+EXTRACTOR_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -65,58 +75,6 @@ class Rules:
 class Extracted:
     markdown: str  # normalized Markdown, one paragraph per line
     title: str  # <title> text, else the first <h1>, else ""
-
-
-class ExtractionError(Exception):
-    """Extraction failed for a reason worth telling the user; ``str(e)`` is one line."""
-
-    reason = "extraction-error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-
-
-class SelectorMatchedNothing(ExtractionError):
-    reason = "selector-matched-nothing"
-
-    def __init__(self, selector: str, url: str = "") -> None:
-        self.selector = selector
-        where = f" on {url}" if url else ""
-        super().__init__(
-            f"selector {selector!r} matched nothing{where}: the page changed shape or the "
-            "selector is wrong; check the declaration's select"
-        )
-
-
-class BotWall(ExtractionError):
-    reason = "bot-wall"
-
-    def __init__(self, evidence: str, url: str = "") -> None:
-        self.evidence = evidence
-        where = f"{url} served" if url else "the site served"
-        super().__init__(
-            f"{where} a bot wall instead of the document ({evidence}); "
-            "retry later, slow the crawl down, or fetch it with a browser"
-        )
-
-
-class EmptyPage(ExtractionError):
-    reason = "empty"
-
-    def __init__(self, url: str = "") -> None:
-        what = url or "the page"
-        super().__init__(
-            f"no text left in {what} after extraction; check the declaration's select and "
-            "remove, or whether the page needs JavaScript"
-        )
-
-
-class InvalidSelector(ExtractionError):
-    reason = "invalid-selector"
-
-    def __init__(self, selector: str, problem: str) -> None:
-        self.selector = selector
-        super().__init__(f"invalid CSS selector {selector!r}: {problem}; fix it in the declaration")
 
 
 def selector_error(selector: str) -> str | None:
@@ -321,7 +279,7 @@ def extract(
     if rules.parts:
         try:
             return combine.extract_combined(body, rules.parts, extract, url=url)
-        except combine.CombinedCaptureError as exc:
+        except CombinedCaptureError as exc:
             raise ExtractionError(str(exc)) from None
     html = _decode(body, encoding)
     soup = BeautifulSoup(html, "lxml")
@@ -362,8 +320,6 @@ def extract(
 
 def rules_key(rules: Rules) -> str:
     """Names the rules and the extraction code: a fingerprint made under others never matches."""
-    from diffs import EXTRACTOR_VERSION
-
     return hashlib.sha256(f"{EXTRACTOR_VERSION}|{rules!r}".encode()).hexdigest()[:16]
 
 

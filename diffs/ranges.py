@@ -21,6 +21,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from kb.errors import BoundaryNotFound
+
 START_KEYS = {"start_before": True, "start_after": False}  # key -> start element included
 END_KEYS = {"end_after": True, "end_before": False}  # key -> end element included
 
@@ -42,15 +44,6 @@ class Range:
             ("start_before" if self.start_included else "start_after"): self.start,
             ("end_after" if self.end_included else "end_before"): self.end,
         }
-
-
-class BoundaryNotFound(LookupError):
-    """A range's start or end selector matched nothing (``.selector`` says which)."""
-
-    def __init__(self, selector: str, problem: str = "") -> None:
-        self.selector = selector
-        self.missing = not problem  # False: found, but unusable as a boundary
-        super().__init__(f"range boundary {selector!r} {problem or 'matched nothing'}")
 
 
 def select_ranges(soup: Any, ranges: tuple[Range, ...]) -> list[tuple[Any, Any]]:

@@ -1,19 +1,96 @@
 """The ``policywatch`` command: parse, call one library function, print.
 
-Known errors (``kb.errors.PolicywatchError``) become one line on stderr with a hint
-and exit status 1; usage errors exit 2 (argparse).
+Each command is a function declared with its arguments right above it (``@command``, ``@arg``);
+the library does the work (``kb.pipeline`` for anything that runs stages, the stage packages
+for reads). Known errors (``kb.errors.PolicywatchError``) become one line on stderr with a hint
+and exit status 1; usage errors exit 2 (argparse). Library imports happen inside the commands:
+``policywatch --help`` must not load Scrapy, Whoosh or MkDocs.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.errors import PolicywatchError, UnknownDocument
+from kb.errors import NoVersion, PolicywatchError, StoreError, UsageError
+from kb.models import CLASSES
 
-CLASSES = ("substantive", "minor", "noise")
+HOME_HELP = "home folder of the store, index and site (default: $POLICYWATCH_HOME or ~/.policywatch)"
+SOURCES_HELP = "folder of source declarations (default: the shipped sources/)"
+
+
+# -- the command registry --------------------------------------------------------------------
+
+
+@dataclass
+class Command:
+    name: str  # "crawl", or "sources list" for an action of a command
+    func: Callable[[argparse.Namespace], int] | None
+    help: str
+    home: bool = True
+    sources: bool = False
+    arguments: list[tuple[tuple, dict]] = field(default_factory=list)
+
+
+COMMANDS: list[Command] = []
+
+
+def command(name: str, help: str, *, home: bool = True, sources: bool = False):
+    """Register a command (or, with a space in its name, an action of one)."""
+    def register(func):
+        arguments = list(reversed(getattr(func, "_arguments", [])))
+        COMMANDS.append(Command(name, func, help, home=home, sources=sources, arguments=arguments))
+        return func
+    return register
+
+
+def arg(*names, **options):
+    """An argument of the command declared below it (``group=`` names a mutually exclusive group)."""
+    def add(func):
+        func._arguments = [*getattr(func, "_arguments", []), (names, options)]
+        return func
+    return add
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policywatch",
+        description="Watch the rules marketplaces impose on sellers: crawl, diff, search, publish.",
+    )
+    sub = parser.add_subparsers(metavar="COMMAND")
+    parents: dict[str, argparse._SubParsersAction] = {}
+    for cmd in COMMANDS:
+        head, _, action = cmd.name.partition(" ")
+        if action:
+            if head not in parents:
+                group = sub.add_parser(head, help=_group_help(head), description=_group_help(head))
+                group.set_defaults(func=lambda args, group=group: group.print_help() or 2)
+                parents[head] = group.add_subparsers(metavar="ACTION")
+            p = parents[head].add_parser(action, help=cmd.help, description=cmd.help)
+        else:
+            p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        if cmd.home:
+            p.add_argument("--home", help=HOME_HELP)
+        if cmd.sources:
+            p.add_argument("--sources", help=SOURCES_HELP)
+        groups: dict[str, argparse._MutuallyExclusiveGroup] = {}
+        for names, options in cmd.arguments:
+            options = dict(options)
+            group = options.pop("group", None)
+            target = groups.setdefault(group, p.add_mutually_exclusive_group()) if group else p
+            target.add_argument(*names, **options)
+        p.set_defaults(func=cmd.func)
+    return parser
+
+
+GROUP_HELP = {"sources": "validate, list or import source declarations"}
+
+
+def _group_help(name: str) -> str:
+    return GROUP_HELP.get(name, name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,171 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="policywatch",
-        description="Watch the rules marketplaces impose on sellers: crawl, diff, search, publish.",
-    )
-    sub = parser.add_subparsers(metavar="COMMAND")
+# -- helpers ---------------------------------------------------------------------------------
 
-    def command(name: str, func, help: str, home=True, sources=False):
-        p = sub.add_parser(name, help=help, description=help)
-        if home:
-            p.add_argument("--home", help="home folder of the store, index and site "
-                                          "(default: $POLICYWATCH_HOME or ~/.policywatch)")
-        if sources:
-            p.add_argument("--sources", help="folder of source declarations (default: the shipped sources/)")
-        p.set_defaults(func=func)
-        return p
-
-    p = command("demo", cmd_demo, "run the whole pipeline on the bundled demo marketplace")
-    p.add_argument("--site-url", help="absolute URL the site will be served from (for feed links)")
-
-    p = command("crawl", cmd_crawl, "fetch every declared document, record changes, update the index",
-                sources=True)
-    p.add_argument("--fast", action="store_true",
-                   help="no politeness delays (only for servers you run yourself)")
-
-    command("record", cmd_record, "process stored snapshots not processed yet (after `scrapy crawl policy`)",
-            sources=True)
-
-    p = command("import", cmd_import, "record saved captures as snapshots taken at their capture times",
-                sources=True)
-    p.add_argument("file", type=Path, help="saved HTML capture, or a folder of captures named by their "
-                                           "UTC capture time (2025-12-04T12-30-02Z.html)")
-    p.add_argument("--doc", required=True, help="document id, e.g. amazon-us/business-solutions-agreement")
-    p.add_argument("--at", help="capture time of FILE, ISO 8601 UTC (2025-12-04T12:30:02Z); "
-                                "default: read from the file name")
-    p.add_argument("--url", help="URL the capture was taken from (default: the declared URL)")
-
-    p = command("backfill", cmd_backfill, "record past captures from a web archive, so a history "
-                                          "starts before the first crawl", sources=True)
-    p.add_argument("--wayback", action="store_true", required=True,
-                   help="from a Wayback Machine (CDX API); the only archive supported")
-    p.add_argument("--doc", action="append", default=[],
-                   help="document id (repeatable; default: every declared document)")
-    p.add_argument("--wayback-url", help="archive address (default: wayback_url in <home>/crawl.yaml, "
-                                         "$POLICYWATCH_WAYBACK_URL, or https://web.archive.org)")
-    p.add_argument("--since", help="only captures from this date (2019-01-01)")
-    p.add_argument("--until", help="only captures up to this date")
-    p.add_argument("--limit", type=int, help="at most this many new captures per document")
-    p.add_argument("--delay", type=float, default=1.0, help="seconds between requests to the archive")
-
-    p = command("extract", cmd_extract, "try selectors on a saved page and print the Markdown",
-                home=False, sources=True)
-    p.add_argument("file", type=Path, help="saved HTML page")
-    p.add_argument("--doc", help="use this document's declaration")
-    p.add_argument("--select", action="append", default=[], help="CSS selector to keep (repeatable)")
-    p.add_argument("--remove", action="append", default=[], help="CSS selector to drop (repeatable)")
-    p.add_argument("--url", default="", help="page URL, to resolve relative links")
-
-    p = command("compare", cmd_compare, "compare two captures (HTML or Markdown files) without a store: "
-                                        "class, summary, reasons and the diff", home=False, sources=True)
-    p.add_argument("old", type=Path, help="older capture: .html (extracted with --doc or --select) or .md")
-    p.add_argument("new", type=Path, help="newer capture")
-    p.add_argument("--doc", help="extract HTML with this document's declaration")
-    p.add_argument("--select", action="append", default=[], help="CSS selector to keep in HTML (repeatable)")
-    p.add_argument("--remove", action="append", default=[], help="CSS selector to drop from HTML (repeatable)")
-    p.add_argument("--url", default="", help="page URL, to resolve relative links in HTML")
-    p.add_argument("--detected-at", help="when NEW was first seen, ISO 8601 (for the notice period); "
-                                         "default: from NEW's name if it is a capture time "
-                                         "(2025-12-04T12-30-02Z.md)")
-    p.add_argument("--context", type=int, default=2, help="unchanged lines shown around each edit")
-    p.add_argument("--json", action="store_true", help="print JSON for scripts")
-
-    p = command("reextract", cmd_reextract, "apply the current declarations and extraction code to stored "
-                                            "snapshots; differences are technical upgrades, kept out of the "
-                                            "changelog and the feed", sources=True)
-    p.add_argument("--doc", action="append", default=[], help="only this document (repeatable)")
-    p.add_argument("--history", action="store_true",
-                   help="derive each document's whole history again from every snapshot")
-
-    p = command("changes", cmd_changes, "list recorded changes, newest first")
-    p.add_argument("--doc", help="only this document")
-    p.add_argument("--class", dest="label", choices=CLASSES, help="only this class")
-    p.add_argument("--technical", action="store_true",
-                   help="include technical upgrades (changes made by new extraction rules only)")
-    p.add_argument("--json", action="store_true", help="print JSON for scripts")
-
-    p = command("diff", cmd_diff, "print the diff of a document's latest change (or of --change KEY)")
-    p.add_argument("doc", help="document id")
-    p.add_argument("--change", help="change key (see `policywatch changes`)")
-    p.add_argument("--context", type=int, default=2, help="unchanged lines shown around each edit")
-
-    p = command("show", cmd_show, "print a document's text, now or as it read on a date, with its evidence")
-    p.add_argument("doc", help="document id")
-    p.add_argument("--as-of", metavar="DATE", help="the version in force at DATE (2026-08-20 or 2026-08-20T12:00:00Z)")
-    p.add_argument("--section", metavar="ID", help="only this section and its subsections (id or its last part)")
-
-    p = command("search", cmd_search, "search the rules: current text by default, or as of a date, or all versions")
-    p.add_argument("query", help='words, "phrases", AND/OR/NOT, field:value (title, section, body, doc, '
-                                 'source, type, class), prefix*, fuzzy~')
-    p.add_argument("--source", help="only this marketplace, e.g. amazon-us")
-    p.add_argument("--doc", help="only this document id")
-    p.add_argument("--type", dest="doc_type", help="only this document type, e.g. agreement")
-    p.add_argument("--since", metavar="DATE", help="only text that took effect at or after DATE")
-    p.add_argument("--until", metavar="DATE", help="only text that took effect before DATE (a bare date: "
-                                                   "until the end of that day)")
-    scope = p.add_mutually_exclusive_group()
-    scope.add_argument("--as-of", metavar="DATE", help="search the text as it read at DATE")
-    scope.add_argument("--history", action="store_true", help="search every version, not just the current text")
-    p.add_argument("--changed", action="store_true",
-                   help="only text a recorded change introduced (in the --since/--until window; every version "
-                        "unless --as-of)")
-    p.add_argument("--limit", type=int, default=10)
-    p.add_argument("--json", action="store_true", help="print JSON for scripts")
-
-    p = command("history", cmd_history, "list a document's versions and changes, with class and summary")
-    p.add_argument("doc", help="document id")
-    p.add_argument("--json", action="store_true", help="print JSON for scripts")
-
-    p = command("when", cmd_when, "when a phrase first appeared in, and disappeared from, each document")
-    p.add_argument("phrase", help='the words to look for, e.g. "ask a buyer to change or remove a product review"')
-    p.add_argument("--source", help="only this marketplace")
-    p.add_argument("--doc", help="only this document id")
-    p.add_argument("--type", dest="doc_type", help="only this document type")
-    p.add_argument("--json", action="store_true", help="print JSON: doc_id, first_seen, last_seen, present_now, …")
-
-    p = command("index", cmd_index, "bring the search index up to date with the store, or --rebuild it")
-    p.add_argument("--rebuild", action="store_true", help="throw the index away and rebuild it from the store")
-
-    p = command("publish", cmd_publish, "write the site (MkDocs-material) and the change feed")
-    p.add_argument("--site", type=Path, help="output folder (default: <home>/site)")
-    p.add_argument("--site-url", help="absolute URL the site will be served from (for feed links)")
-
-    p = command("status", cmd_status, "every document with its last check, last change and failure")
-    p.add_argument("--json", action="store_true", help="print JSON for scripts")
-
-    p = command("verify", cmd_verify, "check the store: bodies match their sha256, versions and changes "
-                                      "point at what they came from; changes nothing")
-    p.add_argument("--json", action="store_true", help="print JSON for scripts")
-
-    p = command("export", cmd_export, "write the store to one portable archive (WARC snapshots, JSON Lines)")
-    p.add_argument("file", type=Path, help="archive to write, e.g. policywatch-export.tar")
-
-    p = command("restore", cmd_restore, "rebuild a home from an archive written by `policywatch export`")
-    p.add_argument("file", type=Path, help="archive to read")
-
-    p = command("sources", None, "validate or list source declarations", home=False)
-    sources_sub = p.add_subparsers(metavar="ACTION")
-    o = sources_sub.add_parser("import-ota", help="convert an Open Terms Archive declaration")
-    o.add_argument("file", type=Path, help="OTA service declaration, e.g. declarations/Etsy.json")
-    o.add_argument("--out", type=Path, help="write <marketplace>.yaml into this sources folder "
-                                            "(default: print it)")
-    o.add_argument("--marketplace", help="marketplace slug (default: from the file name)")
-    o.set_defaults(func=cmd_sources_import_ota)
-    v = sources_sub.add_parser("validate", help="check every declaration strictly")
-    v.add_argument("--sources", help="folder of source declarations (default: the shipped sources/)")
-    v.set_defaults(func=cmd_sources_validate)
-    s = sources_sub.add_parser("list", help="list declared documents")
-    s.add_argument("--sources", help="folder of source declarations (default: the shipped sources/)")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_sources_list)
-    p.set_defaults(func=lambda args: p.print_help() or 2)
-    return parser
-
-
-# -- commands ----------------------------------------------------------------
 
 def _home(args) -> Path:
     from kb.store import resolve_home
@@ -208,16 +122,32 @@ def _home(args) -> Path:
 
 
 def _store(args):
-    from kb.errors import StoreError
+    """The existing store of ``--home`` (a read never creates one)."""
     from kb.store import Store
 
     home = _home(args)
-    if not (home / "store.sqlite").exists():
+    if not Store.exists_in(home):
         raise StoreError(f"no store in {home}",
                          hint="run `policywatch crawl` or `policywatch demo --home DIR` first, or pass --home")
     return Store(home)
 
 
+def _sources(args):
+    from kb.sources import open_sources
+
+    return open_sources(args.sources)
+
+
+def _json(data) -> int:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+    return 0
+
+
+# -- watching --------------------------------------------------------------------------------
+
+
+@command("demo", "run the whole pipeline on the bundled demo marketplace")
+@arg("--site-url", help="absolute URL the site will be served from (for feed links)")
 def cmd_demo(args) -> int:
     from kb.demo import run_demo
 
@@ -225,11 +155,12 @@ def cmd_demo(args) -> int:
     return 0
 
 
+@command("crawl", "fetch every declared document, record changes, update the index", sources=True)
+@arg("--fast", action="store_true", help="no politeness delays (only for servers you run yourself)")
 def cmd_crawl(args) -> int:
-    from kb.pipeline import crawl, open_sources
+    from kb.pipeline import crawl
 
-    home = _home(args)
-    report = crawl(home, open_sources(args.sources), fast=args.fast)
+    report = crawl(_home(args), _sources(args), fast=args.fast)
     r = report.record
     print(f"fetched {report.fetched} pages ({report.fetch_failures} fetch failures); "
           f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, "
@@ -253,25 +184,31 @@ def cmd_crawl(args) -> int:
     return 0
 
 
+@command("record", "process stored snapshots not processed yet (after `scrapy crawl policy`)", sources=True)
 def cmd_record(args) -> int:
-    from kb.pipeline import open_sources, record
+    from kb.pipeline import record
 
-    r = record(_home(args), open_sources(args.sources))
+    r = record(_home(args), _sources(args))
     print(f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, {r.unchanged} unchanged, "
           f"{len(r.failed)} failed checks, {len(r.gone)} gone")
     return 0
 
 
+@command("import", "record saved captures as snapshots taken at their capture times", sources=True)
+@arg("file", type=Path, help="saved HTML capture, or a folder of captures named by their "
+                             "UTC capture time (2025-12-04T12-30-02Z.html)")
+@arg("--doc", required=True, help="document id, e.g. amazon-us/business-solutions-agreement")
+@arg("--at", help="capture time of FILE, ISO 8601 UTC (2025-12-04T12:30:02Z); default: read from the file name")
+@arg("--url", help="URL the capture was taken from (default: the declared URL)")
 def cmd_import(args) -> int:
-    from kb.record.intake import capture_time, import_folder
-    from kb.pipeline import import_capture, open_sources
-    from kb.timeutil import parse_time
+    from kb.pipeline import import_capture, import_folder
+    from kb.timeutil import capture_name_time, parse_time
 
-    sources = open_sources(args.sources)
+    sources = _sources(args)
     if args.file.is_dir():
         if args.at:
-            raise PolicywatchError("--at dates one file; a folder's captures are dated by their names",
-                                   hint="drop --at, or import one file at a time")
+            raise UsageError("--at dates one file; a folder's captures are dated by their names",
+                             hint="drop --at, or import one file at a time")
         count, report = import_folder(_home(args), sources, args.doc, args.file, url=args.url)
         print(f"imported {count} captures of {args.doc} from {args.file}: "
               f"{len(report.first_versions) + len(report.new_versions)} versions, "
@@ -280,15 +217,10 @@ def cmd_import(args) -> int:
         for _, reason in report.failed:
             print(f"  failed  {reason}")
         return 0
-    if args.at:
-        at = parse_time(args.at)
-    else:
-        try:
-            at = capture_time(args.file)
-        except PolicywatchError:
-            raise PolicywatchError(f"{args.file.name}: when was it captured?",
-                                   hint="give --at 2025-12-04T12:30:02Z, or name the file "
-                                        "2025-12-04T12-30-02Z.html") from None
+    at = parse_time(args.at) if args.at else capture_name_time(args.file.stem)
+    if at is None:
+        raise UsageError(f"{args.file.name}: when was it captured?",
+                         hint="give --at 2025-12-04T12:30:02Z, or name the file 2025-12-04T12-30-02Z.html")
     report = import_capture(_home(args), sources, doc_id=args.doc, path=args.file, at=at, url=args.url)
     outcome = ("new document" if report.first_versions else "changed" if report.new_versions
                else "unchanged" if report.unchanged else "gone" if report.gone
@@ -297,21 +229,26 @@ def cmd_import(args) -> int:
     return 0
 
 
+@command("backfill", "record past captures from a web archive, so a history starts before the first crawl",
+         sources=True)
+@arg("--wayback", action="store_true", required=True,
+     help="from a Wayback Machine (CDX API); the only archive supported")
+@arg("--doc", action="append", default=[], help="document id (repeatable; default: every declared document)")
+@arg("--wayback-url", help="archive address (default: wayback_url in <home>/crawl.yaml, "
+                           "$POLICYWATCH_WAYBACK_URL, or https://web.archive.org)")
+@arg("--since", help="only captures from this date (2019-01-01)")
+@arg("--until", help="only captures up to this date")
+@arg("--limit", type=int, help="at most this many new captures per document")
+@arg("--delay", type=float, default=1.0, help="seconds between requests to the archive")
 def cmd_backfill(args) -> int:
-    from kb.sources.config import load_config
-    from kb.record.intake import PoliteClient, backfill_wayback
-    from kb.pipeline import open_sources
+    from kb.pipeline import backfill
     from kb.timeutil import parse_time
 
-    home = _home(args)
-    sources = open_sources(args.sources)
-    config = load_config(home)
-    doc_ids = args.doc or [d.doc_id for d in sources.documents]
-    since = parse_time(args.since) if args.since else None
-    until = parse_time(args.until) if args.until else None
-    results = backfill_wayback(home, sources, doc_ids, base_url=args.wayback_url or config.wayback_url,
-                               client=PoliteClient(config.user_agent, delay=args.delay),
-                               since=since, until=until, limit=args.limit)
+    sources = _sources(args)
+    results = backfill(_home(args), sources, args.doc or [d.doc_id for d in sources.documents],
+                       base_url=args.wayback_url, delay=args.delay,
+                       since=parse_time(args.since) if args.since else None,
+                       until=parse_time(args.until) if args.until else None, limit=args.limit)
     for r in results:
         if r.note:
             print(f"{r.doc_id}: skipped, {r.note}")
@@ -326,126 +263,18 @@ def cmd_backfill(args) -> int:
     return 0
 
 
-def cmd_extract(args) -> int:
-    from diffs.extract import ExtractionError, Rules, extract
-
-    if not args.file.is_file():
-        raise PolicywatchError(f"{args.file}: no such file", hint="give a saved HTML page")
-    rules = Rules(select=tuple(args.select), remove=tuple(args.remove))
-    url = args.url
-    if args.doc:
-        from dataclasses import replace
-
-        from diffs.combine import is_combined
-        from kb.pipeline import open_sources
-
-        declared = open_sources(args.sources).get(args.doc)
-        if declared is None:
-            raise UnknownDocument(f"unknown document '{args.doc}'", hint="see `policywatch sources list`")
-        rules, url = declared.rules, url or declared.url
-        if len(declared.pages) > 1 and not is_combined(args.file.read_bytes()):
-            # One saved page of a combined document: use that page's rules.
-            page = next((p for p in declared.pages if p.url == args.url), None)
-            if page is None:
-                raise PolicywatchError(f"{args.doc} combines {len(declared.pages)} pages; which one is "
-                                       f"{args.file.name}?", hint="pass --url with one of: "
-                                       + " ".join(p.url for p in declared.pages))
-            rules = page.rules
-        if args.select:
-            rules = replace(rules, select=tuple(args.select), select_ranges=())
-        rules = replace(rules, remove=rules.remove + tuple(args.remove))
-    try:
-        extracted = extract(args.file.read_bytes(), rules, url=url)
-    except ExtractionError as exc:
-        raise PolicywatchError(str(exc), hint="adjust --select/--remove or the declaration") from None
-    sys.stdout.write(extracted.markdown)
-    return 0
-
-
-_CAPTURE_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2})[-:](\d{2})[-:](\d{2})Z")
-
-
-def _read_capture(path: Path, args) -> str:
-    """Normalized Markdown of a capture: HTML is extracted with the declaration or selectors."""
-    from dataclasses import replace
-
-    from diffs import ExtractionError, Rules, extract, normalize_markdown
-
-    if not path.is_file():
-        raise PolicywatchError(f"{path}: no such file", hint="give two saved captures, HTML or Markdown")
-    body = path.read_bytes()
-    head = body[:2048].lstrip().lower()
-    is_html = path.suffix.lower() in (".html", ".htm", ".xhtml") or (
-        path.suffix.lower() not in (".md", ".markdown", ".txt")
-        and head.startswith((b"<!doctype", b"<html", b"<head", b"<body", b"<?xml"))
-    )
-    if not is_html:
-        return normalize_markdown(body.decode("utf-8", errors="replace"))
-    rules, url = Rules(select=tuple(args.select), remove=tuple(args.remove)), args.url
-    if args.doc:
-        from kb.pipeline import open_sources
-
-        declared = open_sources(args.sources).get(args.doc)
-        if declared is None:
-            raise UnknownDocument(f"unknown document '{args.doc}'", hint="see `policywatch sources list`")
-        rules, url = declared.rules, url or declared.url
-        if args.select:
-            rules = replace(rules, select=tuple(args.select), select_ranges=())
-        rules = replace(rules, remove=rules.remove + tuple(args.remove))
-    try:
-        return extract(body, rules, url=url).markdown
-    except ExtractionError as exc:
-        raise PolicywatchError(f"{path}: {exc}", hint="adjust --select/--remove or --doc") from None
-
-
-def cmd_compare(args) -> int:
-    from diffs import compare
-    from diffs.diff import render_text
-    from diffs.taxonomy import label_of
-    from kb.timeutil import parse_time
-
-    old, new = _read_capture(args.old, args), _read_capture(args.new, args)
-    detected_at = parse_time(args.detected_at) if args.detected_at else None
-    named = _CAPTURE_NAME.search(args.new.name)
-    if detected_at is None and named:
-        detected_at = f"{named.group(1)}T{named.group(2)}:{named.group(3)}:{named.group(4)}Z"
-    result = compare(old, new, detected_at=detected_at)
-    diff = render_text(list(result.ops), context_lines=args.context) if old != new else ""
-    if args.json:
-        data = {"old": str(args.old), "new": str(args.new), "detected_at": detected_at,
-                **result.as_json(), "diff": diff}
-        print(json.dumps(data, indent=2, ensure_ascii=False))
-        return 0
-    c = result.classification
-    print(f"{c.label}: {c.summary}")
-    dates = f" (stated date {c.stated_date_old or 'none'} → {c.stated_date_new or 'none'})"
-    print("silent: " + {True: "yes, the page's stated date did not change" + dates,
-                        False: "no" + dates, None: "unknown, the page states no date"}[c.silent])
-    if c.tags:
-        print("affects: " + ", ".join(label_of(t) for t in c.tags))
-    if c.reasons:
-        print("reasons:")
-        for r in c.reasons:
-            print(f"  - [{r.kind}] {r.text}")
-    if c.section_changes:
-        print("sections:")
-        for section in c.section_changes:
-            print(f"  - {section.text}")
-    if diff:
-        print("diff:")
-        sys.stdout.write(diff)
-    return 0
-
-
+@command("reextract", "apply the current declarations and extraction code to stored snapshots; "
+                      "differences are technical upgrades, kept out of the changelog and the feed",
+         sources=True)
+@arg("--doc", action="append", default=[], help="only this document (repeatable)")
+@arg("--history", action="store_true", help="derive each document's whole history again from every snapshot")
 def cmd_reextract(args) -> int:
-    from kb.store.lock import run_lock
-    from kb.pipeline import open_sources, update_index, utc_now
-    from kb.record import reextract
+    from kb.pipeline import reextract
 
-    sources = open_sources(args.sources)
-    with _store(args) as store, run_lock(store.home, "reextract"):
-        report = reextract(store, sources, args.doc or None, now=utc_now(), history=args.history)
-        update_index(store.home, store)
+    sources = _sources(args)
+    with _store(args) as store:
+        home = store.home
+    report = reextract(home, sources, args.doc or None, history=args.history)
     if args.history:
         print(f"rebuilt the history of {len(report.rebuilt)} documents from their snapshots")
     else:
@@ -458,42 +287,45 @@ def cmd_reextract(args) -> int:
     return 0
 
 
-def _change_json(change, doc) -> dict:
-    return {
-        "key": change.key,
-        "doc_id": change.doc_id,
-        "title": doc.title if doc else change.doc_id,
-        "url": doc.url if doc else None,
-        "detected_at": change.detected_at,
-        "class": change.label,
-        "summary": change.summary,
-        "reasons": [{"kind": r.kind, "text": r.text} for r in change.reasons],
-        "silent": change.silent,
-        "sections": list(change.sections),
-        "section_changes": list(change.section_changes),
-        "tags": list(change.tags),
-        "effective_date": change.effective_date,
-        "notice_days": change.notice_days,
-        "technical": change.technical,
-    }
+@command("status", "every document with its last check, last change and failure")
+@arg("--json", action="store_true", help="print JSON for scripts")
+def cmd_status(args) -> int:
+    with _store(args) as store:
+        docs = store.documents()
+    if args.json:
+        return _json([d.as_json() for d in docs])
+    for d in docs:
+        problem = f"  {d.status.upper()}: {d.failure}" if d.status != "active" else ""
+        print(f"{d.doc_id:<55} checked {d.last_good_check or '-':<21} changed {d.last_changed or '-':<21}{problem}")
+    return 0
 
 
+# -- reading ---------------------------------------------------------------------------------
+
+
+@command("changes", "list recorded changes, newest first")
+@arg("--doc", help="only this document")
+@arg("--class", dest="label", choices=CLASSES, help="only this class")
+@arg("--technical", action="store_true",
+     help="include technical upgrades (changes made by new extraction rules only)")
+@arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_changes(args) -> int:
+    from diffs.brief import change_json
+    from diffs.taxonomy import label_of
+
     with _store(args) as store:
         if args.doc:
             store.document(args.doc)
         docs = {d.doc_id: d for d in store.documents()}
         changes = [c for c in store.changes(args.doc, technical=args.technical)
                    if not args.label or c.label == args.label]
-    changes.sort(key=lambda c: (c.detected_at, c.id), reverse=True)
+    # Newest first; changes found by the same crawl by document (ids follow processing order).
+    changes.sort(key=lambda c: (c.doc_id, c.key))
+    changes.sort(key=lambda c: c.detected_at, reverse=True)
     if args.json:
-        print(json.dumps([_change_json(c, docs.get(c.doc_id)) for c in changes], indent=2,
-                         ensure_ascii=False))
-        return 0
+        return _json([change_json(c, docs.get(c.doc_id)) for c in changes])
     if not changes:
         print("no changes recorded yet")
-    from diffs.taxonomy import label_of
-
     for c in changes:
         flags = (" [silent]" if c.silent else "") + (" [technical]" if c.technical else "")
         print(f"{c.detected_at}  {c.label:<11} {c.doc_id}{flags}\n    {c.summary}")
@@ -506,6 +338,10 @@ def cmd_changes(args) -> int:
     return 0
 
 
+@command("diff", "print the diff of a document's latest change (or of --change KEY)")
+@arg("doc", help="document id")
+@arg("--change", help="change key (see `policywatch changes`)")
+@arg("--context", type=int, default=2, help="unchanged lines shown around each edit")
 def cmd_diff(args) -> int:
     from diffs.diff import render_text
 
@@ -515,8 +351,8 @@ def cmd_diff(args) -> int:
     if args.change:
         changes = [c for c in changes if c.key == args.change or c.key.endswith("/" + args.change)]
         if not changes:
-            raise PolicywatchError(f"no change '{args.change}' in {args.doc}",
-                                   hint=f"list them with `policywatch changes --doc {args.doc}`")
+            raise UsageError(f"no change '{args.change}' in {args.doc}",
+                             hint=f"list them with `policywatch changes --doc {args.doc}`")
     if not changes:
         print(f"{args.doc} has not changed since it was first captured")
         return 0
@@ -526,6 +362,10 @@ def cmd_diff(args) -> int:
     return 0
 
 
+@command("show", "print a document's text, now or as it read on a date, with its evidence")
+@arg("doc", help="document id")
+@arg("--as-of", metavar="DATE", help="the version in force at DATE (2026-08-20 or 2026-08-20T12:00:00Z)")
+@arg("--section", metavar="ID", help="only this section and its subsections (id or its last part)")
 def cmd_show(args) -> int:
     if args.as_of or args.section:
         return _show_as_of(args)
@@ -533,8 +373,7 @@ def cmd_show(args) -> int:
         doc = store.document(args.doc)
         version = store.latest_version(args.doc)
     if version is None:
-        raise PolicywatchError(f"{args.doc} has no version yet",
-                               hint=f"its last check: {doc.failure or 'none'}")
+        raise NoVersion(f"{args.doc} has no version yet", hint=f"its last check: {doc.failure or 'none'}")
     print(f"# {version.title}\n")
     print(f"<!-- {doc.doc_id} | source: {doc.url} | captured {version.captured_at} | "
           f"snapshot sha256 {version.snapshot_sha256} | status {doc.status} -->\n")
@@ -562,6 +401,21 @@ def _show_as_of(args) -> int:
     return 0
 
 
+@command("search", "search the rules: current text by default, or as of a date, or all versions")
+@arg("query", help='words, "phrases", AND/OR/NOT, field:value (title, section, body, doc, source, type, '
+                   'class), prefix*, fuzzy~')
+@arg("--source", help="only this marketplace, e.g. amazon-us")
+@arg("--doc", help="only this document id")
+@arg("--type", dest="doc_type", help="only this document type, e.g. agreement")
+@arg("--since", metavar="DATE", help="only text that took effect at or after DATE")
+@arg("--until", metavar="DATE", help="only text that took effect before DATE (a bare date: until the end "
+                                     "of that day)")
+@arg("--as-of", metavar="DATE", group="scope", help="search the text as it read at DATE")
+@arg("--history", action="store_true", group="scope", help="search every version, not just the current text")
+@arg("--changed", action="store_true",
+     help="only text a recorded change introduced (in the --since/--until window; every version unless --as-of)")
+@arg("--limit", type=int, default=10, help="at most this many hits")
+@arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_search(args) -> int:
     from kb.search import search
 
@@ -569,8 +423,7 @@ def cmd_search(args) -> int:
                   doc_type=args.doc_type, since=args.since, until=args.until, as_of=args.as_of,
                   history=args.history, changed=args.changed)
     if args.json:
-        print(json.dumps([h.as_json() for h in hits], indent=2, ensure_ascii=False))
-        return 0
+        return _json([h.as_json() for h in hits])
     if not hits:
         print(f"no match for {args.query!r}")
     for rank, hit in enumerate(hits, 1):
@@ -585,24 +438,17 @@ def cmd_search(args) -> int:
     return 0
 
 
+@command("history", "list a document's versions and changes, with class and summary")
+@arg("doc", help="document id")
+@arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_history(args) -> int:
     from kb.record.history import timeline
 
     with _store(args) as store:
         line = timeline(store, args.doc)
-    doc = line.document
-    rows = [{
-        "number": s.number, "version_id": s.version.id, "valid_from": s.valid_from,
-        "valid_to": s.valid_to, "current": s.current, "title": s.version.title,
-        "snapshot_sha256": s.version.snapshot_sha256, "text_sha256": s.version.text_sha256,
-        "class": s.label, "change": None if s.change is None else {
-            "key": s.change.key, "class": s.change.label, "summary": s.change.summary,
-            "silent": s.change.silent, "sections": list(s.change.sections)},
-    } for s in line.versions]
     if args.json:
-        print(json.dumps({"doc_id": doc.doc_id, "title": doc.title, "url": doc.url, "status": doc.status,
-                          "gone_at": line.gone_at, "versions": rows}, indent=2, ensure_ascii=False))
-        return 0
+        return _json(line.as_json())
+    doc = line.document
     print(f"{doc.title}  [{doc.doc_id}]  {doc.status}\n{doc.url}")
     if not line.versions:
         print(f"no version yet (last check: {doc.failure or 'none'})")
@@ -619,13 +465,18 @@ def cmd_history(args) -> int:
     return 0
 
 
+@command("when", "when a phrase first appeared in, and disappeared from, each document")
+@arg("phrase", help='the words to look for, e.g. "ask a buyer to change or remove a product review"')
+@arg("--source", help="only this marketplace")
+@arg("--doc", help="only this document id")
+@arg("--type", dest="doc_type", help="only this document type")
+@arg("--json", action="store_true", help="print JSON: doc_id, first_seen, last_seen, present_now, …")
 def cmd_when(args) -> int:
     from kb.search.when import when
 
     found = when(_home(args), args.phrase, source=args.source, doc=args.doc, doc_type=args.doc_type)
     if args.json:
-        print(json.dumps([p.as_json() for p in found], indent=2, ensure_ascii=False))
-        return 0
+        return _json([p.as_json() for p in found])
     if not found:
         print(f"no version of any document contains {args.phrase!r}")
     for p in found:
@@ -639,22 +490,76 @@ def cmd_when(args) -> int:
     return 0
 
 
-def cmd_index(args) -> int:
-    from kb import search as index
-    from kb.record.history import timelines
-    from kb.store.lock import run_lock
+@command("compare", "compare two captures (HTML or Markdown files) without a store: class, summary, "
+                    "reasons and the diff", home=False, sources=True)
+@arg("old", type=Path, help="older capture: .html (extracted with --doc or --select) or .md")
+@arg("new", type=Path, help="newer capture")
+@arg("--doc", help="extract HTML with this document's declaration")
+@arg("--select", action="append", default=[], help="CSS selector to keep in HTML (repeatable)")
+@arg("--remove", action="append", default=[], help="CSS selector to drop from HTML (repeatable)")
+@arg("--url", default="", help="page URL, to resolve relative links in HTML")
+@arg("--detected-at", help="when NEW was first seen, ISO 8601 (for the notice period); default: from NEW's "
+                           "name if it is a capture time (2025-12-04T12-30-02Z.md)")
+@arg("--context", type=int, default=2, help="unchanged lines shown around each edit")
+@arg("--json", action="store_true", help="print JSON for scripts")
+def cmd_compare(args) -> int:
+    from diffs.diff import render_text
+    from diffs.taxonomy import label_of
+    from kb.pipeline import compare_captures
+    from kb.timeutil import parse_time
 
-    home = _home(args)
-    with run_lock(home, "index"):
-        with _store(args) as store:
-            lines = timelines(store)
-        report = index.rebuild(home, lines) if args.rebuild else index.sync(home, lines)
-    how = "rebuilt" if report.rebuilt else "updated"
-    print(f"index {how} in {report.seconds:.1f} s: {report.updated} documents rewritten, "
-          f"{report.added} sections written, {report.deleted} removed; {report.total} sections in all")
+    sources = _sources(args) if args.doc else None
+    result, detected_at = compare_captures(
+        args.old, args.new, sources, doc_id=args.doc, select=tuple(args.select),
+        remove=tuple(args.remove), url=args.url,
+        detected_at=parse_time(args.detected_at) if args.detected_at else None)
+    unchanged = not any(op for op, _ in result.ops)
+    diff = "" if unchanged else render_text(list(result.ops), context_lines=args.context)
+    if args.json:
+        return _json({"old": str(args.old), "new": str(args.new),
+                      **result.as_json(detected_at=detected_at), "detected_at": detected_at, "diff": diff})
+    c = result.classification
+    print(f"{c.label}: {c.summary}")
+    dates = f" (stated date {c.stated_date_old or 'none'} → {c.stated_date_new or 'none'})"
+    print("silent: " + {True: "yes, the page's stated date did not change" + dates,
+                        False: "no" + dates, None: "unknown, the page states no date"}[c.silent])
+    if c.tags:
+        print("affects: " + ", ".join(label_of(t) for t in c.tags))
+    if c.reasons:
+        print("reasons:")
+        for r in c.reasons:
+            print(f"  - [{r.kind}] {r.text}")
+    if c.section_changes:
+        print("sections:")
+        for section in c.section_changes:
+            print(f"  - {section.text}")
+    if diff:
+        print("diff:")
+        sys.stdout.write(diff)
     return 0
 
 
+@command("extract", "try selectors on a saved page and print the Markdown", home=False, sources=True)
+@arg("file", type=Path, help="saved HTML page")
+@arg("--doc", help="use this document's declaration")
+@arg("--select", action="append", default=[], help="CSS selector to keep (repeatable)")
+@arg("--remove", action="append", default=[], help="CSS selector to drop (repeatable)")
+@arg("--url", default="", help="page URL, to resolve relative links")
+def cmd_extract(args) -> int:
+    from kb.record.intake import extract_file
+
+    sources = _sources(args) if args.doc else None
+    sys.stdout.write(extract_file(args.file, sources, doc_id=args.doc, select=tuple(args.select),
+                                  remove=tuple(args.remove), url=args.url))
+    return 0
+
+
+# -- publishing and keeping ------------------------------------------------------------------
+
+
+@command("publish", "write the site (MkDocs-material) and the change feed")
+@arg("--site", type=Path, help="output folder (default: <home>/site)")
+@arg("--site-url", help="absolute URL the site will be served from (for feed links)")
 def cmd_publish(args) -> int:
     from kb.pipeline import publish
 
@@ -667,24 +572,29 @@ def cmd_publish(args) -> int:
     return 0
 
 
-def cmd_status(args) -> int:
+@command("index", "bring the search index up to date with the store, or --rebuild it")
+@arg("--rebuild", action="store_true", help="throw the index away and rebuild it from the store")
+def cmd_index(args) -> int:
+    from kb.pipeline import reindex
+
     with _store(args) as store:
-        docs = store.documents()
-    if args.json:
-        print(json.dumps([d.__dict__ for d in docs], indent=2, ensure_ascii=False))
-        return 0
-    for d in docs:
-        problem = f"  {d.status.upper()}: {d.failure}" if d.status != "active" else ""
-        print(f"{d.doc_id:<55} checked {d.last_good_check or '-':<21} changed {d.last_changed or '-':<21}{problem}")
+        home = store.home
+    report = reindex(home, rebuild=args.rebuild)
+    how = "rebuilt" if report.rebuilt else "updated"
+    print(f"index {how} in {report.seconds:.1f} s: {report.updated} documents rewritten, "
+          f"{report.added} sections written, {report.deleted} removed; {report.total} sections in all")
     return 0
 
 
+@command("verify", "check the store: bodies match their sha256, versions and changes point at what they "
+                   "came from; changes nothing")
+@arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_verify(args) -> int:
     from kb.store.verify import verify
 
     report = verify(_home(args))
     if args.json:
-        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        _json(report.as_json())
         return 0 if report.ok else 1
     counts = ", ".join(f"{n} {name}" for name, n in report.counts.items())
     pending = f"; {report.pending} checks pending (the next crawl records them)" if report.pending else ""
@@ -701,6 +611,8 @@ def cmd_verify(args) -> int:
     return 1
 
 
+@command("export", "write the store to one portable archive (WARC snapshots, JSON Lines)")
+@arg("file", type=Path, help="archive to write, e.g. policywatch-export.tar")
 def cmd_export(args) -> int:
     from kb.store.archive import export
 
@@ -710,27 +622,22 @@ def cmd_export(args) -> int:
     return 0
 
 
+@command("restore", "rebuild a home from an archive written by `policywatch export`")
+@arg("file", type=Path, help="archive to read")
 def cmd_restore(args) -> int:
-    from kb.store.archive import restore
-    from kb.store.verify import verify
+    from kb.pipeline import restore
 
     home = _home(args)
-    report = restore(args.file, home)
+    report, check = restore(args.file, home)
     counts = ", ".join(f"{n} {name}" for name, n in report.counts.items())
-    check = verify(home)
     print(f"restored {counts} into {home}; verify: {'ok' if check.ok else f'{check.problem_count} problems'}")
     return 0 if check.ok else 1
 
 
-def cmd_sources_validate(args) -> int:
-    from kb.pipeline import open_sources
-
-    sources = open_sources(args.sources)
-    print(f"ok: {len(sources.files)} files, {len(sources.documents)} documents, "
-          f"{len(sources.discover)} discovery rules")
-    return 0
-
-
+@command("sources import-ota", "convert an Open Terms Archive declaration", home=False)
+@arg("file", type=Path, help="OTA service declaration, e.g. declarations/Etsy.json")
+@arg("--out", type=Path, help="write <marketplace>.yaml into this sources folder (default: print it)")
+@arg("--marketplace", help="marketplace slug (default: from the file name)")
 def cmd_sources_import_ota(args) -> int:
     from kb.sources import ota
 
@@ -746,16 +653,21 @@ def cmd_sources_import_ota(args) -> int:
     return 0
 
 
-def cmd_sources_list(args) -> int:
-    from kb.pipeline import open_sources
+@command("sources validate", "check every declaration strictly", home=False, sources=True)
+def cmd_sources_validate(args) -> int:
+    sources = _sources(args)
+    print(f"ok: {len(sources.files)} files, {len(sources.documents)} documents, "
+          f"{len(sources.discover)} discovery rules")
+    return 0
 
-    sources = open_sources(args.sources)
-    rows = [{"id": d.doc_id, "title": d.title, "url": d.url, "marketplace": d.marketplace,
-             "type": d.doc_type, "file": d.file, "render": "browser" if d.browser else "http",
-             "pages": [p.url for p in d.pages]} for d in sources.documents]
+
+@command("sources list", "list declared documents", home=False, sources=True)
+@arg("--json", action="store_true", help="print JSON for scripts")
+def cmd_sources_list(args) -> int:
+    sources = _sources(args)
+    rows = [d.as_json() for d in sources.documents]
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-        return 0
+        return _json(rows)
     for row in rows:
         print(f"{row['id']:<55} {row['url']}")
     return 0

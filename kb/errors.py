@@ -1,15 +1,39 @@
-"""Errors that reach the user as one line with a hint.
+"""Every error policywatch raises, in one tree (the ``httpx`` habit: the tree is the docs).
 
-``PolicywatchError``: base class; ``str(err)`` is the message, ``err.hint`` the next step.
-  ``DeclarationError``: a source file is invalid (names the file, the key and the fix).
-  ``StoreError``: the home folder or its store cannot be used.
-  ``UnknownDocument``: a document id that no declaration or store knows.
-  ``QueryError``: a search query or a date that cannot be parsed.
-  ``RunLocked``: another crawl or publish holds the home folder.
-Operational failures of a single page (timeouts, bot walls, selectors that match
-nothing) are not exceptions at this level: they are recorded as failed checks.
+``str(err)`` is one line that names the thing; ``err.hint`` is the next step. The CLI prints
+``policywatch: <message> (hint: <hint>)`` and exits 1. The base class is never raised itself.
+
+* PolicywatchError
+  x OperationalError           one page or one capture could not be used. Recorded on its check
+  |                            (reason and ``kind``, a ``kb.models.FaultKind``); the run goes on.
+  |                            Raised out of a command only by the commands that try one page
+  |                            (``extract``, ``compare``).
+  |  + ExtractionError         the page does not yield the document
+  |  |  - BotWall              a robot check, captcha or challenge page was served
+  |  |  - SelectorMatchedNothing  a ``select`` selector found no element (the page changed shape)
+  |  |  - BoundaryNotFound     a range selector's start or end is missing (``diffs.ranges``)
+  |  |  - InvalidSelector      a ``select``/``remove`` selector does not parse
+  |  |  - EmptyPage            nothing is left to read after extraction
+  |  + CombinedCaptureError    a multi-page capture (``diffs.combine``) cannot be unpacked
+  x UsageError                 a command was given something it cannot use (the user fixes the call)
+  |  + QueryError              a search query, a phrase or a date that cannot be parsed
+  |  + UnknownDocument         a document id that no declaration or store knows
+  |  + NoVersion               the document has no version (yet, or at that date)
+  x DeclarationError           a source file or a home's YAML file is invalid (file, key, fix)
+  |  + CorpusError             the demo corpus is inconsistent
+  x StoreError                 the home or its store cannot be used: the run stops, nothing is lost
+  |  + RunLocked               another run holds the home
+  |  + ArchiveError            an export or restore archive cannot be written or read
+  x CrawlerFailed              the crawl process itself stopped (not one page: the whole crawl)
+  x ArchiveUnavailable         a web archive (Wayback CDX) could not be reached or answered nonsense
+  x PublishError               the site or its feeds could not be built; the previous site stays
+
+Failures of single pages that are not exceptions at all (HTTP errors, redirects to sign-in,
+timeouts) are judged as data (``diffs.responses``, ``crawler.faults``) and recorded the same way.
 """
 from __future__ import annotations
+
+from kb.models import FaultKind
 
 
 class PolicywatchError(Exception):
@@ -21,21 +45,140 @@ class PolicywatchError(Exception):
             self.hint = hint
 
 
+# -- operational: one page ---------------------------------------------------------------
+
+
+class OperationalError(PolicywatchError):
+    kind = FaultKind.UNREADABLE
+    hint = "the check records it; the next crawl tries again"
+
+
+class ExtractionError(OperationalError):
+    """Extraction failed for a reason worth telling the user; ``str(e)`` is one line."""
+
+    kind = FaultKind.UNREADABLE
+    hint = "try the declaration on the saved page with `policywatch extract`"
+
+    @property
+    def reason(self) -> str:  # the older name of ``kind``
+        return self.kind
+
+
+class SelectorMatchedNothing(ExtractionError):
+    kind = FaultKind.SELECTOR_MISSED
+
+    def __init__(self, selector: str, url: str = "") -> None:
+        self.selector = selector
+        where = f" on {url}" if url else ""
+        super().__init__(
+            f"selector {selector!r} matched nothing{where}: the page changed shape or the "
+            "selector is wrong; check the declaration's select"
+        )
+
+
+class BoundaryNotFound(ExtractionError):
+    """A range's start or end selector matched nothing, or the end comes before the start."""
+
+    kind = FaultKind.SELECTOR_MISSED
+
+    def __init__(self, selector: str, problem: str = "") -> None:
+        self.selector = selector
+        self.missing = not problem  # False: found, but unusable as a boundary
+        super().__init__(f"range boundary {selector!r} {problem or 'matched nothing'}")
+
+
+class BotWall(ExtractionError):
+    kind = FaultKind.BOT_WALL
+    hint = "retry later, slow the crawl down, or fetch it with a browser"
+
+    def __init__(self, evidence: str, url: str = "") -> None:
+        self.evidence = evidence
+        where = f"{url} served" if url else "the site served"
+        super().__init__(
+            f"{where} a bot wall instead of the document ({evidence}); "
+            "retry later, slow the crawl down, or fetch it with a browser"
+        )
+
+
+class EmptyPage(ExtractionError):
+    kind = FaultKind.EMPTY
+
+    def __init__(self, url: str = "") -> None:
+        what = url or "the page"
+        super().__init__(
+            f"no text left in {what} after extraction; check the declaration's select and "
+            "remove, or whether the page needs JavaScript"
+        )
+
+
+class InvalidSelector(ExtractionError):
+    kind = FaultKind.INVALID_SELECTOR
+    hint = "fix the selector in the declaration, then run `policywatch sources validate`"
+
+    def __init__(self, selector: str, problem: str) -> None:
+        self.selector = selector
+        super().__init__(f"invalid CSS selector {selector!r}: {problem}; fix it in the declaration")
+
+
+class CombinedCaptureError(OperationalError):
+    kind = FaultKind.UNREADABLE
+
+
+# -- usage -------------------------------------------------------------------------------
+
+
+class UsageError(PolicywatchError):
+    hint = "see `policywatch COMMAND --help`"
+
+
+class QueryError(UsageError):
+    hint = "see `policywatch search --help` for the query syntax"
+
+
+class UnknownDocument(UsageError):
+    hint = "list documents with `policywatch status`"
+
+
+class NoVersion(UsageError):
+    hint = "see its checks with `policywatch status`"
+
+
+# -- declarations ------------------------------------------------------------------------
+
+
 class DeclarationError(PolicywatchError):
     hint = "fix the source file, then run `policywatch sources validate`"
+
+
+class CorpusError(DeclarationError):
+    hint = ""  # the message names the file, the entry and the fix
+
+
+# -- storage -----------------------------------------------------------------------------
 
 
 class StoreError(PolicywatchError):
     hint = "check --home (or POLICYWATCH_HOME)"
 
 
-class UnknownDocument(PolicywatchError):
-    hint = "list documents with `policywatch status`"
-
-
-class QueryError(PolicywatchError):
-    hint = "see `policywatch search --help` for the query syntax"
-
-
-class RunLocked(PolicywatchError):
+class RunLocked(StoreError):
     hint = "wait for it to finish, or stop it"
+
+
+class ArchiveError(StoreError):
+    hint = "give a file written by `policywatch export`"
+
+
+# -- whole stages ------------------------------------------------------------------------
+
+
+class CrawlerFailed(PolicywatchError):
+    hint = "run again with POLICYWATCH_LOG=INFO to see Scrapy's log"
+
+
+class ArchiveUnavailable(PolicywatchError):
+    hint = "check the archive's address (--wayback-url), or run the backfill again later"
+
+
+class PublishError(PolicywatchError):
+    hint = "fix the cause above and run `policywatch publish` again"

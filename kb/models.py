@@ -29,11 +29,13 @@ OUTCOMES = tuple(Outcome)
 GOOD_OUTCOMES = (Outcome.FIRST_VERSION, Outcome.NEW_VERSION, Outcome.UNCHANGED)  # read as the document
 
 
-class Fault(StrEnum):
+class FaultKind(StrEnum):
     """Why a check failed, as a kind that status, the site and reports can count
     (the check's ``reason`` is the sentence for people)."""
 
-    NO_RESPONSE = "no-response"  # refused, reset, timed out, DNS, robots.txt, out of scope
+    NO_RESPONSE = "no-response"  # refused, reset, timed out, DNS, too many redirects
+    ROBOTS = "robots"  # robots.txt forbids the page
+    OUT_OF_SCOPE = "out-of-scope"  # a redirect off the declared hosts, or to a private address
     HTTP_ERROR = "http-error"  # 4xx (but 404/410) and 5xx
     RATE_LIMITED = "rate-limited"  # 429
     ACCESS_DENIED = "access-denied"  # 401, 403
@@ -42,6 +44,7 @@ class Fault(StrEnum):
     SIGN_IN = "sign-in"  # a sign-in page instead of the document
     BOT_WALL = "bot-wall"  # a robot check, captcha or challenge page
     SELECTOR_MISSED = "selector-missed"  # the declaration's selectors matched nothing
+    INVALID_SELECTOR = "invalid-selector"  # a selector does not parse
     EMPTY = "empty"  # an empty body or no text
     TOO_LARGE = "too-large"
     NOT_HTML = "not-html"  # a PDF, an image, binary data
@@ -66,7 +69,10 @@ class Document:
     last_good_check: str | None = None  # last check that produced or confirmed a version
     last_changed: str | None = None  # detected_at of the latest change
     failure: str | None = None  # reason of the current failure, if any
-    fault: str | None = None  # its kind (a Fault)
+    fault: str | None = None  # its kind (a FaultKind)
+
+    def as_json(self) -> dict:
+        return dict(vars(self))
 
 
 @dataclass(frozen=True)
@@ -111,8 +117,24 @@ class Version:
 
 @dataclass(frozen=True)
 class Reason:
+    """Why a change got its class: a kind (``diffs.kinds.KINDS``) and a sentence."""
+
     kind: str
     text: str
+    section: str = ""  # label of the section it was found in, when known
+
+
+@dataclass(frozen=True)
+class SectionChange:
+    """What changed in one section of a document."""
+
+    id: str  # stable slug path, "" before the first heading
+    label: str  # "Customer metrics › Late shipment rate", "" before the first heading
+    changes: str  # "1 sentence changed, 2 sentences added"
+
+    @property
+    def text(self) -> str:
+        return f"{self.label or 'Top of the page'}: {self.changes}"
 
 
 @dataclass(frozen=True)
@@ -136,6 +158,7 @@ class Change:
     notice_days: int | None = None  # days between detected_at and effective_date
     technical: bool = False  # only the extraction rules changed: kept out of changelog and feed
     section_changes: tuple[str, ...] = ()  # "Fees › Referral fees: 1 sentence changed"
+    section_details: tuple[SectionChange, ...] = ()  # the same, with section ids (empty in old stores)
 
 
 @dataclass(frozen=True)
@@ -150,7 +173,7 @@ class Check:
     outcome: str  # an Outcome
     reason: str | None = None
     snapshot_id: int | None = None
-    fault: str | None = None  # a Fault, for failed and gone checks
+    fault: str | None = None  # a FaultKind, for failed and gone checks
 
 
 @dataclass(frozen=True)

@@ -1,82 +1,35 @@
 """The orchestrator: the one module that knows the order of the stages.
 
-crawl (Scrapy, in a child process) → snapshot store → record (extract, diff,
-classify) → index → publish. Each function here is what one CLI command calls.
+crawl (``crawler/``, Scrapy in a child process) → snapshot store (``kb.store``) → record
+(``kb.record``: extract, diff, classify) → index (``kb.search``) and publish (``kb.publish``).
+Each function here is what one CLI command calls; it takes the home's lock, runs the stages in
+order, and returns the report the command prints.
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
-from kb.sources.config import CrawlConfig, load_config
-from crawler.plan import CrawlPlan
+from crawler.plan import plan_from_store
+from crawler.run import crawl_settings, run_spider
+from crawler.wayback import PoliteClient, fetch_captures
+from diffs import Comparison, compare
 from kb import search as index
-from kb.errors import PolicywatchError, StoreError
-from kb.store.lock import run_lock
-from kb.record import RecordReport, process_pending
+from kb.models import Capture, Outcome
+from kb.publish import SiteResult
+from kb.publish import publish as publish_site
+from kb.record import ReextractReport, RecordReport, process_pending
+from kb.record import reextract as reextract_store
 from kb.record.history import timelines
-from kb.sources import Sources, default_sources_dir, load_sources
-from kb.store import Store, resolve_home
-
-# Loopback runs (tests, demo, benchmarks): politeness delays are a policy for real
-# sites, not a cost to pay against our own server.
-FAST_SETTINGS = {
-    "DOWNLOAD_DELAY": 0,
-    "DOWNLOAD_DELAY_JITTER": 0,
-    "AUTOTHROTTLE_ENABLED": False,
-    "CONCURRENT_REQUESTS": 16,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-    "DOWNLOAD_TIMEOUT": 10,
-    "POLICYWATCH_RETRY_BACKOFF": 0.05,
-    "POLICYWATCH_RETRY_AFTER_MAX": 5,
-}
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def open_sources(sources_dir: str | os.PathLike | None, substitutions: dict | None = None) -> Sources:
-    return load_sources(Path(sources_dir) if sources_dir else default_sources_dir(),
-                        substitutions=substitutions)
-
-
-def plan_crawl(home, sources_dir) -> CrawlPlan:
-    """The plan for `scrapy crawl policy -a home=… -a sources=…` (the CLI builds it the same way;
-    only `policywatch crawl` installs the browser, so there browser pages are reported instead)."""
-    sources = open_sources(sources_dir)
-    with Store(resolve_home(home)) as store:
-        plan = _plan(store, sources, utc_now())
-    plan.browser_unavailable = "only `policywatch crawl` starts the browser"
-    return plan
-
-
-def _plan(store: Store, sources: Sources, now: str) -> CrawlPlan:
-    with store.transaction():
-        for doc in sources.documents:
-            store.ensure_document(doc.doc_id, title=doc.title, url=doc.url,
-                                  marketplace=doc.marketplace, doc_type=doc.doc_type,
-                                  origin="declared", seen_at=now)
-    discovered = [(row["doc_id"], row["url"]) for row in store.discovered_documents()]
-    plan = CrawlPlan.from_sources(sources, discovered, store.validators())
-    return plan.with_unchanged(sources, store.unchanged_evidence())
-
-
-def crawl_settings(plan: CrawlPlan, config: CrawlConfig) -> dict:
-    """Who we are (User-Agent with the operator's contact) and, when the plan has pages
-    to render, the browser; without one, ``plan.browser_unavailable`` says why."""
-    from crawler.browser import browser_unavailable, find_chromium, playwright_settings
-
-    settings = {"USER_AGENT": config.user_agent}
-    if plan.needs_browser():
-        plan.browser_unavailable = browser_unavailable(config.chromium)
-        if plan.browser_unavailable is None:
-            settings.update(playwright_settings(find_chromium(config.chromium)))
-    return settings
-
+from kb.record.intake import capture_text, file_capture, folder_captures, record_captures
+from kb.sources import Sources
+from kb.sources.config import load_config
+from kb.store import Store
+from kb.store.archive import ArchiveReport
+from kb.store.archive import restore as restore_store
+from kb.store.lock import run_lock
+from kb.store.verify import VerifyReport, verify
+from kb.timeutil import time_in_name, utc_now
 
 @dataclass
 class CrawlReport:
@@ -98,14 +51,10 @@ def crawl(home: Path, sources: Sources, *, fast: bool = False, fixed_time: str |
     config = load_config(home)
     with run_lock(home, "crawl"):
         with Store(home) as store:
-            plan = _plan(store, sources, fixed_time or utc_now())
+            plan = plan_from_store(store, sources, fixed_time or utc_now())
             last_check = store.last_check_id()
-        settings = {"POLICYWATCH_HOME": str(home), **crawl_settings(plan, config)}
-        if fast:
-            settings.update(FAST_SETTINGS)
-        if fixed_time:
-            settings["POLICYWATCH_FIXED_TIME"] = fixed_time
-        settings.update(extra_settings or {})
+        settings = crawl_settings(plan, config, home=str(home), fast=fast, fixed_time=fixed_time,
+                                  extra=extra_settings)
         record = RecordReport()
         with Store(home) as store:
             # Record while the child fetches: extraction and diffing use the second core.
@@ -115,129 +64,129 @@ def crawl(home: Path, sources: Sources, *, fast: bool = False, fixed_time: str |
             sync = update_index(home, store)
     return CrawlReport(
         fetched=sum(1 for c in fetched if c.http_status is not None),
-        fetch_failures=sum(1 for c in fetched if c.snapshot_id is None and c.outcome == "failed"),
+        fetch_failures=sum(1 for c in fetched if c.snapshot_id is None and c.outcome == Outcome.FAILED),
         record=record, index=sync,
-        not_modified=sum(1 for c in fetched if c.http_status == 304 and c.outcome == "unchanged"),
+        not_modified=sum(1 for c in fetched if c.http_status == 304 and c.outcome == Outcome.UNCHANGED),
         known_unchanged=sum(1 for c in fetched if c.http_status == 200 and c.snapshot_id is None
-                            and c.outcome == "unchanged"),
+                            and c.outcome == Outcome.UNCHANGED),
         fetch_failed=[(c.doc_id, c.reason or "") for c in fetched
-                      if c.snapshot_id is None and c.outcome == "failed"],
+                      if c.snapshot_id is None and c.outcome == Outcome.FAILED],
         moved_away=[(c.doc_id, c.reason or "") for c in fetched
-                    if c.snapshot_id is None and c.outcome == "gone"],
+                    if c.snapshot_id is None and c.outcome == Outcome.GONE],
         needs_browser=[t.doc_id for t in plan.browser_targets()] if plan.browser_unavailable else [],
         browser_problem=plan.browser_unavailable,
     )
 
 
 def update_index(home: Path, store: Store) -> index.SyncReport:
-    """Write to the index only the documents whose timeline moved (``kb.record.history``)."""
+    """Write to the index only the documents whose timeline moved."""
     return index.sync(home, timelines(store))
 
 
-def run_spider(plan: CrawlPlan, settings: dict, *, while_running=None, every: float = 0.5) -> None:
-    """Run one Scrapy crawl in a child process; call ``while_running()`` every ``every``
-    seconds until it ends.
-
-    Twisted's reactor cannot restart within a process, and the demo, the tests and
-    the benchmarks crawl several times: a spawned child keeps each crawl fresh.
-    """
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    child = context.Process(target=_spider_child, args=(plan, settings, queue))
-    child.start()
-    while child.is_alive():
-        child.join(every)
-        if while_running is not None and child.is_alive():
-            while_running()
-    child.join()
-    error = queue.get() if not queue.empty() else None
-    if child.exitcode != 0 or error:
-        raise PolicywatchError(f"the crawler stopped: {error or f'exit code {child.exitcode}'}",
-                               hint="run again with POLICYWATCH_LOG=INFO to see Scrapy's log")
-
-
-def _spider_child(plan: CrawlPlan, settings: dict, queue) -> None:
-    try:
-        from scrapy.crawler import CrawlerProcess
-        from scrapy.utils.project import get_project_settings
-
-        os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-        merged = get_project_settings()
-        merged.setdict(settings, priority="cmdline")
-        if os.environ.get("POLICYWATCH_LOG"):
-            merged.set("LOG_LEVEL", os.environ["POLICYWATCH_LOG"], priority="cmdline")
-        from crawler.spiders.policy import PolicySpider
-
-        process = CrawlerProcess(merged)
-        process.crawl(PolicySpider, plan=plan)
-        process.start()
-        queue.put(None)
-    except BaseException as exc:  # report, then exit non-zero
-        queue.put(f"{type(exc).__name__}: {exc}")
-        raise
+def reindex(home: Path, *, rebuild: bool = False) -> index.SyncReport:
+    """Bring the search index up to date with the store, or throw it away and rebuild it."""
+    with run_lock(home, "index"):
+        with Store(home) as store:
+            lines = timelines(store)
+        return index.rebuild(home, lines) if rebuild else index.sync(home, lines)
 
 
 def record(home: Path, sources: Sources) -> RecordReport:
-    """Process stored snapshots that have not been processed yet (after an import)."""
+    """Process stored snapshots that have not been processed yet (after `scrapy crawl policy`)."""
     with run_lock(home, "record"), Store(home) as store:
         report = process_pending(store, sources)
         update_index(home, store)
     return report
 
 
-def import_capture(home: Path, sources: Sources, *, doc_id: str, path: Path, at: str,
-                   url: str | None = None, status: int = 200) -> RecordReport:
-    """Record a saved capture as a snapshot taken at ``at``, then process it."""
-    if not path.is_file():
-        raise StoreError(f"{path}: no such file", hint="give the path of a saved HTML capture")
-    return record_captures(home, sources, doc_id,
-                           [Capture(at=at, body=path.read_bytes(), url=url, status=status)])
-
-
-@dataclass(frozen=True)
-class Capture:
-    """A response saved elsewhere (a file, a web archive) and when it was taken."""
-
-    at: str  # capture time, ISO 8601 UTC: the check's time, and a change's detected_at
-    body: bytes
-    url: str | None = None  # the page's URL (default: the document's); links resolve against it
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)  # provenance, e.g. the archive URL
-
-
-def record_captures(home: Path, sources: Sources, doc_id: str, captures: list[Capture]) -> RecordReport:
-    """Store captures as snapshots taken at their times, then process them in capture order.
-
-    Captures older than the versions already recorded re-derive the document's history
-    (``kb.record``), so imports may come in any order."""
-    declared = sources.get(doc_id)
+def import_captures(home: Path, sources: Sources, doc_id: str, captures: list[Capture]) -> RecordReport:
+    """Record captures made elsewhere as snapshots taken at their times, then update the index."""
     with run_lock(home, "import"), Store(home) as store:
-        if declared is None and not store.has_document(doc_id):
-            from kb.errors import UnknownDocument
-
-            raise UnknownDocument(f"unknown document '{doc_id}'",
-                                  hint="declare it in sources/ or use an id from `policywatch sources list`")
-        doc_url = declared.url if declared else store.document(doc_id).url
-        with store.transaction():
-            if declared is not None and captures:
-                store.ensure_document(doc_id, title=declared.title, url=declared.url,
-                                      marketplace=declared.marketplace, doc_type=declared.doc_type,
-                                      origin="declared", seen_at=min(c.at for c in captures))
-            for capture in captures:
-                snapshot_id, _ = store.add_snapshot(
-                    doc_id=doc_id, url=capture.url or doc_url, fetched_at=capture.at,
-                    http_status=capture.status, headers=capture.headers, body=capture.body,
-                    origin="import")
-                store.add_check(doc_id=doc_id, url=capture.url or doc_url, checked_at=capture.at,
-                                http_status=capture.status, snapshot_id=snapshot_id)
-        report = process_pending(store, sources)
+        report = record_captures(store, sources, doc_id, captures)
         update_index(home, store)
     return report
 
 
-def publish(home: Path, *, site_dir: Path | None = None, site_url: str | None = None):
-    from kb.publish import publish as publish_site
+def import_capture(home: Path, sources: Sources, *, doc_id: str, path: Path, at: str,
+                   url: str | None = None, status: int = 200) -> RecordReport:
+    """Record one saved capture as a snapshot taken at ``at``."""
+    return import_captures(home, sources, doc_id, [file_capture(path, at=at, url=url, status=status)])
 
+
+def import_folder(home: Path, sources: Sources, doc_id: str, folder: Path,
+                  url: str | None = None) -> tuple[int, RecordReport]:
+    """Record a folder of captures named by their capture times; (how many, the report)."""
+    captures = folder_captures(folder, url)
+    return len(captures), import_captures(home, sources, doc_id, captures)
+
+
+@dataclass
+class BackfillResult:
+    doc_id: str
+    found: int = 0  # distinct captures listed by the archive
+    imported: int = 0  # new ones downloaded and recorded
+    skipped: int = 0  # already in the store
+    failed: list[str] = field(default_factory=list)  # captures that could not be downloaded
+    record: RecordReport | None = None
+    note: str = ""  # why a document was not backfilled
+
+
+def backfill(home: Path, sources: Sources, doc_ids: list[str], *, base_url: str | None = None,
+             delay: float = 1.0, client: PoliteClient | None = None, since: str | None = None,
+             until: str | None = None, limit: int | None = None) -> list[BackfillResult]:
+    """Fetch each document's past captures from a Wayback Machine, then record them."""
+    config = load_config(home)
+    client = client or PoliteClient(config.user_agent, delay=delay)
+    base_url = base_url or config.wayback_url
+    declared = [sources.require(doc_id) for doc_id in doc_ids]  # every id checked before any fetch
+    results = []
+    for doc in declared:
+        result = BackfillResult(doc.doc_id)
+        results.append(result)
+        if len(doc.pages) > 1:
+            result.note = "combines several pages: an archive holds them apart, not backfilled"
+            continue
+        with Store(home) as store:
+            known = {c.checked_at for c in store.checks(doc.doc_id)} if store.has_document(doc.doc_id) else set()
+        fetched = fetch_captures(client, base_url, doc.url, known=known, since=since, until=until,
+                                 limit=limit)
+        result.found, result.skipped, result.failed = fetched.found, fetched.skipped, fetched.failed
+        result.imported = len(fetched.captures)
+        if fetched.captures:
+            result.record = import_captures(home, sources, doc.doc_id, fetched.captures)
+    return results
+
+
+def reextract(home: Path, sources: Sources, doc_ids: list[str] | None = None, *,
+              history: bool = False) -> ReextractReport:
+    """Apply the current declarations and extraction code to stored snapshots (technical
+    upgrades), then update the index."""
+    with run_lock(home, "reextract"), Store(home) as store:
+        report = reextract_store(store, sources, doc_ids, now=utc_now(), history=history)
+        update_index(home, store)
+    return report
+
+
+def compare_captures(old: Path, new: Path, sources: Sources | None, *, doc_id: str | None = None,
+                     select=(), remove=(), url: str = "",
+                     detected_at: str | None = None) -> tuple[Comparison, str | None]:
+    """Extract two saved captures (HTML or Markdown) and compare them, without a store; the
+    detection time defaults to the one NEW is named by. Returns (comparison, detected_at)."""
+    texts = [capture_text(path, sources, doc_id=doc_id, select=select, remove=remove, url=url)
+             for path in (old, new)]
+    detected_at = detected_at or time_in_name(Path(new).name)
+    return compare(*texts, detected_at=detected_at), detected_at
+
+
+def restore(archive: Path, home: Path) -> tuple[ArchiveReport, VerifyReport]:
+    """Rebuild a home from an export, build its search index, then verify it."""
+    report = restore_store(archive, home)
+    with run_lock(home, "restore"), Store(home) as store:
+        update_index(home, store)  # search works in the restored home at once
+    return report, verify(home)
+
+
+def publish(home: Path, *, site_dir: Path | None = None, site_url: str | None = None) -> SiteResult:
     with run_lock(home, "publish"):
         with Store(home) as store:
             data = store.publish_input()

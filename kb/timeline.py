@@ -34,6 +34,17 @@ class VersionSpan:
     def in_force(self, at: str) -> bool:
         return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
 
+    def as_json(self) -> dict:
+        change = self.change
+        return {
+            "number": self.number, "version_id": self.version.id, "valid_from": self.valid_from,
+            "valid_to": self.valid_to, "current": self.current, "title": self.version.title,
+            "snapshot_sha256": self.version.snapshot_sha256, "text_sha256": self.version.text_sha256,
+            "class": self.label, "change": None if change is None else {
+                "key": change.key, "class": change.label, "summary": change.summary,
+                "silent": change.silent, "sections": list(change.sections)},
+        }
+
 
 @dataclass(frozen=True)
 class Timeline:
@@ -52,6 +63,11 @@ class Timeline:
     @property
     def current(self) -> VersionSpan | None:
         return self.versions[-1] if self.versions and self.versions[-1].current else None
+
+    def as_json(self) -> dict:
+        doc = self.document
+        return {"doc_id": doc.doc_id, "title": doc.title, "url": doc.url, "status": doc.status,
+                "gone_at": self.gone_at, "versions": [span.as_json() for span in self.versions]}
 
 
 def build_timeline(document: Document, versions: Iterable[Version], changes: Iterable[Change] = (),

@@ -16,27 +16,28 @@ that left the hub is still checked (and reported gone if it is).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.faults import HANDLED_STATUSES, SIGN_IN_PATH, describe_failure
-from crawler.plan import CrawlPlan, Page, Target
+from crawler.browser import WAIT_MS, wait_for_text
+from crawler.faults import describe_failure
+from crawler.plan import CrawlPlan, Page, Target, plan_crawl, wait_selectors
 from diffs.combine import CapturedPage, combined_status, pack
+from diffs.responses import HANDLED_STATUSES, SIGN_IN_PATH
+from kb.models import FaultKind
 from kb.sources import DiscoverRule, canonical_url, discovered_doc_id
+from kb.timeutil import utc_now
 
 # Where bot walls send a crawler: followed, so the wall itself is recorded as one.
 CHALLENGE_PATH = re.compile(r"captcha|/challenge|/splashui/|/cdn-cgi/|/_incapsula_|/distil_",
                             re.IGNORECASE)
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class PolicySpider(scrapy.Spider):
@@ -47,8 +48,6 @@ class PolicySpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.home = home
         if plan is None:  # `scrapy crawl policy -a sources=DIR -a home=DIR`
-            from kb.pipeline import plan_crawl
-
             plan = plan_crawl(home, sources)
         self.plan = plan
         self.targets = {t.doc_id: t for t in plan.targets}
@@ -91,7 +90,8 @@ class PolicySpider(scrapy.Spider):
         self.requested.add(target.doc_id)
         if target.browser and self.plan.browser_unavailable:
             yield from self._failure(target.doc_id, target.url,
-                                     f"needs a browser (render: browser), but {self.plan.browser_unavailable}")
+                                     f"needs a browser (render: browser), but {self.plan.browser_unavailable}",
+                                     kind=FaultKind.NEEDS_BROWSER)
             return
         for index, page in enumerate(target.fetches):
             yield self._document_request(target.doc_id, page.url, hub=hub, depth=depth, page=page,
@@ -106,8 +106,6 @@ class PolicySpider(scrapy.Spider):
         if part is not None:
             meta["part"] = part
         if page is not None and page.browser:
-            from crawler.browser import WAIT_MS, wait_for_text
-
             wait_ms = self.settings.getint("POLICYWATCH_BROWSER_WAIT_MS", WAIT_MS)
             methods = wait_for_text(page.wait_for, page.wait_present, wait_ms)
             meta.update(playwright=True, playwright_page_methods=methods)
@@ -138,6 +136,7 @@ class PolicySpider(scrapy.Spider):
                 + ("" if target is None or target.discovered else
                    "; if the document lives there now, update its url in the declaration"),
                 outcome="failed" if target is not None and not target.discovered else "gone",
+                kind=FaultKind.MOVED,
                 part=meta.get("part"))
             return
         if meta.get("part") is not None:
@@ -189,9 +188,6 @@ class PolicySpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response):
         """A sitemap lists pages (depth 1) or, as a sitemap index, more sitemaps."""
-        from scrapy.utils.gz import gunzip
-        from scrapy.utils.sitemap import Sitemap
-
         if response.status != 200:
             self.logger.warning("sitemap %s answered HTTP %s", response.url, response.status)
             return
@@ -233,8 +229,6 @@ class PolicySpider(scrapy.Spider):
         self.plan.known[url] = doc_id
         page = Page(url, rule.browser)
         if rule.browser:
-            from crawler.plan import wait_selectors
-
             page = Page(url, True, *wait_selectors(rule.rules))
         target = Target(doc_id, url, (page,), discovered=True)
         self.targets[doc_id] = target
@@ -251,14 +245,15 @@ class PolicySpider(scrapy.Spider):
 
     def document_failed(self, failure: Failure):
         request = failure.request
+        kind, reason = describe_failure(failure)
         yield from self._failure(request.meta["doc_id"],
-                            (request.meta.get("redirect_urls") or [request.url])[0],  # the URL we asked for
-                            describe_failure(failure), part=request.meta.get("part"))
+                                 (request.meta.get("redirect_urls") or [request.url])[0],  # the URL we asked for
+                                 reason, kind=kind, part=request.meta.get("part"))
 
     def hub_failed(self, failure: Failure):
-        self.logger.warning("hub %s failed: %s", failure.request.url, describe_failure(failure))
+        self.logger.warning("hub %s failed: %s", failure.request.url, describe_failure(failure)[1])
 
-    def _failure(self, doc_id: str, url: str, reason: str, outcome: str = "failed",
+    def _failure(self, doc_id: str, url: str, reason: str, outcome: str = "failed", kind: str | None = None,
                  part: int | None = None):
         if part is not None:  # one failed page fails the combined document, once
             if doc_id in self.abandoned:
@@ -267,7 +262,7 @@ class PolicySpider(scrapy.Spider):
             self.parts.pop(doc_id, None)
             url = self.targets[doc_id].url
         yield {"kind": "failure", "doc_id": doc_id, "url": url, "checked_at": self.now(),
-               "reason": reason, "outcome": outcome}
+               "reason": reason, "outcome": outcome, "fault": kind}
 
 
 def moved(requested: str, final: str) -> bool:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from kb.errors import StoreError
+from kb.timeutil import ISO_FORMAT, to_datetime
 
 SOURCES_TEMPLATE = Path(__file__).parent / "sources"
 MARKER = ".policywatch-demo"
@@ -52,7 +53,8 @@ def write_sources(home: Path, base_url: str) -> Path:
 
 def run_demo(home: Path, *, site_url: str | None = None, out: TextIO | None = None) -> DemoReport:
     from kb.demo.server import DemoServer
-    from kb.pipeline import crawl, open_sources, publish
+    from kb.pipeline import crawl, publish
+    from kb.sources import open_sources
     from kb.store import Store
 
     def say(text: str = "") -> None:
@@ -105,8 +107,7 @@ def run_demo(home: Path, *, site_url: str | None = None, out: TextIO | None = No
 
 
 def _plus_one_day(iso: str) -> str:
-    moment = datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ") + timedelta(days=1)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (to_datetime(iso) + timedelta(days=1)).strftime(ISO_FORMAT)
 
 
 def _command_name() -> str:

@@ -35,16 +35,15 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from kb.errors import CorpusError
+from kb.timeutil import ISO_FORMAT
+
 CORPUS_DIR = Path(__file__).parent / "corpus"
 PAGE_PATH = re.compile(r"^/help/(?P<section>[a-z0-9-]+)/(?P<slug>[a-z0-9-]+)$")
 PAGE_KEYS = {"title", "summary", "last_updated", "body", "status", "bot_wall"}
 TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
-
-
-class CorpusError(ValueError):
-    """The demo corpus is inconsistent; the message names the file, the entry and the fix."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +163,7 @@ def _page(corpus_dir: Path, where: str, path: str, fields: dict, previous: Page 
 
 def _iso_time(value, where: str) -> str:
     if isinstance(value, dt.datetime):  # unquoted in YAML
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.astimezone(dt.UTC).strftime(ISO_FORMAT)
     if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", str(value)):
         raise CorpusError(f"{where}: date {value!r} must be an ISO UTC time "
                           "like 2026-08-03T06:00:00Z")

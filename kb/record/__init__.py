@@ -5,7 +5,8 @@ declaration, compare with the version in force at that time, and record a new
 version (and the change) only when the normalized text differs. Failures (bot
 walls, selectors that match nothing, HTTP errors) are recorded on the check and
 never become versions, so an outage never reads as a deleted policy: response-level
-faults are judged by ``crawler.faults.response_fault``, content-level ones here.
+faults are judged by ``diffs.responses.response_fault``, content-level ones here; each is
+recorded with its kind (``kb.models.FaultKind``).
 
 ``reextract`` applies new extraction rules (a changed declaration, a new
 ``diffs.EXTRACTOR_VERSION``) to the snapshot behind each document's current version: a
@@ -15,17 +16,25 @@ like instead of reporting the rule change as a policy change.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
-from crawler.faults import response_fault
 from diffs import EXTRACTOR_VERSION, Classification, compare
-from diffs.extract import ExtractionError, extract, fingerprint
-from kb.models import Check, Reason
+from diffs.extract import extract, fingerprint
+from diffs.responses import response_fault
+from kb.errors import ExtractionError
+from kb.models import Check, FaultKind, Outcome, Reason
 from kb.sources import Sources
 from kb.store import Store
 
 SHRINK_LIMIT = 0.2  # a text that loses more than 80 % at once is a broken page, not a policy
+
+
+def shrank(old: str, new: str) -> bool:
+    return len(new) < SHRINK_LIMIT * len(old)
+
+
+def shrink_percent(old: str, new: str) -> int:
+    return 100 - round(100 * len(new) / max(1, len(old)))
 
 
 @dataclass
@@ -57,8 +66,7 @@ def process_pending(store: Store, sources: Sources, report: RecordReport | None 
 def rebuild_history(store: Store, sources: Sources, doc_id: str, report: RecordReport) -> None:
     """Derive a document's versions and changes again from its snapshots, in capture order."""
     with store.transaction():
-        store.db.execute("DELETE FROM changes WHERE doc_id=?", (doc_id,))
-        store.db.execute("DELETE FROM versions WHERE doc_id=?", (doc_id,))
+        store.delete_derived(doc_id)
         for check in store.checks(doc_id):
             if check.snapshot_id is not None:
                 _process(store, sources, check, report)
@@ -66,49 +74,50 @@ def rebuild_history(store: Store, sources: Sources, doc_id: str, report: RecordR
 
 
 def _process(store: Store, sources: Sources, check: Check, report: RecordReport) -> None:
-    def fail(reason: str, outcome: str = "failed") -> None:
-        store.set_outcome(check.id, outcome, reason)
-        if outcome != "gone":
+    def fail(kind: str, reason: str, outcome: str = Outcome.FAILED) -> None:
+        store.set_outcome(check.id, outcome, reason, kind)
+        if outcome != Outcome.GONE:
             report.failed.append((check.doc_id, reason))
-        elif store.previous_outcome(check) != "gone":  # a removal is reported once
+        elif store.previous_outcome(check) != Outcome.GONE:  # a removal is reported once
             report.gone.append(check.doc_id)
 
     if check.snapshot_id is None:
-        return fail(f"HTTP {check.http_status}: no response stored")
+        return fail(FaultKind.NO_RESPONSE, f"HTTP {check.http_status}: no response stored")
     snapshot = store.snapshot(check.snapshot_id)
     body = store.snapshot_body(check.snapshot_id)
-    fault = response_fault(status=check.http_status, headers=json.loads(snapshot["headers"]),
-                           body=body, url=snapshot["url"], requested_url=check.url)
+    fault = response_fault(status=check.http_status, headers=snapshot.headers, body=body,
+                           url=snapshot.url, requested_url=check.url, at=check.checked_at)
     if fault is not None:
-        return fail(fault.reason, outcome=fault.outcome)
+        return fail(fault.kind, fault.reason, outcome=fault.outcome)
     rules = sources.rules_for(check.doc_id, check.url)
     if rules is None:
-        return fail("no declaration covers this document any more")
+        return fail(FaultKind.UNDECLARED, "no declaration covers this document any more")
     try:
-        extracted = extract(body, rules, url=snapshot["url"])  # links resolve where the page answered
+        extracted = extract(body, rules, url=snapshot.url)  # links resolve where the page answered
     except ExtractionError as exc:
-        return fail(str(exc))
+        return fail(exc.kind, str(exc))
     except Exception as exc:  # a hostile page must not stop the other documents' processing
-        return fail(f"the page could not be read ({type(exc).__name__}: {str(exc)[:120]}); "
+        return fail(FaultKind.UNREADABLE,
+                    f"the page could not be read ({type(exc).__name__}: {str(exc)[:120]}); "
                     "its snapshot is kept; please report this page")
     previous = store.latest_version(check.doc_id, before=check.checked_at)
     text = extracted.markdown
-    if previous is not None and len(text) < SHRINK_LIMIT * len(previous.text):
-        shrink = 100 - round(100 * len(text) / max(1, len(previous.text)))
-        return fail(f"extracted text shrank by {shrink} % at once; check the page and the selectors")
+    if previous is not None and shrank(previous.text, text):
+        return fail(FaultKind.SHRANK, f"extracted text shrank by {shrink_percent(previous.text, text)} % "
+                                      "at once; check the page and the selectors")
     title = extracted.title or store.document(check.doc_id).title
     # Evidence for the crawler's fast path: the next response that matches is known unchanged.
-    store.set_evidence(check.id, snapshot["sha256"], fingerprint(body, rules))
+    store.set_evidence(check.id, snapshot.sha256, fingerprint(body, rules))
     if previous is None:
         store.add_version(doc_id=check.doc_id, snapshot_id=check.snapshot_id,
                           captured_at=check.checked_at, title=title, text=text,
                           extractor_version=EXTRACTOR_VERSION)
-        store.set_outcome(check.id, "first-version")
+        store.set_outcome(check.id, Outcome.FIRST_VERSION)
         report.first_versions.append(check.doc_id)
         report.changed_docs.add(check.doc_id)
         return
     if previous.text == text:
-        store.set_outcome(check.id, "unchanged")
+        store.set_outcome(check.id, Outcome.UNCHANGED)
         report.unchanged += 1
         return
     version_id = store.add_version(doc_id=check.doc_id, snapshot_id=check.snapshot_id,
@@ -116,7 +125,7 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
                                    extractor_version=EXTRACTOR_VERSION)
     _record_change(store, check.doc_id, previous.id, version_id, previous.text, text,
                    detected_at=check.checked_at)
-    store.set_outcome(check.id, "new-version")
+    store.set_outcome(check.id, Outcome.NEW_VERSION)
     report.new_versions.append(check.doc_id)
     report.changed_docs.add(check.doc_id)
 
@@ -127,10 +136,10 @@ def _record_change(store: Store, doc_id: str, from_id: int, to_id: int, old: str
     c = comparison.classification
     store.add_change(
         doc_id=doc_id, from_version_id=from_id, to_version_id=to_id, detected_at=detected_at,
-        label=c.label, summary=c.summary, reasons=[Reason(r.kind, r.text) for r in c.reasons],
+        label=c.label, summary=c.summary, reasons=[Reason(r.kind, r.text, r.section) for r in c.reasons],
         silent=c.silent, ops=comparison.ops, sections=c.sections, tags=c.tags,
         effective_date=c.effective_date, notice_days=c.notice_days, technical=technical,
-        section_changes=[s.text for s in c.section_changes],
+        section_changes=[s.text for s in c.section_changes], section_details=c.section_changes,
     )
     return c
 
@@ -178,13 +187,13 @@ def _reextract_current(store: Store, sources: Sources, doc_id: str, now: str,
         return
     snapshot = store.snapshot(current.snapshot_id)
     requested = next((c.url for c in store.checks(doc_id) if c.snapshot_id == current.snapshot_id),
-                     snapshot["url"])
+                     snapshot.url)
     rules = sources.rules_for(doc_id, requested)
     if rules is None:
         report.failed.append((doc_id, "no declaration covers this document any more"))
         return
     try:
-        extracted = extract(store.snapshot_body(current.snapshot_id), rules, url=snapshot["url"])
+        extracted = extract(store.snapshot_body(current.snapshot_id), rules, url=snapshot.url)
     except ExtractionError as exc:
         report.failed.append((doc_id, f"{exc} (the current version is kept)"))
         return
@@ -192,10 +201,9 @@ def _reextract_current(store: Store, sources: Sources, doc_id: str, now: str,
     if text == current.text:
         report.up_to_date.append(doc_id)
         return
-    if len(text) < SHRINK_LIMIT * len(current.text):
-        shrink = 100 - round(100 * len(text) / max(1, len(current.text)))
-        reason = (f"the new rules extract {shrink} % less text; check the declaration's select "
-                  "and remove (the current version is kept)")
+    if shrank(current.text, text):
+        reason = (f"the new rules extract {shrink_percent(current.text, text)} % less text; check "
+                  "the declaration's select and remove (the current version is kept)")
         report.failed.append((doc_id, reason))
         return
     version_id = store.add_version(doc_id=doc_id, snapshot_id=current.snapshot_id,

@@ -44,9 +44,11 @@ default) is a plain request. The full reference is ``docs/sources.md``.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -54,7 +56,7 @@ import yaml
 
 from diffs.extract import Rules, selector_error
 from diffs.ranges import END_KEYS, START_KEYS, Range
-from kb.errors import DeclarationError
+from kb.errors import DeclarationError, UnknownDocument, UsageError
 
 DOC_TYPES = (
     "agreement", "code-of-conduct", "metrics", "prohibited", "fees", "returns",
@@ -94,6 +96,11 @@ class DocumentSource:
     def browser(self) -> bool:
         return any(page.browser for page in self.pages)
 
+    def as_json(self) -> dict:
+        return {"id": self.doc_id, "title": self.title, "url": self.url, "marketplace": self.marketplace,
+                "type": self.doc_type, "file": self.file, "render": "browser" if self.browser else "http",
+                "pages": [p.url for p in self.pages]}
+
 
 @dataclass(frozen=True)
 class DiscoverRule:
@@ -118,8 +125,42 @@ class Sources:
     files: tuple[str, ...]
     private_hosts: frozenset[str]  # hosts a declaration explicitly allowed although private
 
+    def require(self, doc_id: str) -> DocumentSource:
+        """The declared document ``doc_id``; ``UnknownDocument`` (one message, one hint) if none."""
+        found = self.get(doc_id)
+        if found is None:
+            raise UnknownDocument(f"unknown document '{doc_id}'",
+                                  hint="see `policywatch sources list` for the declared ids")
+        return found
+
     def get(self, doc_id: str) -> DocumentSource | None:
-        return next((d for d in self.documents if d.doc_id == doc_id), None)
+        return self._by_id.get(doc_id)
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, DocumentSource]:
+        return {d.doc_id: d for d in self.documents}
+
+    def rules_with(self, doc_id: str | None, *, select: tuple[str, ...] = (),
+                   remove: tuple[str, ...] = (), url: str = "",
+                   whole_capture: bool = True, saved_as: str = "it") -> tuple[Rules, str]:
+        """The rules to try on one saved page, and the URL its links resolve against: the
+        declaration's (``doc_id``), with ``select`` replacing its selection and ``remove`` added
+        to its removals; without a document, just the selectors given. A combined document saved
+        one page at a time (``whole_capture`` false) takes the rules of the page at ``url``."""
+        if doc_id is None:
+            return Rules(select=tuple(select), remove=tuple(remove)), url
+        declared = self.require(doc_id)
+        rules = declared.rules
+        if len(declared.pages) > 1 and not whole_capture:
+            page = next((p for p in declared.pages if p.url == url), None)
+            if page is None:
+                raise UsageError(f"{doc_id} combines {len(declared.pages)} pages; which one is {saved_as}?",
+                                 hint="pass --url with one of: " + " ".join(p.url for p in declared.pages))
+            rules = page.rules
+        url = url or declared.url
+        if select:
+            rules = replace(rules, select=tuple(select), select_ranges=())
+        return replace(rules, remove=rules.remove + tuple(remove)), url
 
     def rules_for(self, doc_id: str, url: str) -> Rules | None:
         """The extraction rules of a document: its declaration's, else those of the
@@ -159,6 +200,12 @@ def discovered_doc_id(marketplace: str, url: str, taken: set[str]) -> str:
 def default_sources_dir() -> Path:
     """The shipped ``sources/`` folder of the repository (editable install)."""
     return Path(__file__).resolve().parents[2] / "sources"
+
+
+def open_sources(sources_dir: str | os.PathLike | None, substitutions: dict | None = None) -> Sources:
+    """The declarations in ``sources_dir`` (default: the shipped ``sources/``)."""
+    return load_sources(Path(sources_dir) if sources_dir else default_sources_dir(),
+                        substitutions=substitutions)
 
 
 def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None) -> Sources:

@@ -20,8 +20,9 @@ that described the transfer are renamed ``x-archive-orig-*`` in the WARC, as rep
 
 Export reads one consistent view of a store opened read-only (a crawl may run meanwhile) and
 writes the file atomically. Restore refuses a home that holds a store, rebuilds the store in one
-transaction beside it, moves it into place, then builds the search index: a restore that is
-killed leaves no store at all, never half of one. Ids are kept, so links and keys survive.
+transaction beside it and moves it into place: a restore that is killed leaves no store at all,
+never half of one. Ids are kept, so links and keys survive. (``kb.pipeline.restore`` then builds
+the search index and verifies the result.)
 """
 from __future__ import annotations
 
@@ -35,13 +36,13 @@ import tarfile
 import tempfile
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
 
-from kb.errors import PolicywatchError
+from kb.errors import ArchiveError
 from kb.store.lock import run_lock
-from kb.store import Store, sha256
+from kb.store import Store, reasons_json, sha256
+from kb.timeutil import utc_now
 
 FORMAT = "policywatch-archive"
 FORMAT_VERSION = 1
@@ -50,10 +51,6 @@ TABLE_MEMBERS = {table: f"{table}.jsonl.gz" for table in ("documents", "checks",
 JSON_COLUMNS = {"changes": ("reasons", "ops", "sections")}
 TRANSFER_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
 RECORD_NAMESPACE = uuid.UUID("6f1c1c9e-4a55-4b8e-9d1c-0a9d1b6b2c11")  # deterministic record ids
-
-
-class ArchiveError(PolicywatchError):
-    hint = "give a file written by `policywatch export`"
 
 
 @dataclass
@@ -72,7 +69,7 @@ def export(home: Path, target: Path) -> ArchiveReport:
     if target.is_dir():
         raise ArchiveError(f"{target} is a folder", hint="give a file name, e.g. policywatch-export.tar")
     target.parent.mkdir(parents=True, exist_ok=True)
-    exported_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    exported_at = utc_now()
     work = Path(tempfile.mkdtemp(prefix=".policywatch-export-", dir=target.parent))
     try:
         with Store.open_read_only(home) as store, store.reading():
@@ -195,7 +192,7 @@ def restore(source: Path, home: Path) -> ArchiveReport:
     source, home = Path(source), Path(home)
     if not source.is_file():
         raise ArchiveError(f"{source}: no such file")
-    if (home / "store.sqlite").exists():
+    if Store.exists_in(home):
         raise ArchiveError(f"{home} already holds a store; restoring would mix two histories",
                            hint="restore into a new or empty folder with --home")
     home.mkdir(parents=True, exist_ok=True)
@@ -205,15 +202,11 @@ def restore(source: Path, home: Path) -> ArchiveReport:
         staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=home))
         try:
             counts = _restore_into(source, staging)
-            os.replace(staging / "store.sqlite", home / "store.sqlite")
+            os.replace(staging / Store.FILE, home / Store.FILE)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        from kb.pipeline import update_index
-
-        with Store(home) as store:
-            update_index(home, store)  # search works in the restored home at once
-    return ArchiveReport(path=home / "store.sqlite", counts=counts,
-                         bytes=(home / "store.sqlite").stat().st_size)
+    return ArchiveReport(path=home / Store.FILE, counts=counts,
+                         bytes=(home / Store.FILE).stat().st_size)
 
 
 def _restore_into(source: Path, staging: Path) -> dict[str, int]:
@@ -237,7 +230,7 @@ def _restore_into(source: Path, staging: Path) -> dict[str, int]:
                     raise ArchiveError(f"{source}: {name}: {counts.get(name)} restored, the manifest says "
                                        f"{expected}; the archive is incomplete")
         with Store(staging) as store:
-            store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the one file we move
+            store.checkpoint()  # everything in the one file we move
     return counts
 
 
@@ -305,7 +298,7 @@ def _restore_table(tar, manifest, store: Store, table: str, source: Path) -> int
 def _restore_row(store: Store, table: str, row: dict, source: Path) -> None:
     if table == "changes":
         # Encoded as the store encodes them (kb.store.Store.add_change).
-        row["reasons"] = json.dumps(row["reasons"])
+        row["reasons"] = reasons_json(row["reasons"])
         row["ops"] = json.dumps(row["ops"], ensure_ascii=False)
         row["sections"] = json.dumps(row["sections"], ensure_ascii=False)
         row["silent"] = None if row.get("silent") is None else int(row["silent"])

@@ -1,4 +1,5 @@
-"""``policywatch verify``: prove the store is whole, without changing anything.
+"""``policywatch verify``: prove the store is whole, without changing anything (part of the
+store package: its SQL stays behind the store's boundary).
 
 Checked, in one consistent read of a store opened read-only:
 
@@ -18,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.errors import StoreError
+from kb.models import OUTCOMES, Outcome
 from kb.store import Store, sha256
 
-OUTCOMES = ("pending", "first-version", "new-version", "unchanged", "failed", "gone")
 MAX_LISTED = 50  # problems listed one by one; the count is always exact
 
 
@@ -57,7 +58,7 @@ def verify(home: Path) -> VerifyReport:
                 _snapshots_and_checks(store, report)
                 _versions(store, report)
                 _changes(store, report)
-                report.counts["documents"] = store.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+                report.counts["documents"] = store._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         except StoreError as err:  # the file itself is damaged: what was found so far, and this
             report.problem(f"sqlite: {err}")
     return report
@@ -77,7 +78,7 @@ def _bodies(store: Store, report: VerifyReport) -> None:
 
 
 def _snapshots_and_checks(store: Store, report: VerifyReport) -> None:
-    q = store.db.execute
+    q = store._db.execute
     report.counts["snapshots"] = q("SELECT COUNT(*) FROM snapshots").fetchone()[0]
     for row in q("SELECT s.id, s.doc_id, s.sha256 FROM snapshots s LEFT JOIN blobs b ON b.sha256 = s.sha256 "
                  "WHERE b.sha256 IS NULL ORDER BY s.id"):
@@ -97,14 +98,15 @@ def _snapshots_and_checks(store: Store, report: VerifyReport) -> None:
     marks = ", ".join("?" * len(OUTCOMES))
     for row in q(f"SELECT id, doc_id, outcome FROM checks WHERE outcome NOT IN ({marks}) ORDER BY id", OUTCOMES):
         report.problem(f"check {row['id']} ({row['doc_id']}): unknown outcome {row['outcome']!r}")
-    for row in q("SELECT id, doc_id FROM checks WHERE outcome = 'pending' AND snapshot_id IS NULL ORDER BY id"):
+    for row in q("SELECT id, doc_id FROM checks WHERE outcome = ? AND snapshot_id IS NULL ORDER BY id",
+                 (Outcome.PENDING,)):
         report.problem(f"check {row['id']} ({row['doc_id']}): pending without a snapshot to process")
-    report.pending = q("SELECT COUNT(*) FROM checks WHERE outcome = 'pending'").fetchone()[0]
+    report.pending = q("SELECT COUNT(*) FROM checks WHERE outcome = ?", (Outcome.PENDING,)).fetchone()[0]
 
 
 def _versions(store: Store, report: VerifyReport) -> None:
     count = 0
-    for row in store.db.execute(
+    for row in store._db.execute(
             "SELECT v.id, v.doc_id, v.snapshot_id, v.text, v.text_sha256, s.id AS found, s.doc_id AS snapshot_doc "
             "FROM versions v LEFT JOIN snapshots s ON s.id = v.snapshot_id ORDER BY v.id"):
         count += 1
@@ -120,7 +122,7 @@ def _versions(store: Store, report: VerifyReport) -> None:
 
 def _changes(store: Store, report: VerifyReport) -> None:
     count = 0
-    for row in store.db.execute(
+    for row in store._db.execute(
             "SELECT c.id, c.key, c.doc_id, c.from_version_id, c.to_version_id, "
             "f.doc_id AS from_doc, f.captured_at AS from_at, t.doc_id AS to_doc, t.captured_at AS to_at "
             "FROM changes c LEFT JOIN versions f ON f.id = c.from_version_id "

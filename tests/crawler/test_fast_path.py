@@ -2,7 +2,8 @@
 from diffs.extract import Rules, extract, fingerprint, rules_key
 from kb.demo import write_sources
 from kb.demo.server import DemoServer
-from kb.pipeline import crawl, open_sources
+from kb.pipeline import crawl
+from kb.sources import open_sources
 from kb.store import Store
 
 RULES = Rules(select=("main article",), remove=(".related",))

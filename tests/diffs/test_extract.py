@@ -97,7 +97,7 @@ def test_every_selector_must_match() -> None:
     page = (GOLDEN / "extract" / "multi_select.html").read_bytes()
     with pytest.raises(SelectorMatchedNothing) as err:
         extract(page, Rules(select=(".intro", "#moved-away")), url="https://x.example/fees")
-    assert err.value.reason == "selector-matched-nothing"
+    assert err.value.kind == "selector-missed"
     message = str(err.value)
     assert "#moved-away" in message and "check the declaration's select" in message
     assert "\n" not in message
@@ -116,7 +116,7 @@ def test_selected_parts_come_in_document_order_without_duplicates() -> None:
 def test_bot_walls_are_reported_before_selection(page: Path) -> None:
     with pytest.raises(BotWall) as err:
         extract(page.read_bytes(), Rules(select=("#full-help-page",)), url="https://m.example/p")
-    assert err.value.reason == "bot-wall"
+    assert err.value.kind == "bot-wall"
     assert "https://m.example/p" in str(err.value) and "\n" not in str(err.value)
 
 
@@ -158,7 +158,7 @@ def test_empty_page() -> None:
             "<html><body><div id=c> <script>x()</script> </div></body></html>",
             Rules(select=("#c",)),
         )
-    assert err.value.reason == "empty"
+    assert err.value.kind == "empty"
 
 
 def test_invalid_selector() -> None:
@@ -167,7 +167,7 @@ def test_invalid_selector() -> None:
     assert selector_error("") == "empty selector"
     with pytest.raises(InvalidSelector) as err:
         extract("<p>x</p>", Rules(select=("div[",)))
-    assert err.value.reason == "invalid-selector" and "div[" in str(err.value)
+    assert err.value.kind == "invalid-selector" and "div[" in str(err.value)
     with pytest.raises(InvalidSelector):
         extract("<p>x</p>", Rules(remove=("::nonsense(",)))
     assert issubclass(InvalidSelector, ExtractionError)

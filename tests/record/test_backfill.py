@@ -10,7 +10,10 @@ import pytest
 
 from kb.errors import PolicywatchError
 from kb.pipeline import crawl, import_capture
-from kb.record.intake import PoliteClient, capture_time, folder_captures, import_folder
+from crawler.wayback import PoliteClient
+from kb.pipeline import import_folder
+from kb.record.intake import folder_captures
+from kb.timeutil import capture_time
 from kb.sources import load_sources
 from kb.store import Store
 from tests.support import run_cli
@@ -143,8 +146,8 @@ def test_wayback_backfill_records_past_captures_at_their_times(tmp_path):
     assert captured == TIMES[:3] and [at for at, _ in changes] == TIMES[1:3]
     with Store(home) as store:
         snapshot = store.snapshot(store.versions(DOC)[0].snapshot_id)
-    assert snapshot["url"] == URL  # links resolve against the page, not the archive
-    assert json.loads(snapshot["headers"])["x-archive-url"].startswith(site.base_url + "/web/20240105080000id_/")
+    assert snapshot.url == URL  # links resolve against the page, not the archive
+    assert snapshot.headers["x-archive-url"].startswith(site.base_url + "/web/20240105080000id_/")
 
 
 def test_archive_client_waits_out_retry_after_and_backs_off(tmp_path):

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from kb.pipeline import import_capture, open_sources
+from kb.pipeline import import_capture
+from kb.sources import open_sources
 from kb.record import reextract
-from kb.store import ADDED_COLUMNS, Store
+from kb.store import Store
+from kb.store.schema import ADDED_COLUMNS
 from tests.support import run_cli
 
 T1, T2, T3 = "2026-03-01T06:00:00Z", "2026-03-08T06:00:00Z", "2026-03-15T06:00:00Z"
@@ -134,5 +136,5 @@ def test_old_stores_gain_the_new_columns(tmp_path: Path) -> None:
     db.close()
     with Store(home) as store:
         for table, column, _ in ADDED_COLUMNS:
-            assert column in {row[1] for row in store.db.execute(f"PRAGMA table_info({table})")}
+            assert column in {row[1] for row in store._db.execute(f"PRAGMA table_info({table})")}
         assert store.changes() == []

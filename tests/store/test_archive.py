@@ -159,7 +159,7 @@ def test_transfer_headers_are_renamed_and_stored_headers_kept_exactly(small, tmp
     assert json.loads(fields["Policywatch-Headers"])["x-note"] == "caf\u00e9 \u2014 \u20ac"
     restore(archive, tmp_path / "again")
     with Store(tmp_path / "again") as store:
-        assert json.loads(store.snapshot(5)["headers"])["x-note"] == "caf\u00e9 \u2014 \u20ac"
+        assert store.snapshot(5).headers["x-note"] == "caf\u00e9 \u2014 \u20ac"
 
 
 def test_export_of_the_same_store_is_deterministic_apart_from_its_date(small, tmp_path):
@@ -247,5 +247,5 @@ def test_a_damaged_archive_restores_nothing(small, tmp_path, damage, message):
 def test_every_table_of_the_store_is_exported(tmp_path):
     """A table added to the store must be added to the archive too."""
     with Store(tmp_path) as store:
-        tables = {row[0] for row in store.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {row[0] for row in store._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert tables == set(Store.TABLES) | {"blobs"}

@@ -5,7 +5,8 @@ import pytest
 
 from kb.errors import RunLocked, StoreError, UnknownDocument
 from kb.models import Reason
-from kb.store import Store, compact_time, sha256
+from kb.store import Store, sha256
+from kb.timeutil import compact as compact_time
 from kb.store.lock import run_lock
 from kb.timeutil import parse_time
 
@@ -25,7 +26,7 @@ def test_bodies_are_content_addressed_and_compressed(tmp_path):
                                        http_status=200, headers={}, body=body)
         assert digest == sha256(body)
         assert store.snapshot_body(first) == store.snapshot_body(second) == body
-        blobs = store.db.execute("SELECT COUNT(*), SUM(LENGTH(data)) FROM blobs").fetchone()
+        blobs = store._db.execute("SELECT COUNT(*), SUM(LENGTH(data)) FROM blobs").fetchone()
         assert blobs[0] == 1 and blobs[1] < len(body) / 10
 
 
@@ -63,7 +64,7 @@ def test_snapshots_reference_existing_blobs(tmp_path):
     with Store(tmp_path) as store:
         make_doc(store)
         with pytest.raises(sqlite3.IntegrityError):
-            store.db.execute("INSERT INTO snapshots (doc_id, url, fetched_at, http_status, headers, sha256, origin)"
+            store._db.execute("INSERT INTO snapshots (doc_id, url, fetched_at, http_status, headers, sha256, origin)"
                              " VALUES ('shop/fees', 'u', 't', 200, '{}', 'missing', 'crawl')")
 
 

@@ -163,6 +163,6 @@ def test_not_a_store_and_no_store_are_one_clear_line(tmp_path, capsys):
 def test_read_only_open_refuses_to_write(home):
     with Store.open_read_only(home) as store:
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
-            store.db.execute("DELETE FROM versions")
+            store._db.execute("DELETE FROM versions")
     with pytest.raises(StoreError, match="no store in"):
         Store.open_read_only(home / "nowhere")

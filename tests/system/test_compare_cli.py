@@ -68,7 +68,8 @@ def test_json_fields(tmp_path: Path, capsys) -> None:
     assert [r["kind"] for r in data["reasons"]][:2] == ["number", "effective-date"]
     assert data["tags"] == ["shipping-delivery", "account-health"]
     assert (data["effective_date"], data["notice_days"]) == ("2026-10-01", 38)
-    assert data["sections"][-1] == {
+    assert data["sections"][-1] == "Customer service performance metrics › Late shipment rate"
+    assert data["section_details"][-1] == {
         "id": "customer-service-performance-metrics/late-shipment-rate",
         "label": "Customer service performance metrics › Late shipment rate",
         "changes": "1 sentence changed, 1 sentence added",

@@ -451,13 +451,17 @@ def test_the_guard_finds_the_plan_through_the_crawler():
     (403, {}, b"denied", "HTTP 403 Forbidden: access denied (blocked, or the page needs a sign-in)"),
     (503, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, b"", "HTTP 503 Service Unavailable: server error; "
                                                                    "the site asks to wait 0 s"),
+    (503, {"Retry-After": "Wed, 21 Oct 2015 07:29:30 GMT"}, b"", "HTTP 503 Service Unavailable: server error; "
+                                                                   "the site asks to wait 90 s"),
     (304, {}, b"", "HTTP 304 Not Modified: not a page"),
     (None, {}, b"", "no response was received"),
 ])
 def test_response_fault(status, headers, body, expected):
-    from crawler.faults import response_fault
+    from diffs.responses import response_fault
 
-    fault = response_fault(status=status, headers=headers, body=body, url="https://shop.example/a", max_size=100)
+    # The time the response was received: a Retry-After date is counted from it, not from the clock.
+    fault = response_fault(status=status, headers=headers, body=body, url="https://shop.example/a", max_size=100,
+                           at="2015-10-21T07:28:00Z")
     if expected is None:
         assert fault is None
     else:
@@ -465,7 +469,7 @@ def test_response_fault(status, headers, body, expected):
 
 
 def test_a_sign_in_page_is_judged_by_the_url_that_answered():
-    from crawler.faults import response_fault
+    from diffs.responses import response_fault
 
     page = b"<html><form><input type=password></form></html>"
     for final in ("https://shop.example/ap/signin?return_to=x", "https://shop.example/account/login",
@@ -479,7 +483,7 @@ def test_a_sign_in_page_is_judged_by_the_url_that_answered():
 
 
 def test_each_page_of_a_combined_document_is_judged():
-    from crawler.faults import response_fault
+    from diffs.responses import response_fault
     from diffs.combine import CapturedPage, pack
 
     good = CapturedPage("https://shop.example/1", 200, "text/html", b"<html><p>one</p>")

@@ -19,7 +19,7 @@ from collections import Counter
 
 import pytest
 
-from kb.record.intake import import_folder
+from kb.pipeline import import_folder
 from kb.sources import load_sources
 from kb.sources.ota import convert_file, slug, write
 from kb.store import Store

@@ -1,0 +1,95 @@
+"""The store's tables (SQLite) and the columns added since the first release.
+
+Only the store package runs SQL; this module holds its data definition.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    url TEXT NOT NULL,
+    marketplace TEXT NOT NULL,
+    doc_type TEXT NOT NULL,
+    origin TEXT NOT NULL,          -- 'declared' or 'discovered'
+    first_seen TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL              -- zlib-compressed raw body
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    url TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    http_status INTEGER NOT NULL,
+    headers TEXT NOT NULL,          -- JSON object
+    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    origin TEXT NOT NULL            -- 'crawl' or 'import'
+);
+CREATE INDEX IF NOT EXISTS snapshots_doc ON snapshots(doc_id, fetched_at);
+CREATE TABLE IF NOT EXISTS checks (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    url TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    http_status INTEGER,
+    outcome TEXT NOT NULL,          -- pending | first-version | new-version | unchanged | failed | gone
+    reason TEXT,
+    snapshot_id INTEGER REFERENCES snapshots(id)
+);
+CREATE INDEX IF NOT EXISTS checks_doc ON checks(doc_id, checked_at);
+CREATE INDEX IF NOT EXISTS checks_pending ON checks(outcome) WHERE outcome = 'pending';
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+    captured_at TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    text_sha256 TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS versions_doc ON versions(doc_id, captured_at);
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    from_version_id INTEGER NOT NULL REFERENCES versions(id),
+    to_version_id INTEGER NOT NULL REFERENCES versions(id),
+    detected_at TEXT NOT NULL,
+    label TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    reasons TEXT NOT NULL,          -- JSON list of {kind, text}
+    silent INTEGER,                 -- 1, 0 or NULL (no stated date found)
+    ops TEXT NOT NULL,              -- JSON list of [op, text]
+    sections TEXT NOT NULL          -- JSON list of section labels
+);
+CREATE INDEX IF NOT EXISTS changes_doc ON changes(doc_id, detected_at);
+"""
+# Columns added after the first release: (table, column, declaration). Added to a store that
+# lacks them when it is opened, so old homes keep working.
+ADDED_COLUMNS = (
+    ("checks", "body_sha256", "TEXT"),  # sha256 of the body this check received, stored or not
+    ("checks", "fingerprint", "TEXT"),  # diffs.extract.fingerprint of that body, when computed
+    ("versions", "extractor_version", "TEXT"),  # diffs.EXTRACTOR_VERSION that made the text
+    ("changes", "technical", "INTEGER NOT NULL DEFAULT 0"),  # 1: only the extraction rules changed
+    ("changes", "tags", "TEXT NOT NULL DEFAULT '[]'"),  # JSON list of workflow ids
+    ("changes", "effective_date", "TEXT"),  # YYYY-MM-DD the text gives, or NULL
+    ("changes", "notice_days", "INTEGER"),  # days from detected_at to effective_date, or NULL
+    ("changes", "section_changes", "TEXT NOT NULL DEFAULT '[]'"),  # JSON list of strings
+    ("checks", "fault", "TEXT"),  # kb.models.FaultKind of a failed or gone check
+    ("changes", "section_details", "TEXT NOT NULL DEFAULT '[]'"),  # JSON list of {id, label, changes}
+)
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Create what is missing: the tables of a new store, the added columns of an old one."""
+    db.executescript(SCHEMA)
+    for table, column, declaration in ADDED_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
