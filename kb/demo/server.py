@@ -33,9 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
 from kb.errors import CorpusError
+from kb.sources.yamlio import YamlProblem, load_strict
 from kb.timeutil import ISO_FORMAT
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
@@ -99,10 +98,12 @@ def load_corpus(corpus_dir: Path | None = None) -> Corpus:
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else CORPUS_DIR
     manifest_path = corpus_dir / "states.yaml"
     try:
-        manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+        manifest = load_strict(manifest_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CorpusError(f"{manifest_path}: missing; point DemoServer(corpus_dir=...) at a "
                           "folder holding states.yaml") from None
+    except YamlProblem as exc:
+        raise CorpusError(f"{manifest_path}: {exc}") from None
     site = manifest.get("site") or {}
     sections = tuple(Section(s["slug"], s["title"], s["summary"]) for s in manifest["sections"])
     known_sections = {s.slug for s in sections}

@@ -52,11 +52,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import yaml
-
 from diffs.extract import Rules, selector_error
 from diffs.ranges import END_KEYS, START_KEYS, Range
 from kb.errors import DeclarationError, UnknownDocument, UsageError
+from kb.sources.yamlio import YamlProblem, load_strict
 
 DOC_TYPES = (
     "agreement", "code-of-conduct", "metrics", "prohibited", "fees", "returns",
@@ -264,14 +263,9 @@ def _fail(path: Path, key: str, problem: str, fix: str) -> DeclarationError:
 
 def _load_file(path: Path, text: str):
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
-    except _DuplicateKey as exc:
-        raise _fail(path, f"line {exc.line}", f"key '{exc.key}' given twice (the first would be lost)",
-                    "keep one") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "file"
-        raise _fail(path, where, "invalid YAML", "check indentation and quoting") from None
+        data = load_strict(text)
+    except YamlProblem as exc:
+        raise _fail(path, exc.where, exc.problem, exc.fix) from None
     if not isinstance(data, dict):
         raise _fail(path, "(top)", "expected a mapping of keys", "see docs/sources.md")
     _check_keys(path, "(top)", data, TOP_KEYS)
@@ -379,26 +373,6 @@ def _load_file(path: Path, text: str):
         raise _fail(path, "documents", "no documents and no discover rules",
                     "declare at least one document")
     return documents, rules, private_hosts
-
-
-class _DuplicateKey(yaml.YAMLError):
-    def __init__(self, key, line: int):
-        super().__init__(f"key '{key}' given twice")
-        self.key, self.line = key, line
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """YAML's safe loader, except that a key given twice is an error: PyYAML keeps the last
-    one silently, so a second ``url:`` would replace the first without a word."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise _DuplicateKey(key, key_node.start_mark.line + 1)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def _check_keys(path: Path, where: str, data: dict, allowed: set[str]) -> None:

@@ -19,9 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
 from kb.errors import DeclarationError
+from kb.sources.yamlio import YamlProblem, load_strict
 
 CONFIG_FILE = "crawl.yaml"
 DEFAULT_CONTACT = "https://github.com/policywatch/policywatch"
@@ -49,8 +48,8 @@ def load_config(home: Path | None) -> CrawlConfig:
     values: dict[str, str] = {}
     if path is not None and path.is_file():
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
+            data = load_strict(path.read_text(encoding="utf-8")) or {}
+        except YamlProblem:
             raise DeclarationError(
                 f"{path}: invalid YAML", hint="write one 'key: value' per line"
             ) from None

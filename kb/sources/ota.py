@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
 
 from kb.errors import DeclarationError
 from kb.sources import load_sources
+from kb.sources.yamlio import dump
 
 RANGE_KEYS = {
     "startBefore": "start_before",
@@ -76,7 +76,7 @@ class Conversion:
         notes = "".join(f"# note: {w}\n" for w in self.warnings)
         body = {"marketplace": self.marketplace, "name": self.name, "documents": self.documents}
         return (
-            header + notes + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=1000)
+            header + notes + dump(body)
         )
 
 
