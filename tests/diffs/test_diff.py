@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -78,30 +77,27 @@ def test_identical_texts_give_one_equal_op() -> None:
     assert diff_texts("", "") == []
 
 
-def test_large_document_is_fast_deterministic_and_local() -> None:
+def test_large_document_is_deterministic_and_local() -> None:
+    # How fast: bench/bench_diff.py (timings belong in benchmarks, not in unit tests).
     paras = _document(1)
     old = "\n\n".join(paras) + "\n"
     new = "\n\n".join(_edit(paras, 20, 2)) + "\n"
     assert len(old) > 150_000
-    start = time.perf_counter()
     ops = diff_texts(old, new)
-    elapsed = time.perf_counter() - start
     assert _new(ops) == new and _old(ops) == old
     assert diff_texts(old, new) == ops
     changed = sum(len(t) for op, t in ops if op != EQUAL)
     assert changed < 500, "a few word edits must not become delete-all/insert-all"
-    assert elapsed < 0.5, f"20 edits on {len(old)} chars took {elapsed:.2f}s"
 
 
-def test_many_edits_stay_bounded() -> None:
+def test_many_edits_stay_local() -> None:
     paras = _document(3)
     old = "\n\n".join(paras) + "\n"
     new = "\n\n".join(_edit(paras, 600, 4)) + "\n"
-    start = time.perf_counter()
     ops = diff_texts(old, new)
-    elapsed = time.perf_counter() - start
-    assert _new(ops) == new
-    assert elapsed < 2.0, f"600 edits took {elapsed:.2f}s"
+    assert _new(ops) == new and _old(ops) == old
+    changed = sum(len(t) for op, t in ops if op != EQUAL)
+    assert changed < len(old) / 4, "600 word edits must stay word edits, not a rewrite of the text"
 
 
 def test_single_line_document_uses_sentence_fallback() -> None:
@@ -236,13 +232,12 @@ def test_compare_returns_ops_and_classification() -> None:
     assert result.as_json()["summary"] == "Deadline shortened: ship within 12 hours (was 24 hours)"
 
 
-def test_rewritten_passages_stay_fast_and_exact() -> None:
-    """A wholly rewritten hunk is not word-diffed at any cost: sentences are aligned first."""
+def test_rewritten_passages_stay_exact() -> None:
+    """A wholly rewritten hunk is not word-diffed at any cost: sentences are aligned first
+    (its cost is measured in bench/bench_diff.py)."""
     rng = random.Random(9)
     words = ["seller", "buyer", "order", "refund", "fee", "policy", "claim", "account", "listing"]
     old = " ".join(rng.choice(words) for _ in range(6000)) + "\n"
     new = " ".join(rng.choice(words) for _ in range(6000)) + "\n"
-    start = time.perf_counter()
     ops = diff_texts(old, new)
-    assert time.perf_counter() - start < 2.0
     assert _old(ops) == old and _new(ops) == new

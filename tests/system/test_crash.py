@@ -370,13 +370,12 @@ def test_a_second_run_exits_at_once_naming_the_first_and_a_killed_holder_frees_t
         deadline = time.monotonic() + 20
         while f"(pid {first.pid})" not in lock.read_text() and time.monotonic() < deadline:
             time.sleep(0.05)
+        # A second run that waited for the lock would return only after the first, and succeed.
         for command in (["crawl", "--fast", "--sources", str(lab.sources)], ["publish"]):
-            started = time.monotonic()
             second = run_cli(*command, home=home, check=False)
             assert second.returncode == 1
             assert second.stderr.strip() == (f"policywatch: {home.resolve()} is busy: policywatch crawl (pid {first.pid}) "
                                              "is running (hint: wait for it to finish, or stop it)")
-            assert time.monotonic() - started < 5  # at once: no waiting for the lock
         assert first.poll() is None  # the first run was not disturbed
     finally:
         os.killpg(first.pid, signal.SIGKILL)

@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -234,15 +233,16 @@ def test_counts_requests_by_path_and_never_answers_304(server):
     assert server.requests["/account/settings"] >= 1
 
 
-def test_keep_alive_connection_serves_many_requests_quickly(server):
+def test_keep_alive_connection_serves_many_requests_without_nagle(server):
+    # With Nagle's algorithm on, each request on a kept-alive connection stalls ~45 ms (delayed
+    # ACK): 2,000 pages lose 90 s. The handler turns it off (the time itself: bench/).
+    assert server._httpd.RequestHandlerClass.disable_nagle_algorithm is True
     conn = http.client.HTTPConnection("127.0.0.1", urlsplit(server.base_url).port, timeout=5)
-    started = time.perf_counter()
     for _ in range(40):
         conn.request("GET", "/help/policies/seller-agreement")
         response = conn.getresponse()
         assert response.status == 200 and response.read()
     conn.close()
-    assert time.perf_counter() - started < 1.0  # ~1 ms each; ~45 ms each with Nagle's algorithm on
 
 
 def test_set_state_names_the_valid_choices(server):

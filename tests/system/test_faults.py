@@ -236,9 +236,6 @@ def all_docs():
     for row in ROWS])
 def test_fault_row(matrix, row):
     doc_id = f"{MARKET}/{row.doc}"
-    # The run finishes, and quickly: no fault stalls a crawl beyond its timeouts.
-    assert matrix.seconds["B"] < 40, matrix.seconds
-
     # The check is recorded with a clear, one-line reason (or read normally, for hard input).
     check = matrix.check(row.doc, "B")
     assert check.outcome == row.outcome, f"{row.row}: {check.outcome} ({check.reason})"
