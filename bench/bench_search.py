@@ -41,9 +41,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kb import search as index
-from kb.record.history import timelines
 from kb.models import Reason
 from kb.pipeline import update_index
+from kb.record.history import timelines
 from kb.store import Store
 
 SECTIONS = 10  # per document: the title section and nine ## sections
@@ -108,7 +108,7 @@ class SynthDoc:
 
     def markdown(self) -> str:
         parts = [f"# {self.title}\n\n{self.bodies[0]}\n"]
-        parts += [f"## {h}\n\n{b}\n" for h, b in zip(self.headings[1:], self.bodies[1:])]
+        parts += [f"## {h}\n\n{b}\n" for h, b in zip(self.headings[1:], self.bodies[1:], strict=False)]
         return "\n".join(parts)
 
 

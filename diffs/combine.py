@@ -112,7 +112,7 @@ def extract_combined(
         )
     extracted = [
         extract_page(page.body, rules, url=page.url, encoding=page.charset)
-        for page, rules in zip(pages, parts)
+        for page, rules in zip(pages, parts, strict=True)
     ]
     markdown = "\n\n".join(e.markdown.rstrip("\n") for e in extracted) + "\n"
     return dataclasses.replace(extracted[0], markdown=markdown)

@@ -42,7 +42,6 @@ from kb.errors import (
     SelectorMatchedNothing,
 )
 
-
 # Names the extraction and normalization rules: bump it whenever they change what a page
 # extracts to, so stored versions say which rules made them (``policywatch reextract``).
 # 2: Markdown link targets canonical (tracking parameters dropped) in normalize_markdown.

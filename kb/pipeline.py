@@ -18,7 +18,7 @@ from kb import search as index
 from kb.models import Capture, Outcome
 from kb.publish import SiteResult
 from kb.publish import publish as publish_site
-from kb.record import ReextractReport, RecordReport, process_pending
+from kb.record import RecordReport, ReextractReport, process_pending
 from kb.record import reextract as reextract_store
 from kb.record.history import timelines
 from kb.record.intake import capture_text, file_capture, folder_captures, record_captures
@@ -30,6 +30,7 @@ from kb.store.archive import restore as restore_store
 from kb.store.lock import run_lock
 from kb.store.verify import VerifyReport, verify
 from kb.timeutil import time_in_name, utc_now
+
 
 @dataclass
 class CrawlReport:

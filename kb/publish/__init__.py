@@ -62,6 +62,8 @@ from diffs.diff import render_html
 from diffs.sections import sections
 from diffs.taxonomy import label_of
 from kb.errors import PolicywatchError
+from kb.models import CLASSES, Change, Document, PublishInput, Version
+from kb.publish.build import BuildOutcome, build_stamp, run_mkdocs
 from kb.publish.feeds import (
     FORMATS,
     GLOBAL_FEED,
@@ -81,9 +83,7 @@ from kb.publish.feeds import (
     parse_time,
     version_file,
 )
-from kb.models import CLASSES, Change, Document, PublishInput, Version
 from kb.publish.sanitize import clean_html, escape_markdown_html, safe_title
-from kb.publish.build import BuildOutcome, build_stamp, run_mkdocs
 
 SITE_NAME = "policywatch"
 DEFAULT_SITE_URL = "http://localhost:8000/"
@@ -405,7 +405,7 @@ def _href(from_md: str, target_url: str) -> str:
     here = _page_url(from_md).split("/")[:-1]  # "a/b/" → ["a", "b"]; "" → []
     there = path.split("/")
     common = 0
-    for mine, theirs in zip(here, there[:-1]):
+    for mine, theirs in zip(here, there[:-1], strict=False):
         if mine != theirs:
             break
         common += 1

@@ -13,6 +13,7 @@ from kb.store import Store
 from kb.timeline import Timeline, VersionSpan, build_timeline
 from kb.timeutil import parse_time
 
+
 def timelines(store: Store) -> list[Timeline]:
     """Every document's timeline, read from the store in a few queries."""
     versions: dict[str, list[Version]] = {}

@@ -49,7 +49,6 @@ from kb.errors import QueryError
 from kb.timeline import Timeline
 from kb.timeutil import parse_time
 
-
 INDEX_DIR = "index"
 MANIFEST = "units.json"
 FORMAT = "policywatch-sections-3"  # bump when the schema or the unit rules change: sync rebuilds
@@ -570,7 +569,7 @@ class SearchIndex:
     def _in_force(self, moment: int) -> set[int]:
         starts, ends = self._dates()
         return self._cached(("in-force", moment), lambda: {
-            n for n, (start, end) in enumerate(zip(starts, ends)) if start <= moment < end})
+            n for n, (start, end) in enumerate(zip(starts, ends, strict=False)) if start <= moment < end})
 
     def _took_effect(self, low: int, high: int) -> set[int]:
         starts, _ = self._dates()
@@ -664,7 +663,7 @@ def _fold_fields(query):
     of three made conjunctions three times slower) and title and headings add their weight."""
     if not isinstance(query, Or) or len(query.subqueries) != len(TEXT_FIELDS) or query.boost != 1:
         return query
-    parts = dict(zip(TEXT_FIELDS, query.subqueries))
+    parts = dict(zip(TEXT_FIELDS, query.subqueries, strict=False))
     if [getattr(q, "fieldname", None) for q in query.subqueries] != list(TEXT_FIELDS):
         return query
     body = parts["body"]

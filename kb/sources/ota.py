@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-
 from kb.errors import DeclarationError
 from kb.sources import load_sources
 from kb.sources.yamlio import dump

@@ -40,8 +40,8 @@ from http import HTTPStatus
 from pathlib import Path
 
 from kb.errors import ArchiveError
-from kb.store.lock import run_lock
 from kb.store import Store, reasons_json, sha256
+from kb.store.lock import run_lock
 from kb.timeutil import utc_now
 
 FORMAT = "policywatch-archive"

@@ -104,7 +104,7 @@ def test_one_request_at_a_time_per_site_with_a_delay(crawled):
     assert crawled["concurrency"] == {"127.0.0.1": 1, "localhost": 1}
     for host in ("127.0.0.1", "localhost"):
         times = starts(crawled["hits1"], host)
-        gaps = [b - a for a, b in zip(times, times[1:])]
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
         # Times are taken where the server handles a request, so a loaded machine can bring two
         # starts closer by a few tens of ms than Scrapy's slot let them go; no delay would be ~0.
         assert len(times) >= 4 and min(gaps) >= DELAY - 0.1, (host, gaps)

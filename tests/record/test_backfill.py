@@ -8,14 +8,13 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from kb.errors import PolicywatchError
-from kb.pipeline import crawl, import_capture
 from crawler.wayback import PoliteClient
-from kb.pipeline import import_folder
+from kb.errors import PolicywatchError
+from kb.pipeline import crawl, import_capture, import_folder
 from kb.record.intake import folder_captures
-from kb.timeutil import capture_time
 from kb.sources import load_sources
 from kb.store import Store
+from kb.timeutil import capture_time
 from tests.support import run_cli
 from tests.support.loopback_site import LoopbackSite, declaration, help_page, policy_paragraphs
 
@@ -58,7 +57,7 @@ def test_capture_times_come_from_file_names(tmp_path):
 
 def test_captures_imported_out_of_order_give_the_same_history(tmp_path):
     sources = shop_sources(tmp_path / "sources")
-    versions = dict(zip(TIMES, (1, 1, 2, 3)))
+    versions = dict(zip(TIMES, (1, 1, 2, 3), strict=True))
     # One home gets the third capture first, then the rest as a folder; the other, all in order.
     late = tmp_path / "late"
     capture = write_captures(tmp_path / "one", {TIMES[2]: 2}) / f"{TIMES[2].replace(':', '-')}.html"
@@ -79,10 +78,10 @@ def test_detected_at_is_the_capture_time_whether_crawled_or_imported(tmp_path):
     with LoopbackSite() as site:
         sources = shop_sources(tmp_path / "sources", url=site.url("/help/fees"))
         crawled = tmp_path / "crawled"
-        for at, version in zip(TIMES[:3], (1, 1, 2)):
+        for at, version in zip(TIMES[:3], (1, 1, 2), strict=True):
             site.page("/help/fees", body(version))
             crawl(crawled, sources, fast=True, fixed_time=at)
-    folder = write_captures(tmp_path / "captures", dict(zip(TIMES[:3], (1, 1, 2))))
+    folder = write_captures(tmp_path / "captures", dict(zip(TIMES[:3], (1, 1, 2), strict=True)))
     imported = tmp_path / "imported"
     out = run_cli("import", "--doc", DOC, str(folder), "--sources", str(tmp_path / "sources"), home=imported)
     assert f"imported 3 captures of {DOC}" in out.stdout and "2 versions, 1 changes" in out.stdout
@@ -123,7 +122,7 @@ def archive(site: LoopbackSite, captures: dict[str, int], missing: tuple[str, ..
 def test_wayback_backfill_records_past_captures_at_their_times(tmp_path):
     shop_sources(tmp_path / "sources")
     home = tmp_path / "home"
-    captures = dict(zip(TIMES, (1, 2, 3, 4)))
+    captures = dict(zip(TIMES, (1, 2, 3, 4), strict=True))
     with LoopbackSite() as site:
         archive(site, captures, missing=(TIMES[3],))
         args = ("backfill", "--wayback", "--doc", DOC, "--wayback-url", site.base_url, "--delay", "0",

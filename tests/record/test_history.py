@@ -10,8 +10,8 @@ from kb.errors import PolicywatchError, QueryError, UnknownDocument
 from kb.models import Change, Check, Document, Version
 from kb.record.history import as_of, find_section, timeline
 from kb.search.when import when
-from kb.timeline import build_timeline, gone_since, merge_spans
 from kb.store import Store
+from kb.timeline import build_timeline, gone_since, merge_spans
 from tests.support import run_cli
 from tests.support.builders import check, document, record, timelines_of
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kb.pipeline import import_capture
-from kb.sources import open_sources
 from kb.record import reextract
+from kb.sources import open_sources
 from kb.store import Store
 from kb.store.schema import ADDED_COLUMNS
 from tests.support import run_cli

@@ -6,8 +6,8 @@ import pytest
 from kb.errors import RunLocked, StoreError, UnknownDocument
 from kb.models import Reason
 from kb.store import Store, sha256
-from kb.timeutil import compact as compact_time
 from kb.store.lock import run_lock
+from kb.timeutil import compact as compact_time
 from kb.timeutil import parse_time
 
 

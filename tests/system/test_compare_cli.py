@@ -151,7 +151,7 @@ def test_real_histories_through_compare(capsys) -> None:
     for slug in slugs:
         for old, new in _consecutive(slug):
             results.setdefault(slug, []).append(compare_json(capsys, str(old), str(new), "--context", "0"))
-    for slug, rows in results.items():
+    for rows in results.values():
         for row in rows:
             assert row["class"] in ("substantive", "minor", "noise") and "\n" not in row["summary"]
             assert row["class"] != "substantive" or any(

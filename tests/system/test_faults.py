@@ -480,8 +480,8 @@ def test_a_sign_in_page_is_judged_by_the_url_that_answered():
 
 
 def test_each_page_of_a_combined_document_is_judged():
-    from diffs.responses import response_fault
     from diffs.combine import CapturedPage, pack
+    from diffs.responses import response_fault
 
     good = CapturedPage("https://shop.example/1", 200, "text/html", b"<html><p>one</p>")
     pdf = CapturedPage("https://shop.example/2", 200, "application/pdf", b"%PDF-1.7 annex")

@@ -41,7 +41,7 @@ def demo_input() -> PublishInput:
     current: dict[str, Version] = {}
     changes: list[Change] = []
     last_seen = ""
-    for state, pages in zip(corpus.states, corpus.pages):
+    for state, pages in zip(corpus.states, corpus.pages, strict=True):
         last_seen = state.date
         for path, page in pages.items():
             if not page.live or page.bot_wall:
