@@ -20,8 +20,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/policywatch demo --home $(HOME_DIR)
 
-test: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m pytest -q
+# ruff (lint and format) and the import contract of pyproject.toml: data flows one way.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+test: lint
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m pytest -q -n auto
 
 clean:
 	rm -rf $(VENV) $(HOME_DIR) build *.egg-info

@@ -17,6 +17,7 @@ It prints the best and median of --runs for each, their ratio, whether the targe
 (20 edits < 20 ms, 600 edits < 300 ms for ``diff_texts``) and the sha256 of the ops of every
 run: the diff is the same on every run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,10 +52,38 @@ def agreement(size: int) -> tuple[str, str]:
     text = "\n".join(parts)
     if len(text) < size:  # no real data: a synthetic agreement with the same shape
         rng = random.Random(7)
-        words = ["seller", "must", "may", "shall", "fee", "order", "days", "hours", "account", "policy", "the", "a", "of", "to", "within", "refund", "customer", "item", "listing", "shipment", "rate", "payment", "business", "notice"]
-        paras = [f"## Section {i // 12}" if i % 12 == 0 else
-                 " ".join(rng.choice(words) for _ in range(rng.randint(40, 160))) + "."
-                 for i in range(4000)]
+        words = [
+            "seller",
+            "must",
+            "may",
+            "shall",
+            "fee",
+            "order",
+            "days",
+            "hours",
+            "account",
+            "policy",
+            "the",
+            "a",
+            "of",
+            "to",
+            "within",
+            "refund",
+            "customer",
+            "item",
+            "listing",
+            "shipment",
+            "rate",
+            "payment",
+            "business",
+            "notice",
+        ]
+        paras = [
+            f"## Section {i // 12}"
+            if i % 12 == 0
+            else " ".join(rng.choice(words) for _ in range(rng.randint(40, 160))) + "."
+            for i in range(4000)
+        ]
         text, source = "\n\n".join(paras) + "\n", "synthetic agreement (no ../shared/realdata)"
     cut = text.rfind("\n", 0, size) + 1
     return text[:cut], source
@@ -125,33 +154,39 @@ def main() -> int:
         cmp_ms, compared = timed(lambda: compare(old, new), max(1, args.runs // 2))  # noqa: B023
         digests = {hashlib.sha256(json.dumps(ops).encode()).hexdigest()[:16] for ops in dmp_ops}
         target = TARGETS_MS.get(edits)
-        rows.append({
-            "edits": edits,
-            "diff_texts_ms": {"best": round(min(dmp_ms), 2), "median": round(statistics.median(dmp_ms), 2)},
-            "difflib_ms": {"best": round(min(lib_ms), 2), "median": round(statistics.median(lib_ms), 2)},
-            "difflib_over_diff_texts": round(min(lib_ms) / min(dmp_ms), 2),
-            "compare_ms": {"best": round(min(cmp_ms), 2), "median": round(statistics.median(cmp_ms), 2)},
-            "target_ms": target,
-            "meets_target": None if target is None else statistics.median(dmp_ms) < target,
-            "same_diff_every_run": len(digests) == 1,
-            "ops_sha256": sorted(digests),
-            "class": compared[0].classification.label,
-        })
-    report = {"input": source, "chars": len(old), "lines": old.count("\n"), "runs": args.runs,
-              "results": rows}
+        rows.append(
+            {
+                "edits": edits,
+                "diff_texts_ms": {"best": round(min(dmp_ms), 2), "median": round(statistics.median(dmp_ms), 2)},
+                "difflib_ms": {"best": round(min(lib_ms), 2), "median": round(statistics.median(lib_ms), 2)},
+                "difflib_over_diff_texts": round(min(lib_ms) / min(dmp_ms), 2),
+                "compare_ms": {"best": round(min(cmp_ms), 2), "median": round(statistics.median(cmp_ms), 2)},
+                "target_ms": target,
+                "meets_target": None if target is None else statistics.median(dmp_ms) < target,
+                "same_diff_every_run": len(digests) == 1,
+                "ops_sha256": sorted(digests),
+                "class": compared[0].classification.label,
+            }
+        )
+    report = {"input": source, "chars": len(old), "lines": old.count("\n"), "runs": args.runs, "results": rows}
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
     print(f"input: {source}, {len(old):,} chars, {old.count(chr(10)):,} lines; {args.runs} runs each")
-    print(f"{'edits':>6} {'diff_texts best/median':>24} {'difflib best/median':>22} {'ratio':>6} "
-          f"{'compare':>9} {'target':>8}  same diff every run")
+    print(
+        f"{'edits':>6} {'diff_texts best/median':>24} {'difflib best/median':>22} {'ratio':>6} "
+        f"{'compare':>9} {'target':>8}  same diff every run"
+    )
     for r in rows:
         d, lib, c = r["diff_texts_ms"], r["difflib_ms"], r["compare_ms"]
-        verdict = "-" if r["target_ms"] is None else (
-            f"<{r['target_ms']:.0f} {'ok' if r['meets_target'] else 'MISSED'}")
-        print(f"{r['edits']:>6} {d['best']:>11.1f} / {d['median']:>6.1f} ms {lib['best']:>9.1f} / "
-              f"{lib['median']:>6.1f} ms {r['difflib_over_diff_texts']:>5.1f}x {c['median']:>6.0f} ms "
-              f"{verdict:>8}  {'yes' if r['same_diff_every_run'] else 'NO'} ({r['ops_sha256'][0]})")
+        verdict = (
+            "-" if r["target_ms"] is None else (f"<{r['target_ms']:.0f} {'ok' if r['meets_target'] else 'MISSED'}")
+        )
+        print(
+            f"{r['edits']:>6} {d['best']:>11.1f} / {d['median']:>6.1f} ms {lib['best']:>9.1f} / "
+            f"{lib['median']:>6.1f} ms {r['difflib_over_diff_texts']:>5.1f}x {c['median']:>6.0f} ms "
+            f"{verdict:>8}  {'yes' if r['same_diff_every_run'] else 'NO'} ({r['ops_sha256'][0]})"
+        )
     return 0 if all(r["meets_target"] is not False and r["same_diff_every_run"] for r in rows) else 1
 
 

@@ -11,6 +11,7 @@ generator so that two runs change the same pages.
 
     python bench/corpus.py --pages 2000 --changed 0.02 --out bench/out/corpus
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,30 +28,62 @@ SECTIONS = [
     ("fees", "Fees and payments"),
     ("listings", "Listings and catalogue"),
 ]
-SUBJECTS = ["Sellers", "You", "Your account", "Each listing", "Every order", "The seller",
-            "Your business", "A storefront", "Your team", "Any agent acting for you"]
+SUBJECTS = [
+    "Sellers",
+    "You",
+    "Your account",
+    "Each listing",
+    "Every order",
+    "The seller",
+    "Your business",
+    "A storefront",
+    "Your team",
+    "Any agent acting for you",
+]
 VERBS = ["must", "should", "may", "will", "must not", "are required to", "can"]
-ACTIONS = ["confirm shipment", "answer buyer messages", "keep stock levels accurate",
-           "provide valid tracking", "accept returns", "refund the buyer",
-           "display the total price", "keep invoices", "respond to claims",
-           "update product information", "pay the referral fee", "report safety issues"]
-DEADLINES = ["within {n} hours", "within {n} days", "before the expected ship date",
-             "no later than {n} business days after the order", "at least once every {n} days"]
-FILLERS = ["so that buyers can trust the marketplace", "unless the order was cancelled",
-           "as described in the seller agreement", "for every order you accept",
-           "in each region where you sell", "to keep the account in good standing",
-           "even when a carrier is late", "for items fulfilled by you"]
+ACTIONS = [
+    "confirm shipment",
+    "answer buyer messages",
+    "keep stock levels accurate",
+    "provide valid tracking",
+    "accept returns",
+    "refund the buyer",
+    "display the total price",
+    "keep invoices",
+    "respond to claims",
+    "update product information",
+    "pay the referral fee",
+    "report safety issues",
+]
+DEADLINES = [
+    "within {n} hours",
+    "within {n} days",
+    "before the expected ship date",
+    "no later than {n} business days after the order",
+    "at least once every {n} days",
+]
+FILLERS = [
+    "so that buyers can trust the marketplace",
+    "unless the order was cancelled",
+    "as described in the seller agreement",
+    "for every order you accept",
+    "in each region where you sell",
+    "to keep the account in good standing",
+    "even when a carrier is late",
+    "for items fulfilled by you",
+]
 
 
 def _sentence(rng: random.Random) -> str:
     deadline = rng.choice(DEADLINES).format(n=rng.choice([1, 2, 3, 7, 14, 24, 30, 48, 60, 90]))
-    return (f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(ACTIONS)} {deadline} "
-            f"{rng.choice(FILLERS)}.")
+    return f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(ACTIONS)} {deadline} {rng.choice(FILLERS)}."
 
 
 def _body(rng: random.Random, page_no: int, target_bytes: int) -> str:
-    parts = [f"<p>This page explains rule set {page_no} for sellers. "
-             f"Keep the order defect rate under 1% and the late shipment rate under 4%.</p>"]
+    parts = [
+        f"<p>This page explains rule set {page_no} for sellers. "
+        f"Keep the order defect rate under 1% and the late shipment rate under 4%.</p>"
+    ]
     section = 0
     while sum(len(p) for p in parts) < target_bytes:
         section += 1
@@ -71,8 +104,9 @@ def _edit(body: str, rng: random.Random, state_no: int) -> str:
     return body.replace("</p>", "</p>\n" + added, 1)
 
 
-def write_corpus(out: Path, pages: int, changed: float, states: int = 3, seed: int = 7,
-                 body_bytes: int = 24_000) -> dict:
+def write_corpus(
+    out: Path, pages: int, changed: float, states: int = 3, seed: int = 7, body_bytes: int = 24_000
+) -> dict:
     """Write the corpus; returns {state name: [paths changed in that state]}."""
     if out.exists():
         shutil.rmtree(out)
@@ -88,13 +122,18 @@ def write_corpus(out: Path, pages: int, changed: float, states: int = 3, seed: i
         (out / name).write_text(body, encoding="utf-8")
         paths.append(path)
         bodies[path] = body
-        manifest_pages[path] = {"title": f"Seller rule {i}", "summary": f"Rule set {i}.",
-                                "last_updated": "2026-01-05", "body": name}
+        manifest_pages[path] = {
+            "title": f"Seller rule {i}",
+            "summary": f"Rule set {i}.",
+            "last_updated": "2026-01-05",
+            "body": name,
+        }
     manifest = {
         "site": {"name": "Benchmark Market", "tagline": "Synthetic help centre"},
         "sections": [{"slug": s, "title": t, "summary": t} for s, t in SECTIONS],
-        "states": [{"name": "s1", "date": "2026-01-05T06:00:00Z",
-                    "description": "every page", "pages": manifest_pages}],
+        "states": [
+            {"name": "s1", "date": "2026-01-05T06:00:00Z", "description": "every page", "pages": manifest_pages}
+        ],
     }
     changed_by_state = {"s1": []}
     count = max(1, round(pages * changed)) if changed > 0 else 0
@@ -106,8 +145,14 @@ def write_corpus(out: Path, pages: int, changed: float, states: int = 3, seed: i
             name = f"bodies/s{state_no}-{path.rsplit('-', 1)[1]}.html"
             (out / name).write_text(bodies[path], encoding="utf-8")
             changes[path] = {"body": name}
-        manifest["states"].append({"name": f"s{state_no}", "date": f"2026-01-{4 + state_no:02d}T06:00:00Z",
-                                   "description": f"{count} pages changed", "changes": changes})
+        manifest["states"].append(
+            {
+                "name": f"s{state_no}",
+                "date": f"2026-01-{4 + state_no:02d}T06:00:00Z",
+                "description": f"{count} pages changed",
+                "changes": changes,
+            }
+        )
         changed_by_state[f"s{state_no}"] = chosen
     (out / "states.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
     return changed_by_state
@@ -116,8 +161,9 @@ def write_corpus(out: Path, pages: int, changed: float, states: int = 3, seed: i
 def write_declaration(folder: Path, base_url: str, paths: list[str]) -> Path:
     """One policywatch declaration listing every page (same selection as the demo)."""
     folder.mkdir(parents=True, exist_ok=True)
-    docs = [{"id": p.rsplit("/", 1)[1], "title": p.rsplit("/", 1)[1], "url": base_url + p, "type": "help"}
-            for p in paths]
+    docs = [
+        {"id": p.rsplit("/", 1)[1], "title": p.rsplit("/", 1)[1], "url": base_url + p, "type": "help"} for p in paths
+    ]
     declaration = {
         "marketplace": "bench",
         "name": "Benchmark Market",
@@ -141,8 +187,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/out/corpus"))
     args = parser.parse_args()
     changed = write_corpus(args.out, args.pages, args.changed)
-    print(f"wrote {args.pages} pages to {args.out}; changed per state: "
-          + ", ".join(f"{k}={len(v)}" for k, v in changed.items()))
+    print(
+        f"wrote {args.pages} pages to {args.out}; changed per state: "
+        + ", ".join(f"{k}={len(v)}" for k, v in changed.items())
+    )
 
 
 if __name__ == "__main__":

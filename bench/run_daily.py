@@ -16,6 +16,7 @@ It prints, per stage (crawl, extract+diff, index, publish), wall time, CPU time 
 memory, the store's growth, and for the incremental run both tools' wall times, their
 ratio and how many changes each reported against the real number.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -95,6 +96,7 @@ def store_bytes(home: Path) -> int:
 
 # -- policywatch ---------------------------------------------------------------
 
+
 def policywatch_run_fresh(home: Path, sources_dir: Path, publish: bool) -> tuple[list[Stage], dict]:
     """One daily run in its own process, as `policywatch crawl` would run: its memory and
     CPU figures are this run's alone, not the benchmark's."""
@@ -166,13 +168,13 @@ def policywatch_run(home: Path, sources, publish: bool) -> tuple[list[Stage], di
 
 # -- urlwatch ------------------------------------------------------------------
 
+
 def urlwatch_bin() -> Path:
     venv = OUT / f"urlwatch-{URLWATCH_VERSION}-venv"
     exe = venv / "bin" / "urlwatch"
     if not exe.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet",
-                        f"urlwatch=={URLWATCH_VERSION}"], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", f"urlwatch=={URLWATCH_VERSION}"], check=True)
     return exe
 
 
@@ -188,16 +190,31 @@ def urlwatch_setup(folder: Path, base_url: str, paths: list[str], with_css: bool
     import yaml
 
     (folder / "urls.yaml").write_text("---\n".join(yaml.safe_dump(j, sort_keys=False) for j in jobs))
-    (folder / "urlwatch.yaml").write_text(yaml.safe_dump({
-        "display": {"new": True, "error": True, "unchanged": False},
-        "report": {"text": {"details": False, "footer": False, "line_length": 200, "minimal": True},
-                   "stdout": {"enabled": True, "color": False},
-                   "html": {"diff": "unified"}, "markdown": {"details": False, "footer": False, "minimal": True}},
-    }))
+    (folder / "urlwatch.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "display": {"new": True, "error": True, "unchanged": False},
+                "report": {
+                    "text": {"details": False, "footer": False, "line_length": 200, "minimal": True},
+                    "stdout": {"enabled": True, "color": False},
+                    "html": {"diff": "unified"},
+                    "markdown": {"details": False, "footer": False, "minimal": True},
+                },
+            }
+        )
+    )
     (folder / "hooks.py").write_text("")
-    return [str(urlwatch_bin()), "--urls", str(folder / "urls.yaml"), "--config",
-            str(folder / "urlwatch.yaml"), "--hooks", str(folder / "hooks.py"),
-            "--cache", str(folder / "cache.db")]
+    return [
+        str(urlwatch_bin()),
+        "--urls",
+        str(folder / "urls.yaml"),
+        "--config",
+        str(folder / "urlwatch.yaml"),
+        "--hooks",
+        str(folder / "hooks.py"),
+        "--cache",
+        str(folder / "cache.db"),
+    ]
 
 
 def urlwatch_run(name: str, command: list[str]) -> tuple[Stage, dict]:
@@ -206,10 +223,12 @@ def urlwatch_run(name: str, command: list[str]) -> tuple[Stage, dict]:
 
     stage, result = measure(name, run)
     out = result.stdout
-    facts = {"changed": len(re.findall(r"^CHANGED: ", out, re.M)),
-             "new": len(re.findall(r"^NEW: ", out, re.M)),
-             "errors": len(re.findall(r"^ERROR: ", out, re.M)),
-             "exit": result.returncode}
+    facts = {
+        "changed": len(re.findall(r"^CHANGED: ", out, re.M)),
+        "new": len(re.findall(r"^NEW: ", out, re.M)),
+        "errors": len(re.findall(r"^ERROR: ", out, re.M)),
+        "exit": result.returncode,
+    }
     return stage, facts
 
 
@@ -240,12 +259,14 @@ def per_page_costs(server, sources, changed: list[str], paths: list[str], sample
         "unchanged_body_hash": per_page(lambda p: hashlib.sha256(bodies[p]).hexdigest(), unchanged),
         "unchanged_fingerprint": per_page(lambda p: fingerprint(bodies[p], rules), unchanged),
         "changed_extract_diff_classify": per_page(
-            lambda p: (fingerprint(bodies[p], rules),
-                       compare(old_texts[p], extract(bodies[p], rules).markdown)), changed),
+            lambda p: (fingerprint(bodies[p], rules), compare(old_texts[p], extract(bodies[p], rules).markdown)),
+            changed,
+        ),
     }
 
 
 # -- the benchmark -------------------------------------------------------------
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -254,8 +275,9 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--no-urlwatch", action="store_true")
     parser.add_argument("--no-publish", action="store_true")
-    parser.add_argument("--keep", type=Path, metavar="DIR",
-                        help="work in DIR and keep it (corpus, home, urlwatch caches) for profiling")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="work in DIR and keep it (corpus, home, urlwatch caches) for profiling"
+    )
     args = parser.parse_args()
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
@@ -309,37 +331,49 @@ def main() -> int:
 
 
 def print_table(results: dict) -> None:
-    print(f"{results['pages']} pages, {results['changed_fraction']:.0%} changed "
-          f"({results['real_changes']} real changes)\n")
+    print(
+        f"{results['pages']} pages, {results['changed_fraction']:.0%} changed "
+        f"({results['real_changes']} real changes)\n"
+    )
     print(f"{'run':<12} {'stage':<28} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}")
     for run in ("first", "incremental"):
         entry = results[run]
         for s in entry["policywatch"]["stages"]:
-            print(f"{run:<12} {'policywatch ' + s['name']:<28} {s['wall_s']:>8.2f} {s['cpu_s']:>8.2f} {s['peak_rss_mb']:>8.0f}")
+            print(
+                f"{run:<12} {'policywatch ' + s['name']:<28} {s['wall_s']:>8.2f} {s['cpu_s']:>8.2f} {s['peak_rss_mb']:>8.0f}"
+            )
         for key in ("urlwatch_css", "urlwatch_raw"):
             if key in entry:
                 s = entry[key]["stage"]
                 print(f"{run:<12} {s['name']:<28} {s['wall_s']:>8.2f} {s['cpu_s']:>8.2f} {s['peak_rss_mb']:>8.0f}")
         pw = entry["policywatch"]
-        print(f"{'':<12} policywatch: {pw['changes']} changes, {pw['new_documents']} new, "
-              f"{pw['failed']} failed, index +{pw['index_updated']}, store +{pw['store_growth_bytes'] / 1e6:.2f} MB")
+        print(
+            f"{'':<12} policywatch: {pw['changes']} changes, {pw['new_documents']} new, "
+            f"{pw['failed']} failed, index +{pw['index_updated']}, store +{pw['store_growth_bytes'] / 1e6:.2f} MB"
+        )
         if pw.get("publish_pages_built") is not None:
-            print(f"{'':<12} publish: {pw['publish_files_written']} source files rewritten, "
-                  f"{pw['publish_pages_built']} of {pw['publish_pages_total']} pages built")
+            print(
+                f"{'':<12} publish: {pw['publish_files_written']} source files rewritten, "
+                f"{pw['publish_pages_built']} of {pw['publish_pages_total']} pages built"
+            )
         for key in ("urlwatch_css", "urlwatch_raw"):
             if key in entry:
                 u = entry[key]
                 print(f"{'':<12} {key}: {u['changed']} changed, {u['new']} new, {u['errors']} errors")
     costs = results.get("per_page_ms")
     if costs:
-        print(f"\nper page: unchanged {costs['unchanged_body_hash']:.3f} ms (same bytes) or "
-              f"{costs['unchanged_fingerprint']:.3f} ms (fingerprint of the selection); changed "
-              f"{costs['changed_extract_diff_classify']:.1f} ms (extract, diff, classify)")
+        print(
+            f"\nper page: unchanged {costs['unchanged_body_hash']:.3f} ms (same bytes) or "
+            f"{costs['unchanged_fingerprint']:.3f} ms (fingerprint of the selection); changed "
+            f"{costs['changed_extract_diff_classify']:.1f} ms (extract, diff, classify)"
+        )
     if "ratio" in results:
-        print(f"\nincremental crawl+extract+diff+index: policywatch {results['policywatch_s']:.2f} s, "
-              f"urlwatch (css) {results['urlwatch_s']:.2f} s, ratio {results['ratio']:.2f}; changes reported: "
-              f"policywatch {results['policywatch_changes']}, urlwatch css {results['urlwatch_changes']}, "
-              f"urlwatch raw {results['urlwatch_raw_changes']}, real {results['real_changes']}")
+        print(
+            f"\nincremental crawl+extract+diff+index: policywatch {results['policywatch_s']:.2f} s, "
+            f"urlwatch (css) {results['urlwatch_s']:.2f} s, ratio {results['ratio']:.2f}; changes reported: "
+            f"policywatch {results['policywatch_changes']}, urlwatch css {results['urlwatch_changes']}, "
+            f"urlwatch raw {results['urlwatch_raw_changes']}, real {results['real_changes']}"
+        )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,7 @@ import shutil
 
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 INSTALL_HINT = (
-    "install Debian's browser (sudo apt-get install chromium) or point "
-    "POLICYWATCH_CHROMIUM at a Chromium binary"
+    "install Debian's browser (sudo apt-get install chromium) or point POLICYWATCH_CHROMIUM at a Chromium binary"
 )
 # Resource types a policy text never needs: skipping them saves the site bandwidth.
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
@@ -25,9 +24,7 @@ WAIT_MS = 15_000  # how long a page may take to build its text before it is take
 
 def find_chromium(configured: str | None = None) -> str | None:
     candidates = (
-        [configured]
-        if configured
-        else [DEBIAN_CHROMIUM, shutil.which("chromium"), shutil.which("chromium-browser")]
+        [configured] if configured else [DEBIAN_CHROMIUM, shutil.which("chromium"), shutil.which("chromium-browser")]
     )
     return next((c for c in candidates if c and os.path.isfile(c) and os.access(c, os.X_OK)), None)
 
@@ -69,9 +66,7 @@ def skip_resource(request) -> bool:
     return request.resource_type in SKIPPED_RESOURCES
 
 
-def wait_for_text(
-    filled: tuple[str, ...], present: tuple[str, ...] = (), wait_ms: int = WAIT_MS
-) -> list:
+def wait_for_text(filled: tuple[str, ...], present: tuple[str, ...] = (), wait_ms: int = WAIT_MS) -> list:
     """Page methods: wait until every ``filled`` selector matches an element with text and
     every ``present`` one (range boundaries) matches at all, or ``wait_ms`` after navigation
     started; then the page is taken as it is. A page that never builds its text (a bot

@@ -1,4 +1,5 @@
 """Scrapy extensions of policywatch's crawler."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -15,8 +16,9 @@ class ParentWatch:
     pending for the next run; nothing keeps writing to a home another run may now hold."""
 
     def __init__(self, sentinel: int):
-        self._thread = threading.Thread(target=self._watch, args=(sentinel,), daemon=True,
-                                        name="policywatch-parent-watch")
+        self._thread = threading.Thread(
+            target=self._watch, args=(sentinel,), daemon=True, name="policywatch-parent-watch"
+        )
         self._thread.start()
 
     @classmethod

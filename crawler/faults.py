@@ -5,6 +5,7 @@ scope, robots.txt: ``describe_failure`` turns Scrapy's and Twisted's failure int
 recorded on the check. Responses that did arrive are judged after the store, by
 ``diffs.responses.response_fault``.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,18 +33,21 @@ def describe_failure(failure) -> tuple[str, str]:
         location = response.headers.get("Location")
         if response.status in REDIRECT_STATUSES:
             if not location:
-                return FaultKind.HTTP_ERROR, (f"{status_text(response.status)} without a Location "
-                                              "header: nowhere to go")
+                return FaultKind.HTTP_ERROR, (
+                    f"{status_text(response.status)} without a Location header: nowhere to go"
+                )
             target = location.decode("latin-1")
-            return FaultKind.HTTP_ERROR, (f"{status_text(response.status)} to {target}: not an "
-                                          "http(s) URL; not followed")
+            return FaultKind.HTTP_ERROR, (
+                f"{status_text(response.status)} to {target}: not an http(s) URL; not followed"
+            )
         return FaultKind.HTTP_ERROR, status_reason(response.status, {})
     if isinstance(exc, sx.IgnoreRequest):
         text = str(exc) or "request ignored"
         if text == "max redirections reached":
             loop = "redirect loop" if len(set(chain)) < len(chain) else "too many redirects"
-            return FaultKind.NO_RESPONSE, (f"{loop}: {' → '.join(_shorten(chain))}; gave up after "
-                                           f"{len(chain) - 1} redirects")
+            return FaultKind.NO_RESPONSE, (
+                f"{loop}: {' → '.join(_shorten(chain))}; gave up after {len(chain) - 1} redirects"
+            )
         if "robots.txt" in text or "Forbidden by robots" in text:
             return FaultKind.ROBOTS, "forbidden by robots.txt"
         if text.startswith("out of scope") and len(chain) > 1:
@@ -63,15 +67,16 @@ def describe_failure(failure) -> tuple[str, str]:
     if isinstance(exc, sx.ResponseDataLossError):
         reasons = getattr(exc.__cause__, "reasons", None) or []
         if any(r.check(tx.ConnectionLost) for r in reasons):
-            return FaultKind.NO_RESPONSE, ("connection reset in the middle of the body: the page "
-                                           "arrived incomplete")
-        return FaultKind.NO_RESPONSE, ("body truncated: the server closed the connection before "
-                                       "sending all it announced")
+            return FaultKind.NO_RESPONSE, ("connection reset in the middle of the body: the page arrived incomplete")
+        return FaultKind.NO_RESPONSE, (
+            "body truncated: the server closed the connection before sending all it announced"
+        )
     if isinstance(exc, sx.DownloadCancelledError):
         size = re.search(r"larger than download max size \((\d+)\)", str(exc))
         limit = f" of {size_text(int(size.group(1)))}" if size else ""
-        return FaultKind.TOO_LARGE, (f"body over the size limit{limit}: download stopped; raise "
-                                     "DOWNLOAD_MAXSIZE if needed")
+        return FaultKind.TOO_LARGE, (
+            f"body over the size limit{limit}: download stopped; raise DOWNLOAD_MAXSIZE if needed"
+        )
     if isinstance(exc, (tx.ConnectionLost, tx.ConnectionDone)):
         return FaultKind.NO_RESPONSE, f"connection to {host} lost before the response"
     name = type(exc).__name__

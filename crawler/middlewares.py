@@ -4,6 +4,7 @@ retry politely (``PoliteRetry``); obey robots.txt for every request (``RobotsTxt
 A host name is checked by what it resolves to, before the request (one lookup per host and
 crawl) and again by the address that actually answered (a name can change its answer).
 """
+
 from __future__ import annotations
 
 import socket
@@ -51,8 +52,7 @@ class ScopeGuard:
         if plan is None or host in plan.private_hosts or response.ip_address is None:
             return response
         if is_private_host(str(response.ip_address)):
-            raise IgnoreRequest(f"out of scope: '{host}' answered from the private address "
-                                f"{response.ip_address}")
+            raise IgnoreRequest(f"out of scope: '{host}' answered from the private address {response.ip_address}")
         return response
 
     def process_request(self, request, spider=None):
@@ -113,8 +113,7 @@ class PoliteRetry(RetryMiddleware):
         """Seconds to wait before retrying ``response``; ``None``: it is not retried now."""
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return None
-        asked = retry_after_seconds((response.headers.get("Retry-After") or b"").decode("latin-1"),
-                                    datetime.now(UTC))
+        asked = retry_after_seconds((response.headers.get("Retry-After") or b"").decode("latin-1"), datetime.now(UTC))
         if asked is not None and asked > self.max_wait:
             return None
         return asked if asked is not None else self._backoff(request)

@@ -1,4 +1,5 @@
 """Item pipeline: the crawler's only side effect is writing snapshots and checks to the store."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,7 @@ class StorePipeline:
     def __init__(self, home: str | None):
         self.home = Path(home) if home else None
         self.store: Store | None = None
-        self.counts = {"snapshots": 0, "failures": 0, "discovered": 0, "not_modified": 0,
-                       "unchanged": 0}
+        self.counts = {"snapshots": 0, "failures": 0, "discovered": 0, "not_modified": 0, "unchanged": 0}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -26,8 +26,9 @@ class StorePipeline:
         spider = spider or getattr(getattr(self, "crawler", None), "spider", None)
         home = self.home or getattr(spider, "home", None)
         if not home:
-            raise ValueError("no home folder: use `policywatch crawl --home DIR` or "
-                             "`scrapy crawl policy -a home=DIR -a sources=DIR`")
+            raise ValueError(
+                "no home folder: use `policywatch crawl --home DIR` or `scrapy crawl policy -a home=DIR -a sources=DIR`"
+            )
         self.home = Path(home)
         self.store = Store(self.home)
 
@@ -40,27 +41,51 @@ class StorePipeline:
         kind = item["kind"]
         with store.transaction():
             if kind == "discovered":
-                store.ensure_document(item["doc_id"], title=item["title"], url=item["url"],
-                                      marketplace=item["marketplace"], doc_type=item["doc_type"],
-                                      origin="discovered", seen_at=item["seen_at"])
+                store.ensure_document(
+                    item["doc_id"],
+                    title=item["title"],
+                    url=item["url"],
+                    marketplace=item["marketplace"],
+                    doc_type=item["doc_type"],
+                    origin="discovered",
+                    seen_at=item["seen_at"],
+                )
                 self.counts["discovered"] += 1
             elif kind == "snapshot" and self._record_if_unchanged(item):
                 self.counts["unchanged"] += 1
             elif kind == "snapshot":
-                store.add_response(doc_id=item["doc_id"], requested_url=item["requested_url"],
-                                   url=item["url"], fetched_at=item["fetched_at"],
-                                   http_status=item["status"], headers=item["headers"], body=item["body"])
+                store.add_response(
+                    doc_id=item["doc_id"],
+                    requested_url=item["requested_url"],
+                    url=item["url"],
+                    fetched_at=item["fetched_at"],
+                    http_status=item["status"],
+                    headers=item["headers"],
+                    body=item["body"],
+                )
                 self.counts["snapshots"] += 1
             elif kind == "failure":
-                store.add_check(doc_id=item["doc_id"], url=item["url"], checked_at=item["checked_at"],
-                                http_status=None, snapshot_id=None,
-                                outcome=item.get("outcome", Outcome.FAILED), reason=item["reason"],
-                                fault=item.get("fault"))
+                store.add_check(
+                    doc_id=item["doc_id"],
+                    url=item["url"],
+                    checked_at=item["checked_at"],
+                    http_status=None,
+                    snapshot_id=None,
+                    outcome=item.get("outcome", Outcome.FAILED),
+                    reason=item["reason"],
+                    fault=item.get("fault"),
+                )
                 self.counts["failures"] += 1
             elif kind == "not-modified":
                 # A 304 to our conditional request: a successful check that found no change.
-                store.add_check(doc_id=item["doc_id"], url=item["url"], checked_at=item["checked_at"],
-                                http_status=304, snapshot_id=None, outcome=Outcome.UNCHANGED)
+                store.add_check(
+                    doc_id=item["doc_id"],
+                    url=item["url"],
+                    checked_at=item["checked_at"],
+                    http_status=304,
+                    snapshot_id=None,
+                    outcome=Outcome.UNCHANGED,
+                )
                 self.counts["not_modified"] += 1
         return item
 
@@ -79,7 +104,14 @@ class StorePipeline:
             matched = fingerprint(item["body"], known.rules)
             if matched != known.fingerprint:
                 return False
-        self.store.add_check(doc_id=item["doc_id"], url=item["requested_url"],
-                             checked_at=item["fetched_at"], http_status=200, snapshot_id=None,
-                             outcome=Outcome.UNCHANGED, body_sha256=body_sha256, fingerprint=matched)
+        self.store.add_check(
+            doc_id=item["doc_id"],
+            url=item["requested_url"],
+            checked_at=item["fetched_at"],
+            http_status=200,
+            snapshot_id=None,
+            outcome=Outcome.UNCHANGED,
+            body_sha256=body_sha256,
+            fingerprint=matched,
+        )
         return True

@@ -91,8 +91,7 @@ class CrawlPlan:
         targets = []
         for doc in sources.documents:
             pages = tuple(
-                Page(p.url, p.browser, *wait_selectors(p.rules)) if p.browser else Page(p.url)
-                for p in doc.pages
+                Page(p.url, p.browser, *wait_selectors(p.rules)) if p.browser else Page(p.url) for p in doc.pages
             )
             targets.append(_with_validators(Target(doc.doc_id, doc.url, pages), validators))
         for doc_id, url in discovered:
@@ -101,9 +100,7 @@ class CrawlPlan:
             rule = sources.rule_for_url(url)
             browser = bool(rule and rule.browser)
             page = Page(url, True, *wait_selectors(rule.rules)) if browser else Page(url)
-            targets.append(
-                _with_validators(Target(doc_id, url, (page,), discovered=True), validators)
-            )
+            targets.append(_with_validators(Target(doc_id, url, (page,), discovered=True), validators))
         known = {canonical_url(t.url): t.doc_id for t in targets}
         return cls(
             targets=targets,
@@ -138,9 +135,15 @@ def plan_from_store(store: Store, sources: Sources, now: str) -> CrawlPlan:
     validators of their last good responses, and the fast path for unchanged pages."""
     with store.transaction():
         for doc in sources.documents:
-            store.ensure_document(doc.doc_id, title=doc.title, url=doc.url,
-                                  marketplace=doc.marketplace, doc_type=doc.doc_type,
-                                  origin="declared", seen_at=now)
+            store.ensure_document(
+                doc.doc_id,
+                title=doc.title,
+                url=doc.url,
+                marketplace=doc.marketplace,
+                doc_type=doc.doc_type,
+                origin="declared",
+                seen_at=now,
+            )
     plan = CrawlPlan.from_sources(sources, store.discovered_documents(), store.validators())
     return plan.with_unchanged(sources, store.unchanged_evidence())
 

@@ -5,6 +5,7 @@ process, and the demo, the tests and the benchmarks crawl several times: each cr
 spawned child that writes snapshots and checks to the store, while the parent is free to
 record them (``kb.pipeline.crawl``).
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -30,8 +31,15 @@ FAST_SETTINGS = {
 }
 
 
-def crawl_settings(plan: CrawlPlan, config: CrawlConfig, *, home: str, fast: bool = False,
-                   fixed_time: str | None = None, extra: dict | None = None) -> dict:
+def crawl_settings(
+    plan: CrawlPlan,
+    config: CrawlConfig,
+    *,
+    home: str,
+    fast: bool = False,
+    fixed_time: str | None = None,
+    extra: dict | None = None,
+) -> dict:
     """Who we are (User-Agent with the operator's contact), where to write, and, when the plan
     has pages to render, the browser; without one, ``plan.browser_unavailable`` says why."""
     settings = {"POLICYWATCH_HOME": home, "USER_AGENT": config.user_agent}
@@ -47,8 +55,9 @@ def crawl_settings(plan: CrawlPlan, config: CrawlConfig, *, home: str, fast: boo
     return settings
 
 
-def run_spider(plan: CrawlPlan, settings: dict, *, while_running: Callable[[], None] | None = None,
-               every: float = 0.5) -> None:
+def run_spider(
+    plan: CrawlPlan, settings: dict, *, while_running: Callable[[], None] | None = None, every: float = 0.5
+) -> None:
     """Run one Scrapy crawl in a spawned child process; call ``while_running()`` every
     ``every`` seconds until it ends. ``CrawlerFailed`` if the child failed."""
     context = multiprocessing.get_context("spawn")

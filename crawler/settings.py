@@ -4,6 +4,7 @@ Real marketplaces get one request at a time per domain, a delay, AutoThrottle,
 robots.txt and a User-Agent that names the tool. Loopback runs (tests, the demo,
 benchmarks) lower the delays through ``kb.pipeline.crawl(..., fast=True)``.
 """
+
 from diffs.responses import MAX_BODY_BYTES
 
 BOT_NAME = "policywatch"

@@ -9,6 +9,7 @@ snapshot that revealed it, as for a crawl.
 A CDX client, not a crawl: sequential GETs with a named User-Agent, a pause between them and
 retries that honour Retry-After. Failures are ``kb.errors.ArchiveUnavailable``.
 """
+
 from __future__ import annotations
 
 import json
@@ -133,15 +134,19 @@ def wayback_captures(
         return []
     header, *entries = rows
     index = {name: header.index(name) for name in ("timestamp", "original", "digest")}
-    return [
-        ArchivedCapture(row[index["timestamp"]], row[index["original"]], row[index["digest"]])
-        for row in entries
-    ]
+    return [ArchivedCapture(row[index["timestamp"]], row[index["original"]], row[index["digest"]]) for row in entries]
 
 
-def fetch_captures(client: PoliteClient, base_url: str, url: str, *, known: set[str],
-                   since: str | None = None, until: str | None = None,
-                   limit: int | None = None) -> ArchiveFetch:
+def fetch_captures(
+    client: PoliteClient,
+    base_url: str,
+    url: str,
+    *,
+    known: set[str],
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+) -> ArchiveFetch:
     """Download the archive's captures of ``url`` that the store does not hold yet (``known``:
     capture times already checked), at most ``limit`` of them."""
     archived = wayback_captures(client, base_url, url, since=since, until=until)
@@ -157,7 +162,12 @@ def fetch_captures(client: PoliteClient, base_url: str, url: str, *, known: set[
         except ArchiveUnavailable as exc:
             result.failed.append(f"{item.at}: {exc}")
             continue
-        result.captures.append(Capture(
-            at=item.at, body=body, url=url,
-            headers={"x-archive-url": item.raw_url(base_url), "x-archive-digest": item.digest}))
+        result.captures.append(
+            Capture(
+                at=item.at,
+                body=body,
+                url=url,
+                headers={"x-archive-url": item.raw_url(base_url), "x-archive-digest": item.digest},
+            )
+        )
     return result

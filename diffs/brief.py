@@ -5,6 +5,7 @@ feeds and ``compare --json`` all use it (``compare`` adds what only a comparison
 knows: the diff, its statistics and the stated dates); ``docs/changes.md`` documents the keys.
 Keys are an interface: new ones are added, existing ones are never renamed.
 """
+
 from __future__ import annotations
 
 from diffs.taxonomy import label_of

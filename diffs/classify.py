@@ -116,7 +116,7 @@ KINDS: dict[str, tuple[str, str]] = {
     ),
     "stated-date": (
         "minor",
-        "the page's own \"Last updated\" or \"Effective\" date changed; never substantive alone",
+        'the page\'s own "Last updated" or "Effective" date changed; never substantive alone',
     ),
     "counter": (
         "noise",
@@ -319,7 +319,7 @@ def _changed_span(old: str, new: str) -> tuple[str, str]:
 
 
 def _modal(word: str) -> str:
-    """"requires" and "require", "prohibits" and "prohibit" are the same obligation word."""
+    """ "requires" and "require", "prohibits" and "prohibit" are the same obligation word."""
     return word[:-1] if word.endswith("s") and word[:-1] in _MODALS else word
 
 
@@ -376,8 +376,9 @@ def _defined_term(lead: str) -> str:
     return " ".join(words[:6]) if len(words) <= 8 else ""
 
 
-def _number_findings(old: str, new: str, unit: Passage, hint: str, hint_rank: int,
-                     passages: tuple[str, ...]) -> tuple[list[_Finding], list[str], list[str]]:
+def _number_findings(
+    old: str, new: str, unit: Passage, hint: str, hint_rank: int, passages: tuple[str, ...]
+) -> tuple[list[_Finding], list[str], list[str]]:
     """Findings for changed quantities; also returns the counters of each side."""
     (old_q, old_counters), (new_q, new_counters) = quantities(old), quantities(new)
     findings: list[_Finding] = []
@@ -411,8 +412,11 @@ def _number_findings(old: str, new: str, unit: Passage, hint: str, hint_rank: in
             kind = "deadline" if deadline else "number" if counts else "figure"
             text = arrow(subject, qualifier, g, c)
             plain_arrow = " ".join(x for x in (subject, qualifier, g.text) if x) + f" → {c.text}"
-            head = (headline(subject, qualifier, g, c, deadline, named=bool(hint))
-                    if counts else _with_section(unit, plain_arrow))
+            head = (
+                headline(subject, qualifier, g, c, deadline, named=bool(hint))
+                if counts
+                else _with_section(unit, plain_arrow)
+            )
             merge = (g.key, c.key)
         else:
             deadline = is_deadline(qualifier, q, side)
@@ -422,13 +426,13 @@ def _number_findings(old: str, new: str, unit: Passage, hint: str, hint_rank: in
             text = f"{'added' if c else 'removed'} {phrase!r}"
             head = _with_section(unit, text)
             merge = (None if g is None else g.key, None if c is None else c.key)
-        findings.append(_Finding(kind, text, head, unit, passages, merge=merge + (kind,),
-                                 subject_rank=hint_rank))
+        findings.append(_Finding(kind, text, head, unit, passages, merge=merge + (kind,), subject_rank=hint_rank))
     return findings, old_counters, new_counters
 
 
-def _compare_text(old: str, new: str, unit: Passage, ctx: _Context, hint: str = "",
-                  hint_rank: int = 0) -> list[_Finding]:
+def _compare_text(
+    old: str, new: str, unit: Passage, ctx: _Context, hint: str = "", hint_rank: int = 0
+) -> list[_Finding]:
     """Reasons for a passage (or a table cell) that was edited."""
     passages = (old, new)
     if old == new:
@@ -465,11 +469,18 @@ def _compare_text(old: str, new: str, unit: Passage, ctx: _Context, hint: str = 
             kind = "deadline" if due else "effective-date" if effect else "date"
             label = "due date" if due else "effective date" if effect else "date"
             text = f"{label} {g[0] if g else 'none'} → {c[0] if c else 'none'}"
-            findings.append(_Finding(kind, text, _with_section(unit, text), unit, passages,
-                                     effective=c[0] if c and effect and not due else None))
+            findings.append(
+                _Finding(
+                    kind,
+                    text,
+                    _with_section(unit, text),
+                    unit,
+                    passages,
+                    effective=c[0] if c and effect and not due else None,
+                )
+            )
 
-    numbers, old_counters, new_counters = _number_findings(p_old, p_new, unit, hint, hint_rank,
-                                                           passages)
+    numbers, old_counters, new_counters = _number_findings(p_old, p_new, unit, hint, hint_rank, passages)
     findings += numbers
 
     lower_old = [w.lower() for w in word_list(p_old)]
@@ -520,7 +531,7 @@ def _compare_text(old: str, new: str, unit: Passage, ctx: _Context, hint: str = 
 
 
 def _counted(words: Counter[str]) -> str:
-    """"'not'", "'not' (2)", "'no', 'not'"."""
+    """ "'not'", "'not' (2)", "'no', 'not'"."""
     return ", ".join(f"{w!r}" + (f" ({n})" if n > 1 else "") for w, n in sorted(words.items()))
 
 
@@ -550,8 +561,7 @@ def _compare_pair(o: Passage, n: Passage, ctx: _Context) -> list[_Finding]:
             for k, (a, b) in enumerate(zip(old_cells, new_cells, strict=True)):
                 if a != b:
                     column = n.header[k]
-                    hint = row if k == 0 or not column or column.lower() in row.lower() else (
-                        f"{row} {column.lower()}")
+                    hint = row if k == 0 or not column or column.lower() in row.lower() else (f"{row} {column.lower()}")
                     findings += _compare_text(a, b, n, ctx, hint=hint, hint_rank=1)
             return findings
     return _compare_text(o.text, n.text, n, ctx)
@@ -573,11 +583,12 @@ def _lone(unit: Passage, added: bool, ctx: _Context) -> list[_Finding]:
     if counters and not re.search(r"[^\W\d]", _undated(strip_counters(plain)).replace("#", "")):
         text = f"counter {verb}: {' '.join(counters)}"
         return [_Finding("counter", text, _with_section(unit, text), unit, passages)]
-    if unit.kind == "heading" or (
-        len(word_list(plain)) <= _TITLE_WORDS and not re.search(r"[.!?;:]\W*$", plain)
-    ):
-        text = f"{verb} heading {_quote(unit.text, 70)}" if unit.kind == "heading" else (
-            f"{verb} title {_quote(unit.text, 70)}")
+    if unit.kind == "heading" or (len(word_list(plain)) <= _TITLE_WORDS and not re.search(r"[.!?;:]\W*$", plain)):
+        text = (
+            f"{verb} heading {_quote(unit.text, 70)}"
+            if unit.kind == "heading"
+            else (f"{verb} title {_quote(unit.text, 70)}")
+        )
         return [_Finding("wording", text, _with_section(unit, text), unit, passages)]
     # An added passage announcing when something takes effect is reported as that date.
     effective = [(iso, effect_word(plain, start)) for start, _, iso in dated]
@@ -586,8 +597,17 @@ def _lone(unit: Passage, added: bool, ctx: _Context) -> list[_Finding]:
     if added and effective:
         iso = effective[0][0]
         text = f"effective {iso}: {_quote(unit.text)}"
-        return [_Finding("effective-date", text, f"effective {iso}", unit, passages, effective=iso,
-                         lead=f"effective {iso}: {_quote(unit.text, 80)}")]
+        return [
+            _Finding(
+                "effective-date",
+                text,
+                f"effective {iso}",
+                unit,
+                passages,
+                effective=iso,
+                lead=f"effective {iso}: {_quote(unit.text, 80)}",
+            )
+        ]
     # A question is a heading or an FAQ prompt ("How may you appeal a fee?"), not a rule.
     weight = _weight(plain)
     if weight and not unit.text.rstrip("*_ ").endswith("?"):
@@ -648,8 +668,9 @@ def _walk(old: str, new: str, ctx: _Context) -> _Walk:
             if not (pairs or gone or came):  # only blank lines or table rules moved
                 sec = section_at(new_secs, hunk_new)
                 unit = Passage("", hunk_new, "sentence", sec)
-                walk.findings.append(_Finding("whitespace", "blank lines or table rules",
-                                              _with_section(unit, "blank lines"), unit))
+                walk.findings.append(
+                    _Finding("whitespace", "blank lines or table rules", _with_section(unit, "blank lines"), unit)
+                )
             deleted.clear()
             inserted.clear()
         old_pos += len(text)
@@ -731,7 +752,12 @@ def _dedupe(findings: list[_Finding]) -> list[_Finding]:
     for f in findings:
         twin = None
         for k in kept:
-            if (k.kind, k.text) == (f.kind, f.text) or f.merge is not None and k.merge == f.merge and _same_subject(k, f):
+            if (
+                (k.kind, k.text) == (f.kind, f.text)
+                or f.merge is not None
+                and k.merge == f.merge
+                and _same_subject(k, f)
+            ):
                 twin = k
             if twin is not None:
                 break
@@ -770,11 +796,12 @@ def _days_between(detected_at: str | None, iso: str | None) -> int | None:
 
 
 def _notice_note(days: int) -> str:
-    """"(38 days' notice)", with the EU platform-to-business minimum when it is not met."""
+    """ "(38 days' notice)", with the EU platform-to-business minimum when it is not met."""
     if days < 0:
         return f"(already in force when first seen, {-days} {'day' if days == -1 else 'days'} earlier)"
-    short = f", under the {P2B_MIN_NOTICE_DAYS} days the EU P2B Regulation requires" if (
-        days < P2B_MIN_NOTICE_DAYS) else ""
+    short = (
+        f", under the {P2B_MIN_NOTICE_DAYS} days the EU P2B Regulation requires" if (days < P2B_MIN_NOTICE_DAYS) else ""
+    )
     return f"({days} {'day' if days == 1 else 'days'}' notice{short})"
 
 
@@ -791,7 +818,7 @@ _VERBS = ("changed", "added", "removed", "moved in", "moved out")
 
 
 def _section_changes(events: list[tuple[Section | None, str, str, int]]) -> list[SectionChange]:
-    """"Late shipment rate: 1 sentence changed, 1 table row added", per section, in order."""
+    """ "Late shipment rate: 1 sentence changed, 1 table row added", per section, in order."""
     first: dict[str, int] = {}
     titled: dict[str, Section | None] = {}
     counts: dict[str, Counter[tuple[str, str]]] = {}
@@ -813,8 +840,15 @@ def _section_changes(events: list[tuple[Section | None, str, str, int]]) -> list
     return out
 
 
-def _summary(label: str, findings: list[_Finding], silent: bool | None, effective: str | None,
-             notice_days: int | None, passages: int, section_count: int) -> str:
+def _summary(
+    label: str,
+    findings: list[_Finding],
+    silent: bool | None,
+    effective: str | None,
+    notice_days: int | None,
+    passages: int,
+    section_count: int,
+) -> str:
     """One line: the headlines of the reasons of the change's class, most important first,
     then the effective date with its notice, then "silent change"."""
     if not findings:
@@ -843,16 +877,14 @@ def _summary(label: str, findings: list[_Finding], silent: bool | None, effectiv
     if label == "substantive" and effective and not mentions_effective:
         parts.append(_with_notice(f"effective {effective}", effective, notice_days))
     if passages >= _MAJOR_REVISION:
-        where = f" in {section_count} {'section' if section_count == 1 else 'sections'}" if (
-            section_count > 1) else ""
+        where = f" in {section_count} {'section' if section_count == 1 else 'sections'}" if (section_count > 1) else ""
         parts.insert(0, f"Major revision: {passages} passages{where}")
     if silent:
         parts.append("silent change")
     return "; ".join(parts)
 
 
-def classify(old: str, new: str, ops: list[Op] | None = None, *,
-             detected_at: str | None = None) -> Classification:
+def classify(old: str, new: str, ops: list[Op] | None = None, *, detected_at: str | None = None) -> Classification:
     """Label the change from ``old`` to ``new`` (normalized Markdown) with its reasons.
 
     ``detected_at`` (ISO time the change was first seen) lets the notice period before a
@@ -861,8 +893,7 @@ def classify(old: str, new: str, ops: list[Op] | None = None, *,
     """
     date_old, date_new = stated_date(old), stated_date(new)
     if old == new:
-        return Classification("noise", (), "No change", False if date_old else None, (),
-                              date_old, date_new)
+        return Classification("noise", (), "No change", False if date_old else None, (), date_old, date_new)
     ctx = _Context(old, new)
     walk = _walk(old, new, ctx)
     findings = walk.findings
@@ -876,11 +907,12 @@ def classify(old: str, new: str, ops: list[Op] | None = None, *,
     # Silent means readers see different words under the same dates; markup and link targets
     # changing without a new date is routine.
     body_changed = bool(body_kinds & (set(SUBSTANTIVE) | {"wording", "figure", "date"}))
-    silent = None if not (ctx.old_stated and ctx.new_stated) else (
-        body_changed and ctx.old_stated == ctx.new_stated)
+    silent = None if not (ctx.old_stated and ctx.new_stated) else (body_changed and ctx.old_stated == ctx.new_stated)
 
-    effective = _effective_date([f.effective for f in sorted(findings, key=lambda f: f.order)
-                                 if f.effective and f.kind == "effective-date"], detected_at)
+    effective = _effective_date(
+        [f.effective for f in sorted(findings, key=lambda f: f.order) if f.effective and f.kind == "effective-date"],
+        detected_at,
+    )
     page_effective = stated_effective_date(new)
     if effective is None and page_effective and page_effective != stated_effective_date(old):
         effective = page_effective
@@ -910,8 +942,7 @@ def classify(old: str, new: str, ops: list[Op] | None = None, *,
     return Classification(
         label=label,
         reasons=tuple(reasons),
-        summary=_summary(label, findings, silent, effective, notice_days, passages,
-                         len(section_changes)),
+        summary=_summary(label, findings, silent, effective, notice_days, passages, len(section_changes)),
         silent=silent,
         sections=tuple(s.label for s in section_changes if s.label),
         stated_date_old=date_old,

@@ -71,8 +71,7 @@ def unpack(body: bytes) -> list[CapturedPage]:
     while rest.startswith(delimiter, position):
         header_end = rest.index(b"\r\n\r\n", position)
         fields = dict(
-            line.split(": ", 1)
-            for line in rest[position + len(delimiter) : header_end].decode("utf-8").split("\r\n")
+            line.split(": ", 1) for line in rest[position + len(delimiter) : header_end].decode("utf-8").split("\r\n")
         )
         start = header_end + 4
         end = start + int(fields["Content-Length"])
@@ -95,16 +94,12 @@ def combined_status(pages: list[CapturedPage]) -> int:
     return next((p.status for p in pages if not 200 <= p.status < 300), pages[0].status)
 
 
-def extract_combined(
-    body: bytes, parts: tuple[Any, ...], extract_page: Callable[..., Any], url: str = ""
-) -> Any:
+def extract_combined(body: bytes, parts: tuple[Any, ...], extract_page: Callable[..., Any], url: str = "") -> Any:
     """Extract every page with its own rules (``parts``) and join the texts in order."""
     try:
         pages = unpack(body)
     except (CombinedCaptureError, KeyError, ValueError) as exc:
-        raise CombinedCaptureError(
-            f"{url or 'this capture'} should combine {len(parts)} pages: {exc}"
-        ) from None
+        raise CombinedCaptureError(f"{url or 'this capture'} should combine {len(parts)} pages: {exc}") from None
     if len(pages) != len(parts):
         raise CombinedCaptureError(
             f"{url or 'this capture'} holds {len(pages)} pages but the declaration combines "

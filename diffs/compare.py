@@ -27,12 +27,24 @@ class Comparison:
         c = self.classification
         details = tuple(SectionChange(s.id, s.label, s.changes) for s in c.section_changes)
         return Change(
-            id=0, key=key, doc_id=doc_id, from_version_id=0, to_version_id=0,
-            detected_at=detected_at or "", label=c.label, summary=c.summary,
-            reasons=tuple(Reason(r.kind, r.text, r.section) for r in c.reasons), silent=c.silent,
-            ops=self.ops, sections=c.sections, tags=c.tags, effective_date=c.effective_date,
-            notice_days=c.notice_days, section_changes=tuple(s.text for s in details),
-            section_details=details)
+            id=0,
+            key=key,
+            doc_id=doc_id,
+            from_version_id=0,
+            to_version_id=0,
+            detected_at=detected_at or "",
+            label=c.label,
+            summary=c.summary,
+            reasons=tuple(Reason(r.kind, r.text, r.section) for r in c.reasons),
+            silent=c.silent,
+            ops=self.ops,
+            sections=c.sections,
+            tags=c.tags,
+            effective_date=c.effective_date,
+            notice_days=c.notice_days,
+            section_changes=tuple(s.text for s in details),
+            section_details=details,
+        )
 
     def as_json(self, **change) -> dict:
         """The change's JSON (``diffs.brief.change_json``), plus the stated dates, the number of

@@ -140,9 +140,7 @@ _WEAK_LABEL = re.compile(
     re.IGNORECASE,
 )
 # Labels that say when the page (rather than its last edit) takes effect.
-_EFFECTIVE_LABEL = re.compile(
-    r"\beffective|\bg[üu]ltig\s+ab|\ben\s+vigueur|\bin\s+kraft", re.IGNORECASE
-)
+_EFFECTIVE_LABEL = re.compile(r"\beffective|\bg[üu]ltig\s+ab|\ben\s+vigueur|\bin\s+kraft", re.IGNORECASE)
 # Between label and date only markup, punctuation and short joining words may stand.
 _GAP = re.compile(r"[\s*_:,\-–—()]*(?:(?:on|as\s+of|from|am|le|du)\b[\s*_:]*)?", re.IGNORECASE)
 _NEAR_TOP = 1000
@@ -163,11 +161,7 @@ def _stated_date_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     for label, strong in ((_STRONG_LABEL, True), (_WEAK_LABEL, False)):
         for match in label.finditer(text):
             start = match.start()
-            if (
-                not strong
-                and start > _NEAR_TOP
-                and not _LINE_START.search(text[max(0, start - 40) : start])
-            ):
+            if not strong and start > _NEAR_TOP and not _LINE_START.search(text[max(0, start - 40) : start]):
                 continue
             gap = _GAP.match(text, match.end())
             date = DATE.match(text, gap.end() if gap else match.end())
@@ -205,8 +199,6 @@ def stated_dates(text: str) -> tuple[str, ...]:
     """Every date the page states as its own (updated, effective...), distinct, in order: the
     body changed "silently" when this set did not change."""
     return tuple(dict.fromkeys(iso for _, _, iso in stated_date_spans(text)))
-
-
 
 
 def stated_effective_date(text: str) -> str | None:

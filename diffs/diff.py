@@ -233,11 +233,7 @@ def _moved_lines(hunks: list[tuple[list[str], list[str], str]]) -> set[str]:
     """Lines deleted exactly once and inserted exactly once: the same paragraph, elsewhere."""
     gone = Counter(_move_key(line) for d, _, _ in hunks for line in d)
     came = Counter(_move_key(line) for _, i, _ in hunks for line in i)
-    return {
-        key
-        for key, count in gone.items()
-        if count == 1 and came.get(key) == 1 and len(key) >= MIN_MOVE_CHARS
-    }
+    return {key for key, count in gone.items() if count == 1 and came.get(key) == 1 and len(key) >= MIN_MOVE_CHARS}
 
 
 def _diff_hunk_with_moves(deleted: list[str], inserted: list[str], moved: set[str]) -> list[Op]:
@@ -365,11 +361,7 @@ def _blank_beside_move(ops: list[Op], index: int, notes: dict[int, str]) -> bool
     """A deleted or inserted blank line next to a moved block: the paragraph break that moved
     with it, not worth a marker of its own."""
     op, text = ops[index]
-    return (
-        op != EQUAL
-        and not text.strip("\n")
-        and (index - 1 in notes or index + 1 in notes)
-    )
+    return op != EQUAL and not text.strip("\n") and (index - 1 in notes or index + 1 in notes)
 
 
 def _first_lines(text: str, count: int) -> str:
@@ -406,9 +398,7 @@ def render_html(ops: list[Op], context_lines: int | None = None) -> str:
         if elided:
             parts.append(f'<span class="diff-elided">{ELISION}</span>\n')
         escaped = html.escape(text, quote=False)
-        moved = (
-            f' class="diff-moved" title="moved {notes[index]}"' if index in notes else ""
-        )
+        moved = f' class="diff-moved" title="moved {notes[index]}"' if index in notes else ""
         if op == INSERT:
             parts.append(f"<ins{moved}>{escaped}</ins>")
         elif op == DELETE:
@@ -454,12 +444,8 @@ def diff_stats(ops: list[Op]) -> dict[str, int]:
     blocks, and lines of the rendered diff (old and new interleaved, as in ``render_text``)
     that show any change."""
     moved = {i for m in find_moves(ops) for i in (m.deleted, m.inserted)}
-    inserted = sum(
-        len(_WORD.findall(text)) for i, (op, text) in enumerate(ops) if op == INSERT and i not in moved
-    )
-    deleted = sum(
-        len(_WORD.findall(text)) for i, (op, text) in enumerate(ops) if op == DELETE and i not in moved
-    )
+    inserted = sum(len(_WORD.findall(text)) for i, (op, text) in enumerate(ops) if op == INSERT and i not in moved)
+    deleted = sum(len(_WORD.findall(text)) for i, (op, text) in enumerate(ops) if op == DELETE and i not in moved)
     moved_words = sum(len(_WORD.findall(ops[i][1])) for i in moved if ops[i][0] == INSERT)
     changed_lines = 0
     line_changed = False

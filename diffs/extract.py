@@ -270,9 +270,7 @@ def _text_of(tag: Tag | None) -> str:
     return " ".join(tag.get_text(" ").split()) if tag is not None else ""
 
 
-def extract(
-    body: bytes | str, rules: Rules, *, url: str = "", encoding: str | None = None
-) -> Extracted:
+def extract(body: bytes | str, rules: Rules, *, url: str = "", encoding: str | None = None) -> Extracted:
     """Extract the document described by ``rules`` from a page; raise an
     ``ExtractionError`` subclass when the page cannot yield it."""
     if rules.parts:

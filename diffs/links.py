@@ -38,14 +38,8 @@ def clean_link(href: str, base_url: str = "") -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     path = _PATH_SESSION.sub("", _AMAZON_REF_SEGMENT.sub("", parts.path)) or "/"
-    query = sorted(
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not TRACKING_PARAMS.match(k)
-    )
-    return urlunsplit(
-        (parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), parts.fragment)
-    )
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k))
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), parts.fragment))
 
 
 def canonical_target(href: str) -> str:

@@ -48,9 +48,7 @@ COUNTER = (
     r"(?:[kKmM]\s?)?(?:views?|likes?|comments?|reads?|visits?|followers?|votes?|ratings?|"
     r"downloads?|people\s+found\s+this\s+helpful|aufrufe)"
 )
-_CURRENCY_BEFORE = (
-    r"(?:(?:US|CA|AU|C|A)?\$|€|£|¥|\b(?:USD|EUR|GBP|CAD|AUD|INR|MXN|JPY|CHF|SEK|PLN|kr)\.?\s?)"
-)
+_CURRENCY_BEFORE = r"(?:(?:US|CA|AU|C|A)?\$|€|£|¥|\b(?:USD|EUR|GBP|CAD|AUD|INR|MXN|JPY|CHF|SEK|PLN|kr)\.?\s?)"
 _DIGITS = r"\d+(?:[.,]\d+)*"
 
 _QUANTITY = re.compile(
@@ -167,10 +165,7 @@ def _quantities(text: str) -> tuple[list[Quantity], list[str]]:
         if m.group("word"):
             unit = m.group("wpct") or m.group("wdur") or m.group("wcount")
             kind = "percent" if m.group("wpct") else "duration" if m.group("wdur") else "count"
-            found.append(
-                Quantity(written, _word_value(m.group("word")), kind, _unit_name(unit),
-                         m.start(), m.end())
-            )
+            found.append(Quantity(written, _word_value(m.group("word")), kind, _unit_name(unit), m.start(), m.end()))
             continue
         before = masked[max(0, m.start() - 1) : m.start()]
         if before and (before.isalpha() or before == ".") and not m.group("cur"):
@@ -224,8 +219,9 @@ _LEADING = {
     "with", "by", "from", "at",
 }  # fmt: skip
 _MAX_SUBJECT_WORDS = 6
-_POSSESSIVE_AFTER = re.compile(r"^['’]s?\s+((?:advance|prior|written)\s+)?(notice|grace\s+period|warning)\b",
-                               re.IGNORECASE)
+_POSSESSIVE_AFTER = re.compile(
+    r"^['’]s?\s+((?:advance|prior|written)\s+)?(notice|grace\s+period|warning)\b", re.IGNORECASE
+)
 
 
 def subject_of(text: str, start: int, end: int) -> tuple[str, str]:
@@ -257,7 +253,7 @@ def subject_of(text: str, start: int, end: int) -> tuple[str, str]:
 
 
 def direction(old: Quantity, new: Quantity) -> str:
-    """"shortened"/"extended" for durations, "lowered"/"raised" otherwise, "changed" when the
+    """ "shortened"/"extended" for durations, "lowered"/"raised" otherwise, "changed" when the
     values cannot be compared (different units, unreadable numbers)."""
     if old.value is None or new.value is None or old.value == new.value:
         return "changed"
@@ -309,8 +305,7 @@ _NAMES_A_QUANTITY = re.compile(
 )
 
 
-def headline(subject: str, qualifier: str, old: Quantity, new: Quantity, deadline: bool,
-             named: bool = False) -> str:
+def headline(subject: str, qualifier: str, old: Quantity, new: Quantity, deadline: bool, named: bool = False) -> str:
     """Summary text: "Late shipment rate target lowered from 4% to 3%", "Deadline shortened:
     confirm shipment within 12 hours (was 24 hours)", "Payouts are sent every 7 days (was 14
     days)". ``named``: the subject is a name given by the page (a table's row and column)."""

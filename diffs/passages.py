@@ -76,8 +76,15 @@ class Passage:
 
     __slots__ = ("_key", "header", "kind", "lead", "offset", "plain_text", "section", "text")
 
-    def __init__(self, text: str, offset: int, kind: str, section: Section | None,
-                 header: tuple[str, ...] | None = None, lead: str = "") -> None:
+    def __init__(
+        self,
+        text: str,
+        offset: int,
+        kind: str,
+        section: Section | None,
+        header: tuple[str, ...] | None = None,
+        lead: str = "",
+    ) -> None:
         self.text = text
         self.offset = offset
         self.kind = kind  # "sentence" | "list item" | "table row" | "heading"
@@ -164,8 +171,7 @@ def _line_units(full: str, offset: int, line: str, secs: list[Section]) -> list[
     listed = bool(_LIST_ITEM.match(line))
     kind = "list item" if listed and len(pieces) == 1 else "sentence"
     lead = _lead_in(full, offset) if listed else ""
-    return [Passage(p.strip(), offset + s, kind, section_at(secs, offset + s), lead=lead)
-            for s, p in pieces]
+    return [Passage(p.strip(), offset + s, kind, section_at(secs, offset + s), lead=lead) for s, p in pieces]
 
 
 def passages_in(full: str, start: int, chunk: str, secs: list[Section]) -> list[Passage]:
@@ -230,7 +236,9 @@ def match_passages(old: list[Passage], new: list[Passage]) -> tuple[list[tuple[i
     return pairs, lone_old, sorted(free)
 
 
-def pair_passages(old: list[Passage], new: list[Passage]) -> tuple[list[tuple[Passage, Passage]], list[Passage], list[Passage]]:
+def pair_passages(
+    old: list[Passage], new: list[Passage]
+) -> tuple[list[tuple[Passage, Passage]], list[Passage], list[Passage]]:
     """Match edited passages: align them as lines, then pair by similarity inside each gap."""
     pairs: list[tuple[Passage, Passage]] = []
     removed: list[Passage] = []

@@ -7,6 +7,7 @@ the snapshot that was stored; content-level failures (bot walls, selectors that 
 nothing, a text that suddenly shrank) are judged after extraction. A fault is recorded on the
 check, with its kind, and never becomes a version.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,42 +60,59 @@ class Fault:
     reason: str  # one line for the user: what happened and what it means
 
 
-def response_fault(*, status: int | None, headers: Mapping[str, str], body: bytes, url: str,
-                   requested_url: str | None = None, max_size: int = MAX_BODY_BYTES,
-                   at: str | None = None) -> Fault | None:
+def response_fault(
+    *,
+    status: int | None,
+    headers: Mapping[str, str],
+    body: bytes,
+    url: str,
+    requested_url: str | None = None,
+    max_size: int = MAX_BODY_BYTES,
+    at: str | None = None,
+) -> Fault | None:
     """The fault of a response (``url``: the one that answered, after redirects), or ``None``
     when it may be read as the document. ``at``: when it was received (ISO 8601), for a
     Retry-After given as a date."""
     if status is None:
         return Fault(Outcome.FAILED, FaultKind.NO_RESPONSE, "no response was received")
     if status in GONE_STATUSES:
-        return Fault(Outcome.GONE, FaultKind.REMOVED,
-                     f"{status_text(status)}: the page was removed; its history is kept")
+        return Fault(
+            Outcome.GONE, FaultKind.REMOVED, f"{status_text(status)}: the page was removed; its history is kept"
+        )
     if not 200 <= status < 300:
         return Fault(Outcome.FAILED, status_kind(status), status_reason(status, headers, at))
     if requested_url and url != requested_url and is_sign_in(url):
-        return Fault(Outcome.FAILED, FaultKind.SIGN_IN,
-                     f"redirected to a sign-in page ({url}): the document is no longer "
-                     "public at its declared URL; check it in a browser")
+        return Fault(
+            Outcome.FAILED,
+            FaultKind.SIGN_IN,
+            f"redirected to a sign-in page ({url}): the document is no longer "
+            "public at its declared URL; check it in a browser",
+        )
     size = len(body)
     if max_size and size > max_size:
-        return Fault(Outcome.FAILED, FaultKind.TOO_LARGE,
-                     f"body of {size_text(size)} is over the size limit of {size_text(max_size)}; "
-                     "raise DOWNLOAD_MAXSIZE if the page is really that large")
+        return Fault(
+            Outcome.FAILED,
+            FaultKind.TOO_LARGE,
+            f"body of {size_text(size)} is over the size limit of {size_text(max_size)}; "
+            "raise DOWNLOAD_MAXSIZE if the page is really that large",
+        )
     if is_combined(body):
         return _combined_fault(body, at)
     if not body.strip():
-        return Fault(Outcome.FAILED, FaultKind.EMPTY,
-                     f"{status_text(status)} with an empty body: the server sent no page")
+        return Fault(
+            Outcome.FAILED, FaultKind.EMPTY, f"{status_text(status)} with an empty body: the server sent no page"
+        )
     content_type = _header(headers, "content-type").split(";")[0].strip().lower()
     binary = _binary_kind(body)
     if binary:
         declared = f" (declared as {content_type})" if content_type else ""
-        return Fault(Outcome.FAILED, FaultKind.NOT_HTML,
-                     f"expected an HTML page, got {binary}{declared}, {size_text(size)}")
+        return Fault(
+            Outcome.FAILED, FaultKind.NOT_HTML, f"expected an HTML page, got {binary}{declared}, {size_text(size)}"
+        )
     if content_type and content_type not in HTML_TYPES and not looks_like_html(body):
-        return Fault(Outcome.FAILED, FaultKind.NOT_HTML,
-                     f"expected an HTML page, got {content_type} ({size_text(size)})")
+        return Fault(
+            Outcome.FAILED, FaultKind.NOT_HTML, f"expected an HTML page, got {content_type} ({size_text(size)})"
+        )
     return None
 
 
@@ -105,11 +123,16 @@ def _combined_fault(body: bytes, at: str | None) -> Fault | None:
     except (CombinedCaptureError, KeyError, ValueError) as exc:
         return Fault(Outcome.FAILED, FaultKind.UNREADABLE, f"the combined capture cannot be read ({exc})")
     for number, page in enumerate(pages, 1):
-        fault = response_fault(status=page.status, headers={"content-type": page.content_type},
-                               body=page.body, url=page.url, max_size=0, at=at)
+        fault = response_fault(
+            status=page.status,
+            headers={"content-type": page.content_type},
+            body=page.body,
+            url=page.url,
+            max_size=0,
+            at=at,
+        )
         if fault is not None:
-            return Fault(Outcome.FAILED, fault.kind,
-                         f"page {number} of {len(pages)} ({page.url}): {fault.reason}")
+            return Fault(Outcome.FAILED, fault.kind, f"page {number} of {len(pages)} ({page.url}): {fault.reason}")
     return None
 
 
@@ -152,8 +175,7 @@ def status_reason(code: int, headers: Mapping[str, str], at: str | None = None) 
     """One line for an HTTP status that is not a page (with the site's Retry-After, if any)."""
     now = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else None
     wait = retry_after_seconds(_header(headers, "retry-after"), now)
-    later = f"; the site asks to wait {wait} s (Retry-After), the next crawl tries again" \
-        if wait is not None else ""
+    later = f"; the site asks to wait {wait} s (Retry-After), the next crawl tries again" if wait is not None else ""
     if code == 429:
         return f"{status_text(code)}: rate limited{later or '; slow the crawl down'}"
     if code >= 500:
@@ -184,6 +206,7 @@ def size_text(size: int) -> str:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
 
 def _header(headers: Mapping[str, str], name: str) -> str:
     for key, value in headers.items():

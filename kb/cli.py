@@ -6,6 +6,7 @@ for reads). Known errors (``kb.errors.PolicywatchError``) become one line on std
 and exit status 1; usage errors exit 2 (argparse). Library imports happen inside the commands:
 ``policywatch --help`` must not load Scrapy, Whoosh or MkDocs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,18 +41,22 @@ COMMANDS: list[Command] = []
 
 def command(name: str, help: str, *, home: bool = True, sources: bool = False):
     """Register a command (or, with a space in its name, an action of one)."""
+
     def register(func):
         arguments = list(reversed(getattr(func, "_arguments", [])))
         COMMANDS.append(Command(name, func, help, home=home, sources=sources, arguments=arguments))
         return func
+
     return register
 
 
 def arg(*names, **options):
     """An argument of the command declared below it (``group=`` names a mutually exclusive group)."""
+
     def add(func):
         func._arguments = [*getattr(func, "_arguments", []), (names, options)]
         return func
+
     return add
 
 
@@ -127,8 +132,9 @@ def _store(args):
 
     home = _home(args)
     if not Store.exists_in(home):
-        raise StoreError(f"no store in {home}",
-                         hint="run `policywatch crawl` or `policywatch demo --home DIR` first, or pass --home")
+        raise StoreError(
+            f"no store in {home}", hint="run `policywatch crawl` or `policywatch demo --home DIR` first, or pass --home"
+        )
     return Store(home)
 
 
@@ -162,10 +168,12 @@ def cmd_crawl(args) -> int:
 
     report = crawl(_home(args), _sources(args), fast=args.fast)
     r = report.record
-    print(f"fetched {report.fetched} pages ({report.fetch_failures} fetch failures); "
-          f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, "
-          f"{r.unchanged + report.known_unchanged + report.not_modified} unchanged, "
-          f"{len(r.failed)} failed checks, {len(r.gone)} gone; index: {report.index.updated} updated")
+    print(
+        f"fetched {report.fetched} pages ({report.fetch_failures} fetch failures); "
+        f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, "
+        f"{r.unchanged + report.known_unchanged + report.not_modified} unchanged, "
+        f"{len(r.failed)} failed checks, {len(r.gone)} gone; index: {report.index.updated} updated"
+    )
     if report.not_modified:
         print(f"  {report.not_modified} unchanged by conditional request (HTTP 304)")
     for doc_id, reason in report.fetch_failed:
@@ -177,8 +185,10 @@ def cmd_crawl(args) -> int:
     for doc_id, reason in report.moved_away:
         print(f"  gone    {doc_id}: {reason}")
     if report.needs_browser:
-        print(f"{len(report.needs_browser)} documents need a browser and were not crawled: "
-              f"{report.browser_problem}", file=sys.stderr)
+        print(
+            f"{len(report.needs_browser)} documents need a browser and were not crawled: {report.browser_problem}",
+            file=sys.stderr,
+        )
         for doc_id in report.needs_browser:
             print(f"  needs a browser  {doc_id}", file=sys.stderr)
     return 0
@@ -189,14 +199,19 @@ def cmd_record(args) -> int:
     from kb.pipeline import record
 
     r = record(_home(args), _sources(args))
-    print(f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, {r.unchanged} unchanged, "
-          f"{len(r.failed)} failed checks, {len(r.gone)} gone")
+    print(
+        f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, {r.unchanged} unchanged, "
+        f"{len(r.failed)} failed checks, {len(r.gone)} gone"
+    )
     return 0
 
 
 @command("import", "record saved captures as snapshots taken at their capture times", sources=True)
-@arg("file", type=Path, help="saved HTML capture, or a folder of captures named by their "
-                             "UTC capture time (2025-12-04T12-30-02Z.html)")
+@arg(
+    "file",
+    type=Path,
+    help="saved HTML capture, or a folder of captures named by their UTC capture time (2025-12-04T12-30-02Z.html)",
+)
 @arg("--doc", required=True, help="document id, e.g. amazon-us/business-solutions-agreement")
 @arg("--at", help="capture time of FILE, ISO 8601 UTC (2025-12-04T12:30:02Z); default: read from the file name")
 @arg("--url", help="URL the capture was taken from (default: the declared URL)")
@@ -207,35 +222,56 @@ def cmd_import(args) -> int:
     sources = _sources(args)
     if args.file.is_dir():
         if args.at:
-            raise UsageError("--at dates one file; a folder's captures are dated by their names",
-                             hint="drop --at, or import one file at a time")
+            raise UsageError(
+                "--at dates one file; a folder's captures are dated by their names",
+                hint="drop --at, or import one file at a time",
+            )
         count, report = import_folder(_home(args), sources, args.doc, args.file, url=args.url)
-        print(f"imported {count} captures of {args.doc} from {args.file}: "
-              f"{len(report.first_versions) + len(report.new_versions)} versions, "
-              f"{len(report.new_versions)} changes, {report.unchanged} unchanged, "
-              f"{len(report.failed)} failed, {len(report.gone)} gone")
+        print(
+            f"imported {count} captures of {args.doc} from {args.file}: "
+            f"{len(report.first_versions) + len(report.new_versions)} versions, "
+            f"{len(report.new_versions)} changes, {report.unchanged} unchanged, "
+            f"{len(report.failed)} failed, {len(report.gone)} gone"
+        )
         for _, reason in report.failed:
             print(f"  failed  {reason}")
         return 0
     at = parse_time(args.at) if args.at else capture_name_time(args.file.stem)
     if at is None:
-        raise UsageError(f"{args.file.name}: when was it captured?",
-                         hint="give --at 2025-12-04T12:30:02Z, or name the file 2025-12-04T12-30-02Z.html")
+        raise UsageError(
+            f"{args.file.name}: when was it captured?",
+            hint="give --at 2025-12-04T12:30:02Z, or name the file 2025-12-04T12-30-02Z.html",
+        )
     report = import_capture(_home(args), sources, doc_id=args.doc, path=args.file, at=at, url=args.url)
-    outcome = ("new document" if report.first_versions else "changed" if report.new_versions
-               else "unchanged" if report.unchanged else "gone" if report.gone
-               else f"failed: {report.failed[0][1]}" if report.failed else "recorded")
+    outcome = (
+        "new document"
+        if report.first_versions
+        else "changed"
+        if report.new_versions
+        else "unchanged"
+        if report.unchanged
+        else "gone"
+        if report.gone
+        else f"failed: {report.failed[0][1]}"
+        if report.failed
+        else "recorded"
+    )
     print(f"imported {args.file} as {args.doc} at {at}: {outcome}")
     return 0
 
 
-@command("backfill", "record past captures from a web archive, so a history starts before the first crawl",
-         sources=True)
-@arg("--wayback", action="store_true", required=True,
-     help="from a Wayback Machine (CDX API); the only archive supported")
+@command(
+    "backfill", "record past captures from a web archive, so a history starts before the first crawl", sources=True
+)
+@arg(
+    "--wayback", action="store_true", required=True, help="from a Wayback Machine (CDX API); the only archive supported"
+)
 @arg("--doc", action="append", default=[], help="document id (repeatable; default: every declared document)")
-@arg("--wayback-url", help="archive address (default: wayback_url in <home>/crawl.yaml, "
-                           "$POLICYWATCH_WAYBACK_URL, or https://web.archive.org)")
+@arg(
+    "--wayback-url",
+    help="archive address (default: wayback_url in <home>/crawl.yaml, "
+    "$POLICYWATCH_WAYBACK_URL, or https://web.archive.org)",
+)
 @arg("--since", help="only captures from this date (2019-01-01)")
 @arg("--until", help="only captures up to this date")
 @arg("--limit", type=int, help="at most this many new captures per document")
@@ -245,27 +281,38 @@ def cmd_backfill(args) -> int:
     from kb.timeutil import parse_time
 
     sources = _sources(args)
-    results = backfill(_home(args), sources, args.doc or [d.doc_id for d in sources.documents],
-                       base_url=args.wayback_url, delay=args.delay,
-                       since=parse_time(args.since) if args.since else None,
-                       until=parse_time(args.until) if args.until else None, limit=args.limit)
+    results = backfill(
+        _home(args),
+        sources,
+        args.doc or [d.doc_id for d in sources.documents],
+        base_url=args.wayback_url,
+        delay=args.delay,
+        since=parse_time(args.since) if args.since else None,
+        until=parse_time(args.until) if args.until else None,
+        limit=args.limit,
+    )
     for r in results:
         if r.note:
             print(f"{r.doc_id}: skipped, {r.note}")
             continue
         changes = len(r.record.new_versions) if r.record else 0
-        print(f"{r.doc_id}: {r.found} archived captures, {r.imported} imported, {r.skipped} already "
-              f"stored, {len(r.failed)} not downloaded; {changes} changes recorded")
+        print(
+            f"{r.doc_id}: {r.found} archived captures, {r.imported} imported, {r.skipped} already "
+            f"stored, {len(r.failed)} not downloaded; {changes} changes recorded"
+        )
         for problem in r.failed:
             print(f"  not downloaded  {problem}")
-        for _, reason in (r.record.failed if r.record else []):
+        for _, reason in r.record.failed if r.record else []:
             print(f"  failed  {reason}")
     return 0
 
 
-@command("reextract", "apply the current declarations and extraction code to stored snapshots; "
-                      "differences are technical upgrades, kept out of the changelog and the feed",
-         sources=True)
+@command(
+    "reextract",
+    "apply the current declarations and extraction code to stored snapshots; "
+    "differences are technical upgrades, kept out of the changelog and the feed",
+    sources=True,
+)
 @arg("--doc", action="append", default=[], help="only this document (repeatable)")
 @arg("--history", action="store_true", help="derive each document's whole history again from every snapshot")
 def cmd_reextract(args) -> int:
@@ -278,8 +325,10 @@ def cmd_reextract(args) -> int:
     if args.history:
         print(f"rebuilt the history of {len(report.rebuilt)} documents from their snapshots")
     else:
-        print(f"{len(report.upgraded)} technical upgrades, {len(report.up_to_date)} documents up to date, "
-              f"{len(report.failed)} failed")
+        print(
+            f"{len(report.upgraded)} technical upgrades, {len(report.up_to_date)} documents up to date, "
+            f"{len(report.failed)} failed"
+        )
     for doc_id, summary in report.upgraded:
         print(f"  upgraded  {doc_id}: {summary}")
     for doc_id, reason in report.failed:
@@ -306,8 +355,7 @@ def cmd_status(args) -> int:
 @command("changes", "list recorded changes, newest first")
 @arg("--doc", help="only this document")
 @arg("--class", dest="label", choices=CLASSES, help="only this class")
-@arg("--technical", action="store_true",
-     help="include technical upgrades (changes made by new extraction rules only)")
+@arg("--technical", action="store_true", help="include technical upgrades (changes made by new extraction rules only)")
 @arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_changes(args) -> int:
     from diffs.brief import change_json
@@ -317,8 +365,9 @@ def cmd_changes(args) -> int:
         if args.doc:
             store.document(args.doc)
         docs = {d.doc_id: d for d in store.documents()}
-        changes = [c for c in store.changes(args.doc, technical=args.technical)
-                   if not args.label or c.label == args.label]
+        changes = [
+            c for c in store.changes(args.doc, technical=args.technical) if not args.label or c.label == args.label
+        ]
     # Newest first; changes found by the same crawl by document (ids follow processing order).
     changes.sort(key=lambda c: (c.doc_id, c.key))
     changes.sort(key=lambda c: c.detected_at, reverse=True)
@@ -351,8 +400,10 @@ def cmd_diff(args) -> int:
     if args.change:
         changes = [c for c in changes if c.key == args.change or c.key.endswith("/" + args.change)]
         if not changes:
-            raise UsageError(f"no change '{args.change}' in {args.doc}",
-                             hint=f"list them with `policywatch changes --doc {args.doc}`")
+            raise UsageError(
+                f"no change '{args.change}' in {args.doc}",
+                hint=f"list them with `policywatch changes --doc {args.doc}`",
+            )
     if not changes:
         print(f"{args.doc} has not changed since it was first captured")
         return 0
@@ -375,8 +426,10 @@ def cmd_show(args) -> int:
     if version is None:
         raise NoVersion(f"{args.doc} has no version yet", hint=f"its last check: {doc.failure or 'none'}")
     print(f"# {version.title}\n")
-    print(f"<!-- {doc.doc_id} | source: {doc.url} | captured {version.captured_at} | "
-          f"snapshot sha256 {version.snapshot_sha256} | status {doc.status} -->\n")
+    print(
+        f"<!-- {doc.doc_id} | source: {doc.url} | captured {version.captured_at} | "
+        f"snapshot sha256 {version.snapshot_sha256} | status {doc.status} -->\n"
+    )
     sys.stdout.write(version.text)
     return 0
 
@@ -394,47 +447,71 @@ def _show_as_of(args) -> int:
     when = f"as of {args.as_of}: " if args.as_of else ""
     until = f"until {span.valid_to}" if span.valid_to else "still in force" if span.current else "open"
     print(f"# {heading}\n")
-    print(f"<!-- {doc.doc_id} | source: {doc.url} | {when}version {span.number}, captured "
-          f"{version.captured_at}, {until} | snapshot sha256 {version.snapshot_sha256} | "
-          f"status {doc.status} -->\n")
+    print(
+        f"<!-- {doc.doc_id} | source: {doc.url} | {when}version {span.number}, captured "
+        f"{version.captured_at}, {until} | snapshot sha256 {version.snapshot_sha256} | "
+        f"status {doc.status} -->\n"
+    )
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 
 
 @command("search", "search the rules: current text by default, or as of a date, or all versions")
-@arg("query", help='words, "phrases", AND/OR/NOT, field:value (title, section, body, doc, source, type, '
-                   'class), prefix*, fuzzy~')
+@arg(
+    "query",
+    help='words, "phrases", AND/OR/NOT, field:value (title, section, body, doc, source, type, class), prefix*, fuzzy~',
+)
 @arg("--source", help="only this marketplace, e.g. amazon-us")
 @arg("--doc", help="only this document id")
 @arg("--type", dest="doc_type", help="only this document type, e.g. agreement")
 @arg("--since", metavar="DATE", help="only text that took effect at or after DATE")
-@arg("--until", metavar="DATE", help="only text that took effect before DATE (a bare date: until the end "
-                                     "of that day)")
+@arg("--until", metavar="DATE", help="only text that took effect before DATE (a bare date: until the end of that day)")
 @arg("--as-of", metavar="DATE", group="scope", help="search the text as it read at DATE")
 @arg("--history", action="store_true", group="scope", help="search every version, not just the current text")
-@arg("--changed", action="store_true",
-     help="only text a recorded change introduced (in the --since/--until window; every version unless --as-of)")
+@arg(
+    "--changed",
+    action="store_true",
+    help="only text a recorded change introduced (in the --since/--until window; every version unless --as-of)",
+)
 @arg("--limit", type=int, default=10, help="at most this many hits")
 @arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_search(args) -> int:
     from kb.search import search
 
-    hits = search(_home(args), args.query, limit=args.limit, source=args.source, doc=args.doc,
-                  doc_type=args.doc_type, since=args.since, until=args.until, as_of=args.as_of,
-                  history=args.history, changed=args.changed)
+    hits = search(
+        _home(args),
+        args.query,
+        limit=args.limit,
+        source=args.source,
+        doc=args.doc,
+        doc_type=args.doc_type,
+        since=args.since,
+        until=args.until,
+        as_of=args.as_of,
+        history=args.history,
+        changed=args.changed,
+    )
     if args.json:
         return _json([h.as_json() for h in hits])
     if not hits:
         print(f"no match for {args.query!r}")
     for rank, hit in enumerate(hits, 1):
-        where = hit.section if hit.section.startswith(hit.title) else " › ".join(
-            part for part in (hit.title, hit.section) if part)
-        effect = (f"in effect since {hit.valid_from}" if hit.valid_to is None
-                  else f"in effect {hit.valid_from} → {hit.valid_to}")
+        where = (
+            hit.section
+            if hit.section.startswith(hit.title)
+            else " › ".join(part for part in (hit.title, hit.section) if part)
+        )
+        effect = (
+            f"in effect since {hit.valid_from}"
+            if hit.valid_to is None
+            else f"in effect {hit.valid_from} → {hit.valid_to}"
+        )
         change = "first capture" if hit.change_class == "first" else f"{hit.change_class} change"
         anchor = f"#{hit.section_id}" if hit.section_id else ""
-        print(f"{rank}. {where}\n   {hit.doc_id}{anchor}  [{hit.marketplace}, {hit.doc_type}]  "
-              f"{effect} ({change})  score {hit.score:.2f}\n   {hit.url}\n   {hit.snippet}")
+        print(
+            f"{rank}. {where}\n   {hit.doc_id}{anchor}  [{hit.marketplace}, {hit.doc_type}]  "
+            f"{effect} ({change})  score {hit.score:.2f}\n   {hit.url}\n   {hit.snippet}"
+        )
     return 0
 
 
@@ -456,8 +533,7 @@ def cmd_history(args) -> int:
         until = s.valid_to or ("now" if s.current else "?")
         what = "first capture" if s.change is None else f"{s.change.label:<11} {s.change.summary}"
         silent = " [silent]" if s.change is not None and s.change.silent else ""
-        print(f"v{s.number:<3} {s.valid_from} → {until:<20}  snapshot {s.version.snapshot_sha256[:12]}  "
-              f"{what}{silent}")
+        print(f"v{s.number:<3} {s.valid_from} → {until:<20}  snapshot {s.version.snapshot_sha256[:12]}  {what}{silent}")
         if s.change is not None and s.change.sections:
             print(f"      sections: {'; '.join(s.change.sections)}")
     if line.gone_at:
@@ -480,8 +556,11 @@ def cmd_when(args) -> int:
     if not found:
         print(f"no version of any document contains {args.phrase!r}")
     for p in found:
-        state = (f"still present (last seen {p.last_seen})" if p.present_now
-                 else f"disappeared {p.disappeared_at} (last seen {p.last_seen or '-'})")
+        state = (
+            f"still present (last seen {p.last_seen})"
+            if p.present_now
+            else f"disappeared {p.disappeared_at} (last seen {p.last_seen or '-'})"
+        )
         print(f"{p.doc_id}  {p.title}\n   first seen {p.first_seen}, {state}")
         if len(p.spans) > 1:
             print("   present " + ", ".join(f"{a} → {b or 'now'}" for a, b in p.spans))
@@ -490,16 +569,23 @@ def cmd_when(args) -> int:
     return 0
 
 
-@command("compare", "compare two captures (HTML or Markdown files) without a store: class, summary, "
-                    "reasons and the diff", home=False, sources=True)
+@command(
+    "compare",
+    "compare two captures (HTML or Markdown files) without a store: class, summary, reasons and the diff",
+    home=False,
+    sources=True,
+)
 @arg("old", type=Path, help="older capture: .html (extracted with --doc or --select) or .md")
 @arg("new", type=Path, help="newer capture")
 @arg("--doc", help="extract HTML with this document's declaration")
 @arg("--select", action="append", default=[], help="CSS selector to keep in HTML (repeatable)")
 @arg("--remove", action="append", default=[], help="CSS selector to drop from HTML (repeatable)")
 @arg("--url", default="", help="page URL, to resolve relative links in HTML")
-@arg("--detected-at", help="when NEW was first seen, ISO 8601 (for the notice period); default: from NEW's "
-                           "name if it is a capture time (2025-12-04T12-30-02Z.md)")
+@arg(
+    "--detected-at",
+    help="when NEW was first seen, ISO 8601 (for the notice period); default: from NEW's "
+    "name if it is a capture time (2025-12-04T12-30-02Z.md)",
+)
 @arg("--context", type=int, default=2, help="unchanged lines shown around each edit")
 @arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_compare(args) -> int:
@@ -510,19 +596,38 @@ def cmd_compare(args) -> int:
 
     sources = _sources(args) if args.doc else None
     result, detected_at = compare_captures(
-        args.old, args.new, sources, doc_id=args.doc, select=tuple(args.select),
-        remove=tuple(args.remove), url=args.url,
-        detected_at=parse_time(args.detected_at) if args.detected_at else None)
+        args.old,
+        args.new,
+        sources,
+        doc_id=args.doc,
+        select=tuple(args.select),
+        remove=tuple(args.remove),
+        url=args.url,
+        detected_at=parse_time(args.detected_at) if args.detected_at else None,
+    )
     unchanged = not any(op for op, _ in result.ops)
     diff = "" if unchanged else render_text(list(result.ops), context_lines=args.context)
     if args.json:
-        return _json({"old": str(args.old), "new": str(args.new),
-                      **result.as_json(detected_at=detected_at), "detected_at": detected_at, "diff": diff})
+        return _json(
+            {
+                "old": str(args.old),
+                "new": str(args.new),
+                **result.as_json(detected_at=detected_at),
+                "detected_at": detected_at,
+                "diff": diff,
+            }
+        )
     c = result.classification
     print(f"{c.label}: {c.summary}")
     dates = f" (stated date {c.stated_date_old or 'none'} → {c.stated_date_new or 'none'})"
-    print("silent: " + {True: "yes, the page's stated date did not change" + dates,
-                        False: "no" + dates, None: "unknown, the page states no date"}[c.silent])
+    print(
+        "silent: "
+        + {
+            True: "yes, the page's stated date did not change" + dates,
+            False: "no" + dates,
+            None: "unknown, the page states no date",
+        }[c.silent]
+    )
     if c.tags:
         print("affects: " + ", ".join(label_of(t) for t in c.tags))
     if c.reasons:
@@ -549,8 +654,11 @@ def cmd_extract(args) -> int:
     from kb.record.intake import extract_file
 
     sources = _sources(args) if args.doc else None
-    sys.stdout.write(extract_file(args.file, sources, doc_id=args.doc, select=tuple(args.select),
-                                  remove=tuple(args.remove), url=args.url))
+    sys.stdout.write(
+        extract_file(
+            args.file, sources, doc_id=args.doc, select=tuple(args.select), remove=tuple(args.remove), url=args.url
+        )
+    )
     return 0
 
 
@@ -564,8 +672,10 @@ def cmd_publish(args) -> int:
     from kb.pipeline import publish
 
     result = publish(_home(args), site_dir=args.site, site_url=args.site_url)
-    print(f"site: {result.site_dir / 'index.html'}\nfeed: {result.feed_path}\n"
-          f"pages: {result.pages_written} written, {result.pages_unchanged} unchanged")
+    print(
+        f"site: {result.site_dir / 'index.html'}\nfeed: {result.feed_path}\n"
+        f"pages: {result.pages_written} written, {result.pages_unchanged} unchanged"
+    )
     if result.pages_built is not None:
         how = "only what changed" if result.incremental else "the whole site"
         print(f"built: {result.pages_built} of {result.pages_total} pages ({how})")
@@ -581,13 +691,17 @@ def cmd_index(args) -> int:
         home = store.home
     report = reindex(home, rebuild=args.rebuild)
     how = "rebuilt" if report.rebuilt else "updated"
-    print(f"index {how} in {report.seconds:.1f} s: {report.updated} documents rewritten, "
-          f"{report.added} sections written, {report.deleted} removed; {report.total} sections in all")
+    print(
+        f"index {how} in {report.seconds:.1f} s: {report.updated} documents rewritten, "
+        f"{report.added} sections written, {report.deleted} removed; {report.total} sections in all"
+    )
     return 0
 
 
-@command("verify", "check the store: bodies match their sha256, versions and changes point at what they "
-                   "came from; changes nothing")
+@command(
+    "verify",
+    "check the store: bodies match their sha256, versions and changes point at what they came from; changes nothing",
+)
 @arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_verify(args) -> int:
     from kb.store.verify import verify
@@ -606,8 +720,7 @@ def cmd_verify(args) -> int:
     more = report.problem_count - len(report.problems)
     if more:
         print(f"problem: … and {more} more")
-    print(f"policywatch: {report.problem_count} problems in {report.store} ({counts}){pending}",
-          file=sys.stderr)
+    print(f"policywatch: {report.problem_count} problems in {report.store} ({counts}){pending}", file=sys.stderr)
     return 1
 
 
@@ -648,16 +761,19 @@ def cmd_sources_import_ota(args) -> int:
         sys.stdout.write(conversion.yaml_text())
         return 0
     target = ota.write(conversion, args.out)
-    print(f"wrote {target}: {len(conversion.documents)} documents of {conversion.name} "
-          f"(marketplace {conversion.marketplace})")
+    print(
+        f"wrote {target}: {len(conversion.documents)} documents of {conversion.name} "
+        f"(marketplace {conversion.marketplace})"
+    )
     return 0
 
 
 @command("sources validate", "check every declaration strictly", home=False, sources=True)
 def cmd_sources_validate(args) -> int:
     sources = _sources(args)
-    print(f"ok: {len(sources.files)} files, {len(sources.documents)} documents, "
-          f"{len(sources.discover)} discovery rules")
+    print(
+        f"ok: {len(sources.files)} files, {len(sources.documents)} documents, {len(sources.discover)} discovery rules"
+    )
     return 0
 
 

@@ -31,6 +31,7 @@
 Failures of single pages that are not exceptions at all (HTTP errors, redirects to sign-in,
 timeouts) are judged as data (``diffs.responses``, ``crawler.faults``) and recorded the same way.
 """
+
 from __future__ import annotations
 
 from kb.models import FaultKind

@@ -6,6 +6,7 @@ they sort as text and read the same in JSON, SQLite and the site.
 Names: a change's class is ``label`` in code and ``class`` at the edges (JSON, ``--class``,
 the index); a reason's type is its ``kind``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

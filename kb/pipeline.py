@@ -5,6 +5,7 @@ crawl (``crawler/``, Scrapy in a child process) → snapshot store (``kb.store``
 Each function here is what one CLI command calls; it takes the home's lock, runs the stages in
 order, and returns the report the command prints.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -46,16 +47,21 @@ class CrawlReport:
     browser_problem: str | None = None  # why, and how to install one
 
 
-def crawl(home: Path, sources: Sources, *, fast: bool = False, fixed_time: str | None = None,
-          extra_settings: dict | None = None) -> CrawlReport:
+def crawl(
+    home: Path,
+    sources: Sources,
+    *,
+    fast: bool = False,
+    fixed_time: str | None = None,
+    extra_settings: dict | None = None,
+) -> CrawlReport:
     """Fetch every document, record what changed, update the index."""
     config = load_config(home)
     with run_lock(home, "crawl"):
         with Store(home) as store:
             plan = plan_from_store(store, sources, fixed_time or utc_now())
             last_check = store.last_check_id()
-        settings = crawl_settings(plan, config, home=str(home), fast=fast, fixed_time=fixed_time,
-                                  extra=extra_settings)
+        settings = crawl_settings(plan, config, home=str(home), fast=fast, fixed_time=fixed_time, extra=extra_settings)
         record = RecordReport()
         with Store(home) as store:
             # Record while the child fetches: extraction and diffing use the second core.
@@ -66,14 +72,16 @@ def crawl(home: Path, sources: Sources, *, fast: bool = False, fixed_time: str |
     return CrawlReport(
         fetched=sum(1 for c in fetched if c.http_status is not None),
         fetch_failures=sum(1 for c in fetched if c.snapshot_id is None and c.outcome == Outcome.FAILED),
-        record=record, index=sync,
+        record=record,
+        index=sync,
         not_modified=sum(1 for c in fetched if c.http_status == 304 and c.outcome == Outcome.UNCHANGED),
-        known_unchanged=sum(1 for c in fetched if c.http_status == 200 and c.snapshot_id is None
-                            and c.outcome == Outcome.UNCHANGED),
-        fetch_failed=[(c.doc_id, c.reason or "") for c in fetched
-                      if c.snapshot_id is None and c.outcome == Outcome.FAILED],
-        moved_away=[(c.doc_id, c.reason or "") for c in fetched
-                    if c.snapshot_id is None and c.outcome == Outcome.GONE],
+        known_unchanged=sum(
+            1 for c in fetched if c.http_status == 200 and c.snapshot_id is None and c.outcome == Outcome.UNCHANGED
+        ),
+        fetch_failed=[
+            (c.doc_id, c.reason or "") for c in fetched if c.snapshot_id is None and c.outcome == Outcome.FAILED
+        ],
+        moved_away=[(c.doc_id, c.reason or "") for c in fetched if c.snapshot_id is None and c.outcome == Outcome.GONE],
         needs_browser=[t.doc_id for t in plan.browser_targets()] if plan.browser_unavailable else [],
         browser_problem=plan.browser_unavailable,
     )
@@ -108,14 +116,16 @@ def import_captures(home: Path, sources: Sources, doc_id: str, captures: list[Ca
     return report
 
 
-def import_capture(home: Path, sources: Sources, *, doc_id: str, path: Path, at: str,
-                   url: str | None = None, status: int = 200) -> RecordReport:
+def import_capture(
+    home: Path, sources: Sources, *, doc_id: str, path: Path, at: str, url: str | None = None, status: int = 200
+) -> RecordReport:
     """Record one saved capture as a snapshot taken at ``at``."""
     return import_captures(home, sources, doc_id, [file_capture(path, at=at, url=url, status=status)])
 
 
-def import_folder(home: Path, sources: Sources, doc_id: str, folder: Path,
-                  url: str | None = None) -> tuple[int, RecordReport]:
+def import_folder(
+    home: Path, sources: Sources, doc_id: str, folder: Path, url: str | None = None
+) -> tuple[int, RecordReport]:
     """Record a folder of captures named by their capture times; (how many, the report)."""
     captures = folder_captures(folder, url)
     return len(captures), import_captures(home, sources, doc_id, captures)
@@ -132,9 +142,18 @@ class BackfillResult:
     note: str = ""  # why a document was not backfilled
 
 
-def backfill(home: Path, sources: Sources, doc_ids: list[str], *, base_url: str | None = None,
-             delay: float = 1.0, client: PoliteClient | None = None, since: str | None = None,
-             until: str | None = None, limit: int | None = None) -> list[BackfillResult]:
+def backfill(
+    home: Path,
+    sources: Sources,
+    doc_ids: list[str],
+    *,
+    base_url: str | None = None,
+    delay: float = 1.0,
+    client: PoliteClient | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+) -> list[BackfillResult]:
     """Fetch each document's past captures from a Wayback Machine, then record them."""
     config = load_config(home)
     client = client or PoliteClient(config.user_agent, delay=delay)
@@ -149,8 +168,7 @@ def backfill(home: Path, sources: Sources, doc_ids: list[str], *, base_url: str 
             continue
         with Store(home) as store:
             known = {c.checked_at for c in store.checks(doc.doc_id)} if store.has_document(doc.doc_id) else set()
-        fetched = fetch_captures(client, base_url, doc.url, known=known, since=since, until=until,
-                                 limit=limit)
+        fetched = fetch_captures(client, base_url, doc.url, known=known, since=since, until=until, limit=limit)
         result.found, result.skipped, result.failed = fetched.found, fetched.skipped, fetched.failed
         result.imported = len(fetched.captures)
         if fetched.captures:
@@ -158,8 +176,9 @@ def backfill(home: Path, sources: Sources, doc_ids: list[str], *, base_url: str 
     return results
 
 
-def reextract(home: Path, sources: Sources, doc_ids: list[str] | None = None, *,
-              history: bool = False) -> ReextractReport:
+def reextract(
+    home: Path, sources: Sources, doc_ids: list[str] | None = None, *, history: bool = False
+) -> ReextractReport:
     """Apply the current declarations and extraction code to stored snapshots (technical
     upgrades), then update the index."""
     with run_lock(home, "reextract"), Store(home) as store:
@@ -168,13 +187,20 @@ def reextract(home: Path, sources: Sources, doc_ids: list[str] | None = None, *,
     return report
 
 
-def compare_captures(old: Path, new: Path, sources: Sources | None, *, doc_id: str | None = None,
-                     select=(), remove=(), url: str = "",
-                     detected_at: str | None = None) -> tuple[Comparison, str | None]:
+def compare_captures(
+    old: Path,
+    new: Path,
+    sources: Sources | None,
+    *,
+    doc_id: str | None = None,
+    select=(),
+    remove=(),
+    url: str = "",
+    detected_at: str | None = None,
+) -> tuple[Comparison, str | None]:
     """Extract two saved captures (HTML or Markdown) and compare them, without a store; the
     detection time defaults to the one NEW is named by. Returns (comparison, detected_at)."""
-    texts = [capture_text(path, sources, doc_id=doc_id, select=select, remove=remove, url=url)
-             for path in (old, new)]
+    texts = [capture_text(path, sources, doc_id=doc_id, select=select, remove=remove, url=url) for path in (old, new)]
     detected_at = detected_at or time_in_name(Path(new).name)
     return compare(*texts, detected_at=detected_at), detected_at
 

@@ -7,6 +7,7 @@ failed check (timeout, bot wall) ends nothing: an outage is not a change of the 
 Intervals are half-open, ``[valid_from, valid_to)``: at the instant a version is captured,
 it is the one in force.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -37,12 +38,24 @@ class VersionSpan:
     def as_json(self) -> dict:
         change = self.change
         return {
-            "number": self.number, "version_id": self.version.id, "valid_from": self.valid_from,
-            "valid_to": self.valid_to, "current": self.current, "title": self.version.title,
-            "snapshot_sha256": self.version.snapshot_sha256, "text_sha256": self.version.text_sha256,
-            "class": self.label, "change": None if change is None else {
-                "key": change.key, "class": change.label, "summary": change.summary,
-                "silent": change.silent, "sections": list(change.sections)},
+            "number": self.number,
+            "version_id": self.version.id,
+            "valid_from": self.valid_from,
+            "valid_to": self.valid_to,
+            "current": self.current,
+            "title": self.version.title,
+            "snapshot_sha256": self.version.snapshot_sha256,
+            "text_sha256": self.version.text_sha256,
+            "class": self.label,
+            "change": None
+            if change is None
+            else {
+                "key": change.key,
+                "class": change.label,
+                "summary": change.summary,
+                "silent": change.silent,
+                "sections": list(change.sections),
+            },
         }
 
 
@@ -66,12 +79,19 @@ class Timeline:
 
     def as_json(self) -> dict:
         doc = self.document
-        return {"doc_id": doc.doc_id, "title": doc.title, "url": doc.url, "status": doc.status,
-                "gone_at": self.gone_at, "versions": [span.as_json() for span in self.versions]}
+        return {
+            "doc_id": doc.doc_id,
+            "title": doc.title,
+            "url": doc.url,
+            "status": doc.status,
+            "gone_at": self.gone_at,
+            "versions": [span.as_json() for span in self.versions],
+        }
 
 
-def build_timeline(document: Document, versions: Iterable[Version], changes: Iterable[Change] = (),
-                   checks: Iterable[Check] = ()) -> Timeline:
+def build_timeline(
+    document: Document, versions: Iterable[Version], changes: Iterable[Change] = (), checks: Iterable[Check] = ()
+) -> Timeline:
     """Pure: a document's versions (any order) and changes, and, for a gone document, its checks."""
     ordered = sorted(versions, key=lambda v: (v.captured_at, v.id))
     by_target = {c.to_version_id: c for c in changes}
@@ -82,9 +102,16 @@ def build_timeline(document: Document, versions: Iterable[Version], changes: Ite
         valid_to = ordered[i + 1].captured_at if not last else gone_at
         if valid_to is not None and valid_to < version.captured_at:  # gone before a late import
             valid_to = None
-        spans.append(VersionSpan(version=version, number=i + 1, valid_from=version.captured_at,
-                                 valid_to=valid_to, change=by_target.get(version.id),
-                                 current=last and document.status != "gone"))
+        spans.append(
+            VersionSpan(
+                version=version,
+                number=i + 1,
+                valid_from=version.captured_at,
+                valid_to=valid_to,
+                change=by_target.get(version.id),
+                current=last and document.status != "gone",
+            )
+        )
     return Timeline(document=document, versions=tuple(spans), gone_at=gone_at)
 
 

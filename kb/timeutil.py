@@ -4,6 +4,7 @@ Every time the store, the site and the feeds hold is ``2025-12-04T12:30:02Z`` (`
 it sorts as text and reads the same in JSON, SQLite and the site. Only ``utc_now`` reads the
 clock.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,7 @@ def parse_time(value: str) -> str:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise QueryError(f"bad date {value!r}",
-                         hint="use ISO 8601, e.g. 2025-12-04 or 2025-12-04T12:30:02Z") from None
+        raise QueryError(f"bad date {value!r}", hint="use ISO 8601, e.g. 2025-12-04 or 2025-12-04T12:30:02Z") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime(ISO_FORMAT)

@@ -1,6 +1,7 @@
 """Shared fixtures. Tests never touch the network: loopback servers and saved pages only.
 
 Helpers that tests import live in ``tests/support``."""
+
 from __future__ import annotations
 
 import os

@@ -13,6 +13,7 @@ document with a stable id; documents found by earlier crawls are fetched when
 their hub links to them again, and at the end of the crawl otherwise, so a page
 that left the hub is still checked (and reported gone if it is).
 """
+
 from __future__ import annotations
 
 import re
@@ -36,15 +37,13 @@ from kb.sources import DiscoverRule, canonical_url, discovered_doc_id
 from kb.timeutil import utc_now
 
 # Where bot walls send a crawler: followed, so the wall itself is recorded as one.
-CHALLENGE_PATH = re.compile(r"captcha|/challenge|/splashui/|/cdn-cgi/|/_incapsula_|/distil_",
-                            re.IGNORECASE)
+CHALLENGE_PATH = re.compile(r"captcha|/challenge|/splashui/|/cdn-cgi/|/_incapsula_|/distil_", re.IGNORECASE)
 
 
 class PolicySpider(scrapy.Spider):
     name = "policy"
 
-    def __init__(self, plan: CrawlPlan | None = None, sources: str | None = None,
-                 home: str | None = None, **kwargs):
+    def __init__(self, plan: CrawlPlan | None = None, sources: str | None = None, home: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.home = home
         if plan is None:  # `scrapy crawl policy -a sources=DIR -a home=DIR`
@@ -73,8 +72,13 @@ class PolicySpider(scrapy.Spider):
                 for request_or_item in self._fetch(target):
                     yield request_or_item
         for index, hub in enumerate(self.plan.hubs):
-            yield scrapy.Request(hub.start_url, callback=self.parse_sitemap if hub.sitemap else self.parse_hub,
-                                 errback=self.hub_failed, meta={"hub": index, "depth": 0}, dont_filter=True)
+            yield scrapy.Request(
+                hub.start_url,
+                callback=self.parse_sitemap if hub.sitemap else self.parse_hub,
+                errback=self.hub_failed,
+                meta={"hub": index, "depth": 0},
+                dont_filter=True,
+            )
 
     def spider_idle(self):
         """Documents found by earlier crawls that no hub linked to this time: check them now."""
@@ -89,16 +93,35 @@ class PolicySpider(scrapy.Spider):
     def _fetch(self, target: Target, hub: int | None = None, depth: int = 0):
         self.requested.add(target.doc_id)
         if target.browser and self.plan.browser_unavailable:
-            yield from self._failure(target.doc_id, target.url,
-                                     f"needs a browser (render: browser), but {self.plan.browser_unavailable}",
-                                     kind=FaultKind.NEEDS_BROWSER)
+            yield from self._failure(
+                target.doc_id,
+                target.url,
+                f"needs a browser (render: browser), but {self.plan.browser_unavailable}",
+                kind=FaultKind.NEEDS_BROWSER,
+            )
             return
         for index, page in enumerate(target.fetches):
-            yield self._document_request(target.doc_id, page.url, hub=hub, depth=depth, page=page,
-                                         part=index if target.combined else None, target=target)
+            yield self._document_request(
+                target.doc_id,
+                page.url,
+                hub=hub,
+                depth=depth,
+                page=page,
+                part=index if target.combined else None,
+                target=target,
+            )
 
-    def _document_request(self, doc_id: str, url: str, hub: int | None = None, depth: int = 0, *,
-                          page: Page | None = None, part: int | None = None, target: Target | None = None):
+    def _document_request(
+        self,
+        doc_id: str,
+        url: str,
+        hub: int | None = None,
+        depth: int = 0,
+        *,
+        page: Page | None = None,
+        part: int | None = None,
+        target: Target | None = None,
+    ):
         # Every status but redirects reaches parse_document: error pages are kept as evidence,
         # redirects are followed (and scope-checked) first.
         meta = {"doc_id": doc_id, "handle_httpstatus_list": HANDLED_STATUSES, "hub": hub, "depth": depth}
@@ -116,8 +139,14 @@ class PolicySpider(scrapy.Spider):
                 headers["If-None-Match"] = target.etag
             if target.last_modified:
                 headers["If-Modified-Since"] = target.last_modified
-        return scrapy.Request(url, callback=self.parse_document, errback=self.document_failed,
-                              dont_filter=True, headers=headers or None, meta=meta)
+        return scrapy.Request(
+            url,
+            callback=self.parse_document,
+            errback=self.document_failed,
+            dont_filter=True,
+            headers=headers or None,
+            meta=meta,
+        )
 
     def parse_document(self, response: Response):
         meta = response.meta
@@ -131,13 +160,18 @@ class PolicySpider(scrapy.Spider):
         if moved(requested, response.url):
             target = self.targets.get(doc_id)
             yield from self._failure(
-                doc_id, requested,
+                doc_id,
+                requested,
                 f"moved: {requested} now redirects to {response.url}; its history is kept"
-                + ("" if target is None or target.discovered else
-                   "; if the document lives there now, update its url in the declaration"),
+                + (
+                    ""
+                    if target is None or target.discovered
+                    else "; if the document lives there now, update its url in the declaration"
+                ),
                 outcome="failed" if target is not None and not target.discovered else "gone",
                 kind=FaultKind.MOVED,
-                part=meta.get("part"))
+                part=meta.get("part"),
+            )
             return
         if meta.get("part") is not None:
             yield from self._gather(doc_id, meta["part"], response)
@@ -160,9 +194,12 @@ class PolicySpider(scrapy.Spider):
         if doc_id in self.abandoned:
             return
         pages = self.parts.setdefault(doc_id, {})
-        pages[part] = CapturedPage(url=response.url, status=response.status,
-                                   content_type=_headers(response).get("content-type", ""),
-                                   body=response.body)
+        pages[part] = CapturedPage(
+            url=response.url,
+            status=response.status,
+            content_type=_headers(response).get("content-type", ""),
+            body=response.body,
+        )
         target = self.targets[doc_id]
         if len(pages) < len(target.fetches):
             return
@@ -201,8 +238,12 @@ class PolicySpider(scrapy.Spider):
             if not location:
                 continue
             if sitemap.type == "sitemapindex":
-                yield scrapy.Request(response.urljoin(location), callback=self.parse_sitemap,
-                                     errback=self.hub_failed, meta={"hub": hub, "depth": 0})
+                yield scrapy.Request(
+                    response.urljoin(location),
+                    callback=self.parse_sitemap,
+                    errback=self.hub_failed,
+                    meta={"hub": hub, "depth": 0},
+                )
             else:
                 yield from self._discover(response.urljoin(location), "", hub, 0)
 
@@ -211,8 +252,7 @@ class PolicySpider(scrapy.Spider):
             return
         for anchor in response.css("a[href]"):
             title = " ".join(" ".join(anchor.css("::text").getall()).split())
-            yield from self._discover(response.urljoin(anchor.attrib.get("href", "")), title,
-                                      hub_index, depth)
+            yield from self._discover(response.urljoin(anchor.attrib.get("href", "")), title, hub_index, depth)
 
     def _discover(self, link: str, title: str, hub_index: int, depth: int):
         rule: DiscoverRule = self.plan.hubs[hub_index]
@@ -246,23 +286,41 @@ class PolicySpider(scrapy.Spider):
     def document_failed(self, failure: Failure):
         request = failure.request
         kind, reason = describe_failure(failure)
-        yield from self._failure(request.meta["doc_id"],
-                                 (request.meta.get("redirect_urls") or [request.url])[0],  # the URL we asked for
-                                 reason, kind=kind, part=request.meta.get("part"))
+        yield from self._failure(
+            request.meta["doc_id"],
+            (request.meta.get("redirect_urls") or [request.url])[0],  # the URL we asked for
+            reason,
+            kind=kind,
+            part=request.meta.get("part"),
+        )
 
     def hub_failed(self, failure: Failure):
         self.logger.warning("hub %s failed: %s", failure.request.url, describe_failure(failure)[1])
 
-    def _failure(self, doc_id: str, url: str, reason: str, outcome: str = "failed", kind: str | None = None,
-                 part: int | None = None):
+    def _failure(
+        self,
+        doc_id: str,
+        url: str,
+        reason: str,
+        outcome: str = "failed",
+        kind: str | None = None,
+        part: int | None = None,
+    ):
         if part is not None:  # one failed page fails the combined document, once
             if doc_id in self.abandoned:
                 return
             self.abandoned.add(doc_id)
             self.parts.pop(doc_id, None)
             url = self.targets[doc_id].url
-        yield {"kind": "failure", "doc_id": doc_id, "url": url, "checked_at": self.now(),
-               "reason": reason, "outcome": outcome, "fault": kind}
+        yield {
+            "kind": "failure",
+            "doc_id": doc_id,
+            "url": url,
+            "checked_at": self.now(),
+            "reason": reason,
+            "outcome": outcome,
+            "fault": kind,
+        }
 
 
 def moved(requested: str, final: str) -> bool:
@@ -275,8 +333,10 @@ def moved(requested: str, final: str) -> bool:
     if SIGN_IN_PATH.search(target.path) or CHALLENGE_PATH.search(target.path):
         return False
     before, after = urlsplit(requested), target
-    if _host(before.hostname) != _host(after.hostname) or \
-            before.path.rstrip("/").lower() != after.path.rstrip("/").lower():
+    if (
+        _host(before.hostname) != _host(after.hostname)
+        or before.path.rstrip("/").lower() != after.path.rstrip("/").lower()
+    ):
         return True
     kept = dict(parse_qsl(after.query, keep_blank_values=True))
     return any(kept.get(key) != value for key, value in parse_qsl(before.query, keep_blank_values=True))
@@ -289,6 +349,5 @@ def _host(host: str | None) -> str:
 
 def _headers(response: Response) -> dict[str, str]:
     return {
-        key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
-        for key, values in response.headers.items()
+        key.decode("latin-1").lower(): b", ".join(values).decode("latin-1") for key, values in response.headers.items()
     }

@@ -5,6 +5,7 @@ is crawled by the real Scrapy crawler (its snapshots dated with the state's date
 then the final state is crawled once more (pages unchanged, noise regenerated), and
 the site and feed are published. Everything goes under the home folder.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -34,8 +35,10 @@ def prepare_home(home: Path) -> None:
     """A demo home is rebuilt from scratch; a home holding real data is never touched."""
     if home.exists() and any(home.iterdir()):
         if not (home / MARKER).exists():
-            raise StoreError(f"{home} already holds data that the demo did not make",
-                             hint="give the demo an empty or new folder with --home")
+            raise StoreError(
+                f"{home} already holds data that the demo did not make",
+                hint="give the demo an empty or new folder with --home",
+            )
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
     (home / MARKER).write_text("made by `policywatch demo`; rerunning the demo rebuilds this folder\n")
@@ -47,7 +50,8 @@ def write_sources(home: Path, base_url: str) -> Path:
     target.mkdir(exist_ok=True)
     for template in sorted(SOURCES_TEMPLATE.glob("*.yaml")):
         (target / template.name).write_text(
-            template.read_text(encoding="utf-8").replace("{base_url}", base_url), encoding="utf-8")
+            template.read_text(encoding="utf-8").replace("{base_url}", base_url), encoding="utf-8"
+        )
     return target
 
 
@@ -75,20 +79,30 @@ def run_demo(home: Path, *, site_url: str | None = None, out: TextIO | None = No
             server.set_state(state.name)
             report = crawl(home, sources, fast=True, fixed_time=when)
             r = report.record
-            say(f"  {when}  {state.name:<26} fetched {report.fetched:>2}  new documents "
+            say(
+                f"  {when}  {state.name:<26} fetched {report.fetched:>2}  new documents "
                 f"{len(r.first_versions):>2}  changed {len(r.new_versions):>2}  unchanged {r.unchanged + report.known_unchanged:>2}  "
-                f"failed {len(r.failed)}  gone {len(r.gone)}")
+                f"failed {len(r.failed)}  gone {len(r.gone)}"
+            )
             failed += [(state.name, doc_id, reason) for doc_id, reason in r.failed]
             gone += [(state.name, doc_id) for doc_id in r.gone]
     result = publish(home, site_url=site_url)
     with Store(home) as store:
         counts = store.counts()
-    report = DemoReport(home=home, counts=counts, failed=failed, gone=gone,
-                        site_index=result.site_dir / "index.html", feed=result.feed_path)
+    report = DemoReport(
+        home=home,
+        counts=counts,
+        failed=failed,
+        gone=gone,
+        site_index=result.site_dir / "index.html",
+        feed=result.feed_path,
+    )
     say()
-    say(f"Documents {counts['documents']}, versions {counts['versions']}, changes {counts['changes']} "
+    say(
+        f"Documents {counts['documents']}, versions {counts['versions']}, changes {counts['changes']} "
         f"(substantive {counts['changes_substantive']}, minor {counts['changes_minor']}, "
-        f"noise {counts['changes_noise']}), failed checks {counts['failed_checks']}")
+        f"noise {counts['changes_noise']}), failed checks {counts['failed_checks']}"
+    )
     for state, doc_id, reason in failed:
         say(f"  failed check ({state}) {doc_id}: {reason}")
     for state, doc_id in gone:

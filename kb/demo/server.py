@@ -17,6 +17,7 @@ two requests never match, yet two runs of the same test see the same bytes.
 
 ``python -m kb.demo.server --state 1 --port 8765`` serves a state until Ctrl-C.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,20 @@ CORPUS_DIR = Path(__file__).parent / "corpus"
 PAGE_PATH = re.compile(r"^/help/(?P<section>[a-z0-9-]+)/(?P<slug>[a-z0-9-]+)$")
 PAGE_KEYS = {"title", "summary", "last_updated", "body", "status", "bot_wall"}
 TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,7 @@ class Corpus:
 
 # --- loading ----------------------------------------------------------------
 
+
 def load_corpus(corpus_dir: Path | None = None) -> Corpus:
     """Read ``states.yaml`` and every body it names; each state inherits from the one before."""
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else CORPUS_DIR
@@ -100,8 +114,9 @@ def load_corpus(corpus_dir: Path | None = None) -> Corpus:
     try:
         manifest = load_strict(manifest_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CorpusError(f"{manifest_path}: missing; point DemoServer(corpus_dir=...) at a "
-                          "folder holding states.yaml") from None
+        raise CorpusError(
+            f"{manifest_path}: missing; point DemoServer(corpus_dir=...) at a folder holding states.yaml"
+        ) from None
     except YamlProblem as exc:
         raise CorpusError(f"{manifest_path}: {exc}") from None
     site = manifest.get("site") or {}
@@ -119,41 +134,46 @@ def load_corpus(corpus_dir: Path | None = None) -> Corpus:
         listed = entry.get("pages") or entry.get("changes") or {}
         current = dict(current)
         for path, fields in listed.items():
-            current[path] = _page(corpus_dir, where, path, fields, current.get(path),
-                                  known_sections)
+            current[path] = _page(corpus_dir, where, path, fields, current.get(path), known_sections)
         description = " ".join(entry["description"].split())
         states.append(State(name, _iso_time(entry["date"], where), description))
         pages_by_state.append(_hub_order(current, sections))
 
     _check_unique(states, pages_by_state, manifest_path)
-    return Corpus(site.get("name", "Northwind Market"), site.get("tagline", "Seller help hub"),
-                  sections, tuple(states), tuple(pages_by_state))
+    return Corpus(
+        site.get("name", "Northwind Market"),
+        site.get("tagline", "Seller help hub"),
+        sections,
+        tuple(states),
+        tuple(pages_by_state),
+    )
 
 
-def _page(corpus_dir: Path, where: str, path: str, fields: dict, previous: Page | None,
-          known_sections: set[str]) -> Page:
+def _page(
+    corpus_dir: Path, where: str, path: str, fields: dict, previous: Page | None, known_sections: set[str]
+) -> Page:
     match = PAGE_PATH.match(path)
     if not match:
         raise CorpusError(f"{where}: page path {path!r} must look like /help/<section>/<slug>")
     if match["section"] not in known_sections:
-        raise CorpusError(f"{where}: page {path} is in unknown section {match['section']!r}; "
-                          "add it under `sections`")
+        raise CorpusError(f"{where}: page {path} is in unknown section {match['section']!r}; add it under `sections`")
     unknown = set(fields) - PAGE_KEYS
     if unknown:
-        raise CorpusError(f"{where}: page {path} has unknown keys {sorted(unknown)}; "
-                          f"allowed: {sorted(PAGE_KEYS)}")
+        raise CorpusError(f"{where}: page {path} has unknown keys {sorted(unknown)}; allowed: {sorted(PAGE_KEYS)}")
     values = dict(fields)
     if "body" in values:
         body_path = corpus_dir / values["body"]
         if not body_path.is_file():
-            raise CorpusError(f"{where}: page {path} names body {values['body']!r}, "
-                              f"which does not exist under {corpus_dir}")
+            raise CorpusError(
+                f"{where}: page {path} names body {values['body']!r}, which does not exist under {corpus_dir}"
+            )
         values["body"] = body_path.read_text(encoding="utf-8").strip()
     if "last_updated" in values:
         values["last_updated"] = str(values["last_updated"])  # YAML may hand back a date
         if not re.fullmatch(r"\d{4}-\d\d-\d\d", values["last_updated"]):
-            raise CorpusError(f"{where}: page {path} last_updated {values['last_updated']!r} "
-                              "must be a date like 2026-08-03")
+            raise CorpusError(
+                f"{where}: page {path} last_updated {values['last_updated']!r} must be a date like 2026-08-03"
+            )
     if previous is not None:
         return replace(previous, **values)
     missing = {"title", "summary", "last_updated", "body"} - set(values)
@@ -166,8 +186,7 @@ def _iso_time(value, where: str) -> str:
     if isinstance(value, dt.datetime):  # unquoted in YAML
         return value.astimezone(dt.UTC).strftime(ISO_FORMAT)
     if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", str(value)):
-        raise CorpusError(f"{where}: date {value!r} must be an ISO UTC time "
-                          "like 2026-08-03T06:00:00Z")
+        raise CorpusError(f"{where}: date {value!r} must be an ISO UTC time like 2026-08-03T06:00:00Z")
     return str(value)
 
 
@@ -178,22 +197,22 @@ def _hub_order(pages: dict[str, Page], sections: tuple[Section, ...]) -> dict[st
     return {p.path: p for p in ordered}
 
 
-def _check_unique(states: list[State], pages_by_state: list[dict[str, Page]],
-                  manifest_path: Path) -> None:
+def _check_unique(states: list[State], pages_by_state: list[dict[str, Page]], manifest_path: Path) -> None:
     names = [s.name for s in states]
     if len(set(names)) != len(names):
-        raise CorpusError(f"{manifest_path}: state names repeat ({names}); "
-                          "give each state its own name")
+        raise CorpusError(f"{manifest_path}: state names repeat ({names}); give each state its own name")
     owner: dict[str, str] = {}
     for pages in pages_by_state:
         for page in pages.values():
             # The slug becomes the document id: two paths may not share it.
             if owner.setdefault(page.slug, page.path) != page.path:
-                raise CorpusError(f"{manifest_path}: {page.path} and {owner[page.slug]} share "
-                                  f"the slug {page.slug!r}; rename one")
+                raise CorpusError(
+                    f"{manifest_path}: {page.path} and {owner[page.slug]} share the slug {page.slug!r}; rename one"
+                )
 
 
 # --- rendering --------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Response:
@@ -241,8 +260,7 @@ class _Renderer:
 
     def article(self, page: Page, noise: _Noise) -> str:
         section = self.sections[page.section]
-        crumbs = [("Help", "/help?ref_=bc_hub"),
-                  (section.title, f"/help/{section.slug}?ref_=bc_sec")]
+        crumbs = [("Help", "/help?ref_=bc_hub"), (section.title, f"/help/{section.slug}?ref_=bc_sec")]
         article = f"""<article class="help-article" data-article-id="{page.slug}" lang="en">
 <h1>{_e(page.title)}</h1>
 <p class="last-updated">Last updated: {_long_date(page.last_updated)}</p>
@@ -279,8 +297,7 @@ class _Renderer:
 {self._page_list(section.slug, f"sec_{section.slug}", noise)}
 </div>"""
         crumbs = [("Help", "/help?ref_=bc_hub")]
-        return self._layout(section.title, f"/help/{section.slug}", crumbs, section.title,
-                            content, noise)
+        return self._layout(section.title, f"/help/{section.slug}", crumbs, section.title, content, noise)
 
     def not_found(self, path: str, noise: _Noise) -> str:
         content = """<div class="not-found">
@@ -350,8 +367,9 @@ Sitemap: {self.base_url}/sitemap.xml
             if dates:
                 entries.append((f"/help/{section.slug}", max(dates)))
         entries += [(p.path, p.last_updated) for p in self.live]
-        urls = "\n".join(f"  <url><loc>{self.base_url}{path}</loc><lastmod>{day}</lastmod></url>"
-                         for path, day in entries)
+        urls = "\n".join(
+            f"  <url><loc>{self.base_url}{path}</loc><lastmod>{day}</lastmod></url>" for path, day in entries
+        )
         return f"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 {urls}
@@ -367,7 +385,8 @@ Sitemap: {self.base_url}/sitemap.xml
         items = "\n".join(
             f'<li><a href="{p.path}?ref_={ref}_{n}&amp;utm_source=helphub&amp;pd_rd_r={noise.tracking}">'
             f'{_e(p.title)}</a><p class="summary">{_e(p.summary)}</p></li>'
-            for n, p in enumerate(pages, start=1))
+            for n, p in enumerate(pages, start=1)
+        )
         return f'<ul class="article-list">\n{items}\n</ul>'
 
     def _related(self, page: Page, noise: _Noise) -> str:
@@ -375,7 +394,8 @@ Sitemap: {self.base_url}/sitemap.xml
         chosen = noise.rng.sample(others, k=min(3, len(others)))
         items = "\n".join(
             f'<li><a href="{p.path}?ref_=rel_art_{n}&amp;pd_rd_r={noise.tracking}">{_e(p.title)}</a></li>'
-            for n, p in enumerate(chosen, start=1))
+            for n, p in enumerate(chosen, start=1)
+        )
         return f"""<aside class="related-articles" aria-label="Related articles">
 <h2>Related articles</h2>
 <ul>
@@ -396,14 +416,22 @@ Sitemap: {self.base_url}/sitemap.xml
 </form>
 </section>"""
 
-    def _layout(self, title: str, path: str, crumbs: list[tuple[str, str]], current: str,
-                content: str, noise: _Noise) -> str:
+    def _layout(
+        self, title: str, path: str, crumbs: list[tuple[str, str]], current: str, content: str, noise: _Noise
+    ) -> str:
         nav = "\n".join(
             f'<li><a href="/help/{s.slug}?ref_=hdr_nav&amp;utm_source=helphub">{_e(s.title)}</a></li>'
-            for s in self.corpus.sections)
+            for s in self.corpus.sections
+        )
         trail = "".join(f'<li><a href="{href}">{_e(label)}</a></li>' for label, href in crumbs)
-        breadcrumbs = (f'<nav class="breadcrumbs" aria-label="Breadcrumb"><ol>{trail}'
-                       f'<li aria-current="page">{_e(current)}</li></ol></nav>') if crumbs else ""
+        breadcrumbs = (
+            (
+                f'<nav class="breadcrumbs" aria-label="Breadcrumb"><ol>{trail}'
+                f'<li aria-current="page">{_e(current)}</li></ol></nav>'
+            )
+            if crumbs
+            else ""
+        )
         rendered = noise.rendered_at.strftime("%Y-%m-%d %H:%M:%S UTC")
         return f"""<!DOCTYPE html>
 <html lang="en">
@@ -448,6 +476,7 @@ Sitemap: {self.base_url}/sitemap.xml
 
 # --- serving ----------------------------------------------------------------
 
+
 class DemoServer:
     """Serves one dated state of the corpus on loopback; :meth:`set_state` switches states."""
 
@@ -464,8 +493,7 @@ class DemoServer:
     @property
     def base_url(self) -> str:
         if self._httpd is None:
-            raise RuntimeError("DemoServer has no address yet: call start() "
-                               "or use it in a `with` block")
+            raise RuntimeError("DemoServer has no address yet: call start() or use it in a `with` block")
         return f"http://{self.host}:{self._httpd.server_address[1]}"
 
     @property
@@ -476,8 +504,7 @@ class DemoServer:
         """Serve ``states[index]`` (0-based) or the named state from the next request on."""
         if isinstance(index_or_name, int):
             if not 0 <= index_or_name < len(self.states):
-                raise IndexError(f"demo state index {index_or_name} is out of range: "
-                                 f"use 0..{len(self.states) - 1}")
+                raise IndexError(f"demo state index {index_or_name} is out of range: use 0..{len(self.states) - 1}")
             index = index_or_name
         else:
             names = [s.name for s in self.states]
@@ -491,9 +518,12 @@ class DemoServer:
         if self._httpd is not None:
             return self
         self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05},  # quick stop()
-                                        name="demo-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},  # quick stop()
+            name="demo-server",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -549,13 +579,17 @@ class DemoServer:
 
     def _page(self, status: int, text: str, noise: _Noise) -> Response:
         body = text.encode("utf-8")
-        return Response(status, body, headers=(
-            # A dynamic page: the ETag hashes the rendered bytes, so it changes with the noise.
-            ("ETag", f'"{hashlib.sha256(body).hexdigest()[:32]}"'),
-            ("Cache-Control", "private, no-cache"),
-            ("Set-Cookie", f"nwm-session={noise.session}; Path=/; HttpOnly; SameSite=Lax"),
-            ("X-Request-Id", noise.request_id),
-        ))
+        return Response(
+            status,
+            body,
+            headers=(
+                # A dynamic page: the ETag hashes the rendered bytes, so it changes with the noise.
+                ("ETag", f'"{hashlib.sha256(body).hexdigest()[:32]}"'),
+                ("Cache-Control", "private, no-cache"),
+                ("Set-Cookie", f"nwm-session={noise.session}; Path=/; HttpOnly; SameSite=Lax"),
+                ("X-Request-Id", noise.request_id),
+            ),
+        )
 
     def _redirect(self, location: str) -> Response:
         return Response(301, b"", headers=(("Location", self.base_url + location),))
@@ -612,13 +646,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 # --- command line -----------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m kb.demo.server",
-        description="Serve the fictional Northwind Market help hub on loopback.")
-    parser.add_argument("--state", default="1",
-                        help="state to serve: its number in corpus/README.md (1 = baseline) "
-                             "or its name")
+        prog="python -m kb.demo.server", description="Serve the fictional Northwind Market help hub on loopback."
+    )
+    parser.add_argument(
+        "--state", default="1", help="state to serve: its number in corpus/README.md (1 = baseline) or its name"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--list", action="store_true", help="print the states and exit")
@@ -635,8 +670,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--state {args.state}: {error.args[0]}; --list shows the states")
     with server:
         state = server.state
-        print(f"Northwind Market demo at {server.base_url}/help "
-              f"(state {server.states.index(state) + 1}: {state.name}, {state.date})")
+        print(
+            f"Northwind Market demo at {server.base_url}/help "
+            f"(state {server.states.index(state) + 1}: {state.name}, {state.date})"
+        )
         print("Type a state number or name and Enter to switch; Ctrl-C stops.", flush=True)
         try:
             for line in sys.stdin:

@@ -38,6 +38,7 @@ or a feed. The page structure around it is HTML written here, every value escape
 The site URL (absolute, used for feed links, the sitemap and canonical links) comes from the
 ``site_url`` argument, else ``$POLICYWATCH_SITE_URL``, else ``http://localhost:8000/``.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -104,8 +105,9 @@ DIFF_CONTEXT_LINES = 3
 LATEST_ON_HOME = 10
 LISTING_LIMIT = 200  # changes on a changelog page; whole months, each also on its own page
 NAV_DOCUMENTS = 40  # a marketplace with more documents lists them on its page, not in the nav
-EMPTY_SITEMAP = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-                 b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n')
+EMPTY_SITEMAP = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
+)
 FEED_ABOUT = "Changes to the rules marketplaces impose on sellers, recorded by policywatch."
 _PATH_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -130,20 +132,23 @@ class PublishError(PolicywatchError):
 # ----------------------------------------------------------------------------- entry points
 
 
-def publish(data: PublishInput, home: Path, site_dir: Path | None = None, *,
-            site_url: str | None = None) -> SiteResult:
+def publish(data: PublishInput, home: Path, site_dir: Path | None = None, *, site_url: str | None = None) -> SiteResult:
     """Write the sources into ``home/site-src`` and build the site (default ``home/site``)."""
     site_dir = Path(site_dir) if site_dir is not None else Path(home) / "site"
     written, unchanged = write_sources(data, Path(home) / "site-src", site_url=site_url)
     built = build_site(Path(home) / "site-src", site_dir)
-    return SiteResult(site_dir=site_dir, feed_path=site_dir / "feed.xml",
-                      pages_written=written, pages_unchanged=unchanged,
-                      pages_built=built.pages_built, pages_total=built.pages_total,
-                      incremental=built.incremental)
+    return SiteResult(
+        site_dir=site_dir,
+        feed_path=site_dir / "feed.xml",
+        pages_written=written,
+        pages_unchanged=unchanged,
+        pages_built=built.pages_built,
+        pages_total=built.pages_total,
+        incremental=built.incremental,
+    )
 
 
-def write_sources(data: PublishInput, src_dir: Path, *,
-                  site_url: str | None = None) -> tuple[int, int]:
+def write_sources(data: PublishInput, src_dir: Path, *, site_url: str | None = None) -> tuple[int, int]:
     """Write every generated file into ``src_dir``; return (written, unchanged).
 
     Unchanged files keep their bytes and modification time; stale generated files go."""
@@ -151,8 +156,10 @@ def write_sources(data: PublishInput, src_dir: Path, *,
     try:
         return _sync(Path(src_dir), files)
     except OSError as err:
-        raise PublishError(f"cannot write site sources in {src_dir}: {err.strerror or err}",
-                           hint="check the folder's permissions and free space") from None
+        raise PublishError(
+            f"cannot write site sources in {src_dir}: {err.strerror or err}",
+            hint="check the folder's permissions and free space",
+        ) from None
 
 
 def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildOutcome:
@@ -172,22 +179,26 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildO
         raise PublishError(f"no {config_file}", hint="run `policywatch publish` to write it")
     ours = (site_dir / SITE_MARKER).is_file()
     if site_dir.exists() and not ours and (not site_dir.is_dir() or any(site_dir.iterdir())):
-        raise PublishError(f"{site_dir} exists and is not a policywatch site; "
-                           "refusing to replace it",
-                           hint="choose an empty or new folder with --site")
+        raise PublishError(
+            f"{site_dir} exists and is not a policywatch site; refusing to replace it",
+            hint="choose an empty or new folder with --site",
+        )
     try:
         site_dir.parent.mkdir(parents=True, exist_ok=True)
         for leftover in site_dir.parent.glob(f"{_TMP}{site_dir.name}.*"):  # from a killed run
             shutil.rmtree(leftover, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f"{_TMP}{site_dir.name}.", dir=site_dir.parent))
     except OSError as err:
-        raise PublishError(f"cannot create the site in {site_dir.parent}: {err.strerror or err}",
-                           hint="check the folder's permissions and free space") from None
+        raise PublishError(
+            f"cannot create the site in {site_dir.parent}: {err.strerror or err}",
+            hint="check the folder's permissions and free space",
+        ) from None
     try:
         stamp = build_stamp(src_dir)
         stamp_file = site_dir / BUILD_STAMP_FILE
-        incremental = (not strict and ours and stamp_file.is_file()
-                       and stamp_file.read_text(encoding="utf-8").strip() == stamp)
+        incremental = (
+            not strict and ours and stamp_file.is_file() and stamp_file.read_text(encoding="utf-8").strip() == stamp
+        )
         if incremental:  # copies keep their times: MkDocs compares them with the sources'
             shutil.copytree(site_dir, staging, symlinks=True, dirs_exist_ok=True)
             try:
@@ -206,8 +217,10 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildO
         _swap(staging, site_dir)
         (src_dir / PENDING_FILE).unlink(missing_ok=True)  # all of it is in the site now
     except OSError as err:
-        raise PublishError(f"cannot build the site in {site_dir}: {err.strerror or err}",
-                           hint="check the folder's permissions and free space") from None
+        raise PublishError(
+            f"cannot build the site in {site_dir}: {err.strerror or err}",
+            hint="check the folder's permissions and free space",
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return outcome
@@ -217,8 +230,10 @@ def resolve_site_url(site_url: str | None) -> str:
     """The site's absolute URL, ending with "/": argument, else environment, else default."""
     url = site_url or os.environ.get(SITE_URL_ENV) or DEFAULT_SITE_URL
     if not re.match(r"https?://[^/\s]+", url):
-        raise PublishError(f"site URL {url!r} is not an absolute http(s) URL",
-                           hint="pass e.g. --site-url https://example.org/policywatch/")
+        raise PublishError(
+            f"site URL {url!r} is not an absolute http(s) URL",
+            hint="pass e.g. --site-url https://example.org/policywatch/",
+        )
     return url if url.endswith("/") else url + "/"
 
 
@@ -227,8 +242,7 @@ def resolve_site_url(site_url: str | None) -> str:
 
 def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool, *, dirty: bool) -> BuildOutcome:
     checks = config_file.with_name(CHECKS_FILE)
-    generated_at = (json.loads(checks.read_text(encoding="utf-8")).get("generated_at")
-                    if checks.is_file() else None)
+    generated_at = json.loads(checks.read_text(encoding="utf-8")).get("generated_at") if checks.is_file() else None
     # The sitemap's dates come from the data (1970 for an empty store), not from the clock.
     epoch = int(parse_time(generated_at).timestamp()) if generated_at else 0
     outcome = run_mkdocs(config_file, site_dir, strict=strict, source_date_epoch=epoch, dirty=dirty)
@@ -341,8 +355,7 @@ def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes
         for md, text in site.listing_pages(label).items():
             yield f"docs/{md}", text.encode("utf-8")
     for marketplace in site.marketplaces:
-        yield (f"docs/{_marketplace_md(marketplace)}",
-               site.marketplace_page(marketplace).encode("utf-8"))
+        yield (f"docs/{_marketplace_md(marketplace)}", site.marketplace_page(marketplace).encode("utf-8"))
     for doc in site.documents:
         yield f"docs/{_document_md(doc.doc_id)}", site.document_page(doc).encode("utf-8")
     for version in site.versions():
@@ -363,14 +376,15 @@ def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes
     for path in sorted(TEMPLATE_DIR.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             rel = path.relative_to(TEMPLATE_DIR).as_posix()
-            yield (rel if rel.startswith(("overrides/", "hooks/")) else f"docs/{rel}",
-                   path.read_bytes())
+            yield (rel if rel.startswith(("overrides/", "hooks/")) else f"docs/{rel}", path.read_bytes())
 
 
 def _check_segments(value: str, what: str) -> str:
     if not all(_PATH_SEGMENT.fullmatch(part) for part in value.split("/")):
-        raise PublishError(f"{what} {value!r} cannot be a page path",
-                           hint="ids are lowercase slugs such as 'amazon-us/seller-agreement'")
+        raise PublishError(
+            f"{what} {value!r} cannot be a page path",
+            hint="ids are lowercase slugs such as 'amazon-us/seller-agreement'",
+        )
     return value
 
 
@@ -449,9 +463,18 @@ def _table(css_class: str, headers: Iterable[str], rows: Iterable[Iterable[str]]
     already escaped. The table itself has no class: Material styles ``table:not([class])``."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = ["<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows]
-    return "\n".join([f'<div class="pw-table {css_class}">', "<table>",
-                      f"<thead><tr>{head}</tr></thead>", "<tbody>", *body, "</tbody>", "</table>",
-                      "</div>"])
+    return "\n".join(
+        [
+            f'<div class="pw-table {css_class}">',
+            "<table>",
+            f"<thead><tr>{head}</tr></thead>",
+            "<tbody>",
+            *body,
+            "</tbody>",
+            "</table>",
+            "</div>",
+        ]
+    )
 
 
 def _front_matter(title: str | None, **extra) -> list[str]:
@@ -479,8 +502,12 @@ _SILENT = {
     False: "The page's own “last updated” date changed with it.",
     None: "",
 }
-_LISTING_TITLES = {None: "All changes", "substantive": "Substantive changes",
-                   "minor": "Minor changes", "noise": "Noise"}
+_LISTING_TITLES = {
+    None: "All changes",
+    "substantive": "Substantive changes",
+    "minor": "Minor changes",
+    "noise": "Noise",
+}
 
 
 def diff_by_section(ops: Sequence[tuple[int, str]], new_text: str) -> list[tuple[str, list]]:
@@ -501,10 +528,10 @@ def diff_by_section(ops: Sequence[tuple[int, str]], new_text: str) -> list[tuple
             continue
         end = position + len(text)
         cut = position
-        for start in starts[bisect_left(starts, position):]:
+        for start in starts[bisect_left(starts, position) :]:
             if start >= end:
                 break
-            piece = text[cut - position:start - position]
+            piece = text[cut - position : start - position]
             if piece and not (op == 1 and not piece.strip()):
                 groups[-1][1].append((op, piece))
                 cut = start
@@ -514,7 +541,7 @@ def diff_by_section(ops: Sequence[tuple[int, str]], new_text: str) -> list[tuple
             else:  # nothing under the previous heading yet: it is only passed through
                 groups[-1] = (labels[start], [])
         if end > cut:
-            groups[-1][1].append((op, text[cut - position:]))
+            groups[-1][1].append((op, text[cut - position :]))
         position = end
     return [(label, group) for label, group in groups if any(op != 0 for op, _ in group)]
 
@@ -528,9 +555,10 @@ class _Site:
         self.by_id: dict[str, Document] = {d.doc_id: d for d in self.documents}
         for change in data.changes:
             if change.doc_id not in self.by_id:
-                raise PublishError(f"change {change.key} belongs to unknown document "
-                                   f"{change.doc_id!r}",
-                                   hint="the store is inconsistent: run `policywatch status`")
+                raise PublishError(
+                    f"change {change.key} belongs to unknown document {change.doc_id!r}",
+                    hint="the store is inconsistent: run `policywatch status`",
+                )
         self.changes = _newest_first(c for c in data.changes if is_published(c))
         self.changes_of: dict[str, list[Change]] = defaultdict(list)
         for change in self.changes:
@@ -571,26 +599,42 @@ class _Site:
     def feeds(self) -> list[Feed]:
         first_seen = min((d.first_seen for d in self.documents if d.first_seen), default="")
         out = [
-            Feed(GLOBAL_FEED, f"{SITE_NAME}: changes", FEED_ABOUT, "", tuple(self.changes),
-                 first_seen),
-            Feed(SUBSTANTIVE_FEED, f"{SITE_NAME}: substantive changes",
-                 "Substantive changes only (obligations, fees, dates, deadlines). " + FEED_ABOUT,
-                 "changes/substantive/",
-                 tuple(c for c in self.changes if c.label == "substantive"), first_seen),
+            Feed(GLOBAL_FEED, f"{SITE_NAME}: changes", FEED_ABOUT, "", tuple(self.changes), first_seen),
+            Feed(
+                SUBSTANTIVE_FEED,
+                f"{SITE_NAME}: substantive changes",
+                "Substantive changes only (obligations, fees, dates, deadlines). " + FEED_ABOUT,
+                "changes/substantive/",
+                tuple(c for c in self.changes if c.label == "substantive"),
+                first_seen,
+            ),
         ]
         for marketplace in self.marketplaces:
             docs = self.in_marketplace[marketplace]
             changes = tuple(c for d in docs for c in self.changes_of[d.doc_id])
             since = min((d.first_seen for d in docs if d.first_seen), default="")
-            out.append(Feed(marketplace_feed(marketplace), f"{SITE_NAME}: {marketplace}",
-                            f"Changes to the rules of {marketplace}. " + FEED_ABOUT,
-                            _page_url(_marketplace_md(marketplace)), changes, since))
+            out.append(
+                Feed(
+                    marketplace_feed(marketplace),
+                    f"{SITE_NAME}: {marketplace}",
+                    f"Changes to the rules of {marketplace}. " + FEED_ABOUT,
+                    _page_url(_marketplace_md(marketplace)),
+                    changes,
+                    since,
+                )
+            )
         for doc in self.documents:
             title = " ".join(doc.title.split()) or doc.doc_id
-            out.append(Feed(document_feed(doc.doc_id), f"{SITE_NAME}: {title}",
-                            f"Changes to {doc.url}. " + FEED_ABOUT,
-                            document_page(doc.doc_id), tuple(self.changes_of[doc.doc_id]),
-                            doc.first_seen or ""))
+            out.append(
+                Feed(
+                    document_feed(doc.doc_id),
+                    f"{SITE_NAME}: {title}",
+                    f"Changes to {doc.url}. " + FEED_ABOUT,
+                    document_page(doc.doc_id),
+                    tuple(self.changes_of[doc.doc_id]),
+                    doc.first_seen or "",
+                )
+            )
         return out
 
     # ---------------------------------------------------------------- pages
@@ -601,44 +645,47 @@ class _Site:
         version_ids = {v.id for v in self.data.current.values()} | set(self.data.versions)
         version_ids |= {i for c in self.changes for i in (c.from_version_id, c.to_version_id)}
         failing = [d for d in self.documents if d.status != "active"]
-        counts = [("documents", len(self.documents)), ("failing now", len(failing)),
-                  ("versions", len(version_ids))]
+        counts = [("documents", len(self.documents)), ("failing now", len(failing)), ("versions", len(version_ids))]
         counts += [(f"{label} changes", labels.get(label, 0)) for label in CLASSES]
         out = _front_matter(None, pw_kind="home") + [
             f"# {SITE_NAME}",
             "",
-            ("policywatch watches the public rules that marketplaces impose on their sellers — "
-             "seller agreements, fee schedules, account-health and prohibited-product policies — "
-             "keeps every version it captures, and classifies each change as **substantive** "
-             "(obligations, fees, dates, deadlines), **minor** (wording) or **noise** "
-             "(formatting, counters, link targets)."),
+            (
+                "policywatch watches the public rules that marketplaces impose on their sellers — "
+                "seller agreements, fee schedules, account-health and prohibited-product policies — "
+                "keeps every version it captures, and classifies each change as **substantive** "
+                "(obligations, fees, dates, deadlines), **minor** (wording) or **noise** "
+                "(formatting, counters, link targets)."
+            ),
             "",
             '<div class="pw-counts">',
-            *(f'<div class="pw-count"><span class="pw-count-value">{value}</span> '
-              f'<span class="pw-count-name">{escape(name)}</span></div>'
-              for name, value in counts),
+            *(
+                f'<div class="pw-count"><span class="pw-count-value">{value}</span> '
+                f'<span class="pw-count-name">{escape(name)}</span></div>'
+                for name, value in counts
+            ),
             "</div>",
             "",
             # Out of the search index: it moves with every crawl, and a page that is not
             # rebuilt has only its printed check times updated (see the site's hook).
-            (f'<p class="pw-as-of-line" data-search-exclude>Data as of {AS_OF_MARKER} '
-             "(the latest check).</p>"),
+            (f'<p class="pw-as-of-line" data-search-exclude>Data as of {AS_OF_MARKER} (the latest check).</p>'),
             "",
         ]
         for label in ("substantive", "minor"):  # the important ones first, each newest first
             latest = [c for c in self.changes if c.label == label][:LATEST_ON_HOME]
             out += [f"## Latest {label} changes", ""]
-            out += [self._change_table(page, latest) if latest
-                    else f"No {label} change recorded yet.", ""]
-        filters = " · ".join(_link(_href(page, _page_url(_listing_md(label))), escape(title))
-                             for label, title in _LISTING_TITLES.items())
+            out += [self._change_table(page, latest) if latest else f"No {label} change recorded yet.", ""]
+        filters = " · ".join(
+            _link(_href(page, _page_url(_listing_md(label))), escape(title)) for label, title in _LISTING_TITLES.items()
+        )
         out += [f"<p>Every change, newest first: {filters}.</p>", ""]
         out += ["## Documents failing their checks", ""]
         if failing:
-            rows = ([self.doc_link(page, d.doc_id), _status(d.status), _when(d.last_good_check),
-                     escape(d.failure or "—")] for d in failing)
-            out += [_table("pw-failing", ("Document", "Status", "Last good check", "Reason"), rows),
-                    ""]
+            rows = (
+                [self.doc_link(page, d.doc_id), _status(d.status), _when(d.last_good_check), escape(d.failure or "—")]
+                for d in failing
+            )
+            out += [_table("pw-failing", ("Document", "Status", "Last good check", "Reason"), rows), ""]
         else:
             out += ["None: every document was fetched at its last check.", ""]
         out += ["## Marketplaces", ""]
@@ -648,21 +695,35 @@ class _Site:
             changes = [c for d in docs for c in self.changes_of[d.doc_id]]
             by_label = Counter(c.label for c in changes)
             latest = max((c.detected_at for c in changes), default=None)
-            rows.append([_link(_href(page, _page_url(_marketplace_md(marketplace))),
-                               escape(marketplace)),
-                         str(len(docs)), str(sum(d.status != "active" for d in docs)),
-                         *(str(by_label.get(label, 0)) for label in CLASSES), _when(latest)])
+            rows.append(
+                [
+                    _link(_href(page, _page_url(_marketplace_md(marketplace))), escape(marketplace)),
+                    str(len(docs)),
+                    str(sum(d.status != "active" for d in docs)),
+                    *(str(by_label.get(label, 0)) for label in CLASSES),
+                    _when(latest),
+                ]
+            )
         if rows:
-            out += [_table("pw-marketplaces", ("Marketplace", "Documents", "Failing",
-                                               *(label.capitalize() for label in CLASSES),
-                                               "Last change"), rows), ""]
+            out += [
+                _table(
+                    "pw-marketplaces",
+                    ("Marketplace", "Documents", "Failing", *(label.capitalize() for label in CLASSES), "Last change"),
+                    rows,
+                ),
+                "",
+            ]
         else:
             out += ["No marketplace declared yet.", ""]
-        out += ["## Feeds", "",
-                f"<p>Every change but noise: {_feed_links(page, GLOBAL_FEED)}<br>",
-                f"Substantive changes only: {_feed_links(page, SUBSTANTIVE_FEED)}</p>",
-                "", "Each marketplace and each document has its own feeds, linked from its page.",
-                ""]
+        out += [
+            "## Feeds",
+            "",
+            f"<p>Every change but noise: {_feed_links(page, GLOBAL_FEED)}<br>",
+            f"Substantive changes only: {_feed_links(page, SUBSTANTIVE_FEED)}</p>",
+            "",
+            "Each marketplace and each document has its own feeds, linked from its page.",
+            "",
+        ]
         return "\n".join(out)
 
     def listing_pages(self, label: str | None) -> dict[str, str]:
@@ -673,11 +734,20 @@ class _Site:
             by_month[change.detected_at[:7]].append(change)
         title = _LISTING_TITLES[label]
         page = _listing_md(label)
-        out = _front_matter(title, search={"exclude": True}) + [f"# {escape(title)}", "",
-                                                                 self._filters(page, label), ""]
+        out = _front_matter(title, search={"exclude": True}) + [
+            f"# {escape(title)}",
+            "",
+            self._filters(page, label),
+            "",
+        ]
         if label is None:
-            out += [("Every recorded change, newest first. Noise is listed here and on the "
-                     "document pages but kept out of the feeds."), ""]
+            out += [
+                (
+                    "Every recorded change, newest first. Noise is listed here and on the "
+                    "document pages but kept out of the feeds."
+                ),
+                "",
+            ]
         if not changes:
             out += ["No change recorded yet.", ""]
         shown = 0
@@ -688,12 +758,16 @@ class _Site:
             shown += len(of_month)
         if by_month:
             if shown < len(changes):
-                out += [(f"<p>The newest {shown} of {len(changes)} are shown above; every "
-                         "month has its own page:</p>"), ""]
+                out += [
+                    (f"<p>The newest {shown} of {len(changes)} are shown above; every month has its own page:</p>"),
+                    "",
+                ]
             out += ["## By month", "", "<ul>"]
-            out += [f"<li>{_link(_href(page, _page_url(_listing_md(label, month))), month)}: "
-                    f"{_plural(len(of_month), 'change')}</li>"
-                    for month, of_month in by_month.items()]
+            out += [
+                f"<li>{_link(_href(page, _page_url(_listing_md(label, month))), month)}: "
+                f"{_plural(len(of_month), 'change')}</li>"
+                for month, of_month in by_month.items()
+            ]
             out += ["</ul>", ""]
         pages = {page: "\n".join(out)}
         for month, of_month in by_month.items():
@@ -702,8 +776,15 @@ class _Site:
             back = _link(_href(month_page, _page_url(page)), escape(title))
             pages[month_page] = "\n".join(
                 _front_matter(month_title, search={"exclude": True})
-                + [f"# {escape(month_title)}", "", f"<p>Newest first. Back to {back}.</p>", "",
-                   self._change_table(month_page, of_month), ""])
+                + [
+                    f"# {escape(month_title)}",
+                    "",
+                    f"<p>Newest first. Back to {back}.</p>",
+                    "",
+                    self._change_table(month_page, of_month),
+                    "",
+                ]
+            )
         return pages
 
     def _filters(self, page: str, current: str | None) -> str:
@@ -723,19 +804,33 @@ class _Site:
             changes = self.changes_of[doc.doc_id]
             latest = changes[:1]
             substantive = sum(c.label == "substantive" for c in changes)
-            rows.append([self.doc_link(page, doc.doc_id), escape(doc.doc_type), _status(doc.status),
-                         self.change_link(page, latest[0]) if latest else "—",
-                         _badge(latest[0].label) if latest else "—",
-                         f"{len(changes)} ({substantive} substantive)" if changes else "0"])
+            rows.append(
+                [
+                    self.doc_link(page, doc.doc_id),
+                    escape(doc.doc_type),
+                    _status(doc.status),
+                    self.change_link(page, latest[0]) if latest else "—",
+                    _badge(latest[0].label) if latest else "—",
+                    f"{len(changes)} ({substantive} substantive)" if changes else "0",
+                ]
+            )
         headers = ("Document", "Type", "Status", "Last change", "Class", "Changes")
         failing = sum(d.status != "active" for d in docs)
         stem = marketplace_feed(marketplace)
         return "\n".join(
             _front_matter(safe_title(marketplace), pw_feed=stem, pw_kind="marketplace")
-            + [f"<h1>{escape(marketplace)}</h1>", "",
-               (f"<p>{_plural(len(docs), 'document')}, {failing} failing now. "
-                f"Feeds of this marketplace: {_feed_links(page, stem)}</p>"), "",
-               _table("pw-documents", headers, rows), ""])
+            + [
+                f"<h1>{escape(marketplace)}</h1>",
+                "",
+                (
+                    f"<p>{_plural(len(docs), 'document')}, {failing} failing now. "
+                    f"Feeds of this marketplace: {_feed_links(page, stem)}</p>"
+                ),
+                "",
+                _table("pw-documents", headers, rows),
+                "",
+            ]
+        )
 
     def document_page(self, doc: Document) -> str:
         page = _document_md(doc.doc_id)
@@ -744,8 +839,9 @@ class _Site:
         substantive = sum(c.label == "substantive" for c in changes)
         failure = f": {escape(doc.failure)}" if doc.failure else ""
         marketplace_url = _href(page, _page_url(_marketplace_md(doc.marketplace)))
-        last_changed = (f"{self.change_link(page, changes[0])} {_badge(changes[0].label)}"
-                        if changes else _when(doc.last_changed))
+        last_changed = (
+            f"{self.change_link(page, changes[0])} {_badge(changes[0].label)}" if changes else _when(doc.last_changed)
+        )
         stem = document_feed(doc.doc_id)
         rows = [
             ("Source", _external(doc.url)),
@@ -756,23 +852,31 @@ class _Site:
             # must not rewrite the page.
             ("Last checked", LAST_CHECKED_MARKER),
             ("Last changed", last_changed),
-            ("Version captured",
-             f"{_when(current.captured_at)} · "
-             f"{_link(_href(page, version_file(current)), 'text of this version')}"
-             if current else "no version yet"),
-            ("Snapshot SHA-256",
-             f"<code>{escape(current.snapshot_sha256)}</code>" if current else "—"),
-            ("Changes", (f'{len(changes)} ({substantive} substantive): '
-                         '<a href="#changelog">changelog</a>')),
+            (
+                "Version captured",
+                f"{_when(current.captured_at)} · {_link(_href(page, version_file(current)), 'text of this version')}"
+                if current
+                else "no version yet",
+            ),
+            ("Snapshot SHA-256", f"<code>{escape(current.snapshot_sha256)}</code>" if current else "—"),
+            ("Changes", (f'{len(changes)} ({substantive} substantive): <a href="#changelog">changelog</a>')),
             ("Feeds", _feed_links(page, stem)),
         ]
         out = _front_matter(self.nav_title(doc), pw_feed=stem, pw_kind="document")
         # The header box and the facts of each change are kept out of the search index (times,
         # hashes, links): search is for the rules and the changes' summaries.
-        out += [f"<h1>{self.title(doc.doc_id)}</h1>", "",
-                '<div class="pw-meta" data-search-exclude>', "<table>", "<tbody>",
-                *(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows),
-                "</tbody>", "</table>", "</div>", ""]
+        out += [
+            f"<h1>{self.title(doc.doc_id)}</h1>",
+            "",
+            '<div class="pw-meta" data-search-exclude>',
+            "<table>",
+            "<tbody>",
+            *(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows),
+            "</tbody>",
+            "</table>",
+            "</div>",
+            "",
+        ]
         if doc.status != "active":
             what = "is gone from its source" if doc.status == "gone" else "failed at its last check"
             last = " The text below is the last version captured." if current else ""
@@ -792,18 +896,27 @@ class _Site:
     # ---------------------------------------------------------------- fragments
 
     def _change_table(self, page: str, changes: list[Change]) -> str:
-        rows = ([self.change_link(page, c),
-                 (f"{self.doc_link(page, c.doc_id)}<br>"
-                  f'<span class="pw-market">{escape(self.by_id[c.doc_id].marketplace)}</span>'),
-                 _badge(c.label), escape(c.summary)]
-                for c in changes)
+        rows = (
+            [
+                self.change_link(page, c),
+                (
+                    f"{self.doc_link(page, c.doc_id)}<br>"
+                    f'<span class="pw-market">{escape(self.by_id[c.doc_id].marketplace)}</span>'
+                ),
+                _badge(c.label),
+                escape(c.summary),
+            ]
+            for c in changes
+        )
         return _table("pw-changes", ("Detected", "Document", "Class", "Summary"), rows)
 
     def _version_link(self, page: str, version: Version | None, side: str) -> str:
         if version is None:
             return f"the {side} version (not published)"
-        return (f"{_link(_href(page, version_file(version)), f'{side} version')} captured "
-                f"{_when(version.captured_at)}, {_snapshot(version)}")
+        return (
+            f"{_link(_href(page, version_file(version)), f'{side} version')} captured "
+            f"{_when(version.captured_at)}, {_snapshot(version)}"
+        )
 
     def _change_entry(self, page: str, change: Change) -> str:
         anchor = change_anchor(change)
@@ -811,15 +924,18 @@ class _Site:
         if change.silent:
             badges.append('<span class="pw-badge pw-silent-badge">silent</span>')
         badges += [_tag(label_of(tag)) for tag in change_tags(change)]
-        out = [f'<div class="pw-change pw-change-{escape(change.label)}">',
-               (f'<h3 id="{anchor}"><a class="pw-permalink" href="#{anchor}" '
+        out = [
+            f'<div class="pw-change pw-change-{escape(change.label)}">',
+            (
+                f'<h3 id="{anchor}"><a class="pw-permalink" href="#{anchor}" '
                 f'title="Permalink to this change">{_when(change.detected_at)}</a> '
-                f'{" ".join(badges)}</h3>'),
-               f'<p class="pw-summary">{escape(change.summary)}</p>']
+                f"{' '.join(badges)}</h3>"
+            ),
+            f'<p class="pw-summary">{escape(change.summary)}</p>',
+        ]
         facts = []
         if change.reasons:
-            items = "".join(f"<li>{escape(r.text)} <em>({escape(r.kind)})</em></li>"
-                            for r in change.reasons)
+            items = "".join(f"<li>{escape(r.text)} <em>({escape(r.kind)})</em></li>" for r in change.reasons)
             facts.append(f"<li>Why it is {escape(change.label)}:<ul>{items}</ul></li>")
         if _SILENT[change.silent]:
             facts.append(f"<li>{escape(_SILENT[change.silent])}</li>")
@@ -833,14 +949,17 @@ class _Site:
             facts.append("<li>Sections: " + "; ".join(escape(s) for s in touched) + "</li>")
         before = self.data.versions.get(change.from_version_id)
         after = self.data.versions.get(change.to_version_id)
-        facts.append(f"<li>Compared the {self._version_link(page, before, 'earlier')} with the "
-                     f"{self._version_link(page, after, 'later')}.</li>")
+        facts.append(
+            f"<li>Compared the {self._version_link(page, before, 'earlier')} with the "
+            f"{self._version_link(page, after, 'later')}.</li>"
+        )
         # In a <div>: Material's search indexer fails on data-search-exclude set on a list.
         out.append(f'<div class="pw-facts" data-search-exclude><ul>{"".join(facts)}</ul></div>')
         diff = self._diff(change, after)
         if change.label == "noise":  # kept for the record, folded away
-            out.append('<details class="pw-noise-diff" data-search-exclude>'
-                       f'<summary>Show the diff</summary>{diff}</details>')
+            out.append(
+                f'<details class="pw-noise-diff" data-search-exclude><summary>Show the diff</summary>{diff}</details>'
+            )
         else:
             out.append(f'<div class="pw-diffs" data-search-exclude>{diff}</div>')
         out.append("</div>")
@@ -890,8 +1009,10 @@ def _mkdocs_yml(site: _Site, site_url: str) -> str:
         ("(prefers-color-scheme: light)", "default", "material/brightness-7", "Dark mode"),
         ("(prefers-color-scheme: dark)", "slate", "material/brightness-4", "Light mode"),
     ]
-    site_feeds = [{"stem": GLOBAL_FEED, "title": f"{SITE_NAME}: changes"},
-                  {"stem": SUBSTANTIVE_FEED, "title": f"{SITE_NAME}: substantive changes"}]
+    site_feeds = [
+        {"stem": GLOBAL_FEED, "title": f"{SITE_NAME}: changes"},
+        {"stem": SUBSTANTIVE_FEED, "title": f"{SITE_NAME}: substantive changes"},
+    ]
     config = {
         "site_name": SITE_NAME,
         "site_url": site_url,
@@ -905,10 +1026,18 @@ def _mkdocs_yml(site: _Site, site_url: str) -> str:
             "font": False,  # otherwise every page loads Google Fonts
             # At the root, where browsers look for it on pages that name none (version texts).
             "favicon": "favicon.ico",
-            "features": ["navigation.instant", "navigation.tabs", "navigation.prune",
-                         "navigation.top", "search.suggest", "search.highlight"],
-            "palette": [{"media": media, "scheme": scheme, "toggle": {"icon": icon, "name": name}}
-                        for media, scheme, icon, name in toggle],
+            "features": [
+                "navigation.instant",
+                "navigation.tabs",
+                "navigation.prune",
+                "navigation.top",
+                "search.suggest",
+                "search.highlight",
+            ],
+            "palette": [
+                {"media": media, "scheme": scheme, "toggle": {"icon": icon, "name": name}}
+                for media, scheme, icon, name in toggle
+            ],
         },
         # Material's `offline` plugin is left out on purpose: it forces use_directory_urls off
         # (breaking permalinks) and adds a script from unpkg.com to every page.
@@ -919,13 +1048,17 @@ def _mkdocs_yml(site: _Site, site_url: str) -> str:
         "extra": {
             "policywatch": {  # read by overrides/: the feeds every page announces
                 "feeds": site_feeds,
-                "formats": [{"suffix": f.suffix, "type": f.media_type, "label": f.label}
-                            for f in FORMATS],
+                "formats": [{"suffix": f.suffix, "type": f.media_type, "label": f.label} for f in FORMATS],
             },
         },
         # Crawled pages may hold relative links into their own site: never a build failure.
-        "validation": {"omitted_files": "info", "absolute_links": "info",
-                       "unrecognized_links": "info", "anchors": "info", "not_found": "info"},
+        "validation": {
+            "omitted_files": "info",
+            "absolute_links": "info",
+            "unrecognized_links": "info",
+            "anchors": "info",
+            "not_found": "info",
+        },
         "nav": nav,
     }
     header = "# Generated by `policywatch publish`: edits are overwritten.\n"

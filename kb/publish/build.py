@@ -8,6 +8,7 @@ long-lived process, and it imports nothing of policywatch but this module.
 Callers that are scripts need the ``if __name__ == "__main__":`` guard, as with any spawned
 child process (``multiprocessing``'s "safe importing of main module").
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,8 +35,7 @@ def build_stamp(src_dir: Path) -> str:
             digest.update(f"{package} missing\n".encode())
     files = [src_dir / "mkdocs.yml"]
     for folder in ("overrides", "hooks"):
-        files += sorted(p for p in (src_dir / folder).rglob("*")
-                        if p.is_file() and "__pycache__" not in p.parts)
+        files += sorted(p for p in (src_dir / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     for path in files:
         digest.update(f"{path.relative_to(src_dir).as_posix()}\n".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
@@ -50,8 +50,9 @@ class BuildOutcome:
     incremental: bool = False  # dirty: started from the previous build, rebuilt what changed
 
 
-def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, source_date_epoch: int,
-               dirty: bool = False) -> BuildOutcome:
+def run_mkdocs(
+    config_file: Path, site_dir: Path, *, strict: bool, source_date_epoch: int, dirty: bool = False
+) -> BuildOutcome:
     """Build ``config_file`` into ``site_dir``; say how it went (``BuildOutcome``).
 
     ``strict``: a warning fails the build. ``source_date_epoch``: the sitemap's dates.
@@ -59,9 +60,11 @@ def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, source_date_e
     only what changed, and the site's hook makes the result that of a whole build."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, name="policywatch-mkdocs",
-                            args=(str(config_file), str(site_dir), strict, source_date_epoch,
-                                  dirty, send))
+    child = context.Process(
+        target=_child,
+        name="policywatch-mkdocs",
+        args=(str(config_file), str(site_dir), strict, source_date_epoch, dirty, send),
+    )
     child.start()
     send.close()  # the child's end: recv() sees EOF if the child dies without a word
     try:
@@ -76,8 +79,7 @@ def run_mkdocs(config_file: Path, site_dir: Path, *, strict: bool, source_date_e
     return outcome
 
 
-def _child(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: bool,
-           send) -> None:
+def _child(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: bool, send) -> None:
     try:
         send.send(_build(config_file, site_dir, strict, epoch, dirty))
     except Exception as exc:  # noqa: BLE001 -- anything (a plugin, the disk) reaches the parent

@@ -18,6 +18,7 @@ This module also owns the site's URL layout, which pages and feeds must agree on
 ``documents/<doc_id>/versions/<yyyymmddThhmmssZ>-<sha256 prefix>.txt`` for the text of one of
 its versions.
 """
+
 from __future__ import annotations
 
 import html
@@ -152,7 +153,7 @@ def diff_excerpt(ops: Sequence[tuple[int, str]], budget: int = 400, context: int
 
 
 def notice_text(change: Change) -> str:
-    """"Takes effect 2026-12-01, 30 days after it was detected", or "" when the change states
+    """ "Takes effect 2026-12-01, 30 days after it was detected", or "" when the change states
     no date (the optional fields ``effective_date`` and ``notice_days`` of a change)."""
     effective = getattr(change, "effective_date", None)
     if not effective:
@@ -183,16 +184,17 @@ _SILENT = {True: " · silent (the page's stated date did not change)", False: ""
 
 
 def _body(change: Change, permalink: str) -> str:
-    reasons = "".join(f"<li>{html.escape(r.text)} <em>({html.escape(r.kind)})</em></li>"
-                      for r in change.reasons)
+    reasons = "".join(f"<li>{html.escape(r.text)} <em>({html.escape(r.kind)})</em></li>" for r in change.reasons)
     notice = notice_text(change)
     excerpt = diff_excerpt(change.ops)
-    body = (f"<p><strong>{html.escape(change.label)}</strong>{_SILENT[change.silent]}: "
-            f"{html.escape(change.summary)}</p>"
-            + (f"<p>{html.escape(notice)}.</p>" if notice else "")
-            + (f"<ul>{reasons}</ul>" if reasons else "")
-            + (f"<p>{excerpt}</p>" if excerpt else "")
-            + f'<p><a href="{html.escape(permalink)}">Full diff</a></p>')
+    body = (
+        f"<p><strong>{html.escape(change.label)}</strong>{_SILENT[change.silent]}: "
+        f"{html.escape(change.summary)}</p>"
+        + (f"<p>{html.escape(notice)}.</p>" if notice else "")
+        + (f"<ul>{reasons}</ul>" if reasons else "")
+        + (f"<p>{excerpt}</p>" if excerpt else "")
+        + f'<p><a href="{html.escape(permalink)}">Full diff</a></p>'
+    )
     return clean_html(body)
 
 
@@ -222,10 +224,18 @@ ITEM_ID_PREFIX = "urn:policywatch:change:"
 def feed_item(change: Change, document: Document | None, site_url: str) -> Item:
     permalink = urljoin(site_url, change_permalink(change))
     title = document.title if document else change.doc_id
-    return Item(key=change.key, title=_plain(f"{title}: {change.summary}"), link=permalink,
-                published=parse_time(change.detected_at), label=change.label,
-                tags=change_tags(change), body=_body(change, permalink), doc_id=change.doc_id,
-                silent=change.silent, effective_date=getattr(change, "effective_date", None))
+    return Item(
+        key=change.key,
+        title=_plain(f"{title}: {change.summary}"),
+        link=permalink,
+        published=parse_time(change.detected_at),
+        label=change.label,
+        tags=change_tags(change),
+        body=_body(change, permalink),
+        doc_id=change.doc_id,
+        silent=change.silent,
+        effective_date=getattr(change, "effective_date", None),
+    )
 
 
 def newest_items(changes: Iterable[Change], limit: int = FEED_ITEMS) -> list[Change]:
@@ -250,8 +260,9 @@ class Feed:
     empty_since: str = ""  # the feed's date while it has no item (ISO-8601 UTC; "": 1970)
 
 
-def feed_files(feed: Feed, documents: Mapping[str, Document], site_url: str,
-               items: dict[str, Item] | None = None) -> dict[str, bytes]:
+def feed_files(
+    feed: Feed, documents: Mapping[str, Document], site_url: str, items: dict[str, Item] | None = None
+) -> dict[str, bytes]:
     """The feed's three files: site-relative path → bytes. ``items`` caches ``feed_item``
     results by change key across the feeds of one publish (a change shows in several)."""
     cache = items if items is not None else {}
@@ -271,13 +282,11 @@ def feed_files(feed: Feed, documents: Mapping[str, Document], site_url: str,
         if fmt.name == "json":
             files[path] = json_feed(feed, shown, page=page, self_link=urls["json"])
         else:
-            files[path] = _xml_feed(fmt.name, feed, shown, page=page, self_link=urls[fmt.name],
-                                    updated=updated)
+            files[path] = _xml_feed(fmt.name, feed, shown, page=page, self_link=urls[fmt.name], updated=updated)
     return files
 
 
-def _xml_feed(kind: str, feed: Feed, items: Sequence[Item], *, page: str, self_link: str,
-              updated: datetime) -> bytes:
+def _xml_feed(kind: str, feed: Feed, items: Sequence[Item], *, page: str, self_link: str, updated: datetime) -> bytes:
     generator = FeedGenerator()
     generator.id(self_link)
     generator.title(feed.title)
@@ -315,15 +324,22 @@ def json_feed(feed: Feed, items: Sequence[Item], *, page: str, self_link: str) -
         "description": feed.description,
         "language": "en",
         "authors": [{"name": GENERATOR}],
-        "items": [{
-            "id": item.id,
-            "url": item.link,
-            "title": item.title,
-            "content_html": item.body,
-            "date_published": item.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "tags": [item.label, *item.tags],
-            "_policywatch": {"class": item.label, "document": item.doc_id,
-                             "silent": item.silent, "effective_date": item.effective_date},
-        } for item in items],
+        "items": [
+            {
+                "id": item.id,
+                "url": item.link,
+                "title": item.title,
+                "content_html": item.body,
+                "date_published": item.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "tags": [item.label, *item.tags],
+                "_policywatch": {
+                    "class": item.label,
+                    "document": item.doc_id,
+                    "silent": item.silent,
+                    "effective_date": item.effective_date,
+                },
+            }
+            for item in items
+        ],
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

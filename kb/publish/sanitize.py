@@ -13,6 +13,7 @@ site. Three tools, one per kind of input:
 - ``safe_title``: a crawled title → text MkDocs and the theme can print as HTML anywhere,
   including inside ``<title>``, where the theme un-escapes entities with ``striptags``.
 """
+
 from __future__ import annotations
 
 import html
@@ -26,8 +27,7 @@ import nh3
 _TAGS = {"ins", "del", "p", "br", "ul", "li", "strong", "em", "code", "a", "span"}
 # ins/del keep a diff-* class and a title: a moved block is <del class="diff-moved"
 # title="moved below"> where it was and <ins class="diff-moved" …> where it went.
-_ATTRIBUTES = {"a": {"href"}, "span": {"class"}, "ins": {"class", "title"},
-               "del": {"class", "title"}}
+_ATTRIBUTES = {"a": {"href"}, "span": {"class"}, "ins": {"class", "title"}, "del": {"class", "title"}}
 _CLASS = re.compile(r"(?:diff|pw)-[a-z0-9-]+")  # our own classes only: no theme class reuse
 
 
@@ -115,8 +115,11 @@ def _unsafe_brackets(text: str) -> set[int]:
 
     Every ``](`` and ``]:`` is checked, whether or not Markdown would make a link of it (a
     false alarm only shows a link as text). The target may start on the next line."""
-    return {match.start() for match in _LINK_TARGET.finditer(text)
-            if not _is_safe_target(text[match.end():match.end() + 2048].lstrip("( \n"))}
+    return {
+        match.start()
+        for match in _LINK_TARGET.finditer(text)
+        if not _is_safe_target(text[match.end() : match.end() + 2048].lstrip("( \n"))
+    }
 
 
 def _code_span(line: str, start: int) -> tuple[int, int] | None:
@@ -147,20 +150,22 @@ def _escape_line(line: str, offset: int, flagged: set[int], heading_offset: int)
         if special is None:
             out.append(line[i:])
             break
-        out.append(line[i:special.start()])  # plain text, in one piece
+        out.append(line[i : special.start()])  # plain text, in one piece
         i = special.start()
         c = line[i]
         if c == "\\" and i + 1 < n:
             nxt = line[i + 1]
-            out.append("\\" + (html.escape(nxt, quote=False) if nxt in "<>&" else
-                               "&#93;" if offset + i + 1 in flagged else nxt))
+            out.append(
+                "\\"
+                + (html.escape(nxt, quote=False) if nxt in "<>&" else "&#93;" if offset + i + 1 in flagged else nxt)
+            )
             i += 2
             continue
         if c == "`":
             span = _code_span(line, i)
             if span:
                 run, close = span
-                out.append(f"<code>{_inert(line[i + run:close].strip())}</code>")
+                out.append(f"<code>{_inert(line[i + run : close].strip())}</code>")
                 i = close + run
                 continue
             run = len(_BACKTICKS.match(line, i).group())
@@ -260,7 +265,7 @@ def escape_markdown_html(md: str, *, heading_offset: int = 0) -> str:
         if text:
             out.append(_escape_text("\n".join(text), heading_offset))
             text = []
-        body = "\n".join(lines[k + 1:close])
+        body = "\n".join(lines[k + 1 : close])
         # Blank lines around: Python-Markdown only reads <pre> as a block at a paragraph start.
         out.append(f"\n<pre><code>{html.escape(body, quote=False)}\n</code></pre>\n")
         k = close + 1

@@ -14,6 +14,7 @@ different text becomes a new version from the same snapshot, linked by a *techni
 change that never reaches the changelog or the feed, so the next crawl compares like with
 like instead of reporting the rule change as a policy change.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -85,8 +86,14 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         return fail(FaultKind.NO_RESPONSE, f"HTTP {check.http_status}: no response stored")
     snapshot = store.snapshot(check.snapshot_id)
     body = store.snapshot_body(check.snapshot_id)
-    fault = response_fault(status=check.http_status, headers=snapshot.headers, body=body,
-                           url=snapshot.url, requested_url=check.url, at=check.checked_at)
+    fault = response_fault(
+        status=check.http_status,
+        headers=snapshot.headers,
+        body=body,
+        url=snapshot.url,
+        requested_url=check.url,
+        at=check.checked_at,
+    )
     if fault is not None:
         return fail(fault.kind, fault.reason, outcome=fault.outcome)
     rules = sources.rules_for(check.doc_id, check.url)
@@ -97,21 +104,31 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
     except ExtractionError as exc:
         return fail(exc.kind, str(exc))
     except Exception as exc:  # a hostile page must not stop the other documents' processing
-        return fail(FaultKind.UNREADABLE,
-                    f"the page could not be read ({type(exc).__name__}: {str(exc)[:120]}); "
-                    "its snapshot is kept; please report this page")
+        return fail(
+            FaultKind.UNREADABLE,
+            f"the page could not be read ({type(exc).__name__}: {str(exc)[:120]}); "
+            "its snapshot is kept; please report this page",
+        )
     previous = store.latest_version(check.doc_id, before=check.checked_at)
     text = extracted.markdown
     if previous is not None and shrank(previous.text, text):
-        return fail(FaultKind.SHRANK, f"extracted text shrank by {shrink_percent(previous.text, text)} % "
-                                      "at once; check the page and the selectors")
+        return fail(
+            FaultKind.SHRANK,
+            f"extracted text shrank by {shrink_percent(previous.text, text)} % "
+            "at once; check the page and the selectors",
+        )
     title = extracted.title or store.document(check.doc_id).title
     # Evidence for the crawler's fast path: the next response that matches is known unchanged.
     store.set_evidence(check.id, snapshot.sha256, fingerprint(body, rules))
     if previous is None:
-        store.add_version(doc_id=check.doc_id, snapshot_id=check.snapshot_id,
-                          captured_at=check.checked_at, title=title, text=text,
-                          extractor_version=EXTRACTOR_VERSION)
+        store.add_version(
+            doc_id=check.doc_id,
+            snapshot_id=check.snapshot_id,
+            captured_at=check.checked_at,
+            title=title,
+            text=text,
+            extractor_version=EXTRACTOR_VERSION,
+        )
         store.set_outcome(check.id, Outcome.FIRST_VERSION)
         report.first_versions.append(check.doc_id)
         report.changed_docs.add(check.doc_id)
@@ -120,26 +137,50 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         store.set_outcome(check.id, Outcome.UNCHANGED)
         report.unchanged += 1
         return
-    version_id = store.add_version(doc_id=check.doc_id, snapshot_id=check.snapshot_id,
-                                   captured_at=check.checked_at, title=title, text=text,
-                                   extractor_version=EXTRACTOR_VERSION)
-    _record_change(store, check.doc_id, previous.id, version_id, previous.text, text,
-                   detected_at=check.checked_at)
+    version_id = store.add_version(
+        doc_id=check.doc_id,
+        snapshot_id=check.snapshot_id,
+        captured_at=check.checked_at,
+        title=title,
+        text=text,
+        extractor_version=EXTRACTOR_VERSION,
+    )
+    _record_change(store, check.doc_id, previous.id, version_id, previous.text, text, detected_at=check.checked_at)
     store.set_outcome(check.id, Outcome.NEW_VERSION)
     report.new_versions.append(check.doc_id)
     report.changed_docs.add(check.doc_id)
 
 
-def _record_change(store: Store, doc_id: str, from_id: int, to_id: int, old: str, new: str, *,
-                   detected_at: str, technical: bool = False) -> Classification:
+def _record_change(
+    store: Store,
+    doc_id: str,
+    from_id: int,
+    to_id: int,
+    old: str,
+    new: str,
+    *,
+    detected_at: str,
+    technical: bool = False,
+) -> Classification:
     comparison = compare(old, new, detected_at=detected_at)
     c = comparison.classification
     store.add_change(
-        doc_id=doc_id, from_version_id=from_id, to_version_id=to_id, detected_at=detected_at,
-        label=c.label, summary=c.summary, reasons=[Reason(r.kind, r.text, r.section) for r in c.reasons],
-        silent=c.silent, ops=comparison.ops, sections=c.sections, tags=c.tags,
-        effective_date=c.effective_date, notice_days=c.notice_days, technical=technical,
-        section_changes=[s.text for s in c.section_changes], section_details=c.section_changes,
+        doc_id=doc_id,
+        from_version_id=from_id,
+        to_version_id=to_id,
+        detected_at=detected_at,
+        label=c.label,
+        summary=c.summary,
+        reasons=[Reason(r.kind, r.text, r.section) for r in c.reasons],
+        silent=c.silent,
+        ops=comparison.ops,
+        sections=c.sections,
+        tags=c.tags,
+        effective_date=c.effective_date,
+        notice_days=c.notice_days,
+        technical=technical,
+        section_changes=[s.text for s in c.section_changes],
+        section_details=c.section_changes,
     )
     return c
 
@@ -155,8 +196,9 @@ class ReextractReport:
     rebuilt: list[str] = field(default_factory=list)  # --history: derived again from every snapshot
 
 
-def reextract(store: Store, sources: Sources, doc_ids: list[str] | None = None, *, now: str,
-              history: bool = False) -> ReextractReport:
+def reextract(
+    store: Store, sources: Sources, doc_ids: list[str] | None = None, *, now: str, history: bool = False
+) -> ReextractReport:
     """Apply the current declarations and extraction code to stored snapshots.
 
     Default: for each document, re-extract the snapshot of its current version; a different
@@ -180,14 +222,12 @@ def reextract(store: Store, sources: Sources, doc_ids: list[str] | None = None, 
     return report
 
 
-def _reextract_current(store: Store, sources: Sources, doc_id: str, now: str,
-                       report: ReextractReport) -> None:
+def _reextract_current(store: Store, sources: Sources, doc_id: str, now: str, report: ReextractReport) -> None:
     current = store.latest_version(doc_id)
     if current is None:
         return
     snapshot = store.snapshot(current.snapshot_id)
-    requested = next((c.url for c in store.checks(doc_id) if c.snapshot_id == current.snapshot_id),
-                     snapshot.url)
+    requested = next((c.url for c in store.checks(doc_id) if c.snapshot_id == current.snapshot_id), snapshot.url)
     rules = sources.rules_for(doc_id, requested)
     if rules is None:
         report.failed.append((doc_id, "no declaration covers this document any more"))
@@ -202,14 +242,19 @@ def _reextract_current(store: Store, sources: Sources, doc_id: str, now: str,
         report.up_to_date.append(doc_id)
         return
     if shrank(current.text, text):
-        reason = (f"the new rules extract {shrink_percent(current.text, text)} % less text; check "
-                  "the declaration's select and remove (the current version is kept)")
+        reason = (
+            f"the new rules extract {shrink_percent(current.text, text)} % less text; check "
+            "the declaration's select and remove (the current version is kept)"
+        )
         report.failed.append((doc_id, reason))
         return
-    version_id = store.add_version(doc_id=doc_id, snapshot_id=current.snapshot_id,
-                                   captured_at=current.captured_at,
-                                   title=extracted.title or current.title, text=text,
-                                   extractor_version=EXTRACTOR_VERSION)
-    c = _record_change(store, doc_id, current.id, version_id, current.text, text, detected_at=now,
-                       technical=True)
+    version_id = store.add_version(
+        doc_id=doc_id,
+        snapshot_id=current.snapshot_id,
+        captured_at=current.captured_at,
+        title=extracted.title or current.title,
+        text=text,
+        extractor_version=EXTRACTOR_VERSION,
+    )
+    c = _record_change(store, doc_id, current.id, version_id, current.text, text, detected_at=now, technical=True)
     report.upgraded.append((doc_id, c.summary))

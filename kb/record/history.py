@@ -4,6 +4,7 @@ The intervals are those of ``kb.timeline`` (pure); this module reads the store. 
 appeared is the search's question (``kb.search.when``): the index holds every section of every
 version with its interval.
 """
+
 from __future__ import annotations
 
 from diffs.sections import Section, sections
@@ -25,8 +26,7 @@ def timelines(store: Store) -> list[Timeline]:
     result = []
     for doc in store.documents():
         checks = store.checks(doc.doc_id) if doc.status == "gone" else ()
-        result.append(build_timeline(doc, versions.get(doc.doc_id, ()), changes.get(doc.doc_id, ()),
-                                     checks))
+        result.append(build_timeline(doc, versions.get(doc.doc_id, ()), changes.get(doc.doc_id, ()), checks))
     return result
 
 
@@ -43,8 +43,9 @@ def as_of(store: Store, doc_id: str, at: str | None = None) -> VersionSpan:
     there was no text at that time."""
     line = timeline(store, doc_id)
     if not line.versions:
-        raise PolicywatchError(f"{doc_id} has no version yet",
-                               hint=f"its last check: {line.document.failure or 'none'}")
+        raise PolicywatchError(
+            f"{doc_id} has no version yet", hint=f"its last check: {line.document.failure or 'none'}"
+        )
     if at is None:
         return line.versions[-1]
     moment = parse_time(at)
@@ -53,11 +54,14 @@ def as_of(store: Store, doc_id: str, at: str | None = None) -> VersionSpan:
         return span
     first = line.versions[0]
     if moment < first.valid_from:
-        raise QueryError(f"{doc_id} was not captured yet at {moment}",
-                         hint=f"its first version is from {first.valid_from}")
+        raise QueryError(
+            f"{doc_id} was not captured yet at {moment}", hint=f"its first version is from {first.valid_from}"
+        )
     last = line.versions[-1]
-    raise QueryError(f"{doc_id} was gone at {moment} (first seen gone at {line.gone_at})",
-                     hint=f"its last text was in force from {last.valid_from}; give an earlier date")
+    raise QueryError(
+        f"{doc_id} was gone at {moment} (first seen gone at {line.gone_at})",
+        hint=f"its last text was in force from {last.valid_from}; give an earlier date",
+    )
 
 
 def find_section(text: str, section_id: str) -> tuple[Section, str]:
@@ -67,15 +71,18 @@ def find_section(text: str, section_id: str) -> tuple[Section, str]:
     or its last parts (``late-shipment-rate``) when those name one section only."""
     secs = sections(text)
     wanted = section_id.strip("/")
-    found = [s for s in secs if s.id == wanted] or [
-        s for s in secs if s.id.endswith("/" + wanted)]
+    found = [s for s in secs if s.id == wanted] or [s for s in secs if s.id.endswith("/" + wanted)]
     if not found:
         known = ", ".join(s.id.rsplit("/", 1)[-1] for s in secs[:8]) + (", …" if len(secs) > 8 else "")
-        raise QueryError(f"no section '{section_id}' in this version",
-                         hint=f"sections: {known}" if secs else "this version has no headings")
+        raise QueryError(
+            f"no section '{section_id}' in this version",
+            hint=f"sections: {known}" if secs else "this version has no headings",
+        )
     if len(found) > 1:
-        raise QueryError(f"section '{section_id}' is ambiguous: {', '.join(s.id for s in found[:4])}",
-                         hint="give the full section id")
+        raise QueryError(
+            f"section '{section_id}' is ambiguous: {', '.join(s.id for s in found[:4])}",
+            hint="give the full section id",
+        )
     section = found[0]
     end = max([s.end for s in secs if s.id.startswith(section.id + "/")] + [section.end])
-    return section, text[section.start:end]
+    return section, text[section.start : end]

@@ -8,6 +8,7 @@ change's ``detected_at`` is the capture time of the snapshot that revealed it, a
 older than the versions already recorded re-derive the document's history, so imports may come
 in any order.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,8 +33,7 @@ def folder_captures(folder: Path, url: str | None = None) -> list[Capture]:
         raise UsageError(f"{folder}: no such folder", hint="give a folder of saved captures")
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in CAPTURE_SUFFIXES)
     if not files:
-        raise UsageError(f"{folder}: no .html captures in it",
-                         hint="name captures like 2025-12-04T12-30-02Z.html")
+        raise UsageError(f"{folder}: no .html captures in it", hint="name captures like 2025-12-04T12-30-02Z.html")
     return [Capture(at=capture_time(p), body=p.read_bytes(), url=url) for p in files]
 
 
@@ -48,19 +48,32 @@ def record_captures(store: Store, sources: Sources, doc_id: str, captures: list[
     """Store captures as snapshots taken at their times, then process every pending check."""
     declared = sources.get(doc_id)
     if declared is None and not store.has_document(doc_id):
-        raise UnknownDocument(f"unknown document '{doc_id}'",
-                              hint="declare it in sources/ or use an id from `policywatch sources list`")
+        raise UnknownDocument(
+            f"unknown document '{doc_id}'", hint="declare it in sources/ or use an id from `policywatch sources list`"
+        )
     doc_url = declared.url if declared else store.document(doc_id).url
     with store.transaction():
         if declared is not None and captures:
-            store.ensure_document(doc_id, title=declared.title, url=declared.url,
-                                  marketplace=declared.marketplace, doc_type=declared.doc_type,
-                                  origin="declared", seen_at=min(c.at for c in captures))
+            store.ensure_document(
+                doc_id,
+                title=declared.title,
+                url=declared.url,
+                marketplace=declared.marketplace,
+                doc_type=declared.doc_type,
+                origin="declared",
+                seen_at=min(c.at for c in captures),
+            )
         for capture in captures:
-            store.add_response(doc_id=doc_id, requested_url=capture.url or doc_url,
-                               url=capture.url or doc_url, fetched_at=capture.at,
-                               http_status=capture.status, headers=capture.headers,
-                               body=capture.body, origin="import")
+            store.add_response(
+                doc_id=doc_id,
+                requested_url=capture.url or doc_url,
+                url=capture.url or doc_url,
+                fetched_at=capture.at,
+                http_status=capture.status,
+                headers=capture.headers,
+                body=capture.body,
+                origin="import",
+            )
     return process_pending(store, sources)
 
 
@@ -77,21 +90,29 @@ def read_file(path: Path, *, what: str = "a saved HTML page") -> bytes:
     return path.read_bytes()
 
 
-def extract_file(path: Path, sources: Sources | None, *, doc_id: str | None = None, select=(), remove=(),
-                 url: str = "", hint: str = "adjust --select/--remove or the declaration") -> str:
+def extract_file(
+    path: Path,
+    sources: Sources | None,
+    *,
+    doc_id: str | None = None,
+    select=(),
+    remove=(),
+    url: str = "",
+    hint: str = "adjust --select/--remove or the declaration",
+) -> str:
     """The normalized Markdown a saved HTML page extracts to, under a document's declaration
     and/or the selectors given."""
     body = read_file(path)
-    rules, url = _rules(sources, doc_id, select, remove, url, whole_capture=is_combined(body),
-                        saved_as=Path(path).name)
+    rules, url = _rules(sources, doc_id, select, remove, url, whole_capture=is_combined(body), saved_as=Path(path).name)
     try:
         return extract(body, rules, url=url).markdown
     except ExtractionError as exc:
         raise _with_hint(exc, str(exc), hint) from None
 
 
-def capture_text(path: Path, sources: Sources | None, *, doc_id: str | None = None, select=(), remove=(),
-                 url: str = "") -> str:
+def capture_text(
+    path: Path, sources: Sources | None, *, doc_id: str | None = None, select=(), remove=(), url: str = ""
+) -> str:
     """A saved capture as normalized Markdown: HTML is extracted, Markdown read as it is."""
     body = read_file(path, what="two saved captures, HTML or Markdown")
     suffix = Path(path).suffix.lower()

@@ -23,6 +23,7 @@ and remembers what it wrote in ``units.json`` beside the index. Incremental comm
 small segments only (Whoosh's ``MERGE_SMALL``), so a daily sync costs what changed;
 ``policywatch index --rebuild`` writes one compact segment.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,9 +57,19 @@ OPEN_END = 253402300799  # 9999-12-31T23:59:59Z: the end of an interval that is 
 TEXT_FIELDS = ("title", "section", "body")
 # Field names a query may use (``title:fees``), with the names people type for them.
 QUERY_FIELDS = {
-    "title": "title", "section": "section", "heading": "section", "headings": "section",
-    "body": "body", "text": "body", "doc": "doc_id", "doc_id": "doc_id", "source": "marketplace",
-    "marketplace": "marketplace", "type": "doc_type", "doc_type": "doc_type", "class": "class",
+    "title": "title",
+    "section": "section",
+    "heading": "section",
+    "headings": "section",
+    "body": "body",
+    "text": "body",
+    "doc": "doc_id",
+    "doc_id": "doc_id",
+    "source": "marketplace",
+    "marketplace": "marketplace",
+    "type": "doc_type",
+    "doc_type": "doc_type",
+    "class": "class",
 }
 REBUILD_HINT = "run `policywatch index --rebuild`"
 # Common words, whose adjacent pairs are indexed: in 1 % of the sections at least (then a
@@ -124,8 +135,7 @@ class _CommonPairs(Filter):
             previous = (text, pos)
 
 
-def common_words(bodies: Iterable[str], *, share: float = COMMON_SHARE,
-                 most: int = COMMON_MOST) -> frozenset[str]:
+def common_words(bodies: Iterable[str], *, share: float = COMMON_SHARE, most: int = COMMON_MOST) -> frozenset[str]:
     """Stems found in at least ``share`` of the texts (and in two of them), the ``most``
     frequent at most: the words whose pairs are indexed."""
     counts: dict[str, int] = {}
@@ -160,8 +170,13 @@ def schema(common: frozenset[str] = frozenset()) -> Schema:
         # Epoch seconds as columns only: date filters read them directly, no terms to index.
         valid_from_n=COLUMN(NumericColumn("q")),
         valid_to_n=COLUMN(NumericColumn("q")),
-        section_id=STORED, url=STORED, version_id=STORED, snapshot_sha256=STORED,
-        valid_from=STORED, valid_to=STORED, summary=STORED,
+        section_id=STORED,
+        url=STORED,
+        version_id=STORED,
+        snapshot_sha256=STORED,
+        valid_from=STORED,
+        valid_to=STORED,
+        summary=STORED,
     )
 
 
@@ -198,15 +213,27 @@ class Unit:
     def fields(self) -> dict:
         indexed = f"{self.title}\n{PART_BREAK}\n{self.section}\n{PART_BREAK}\n{self.body}"
         return {
-            "key": self.key, "doc_id": self.doc_id, "title": self.title, "section": self.section,
-            "body": indexed, "_stored_body": self.body, "body_pairs": indexed,
-            "marketplace": self.marketplace, "doc_type": self.doc_type,
-            "class": self.label, "current": self.current, "changed": self.changed,
+            "key": self.key,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "section": self.section,
+            "body": indexed,
+            "_stored_body": self.body,
+            "body_pairs": indexed,
+            "marketplace": self.marketplace,
+            "doc_type": self.doc_type,
+            "class": self.label,
+            "current": self.current,
+            "changed": self.changed,
             "valid_from_n": epoch(self.valid_from),
             "valid_to_n": epoch(self.valid_to) if self.valid_to else OPEN_END,
-            "section_id": self.section_id, "url": self.url, "version_id": self.version_id,
-            "snapshot_sha256": self.snapshot_sha256, "valid_from": self.valid_from,
-            "valid_to": self.valid_to, "summary": self.summary,
+            "section_id": self.section_id,
+            "url": self.url,
+            "version_id": self.version_id,
+            "snapshot_sha256": self.snapshot_sha256,
+            "valid_from": self.valid_from,
+            "valid_to": self.valid_to,
+            "summary": self.summary,
         }
 
 
@@ -214,11 +241,11 @@ def split_sections(text: str) -> list[tuple[str, str, str]]:
     """(section id, heading path, body) of each section of a Markdown text that has text of its own."""
     secs = sections(text)
     parts = []
-    preamble = text[:secs[0].start if secs else len(text)].strip()
+    preamble = text[: secs[0].start if secs else len(text)].strip()
     if preamble:
         parts.append(("", "", preamble))
     for sec in secs:
-        lines = text[sec.start:sec.end].split("\n")[1:]
+        lines = text[sec.start : sec.end].split("\n")[1:]
         if lines and re.fullmatch(r" {0,3}(=+|-+)[ \t]*", lines[0]):  # setext underline
             lines = lines[1:]
         body = "\n".join(lines).strip()
@@ -241,14 +268,27 @@ def units(timeline: Timeline) -> list[Unit]:
                 continue
             if section_id in open_:
                 done.append(_close(open_.pop(section_id)[0], span.valid_from))
-            open_[section_id] = (Unit(
-                doc_id=doc.doc_id, section_id=section_id, section=label, title=doc.title,
-                body=body, url=doc.url, marketplace=doc.marketplace, doc_type=doc.doc_type,
-                version_id=span.version.id, snapshot_sha256=span.version.snapshot_sha256,
-                valid_from=span.valid_from, valid_to=None, current=False,
-                changed=span.number > 1, label=span.label,
-                summary=span.change.summary if span.change else "",
-            ), identity)
+            open_[section_id] = (
+                Unit(
+                    doc_id=doc.doc_id,
+                    section_id=section_id,
+                    section=label,
+                    title=doc.title,
+                    body=body,
+                    url=doc.url,
+                    marketplace=doc.marketplace,
+                    doc_type=doc.doc_type,
+                    version_id=span.version.id,
+                    snapshot_sha256=span.version.snapshot_sha256,
+                    valid_from=span.valid_from,
+                    valid_to=None,
+                    current=False,
+                    changed=span.number > 1,
+                    label=span.label,
+                    summary=span.change.summary if span.change else "",
+                ),
+                identity,
+            )
         for section_id in [s for s in open_ if s not in seen]:  # dropped by this version
             done.append(_close(open_.pop(section_id)[0], span.valid_from))
     last = timeline.versions[-1] if timeline.versions else None
@@ -267,8 +307,16 @@ def _fingerprint(timeline: Timeline) -> str:
     parts = [FORMAT, doc.doc_id, doc.title, doc.url, doc.marketplace, doc.doc_type, timeline.gone_at]
     for span in timeline.versions:
         v = span.version
-        parts += [v.id, v.captured_at, v.text_sha256, v.snapshot_sha256, span.valid_to,
-                  span.current, span.label, span.change.summary if span.change else ""]
+        parts += [
+            v.id,
+            v.captured_at,
+            v.text_sha256,
+            v.snapshot_sha256,
+            span.valid_to,
+            span.current,
+            span.label,
+            span.change.summary if span.change else "",
+        ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
@@ -331,8 +379,13 @@ def sync(home: Path, timelines: Iterable[Timeline]) -> SyncReport:
             raise
         writer.commit()  # merge policy: MERGE_SMALL, the big segment is left alone
         _write_manifest(path, known)
-    return SyncReport(updated=updated, added=len(adds), deleted=len(deletes), total=total,
-                      seconds=round(time.perf_counter() - started, 3))
+    return SyncReport(
+        updated=updated,
+        added=len(adds),
+        deleted=len(deletes),
+        total=total,
+        seconds=round(time.perf_counter() - started, 3),
+    )
 
 
 def rebuild(home: Path, timelines: Iterable[Timeline]) -> SyncReport:
@@ -348,7 +401,7 @@ def rebuild(home: Path, timelines: Iterable[Timeline]) -> SyncReport:
     fresh.mkdir(parents=True)
     per_doc = [(line, units(line)) for line in lines]
     every = [unit for _, doc_units in per_doc for unit in doc_units]
-    sample = every[::max(1, len(every) // COMMON_SAMPLE)]
+    sample = every[:: max(1, len(every) // COMMON_SAMPLE)]
     ix = index.create_in(fresh, schema(common_words(unit.body for unit in sample)))
     # One file per part of a segment: Whoosh copies a part of a compound segment file into
     # memory each time it opens it (150 ms per query at 50,000 sections).
@@ -360,8 +413,7 @@ def rebuild(home: Path, timelines: Iterable[Timeline]) -> SyncReport:
             for unit in doc_units:
                 writer.add_document(**unit.fields())
             count += len(doc_units)
-            known[line.document.doc_id] = {"fp": _fingerprint(line),
-                                           "units": sorted(u.key for u in doc_units)}
+            known[line.document.doc_id] = {"fp": _fingerprint(line), "units": sorted(u.key for u in doc_units)}
     except BaseException:
         writer.cancel()
         shutil.rmtree(fresh, ignore_errors=True)
@@ -372,8 +424,14 @@ def rebuild(home: Path, timelines: Iterable[Timeline]) -> SyncReport:
         target.rename(old)
     fresh.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-    return SyncReport(updated=len(known), added=count, deleted=0, total=count, rebuilt=True,
-                      seconds=round(time.perf_counter() - started, 3))
+    return SyncReport(
+        updated=len(known),
+        added=count,
+        deleted=0,
+        total=count,
+        rebuilt=True,
+        seconds=round(time.perf_counter() - started, 3),
+    )
 
 
 def _read_manifest(path: Path) -> dict | None:
@@ -389,8 +447,7 @@ def _read_manifest(path: Path) -> dict | None:
 
 def _write_manifest(path: Path, docs: dict) -> None:
     tmp = path / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps({"format": FORMAT, "docs": docs}, separators=(",", ":")),
-                   encoding="utf-8")
+    tmp.write_text(json.dumps({"format": FORMAT, "docs": docs}, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, path / MANIFEST)
 
 
@@ -435,19 +492,30 @@ class Scope:
     changed: bool = False  # only units a recorded change introduced (implies history)
 
     @classmethod
-    def parse(cls, *, source=None, doc=None, doc_type=None, since=None, until=None, as_of=None,
-              history=False, changed=False) -> Scope:
+    def parse(
+        cls, *, source=None, doc=None, doc_type=None, since=None, until=None, as_of=None, history=False, changed=False
+    ) -> Scope:
         if as_of is not None and history:
-            raise QueryError("--as-of and --history cannot be combined",
-                             hint="--as-of searches the text of one date, --history every version")
+            raise QueryError(
+                "--as-of and --history cannot be combined",
+                hint="--as-of searches the text of one date, --history every version",
+            )
         since_at = parse_time(since) if since else None
         until_at = _end_of(until) if until else None
         if since_at and until_at and until_at <= since_at:
-            raise QueryError(f"--until {until} is not after --since {since}",
-                             hint="give a window whose end comes after its start")
-        return cls(source=source, doc=doc, doc_type=doc_type, since=since_at, until=until_at,
-                   as_of=parse_time(as_of) if as_of is not None else None,
-                   history=history, changed=changed)
+            raise QueryError(
+                f"--until {until} is not after --since {since}", hint="give a window whose end comes after its start"
+            )
+        return cls(
+            source=source,
+            doc=doc,
+            doc_type=doc_type,
+            since=since_at,
+            until=until_at,
+            as_of=parse_time(as_of) if as_of is not None else None,
+            history=history,
+            changed=changed,
+        )
 
 
 def _end_of(value: str) -> str:
@@ -486,28 +554,52 @@ class SearchIndex:
         if fresh is not self._searcher:
             self._searcher, self._filters, self._columns = fresh, {}, None
 
-    def search(self, query: str, *, limit: int | None = 10, source: str | None = None,
-               doc: str | None = None, doc_type: str | None = None, since: str | None = None,
-               until: str | None = None, as_of: str | None = None, history: bool = False,
-               changed: bool = False, snippets: bool = True) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int | None = 10,
+        source: str | None = None,
+        doc: str | None = None,
+        doc_type: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        as_of: str | None = None,
+        history: bool = False,
+        changed: bool = False,
+        snippets: bool = True,
+    ) -> list[Hit]:
         """See ``kb.search.search``."""
         if limit is not None and limit < 1:
             raise QueryError(f"--limit {limit} is not a positive number", hint="give --limit 1 or more")
-        scope = Scope.parse(source=source, doc=doc, doc_type=doc_type, since=since, until=until,
-                            as_of=as_of, history=history, changed=changed)
+        scope = Scope.parse(
+            source=source,
+            doc=doc,
+            doc_type=doc_type,
+            since=since,
+            until=until,
+            as_of=as_of,
+            history=history,
+            changed=changed,
+        )
         check_syntax(query)
         try:
             parsed = self._parser.parse(query)
         except Exception as exc:  # Whoosh's parser has corners that raise instead of reporting
-            raise QueryError(f"cannot read the query {query!r} ({type(exc).__name__})",
-                             hint="simplify it: words, \"phrases\", AND/OR/NOT, field:value") from None
+            raise QueryError(
+                f"cannot read the query {query!r} ({type(exc).__name__})",
+                hint='simplify it: words, "phrases", AND/OR/NOT, field:value',
+            ) from None
         if parsed is NullQuery:
-            raise QueryError(f"nothing to search for in {query!r}",
-                             hint='give words to look for, e.g. "late shipment rate"')
+            raise QueryError(
+                f"nothing to search for in {query!r}", hint='give words to look for, e.g. "late shipment rate"'
+            )
         searcher = self._searcher
         if searcher.doc_count() == 0:
-            raise QueryError(f"the search index in {self.home} is empty",
-                             hint="crawl first (`policywatch crawl`), or " + REBUILD_HINT)
+            raise QueryError(
+                f"the search index in {self.home} is empty",
+                hint="crawl first (`policywatch crawl`), or " + REBUILD_HINT,
+            )
         allowed = self._allowed(scope)
         if allowed is not None and not allowed:
             return []
@@ -523,14 +615,17 @@ class SearchIndex:
     def _allowed(self, scope: Scope) -> set[int] | None:
         """Document numbers the scope allows (None: all)."""
         sets: list[set[int]] = []
-        for field, value, option in (("doc_id", scope.doc, "--doc"),
-                                     ("marketplace", scope.source, "--source"),
-                                     ("doc_type", scope.doc_type, "--type")):
+        for field, value, option in (
+            ("doc_id", scope.doc, "--doc"),
+            ("marketplace", scope.source, "--source"),
+            ("doc_type", scope.doc_type, "--type"),
+        ):
             if value is not None:
                 found = self._term(field, value)
                 if not found:
-                    raise QueryError(f"{option} {value!r} matches nothing in the index",
-                                     hint=_known_values(self._searcher, field))
+                    raise QueryError(
+                        f"{option} {value!r} matches nothing in the index", hint=_known_values(self._searcher, field)
+                    )
                 sets.append(found)
         if scope.changed:
             sets.append(self._term("changed", True))
@@ -539,8 +634,11 @@ class SearchIndex:
         elif not scope.history and not scope.changed:
             sets.append(self._term("current", True))
         if scope.since or scope.until:
-            sets.append(self._took_effect(epoch(scope.since) if scope.since else -1,
-                                          epoch(scope.until) if scope.until else OPEN_END + 1))
+            sets.append(
+                self._took_effect(
+                    epoch(scope.since) if scope.since else -1, epoch(scope.until) if scope.until else OPEN_END + 1
+                )
+            )
         if not sets:
             return None
         sets.sort(key=len)
@@ -562,25 +660,38 @@ class SearchIndex:
     def _dates(self) -> tuple[list[int], list[int]]:
         if self._columns is None:
             reader = self._searcher.reader()
-            self._columns = (list(reader.column_reader("valid_from_n")),
-                             list(reader.column_reader("valid_to_n")))
+            self._columns = (list(reader.column_reader("valid_from_n")), list(reader.column_reader("valid_to_n")))
         return self._columns
 
     def _in_force(self, moment: int) -> set[int]:
         starts, ends = self._dates()
-        return self._cached(("in-force", moment), lambda: {
-            n for n, (start, end) in enumerate(zip(starts, ends, strict=False)) if start <= moment < end})
+        return self._cached(
+            ("in-force", moment),
+            lambda: {n for n, (start, end) in enumerate(zip(starts, ends, strict=False)) if start <= moment < end},
+        )
 
     def _took_effect(self, low: int, high: int) -> set[int]:
         starts, _ = self._dates()
-        return self._cached(("took-effect", low, high), lambda: {
-            n for n, start in enumerate(starts) if low <= start < high})
+        return self._cached(
+            ("took-effect", low, high), lambda: {n for n, start in enumerate(starts) if low <= start < high}
+        )
 
 
-def search(home: Path, query: str, *, limit: int | None = 10, source: str | None = None,
-           doc: str | None = None, doc_type: str | None = None, since: str | None = None,
-           until: str | None = None, as_of: str | None = None, history: bool = False,
-           changed: bool = False, snippets: bool = True) -> list[Hit]:
+def search(
+    home: Path,
+    query: str,
+    *,
+    limit: int | None = 10,
+    source: str | None = None,
+    doc: str | None = None,
+    doc_type: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    as_of: str | None = None,
+    history: bool = False,
+    changed: bool = False,
+    snippets: bool = True,
+) -> list[Hit]:
     """Ranked sections matching ``query`` (Whoosh syntax, English stemming; title weighs more
     than headings, headings more than body text). By default the text in force now; ``as_of``
     the text in force at that instant; ``history`` every version; ``changed`` only text a
@@ -590,13 +701,31 @@ def search(home: Path, query: str, *, limit: int | None = 10, source: str | None
     with a hint) on bad input, and on a missing, empty or outdated index."""
     if limit is not None and limit < 1:
         raise QueryError(f"--limit {limit} is not a positive number", hint="give --limit 1 or more")
-    Scope.parse(source=source, doc=doc, doc_type=doc_type, since=since, until=until, as_of=as_of,
-                history=history, changed=changed)  # refuse bad options before opening anything
+    Scope.parse(
+        source=source,
+        doc=doc,
+        doc_type=doc_type,
+        since=since,
+        until=until,
+        as_of=as_of,
+        history=history,
+        changed=changed,
+    )  # refuse bad options before opening anything
     check_syntax(query)
     with SearchIndex(home) as opened:
-        return opened.search(query, limit=limit, source=source, doc=doc, doc_type=doc_type,
-                             since=since, until=until, as_of=as_of, history=history,
-                             changed=changed, snippets=snippets)
+        return opened.search(
+            query,
+            limit=limit,
+            source=source,
+            doc=doc,
+            doc_type=doc_type,
+            since=since,
+            until=until,
+            as_of=as_of,
+            history=history,
+            changed=changed,
+            snippets=snippets,
+        )
 
 
 _SNIPPET_FRAGMENTS = 2
@@ -609,8 +738,11 @@ def _query_words(query, reader) -> set[str]:
     if isinstance(query, Not):
         return set()
     if query.is_leaf():
-        return {text.decode("utf-8") if isinstance(text, bytes) else text
-                for field, text in query.expanded_terms(reader, phrases=True) if field in TEXT_FIELDS}
+        return {
+            text.decode("utf-8") if isinstance(text, bytes) else text
+            for field, text in query.expanded_terms(reader, phrases=True)
+            if field in TEXT_FIELDS
+        }
     return set().union(*(_query_words(child, reader) for child in query.children()))
 
 
@@ -619,16 +751,29 @@ def _hit(hit, words: set[str] | None) -> Hit:
     snippet = ""
     if words is not None:
         body = fields["body"]
-        snippet = highlight.highlight(body, words, _TEXT, _WholeWordsFragmenter(240, 70),
-                                      _MarkdownEmphasis(), top=_SNIPPET_FRAGMENTS) or body[:200]
+        snippet = (
+            highlight.highlight(
+                body, words, _TEXT, _WholeWordsFragmenter(240, 70), _MarkdownEmphasis(), top=_SNIPPET_FRAGMENTS
+            )
+            or body[:200]
+        )
     return Hit(
-        doc_id=fields["doc_id"], title=fields["title"], url=fields["url"],
-        marketplace=fields["marketplace"], doc_type=fields["doc_type"],
-        captured_at=fields["valid_from"], score=round(hit.score, 4),
-        snippet=" ".join(snippet.split()), section_id=fields["section_id"],
-        section=fields["section"], version_id=fields["version_id"],
-        snapshot_sha256=fields["snapshot_sha256"], valid_from=fields["valid_from"],
-        valid_to=fields.get("valid_to"), current=fields["current"], change_class=fields["class"],
+        doc_id=fields["doc_id"],
+        title=fields["title"],
+        url=fields["url"],
+        marketplace=fields["marketplace"],
+        doc_type=fields["doc_type"],
+        captured_at=fields["valid_from"],
+        score=round(hit.score, 4),
+        snippet=" ".join(snippet.split()),
+        section_id=fields["section_id"],
+        section=fields["section"],
+        version_id=fields["version_id"],
+        snapshot_sha256=fields["snapshot_sha256"],
+        valid_from=fields["valid_from"],
+        valid_to=fields.get("valid_to"),
+        current=fields["current"],
+        change_class=fields["class"],
         changed=fields["changed"],
     )
 
@@ -636,12 +781,13 @@ def _hit(hit, words: set[str] | None) -> Hit:
 def _open_for_search(home: Path):
     path = home / INDEX_DIR
     if not index.exists_in(path):
-        raise QueryError(f"no search index in {home}",
-                         hint="run `policywatch crawl` (or `policywatch demo`) first, or " + REBUILD_HINT)
+        raise QueryError(
+            f"no search index in {home}",
+            hint="run `policywatch crawl` (or `policywatch demo`) first, or " + REBUILD_HINT,
+        )
     ix = index.open_dir(path)
     if set(ix.schema.names()) != set(schema().names()):
-        raise QueryError(f"the search index in {home} was built by an older policywatch",
-                         hint=REBUILD_HINT)
+        raise QueryError(f"the search index in {home} was built by an older policywatch", hint=REBUILD_HINT)
     return ix
 
 
@@ -670,8 +816,10 @@ def _fold_fields(query):
     same = {k: v for k, v in body.__dict__.items() if k not in ("fieldname", "char_ranges")}
     for field in ("title", "section"):
         other = parts[field]
-        if type(other) is not type(body) or {k: v for k, v in other.__dict__.items()
-                                             if k not in ("fieldname", "char_ranges")} != same:
+        if (
+            type(other) is not type(body)
+            or {k: v for k, v in other.__dict__.items() if k not in ("fieldname", "char_ranges")} != same
+        ):
             return query
     return AndMaybe(body, Or([parts["title"], parts["section"]]))
 
@@ -680,8 +828,13 @@ def _pair_phrase(query, common: frozenset[str]):
     """A phrase of common words in the body becomes the same phrase of adjacent pairs
     (``_CommonPairs``): the same matches, found from the rarest pair instead of the commonest
     words."""
-    if isinstance(query, Phrase) and query.fieldname == "body" and query.slop == 1 \
-            and len(query.words) > 1 and all(word in common for word in query.words):
+    if (
+        isinstance(query, Phrase)
+        and query.fieldname == "body"
+        and query.slop == 1
+        and len(query.words) > 1
+        and all(word in common for word in query.words)
+    ):
         pairs = [f"{a} {b}" for a, b in pairwise(query.words)]
         if len(pairs) == 1:
             return Term("body_pairs", pairs[0], boost=query.boost)
@@ -707,8 +860,7 @@ def _stem_prefix(query):
 def _known_values(searcher, field: str) -> str:
     values = sorted(t.decode("utf-8") for t in searcher.lexicon(field))
     shown = ", ".join(values[:10]) + (", …" if len(values) > 10 else "")
-    return f"known values: {shown}" if field != "doc_id" else (
-        "list documents with `policywatch status`")
+    return f"known values: {shown}" if field != "doc_id" else ("list documents with `policywatch status`")
 
 
 _FIELD = re.compile(r"(?<![\w\\])([A-Za-z_]\w*):")
@@ -727,8 +879,7 @@ def check_syntax(query: str) -> None:
             quoted = not quoted
         outside.append(_PHRASE if quoted or char == '"' else char)
     if quoted:
-        raise QueryError(f"unclosed quote in {query!r}",
-                         hint='close the phrase: "late shipment rate"')
+        raise QueryError(f"unclosed quote in {query!r}", hint='close the phrase: "late shipment rate"')
     bare = "".join(outside)
     depth = 0
     for char in bare:
@@ -736,33 +887,41 @@ def check_syntax(query: str) -> None:
         if depth < 0:
             break
     if depth:
-        raise QueryError(f"unbalanced parentheses in {query!r}",
-                         hint="close every group: (fees OR charges) AND referral")
+        raise QueryError(
+            f"unbalanced parentheses in {query!r}", hint="close every group: (fees OR charges) AND referral"
+        )
     for match in _FIELD.finditer(bare):
         name = match.group(1)
         if name not in QUERY_FIELDS:
-            raise QueryError(f"unknown field '{name}' in {query!r}",
-                             hint="fields: title, section, body, doc, source, type, class; "
-                                  "quote the words to search them as text")
-        rest = bare[match.end():]
+            raise QueryError(
+                f"unknown field '{name}' in {query!r}",
+                hint="fields: title, section, body, doc, source, type, class; quote the words to search them as text",
+            )
+        rest = bare[match.end() :]
         if not rest[:1].strip() or rest[:1] in ")":
-            raise QueryError(f"field '{name}' has no value in {query!r}",
-                             hint=f"write {name}:WORD or {name}:\"a phrase\"")
+            raise QueryError(
+                f"field '{name}' has no value in {query!r}", hint=f'write {name}:WORD or {name}:"a phrase"'
+            )
     words = bare.replace("(", " ").replace(")", " ").split()
-    dangling = [w for w in words[-1:] if w in _OPERATORS] + [
-        w for w in words[:1] if w in _OPERATORS and w != "NOT"]
+    dangling = [w for w in words[-1:] if w in _OPERATORS] + [w for w in words[:1] if w in _OPERATORS and w != "NOT"]
     if dangling:
-        raise QueryError(f"{dangling[0]} at the edge of {query!r} has nothing to combine",
-                         hint="put words on both sides: fees AND referral")
+        raise QueryError(
+            f"{dangling[0]} at the edge of {query!r} has nothing to combine",
+            hint="put words on both sides: fees AND referral",
+        )
     for left, right in pairwise(words):
         if left in _OPERATORS and right in _OPERATORS and (right != "NOT" or left == "NOT"):
-            raise QueryError(f"{left} {right} in {query!r} has nothing between them",
-                             hint="put words between operators: fees OR charges")
+            raise QueryError(
+                f"{left} {right} in {query!r} has nothing between them",
+                hint="put words between operators: fees OR charges",
+            )
     for word in words:
         term = word.split(":", 1)[-1]
         if ("*" in term or "?" in term) and len(re.split(r"[*?]", term, maxsplit=1)[0]) < 2:
-            raise QueryError(f"wildcard {word!r} needs at least two letters before it",
-                             hint="e.g. ship* (a leading wildcard scans every word of the index)")
+            raise QueryError(
+                f"wildcard {word!r} needs at least two letters before it",
+                hint="e.g. ship* (a leading wildcard scans every word of the index)",
+            )
 
 
 class _WholeWordsFragmenter(highlight.ContextFragmenter):
@@ -795,5 +954,4 @@ def epoch(iso: str) -> int:
 
 
 def _iso(seconds: int) -> str:
-    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
+    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -42,6 +42,7 @@ A document's id is ``<marketplace>/<id>``; it never changes when the URL does.
 ``render: browser`` fetches the page through a headless Chromium; ``http`` (the
 default) is a plain request. The full reference is ``docs/sources.md``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -58,8 +59,18 @@ from kb.errors import DeclarationError, UnknownDocument, UsageError
 from kb.sources.yamlio import YamlProblem, load_strict
 
 DOC_TYPES = (
-    "agreement", "code-of-conduct", "metrics", "prohibited", "fees", "returns",
-    "shipping", "communication", "ip", "help", "policy", "changes",
+    "agreement",
+    "code-of-conduct",
+    "metrics",
+    "prohibited",
+    "fees",
+    "returns",
+    "shipping",
+    "communication",
+    "ip",
+    "help",
+    "policy",
+    "changes",
 )
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -96,9 +107,16 @@ class DocumentSource:
         return any(page.browser for page in self.pages)
 
     def as_json(self) -> dict:
-        return {"id": self.doc_id, "title": self.title, "url": self.url, "marketplace": self.marketplace,
-                "type": self.doc_type, "file": self.file, "render": "browser" if self.browser else "http",
-                "pages": [p.url for p in self.pages]}
+        return {
+            "id": self.doc_id,
+            "title": self.title,
+            "url": self.url,
+            "marketplace": self.marketplace,
+            "type": self.doc_type,
+            "file": self.file,
+            "render": "browser" if self.browser else "http",
+            "pages": [p.url for p in self.pages],
+        }
 
 
 @dataclass(frozen=True)
@@ -128,8 +146,9 @@ class Sources:
         """The declared document ``doc_id``; ``UnknownDocument`` (one message, one hint) if none."""
         found = self.get(doc_id)
         if found is None:
-            raise UnknownDocument(f"unknown document '{doc_id}'",
-                                  hint="see `policywatch sources list` for the declared ids")
+            raise UnknownDocument(
+                f"unknown document '{doc_id}'", hint="see `policywatch sources list` for the declared ids"
+            )
         return found
 
     def get(self, doc_id: str) -> DocumentSource | None:
@@ -139,9 +158,16 @@ class Sources:
     def _by_id(self) -> dict[str, DocumentSource]:
         return {d.doc_id: d for d in self.documents}
 
-    def rules_with(self, doc_id: str | None, *, select: tuple[str, ...] = (),
-                   remove: tuple[str, ...] = (), url: str = "",
-                   whole_capture: bool = True, saved_as: str = "it") -> tuple[Rules, str]:
+    def rules_with(
+        self,
+        doc_id: str | None,
+        *,
+        select: tuple[str, ...] = (),
+        remove: tuple[str, ...] = (),
+        url: str = "",
+        whole_capture: bool = True,
+        saved_as: str = "it",
+    ) -> tuple[Rules, str]:
         """The rules to try on one saved page, and the URL its links resolve against: the
         declaration's (``doc_id``), with ``select`` replacing its selection and ``remove`` added
         to its removals; without a document, just the selectors given. A combined document saved
@@ -153,8 +179,10 @@ class Sources:
         if len(declared.pages) > 1 and not whole_capture:
             page = next((p for p in declared.pages if p.url == url), None)
             if page is None:
-                raise UsageError(f"{doc_id} combines {len(declared.pages)} pages; which one is {saved_as}?",
-                                 hint="pass --url with one of: " + " ".join(p.url for p in declared.pages))
+                raise UsageError(
+                    f"{doc_id} combines {len(declared.pages)} pages; which one is {saved_as}?",
+                    hint="pass --url with one of: " + " ".join(p.url for p in declared.pages),
+                )
             rules = page.rules
         url = url or declared.url
         if select:
@@ -203,8 +231,7 @@ def default_sources_dir() -> Path:
 
 def open_sources(sources_dir: str | os.PathLike | None, substitutions: dict | None = None) -> Sources:
     """The declarations in ``sources_dir`` (default: the shipped ``sources/``)."""
-    return load_sources(Path(sources_dir) if sources_dir else default_sources_dir(),
-                        substitutions=substitutions)
+    return load_sources(Path(sources_dir) if sources_dir else default_sources_dir(), substitutions=substitutions)
 
 
 def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None) -> Sources:
@@ -216,9 +243,7 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
         )
     files = sorted(list(directory.glob("*.yaml")) + list(directory.glob("*.yml")))
     if not files:
-        raise DeclarationError(
-            f"{directory}: no *.yaml declarations found", hint="add one file per marketplace"
-        )
+        raise DeclarationError(f"{directory}: no *.yaml declarations found", hint="add one file per marketplace")
     documents: list[DocumentSource] = []
     discover: list[DiscoverRule] = []
     private_hosts: set[str] = set()
@@ -229,9 +254,10 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = raw[:exc.start].count(b"\n") + 1
-            raise _fail(path, f"line {line}", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-                        "save the file as UTF-8") from None
+            line = raw[: exc.start].count(b"\n") + 1
+            raise _fail(
+                path, f"line {line}", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8"
+            ) from None
         for key, value in (substitutions or {}).items():
             text = text.replace("{" + key + "}", value)
         docs, rules, private = _load_file(path, text)
@@ -253,8 +279,7 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
         documents += docs
         discover += rules
         private_hosts |= private
-    return Sources(tuple(documents), tuple(discover), tuple(p.name for p in files),
-                   frozenset(private_hosts))
+    return Sources(tuple(documents), tuple(discover), tuple(p.name for p in files), frozenset(private_hosts))
 
 
 def _fail(path: Path, key: str, problem: str, fix: str) -> DeclarationError:
@@ -274,8 +299,7 @@ def _load_file(path: Path, text: str):
             raise _fail(path, required, "missing", f"add '{required}:'")
     marketplace = data["marketplace"]
     if not isinstance(marketplace, str) or not SLUG.match(marketplace):
-        raise _fail(path, "marketplace", f"'{marketplace}' is not a slug",
-                    "use lower-case letters, digits and '-'")
+        raise _fail(path, "marketplace", f"'{marketplace}' is not a slug", "use lower-case letters, digits and '-'")
     allow_private = data.get("allow_private_addresses", False)
     if not isinstance(allow_private, bool):
         raise _fail(path, "allow_private_addresses", "must be true or false", "write true or false")
@@ -306,27 +330,32 @@ def _load_file(path: Path, text: str):
             if required not in raw:
                 raise _fail(path, f"{key}.{required}", "missing", f"add '{required}:'")
         if ("url" in raw) == ("pages" in raw):
-            raise _fail(path, f"{key}.url", "give either url (one page) or pages (several)",
-                        "write 'url: https://…', or 'pages:' with one '- url: …' per page")
+            raise _fail(
+                path,
+                f"{key}.url",
+                "give either url (one page) or pages (several)",
+                "write 'url: https://…', or 'pages:' with one '- url: …' per page",
+            )
         if not isinstance(raw["id"], str) or not SLUG.match(raw["id"]):
-            raise _fail(path, f"{key}.id", f"'{raw['id']}' is not a slug",
-                        "use lower-case letters, digits and '-'")
+            raise _fail(path, f"{key}.id", f"'{raw['id']}' is not a slug", "use lower-case letters, digits and '-'")
         rules = _rules(path, key, raw, default_rules)
         browser = _render(path, key, raw, default_browser)
         if "url" in raw:
             pages = (PageSource(checked_url(f"{key}.url", raw["url"]), rules, browser),)
         else:
             pages = _pages(path, f"{key}.pages", raw["pages"], rules, browser, checked_url)
-        documents.append(DocumentSource(
-            doc_id=f"{marketplace}/{raw['id']}",
-            title=str(raw["title"]),
-            url=pages[0].url,
-            marketplace=marketplace,
-            doc_type=_doc_type(path, f"{key}.type", raw["type"]),
-            rules=pages[0].rules if len(pages) == 1 else Rules(parts=tuple(p.rules for p in pages)),
-            file=path.name,
-            pages=pages,
-        ))
+        documents.append(
+            DocumentSource(
+                doc_id=f"{marketplace}/{raw['id']}",
+                title=str(raw["title"]),
+                url=pages[0].url,
+                marketplace=marketplace,
+                doc_type=_doc_type(path, f"{key}.type", raw["type"]),
+                rules=pages[0].rules if len(pages) == 1 else Rules(parts=tuple(p.rules for p in pages)),
+                file=path.name,
+                pages=pages,
+            )
+        )
     rules = []
     raw_rules = data.get("discover") or []
     if not isinstance(raw_rules, list):
@@ -337,70 +366,91 @@ def _load_file(path: Path, text: str):
             raise _fail(path, key, "expected a mapping", "give from, follow, depth and type")
         _check_keys(path, key, raw, DISCOVER_KEYS)
         if ("from" in raw) == ("sitemap" in raw):
-            raise _fail(path, f"{key}.from", "give either from (a hub page) or sitemap (a sitemap URL)",
-                        "write 'from: https://…/help' or 'sitemap: https://…/sitemap.xml'")
+            raise _fail(
+                path,
+                f"{key}.from",
+                "give either from (a hub page) or sitemap (a sitemap URL)",
+                "write 'from: https://…/help' or 'sitemap: https://…/sitemap.xml'",
+            )
         if "follow" not in raw:
             raise _fail(path, f"{key}.follow", "missing", "add 'follow:'")
         follow = raw["follow"]
         if isinstance(follow, str):
             follow = [follow]
         if not isinstance(follow, list) or not follow:
-            raise _fail(path, f"{key}.follow", "expected a list of URL patterns",
-                        "give regular expressions matching the pages to track")
+            raise _fail(
+                path,
+                f"{key}.follow",
+                "expected a list of URL patterns",
+                "give regular expressions matching the pages to track",
+            )
         for j, pattern in enumerate(follow):
             try:
                 re.compile(pattern)
             except (re.error, TypeError) as exc:
-                raise _fail(path, f"{key}.follow[{j}]", f"invalid regular expression ({exc})",
-                            "fix the pattern") from None
+                raise _fail(
+                    path, f"{key}.follow[{j}]", f"invalid regular expression ({exc})", "fix the pattern"
+                ) from None
         depth = raw.get("depth", 1)
         if not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= 5:
-            raise _fail(path, f"{key}.depth", f"'{depth}' is not a depth from 1 to 5",
-                        "use a small whole number")
+            raise _fail(path, f"{key}.depth", f"'{depth}' is not a depth from 1 to 5", "use a small whole number")
         start_key = "sitemap" if "sitemap" in raw else "from"
-        rules.append(DiscoverRule(
-            marketplace=marketplace,
-            start_url=checked_url(f"{key}.{start_key}", raw[start_key]),
-            follow=tuple(follow),
-            depth=depth,
-            doc_type=_doc_type(path, f"{key}.type", raw.get("type", "help")),
-            rules=_rules(path, key, raw, default_rules),
-            file=path.name,
-            sitemap=start_key == "sitemap",
-            browser=_render(path, key, raw, default_browser),
-        ))
+        rules.append(
+            DiscoverRule(
+                marketplace=marketplace,
+                start_url=checked_url(f"{key}.{start_key}", raw[start_key]),
+                follow=tuple(follow),
+                depth=depth,
+                doc_type=_doc_type(path, f"{key}.type", raw.get("type", "help")),
+                rules=_rules(path, key, raw, default_rules),
+                file=path.name,
+                sitemap=start_key == "sitemap",
+                browser=_render(path, key, raw, default_browser),
+            )
+        )
     if not documents and not rules:
-        raise _fail(path, "documents", "no documents and no discover rules",
-                    "declare at least one document")
+        raise _fail(path, "documents", "no documents and no discover rules", "declare at least one document")
     return documents, rules, private_hosts
 
 
 def _check_keys(path: Path, where: str, data: dict, allowed: set[str]) -> None:
     for key in data:
         if key not in allowed:
-            raise _fail(path, f"{where}.{key}" if where != "(top)" else str(key), "unknown key",
-                        f"allowed keys here: {', '.join(sorted(allowed))}")
+            raise _fail(
+                path,
+                f"{where}.{key}" if where != "(top)" else str(key),
+                "unknown key",
+                f"allowed keys here: {', '.join(sorted(allowed))}",
+            )
 
 
 def _doc_type(path: Path, key: str, value) -> str:
     if value not in DOC_TYPES:
-        raise _fail(path, key, f"unknown document type '{value}'",
-                    f"use one of: {', '.join(DOC_TYPES)}")
+        raise _fail(path, key, f"unknown document type '{value}'", f"use one of: {', '.join(DOC_TYPES)}")
     return value
 
 
 def _pages(path: Path, key: str, raw_pages, rules: Rules, browser: bool, checked_url):
     if not isinstance(raw_pages, list) or len(raw_pages) < 2:
-        raise _fail(path, key, "expected a list of at least two pages",
-                    "write one '- url: …' per page, or use url: for a single page")
+        raise _fail(
+            path,
+            key,
+            "expected a list of at least two pages",
+            "write one '- url: …' per page, or use url: for a single page",
+        )
     pages = []
     for j, raw in enumerate(raw_pages):
         where = f"{key}[{j}]"
         if not isinstance(raw, dict) or "url" not in raw:
             raise _fail(path, where, "expected a mapping with url", "write '- url: https://…'")
         _check_keys(path, where, raw, PAGE_KEYS)
-        pages.append(PageSource(checked_url(f"{where}.url", raw["url"]),
-                                _rules(path, where, raw, rules), _render(path, where, raw, browser)))
+        pages.append(
+            PageSource(
+                checked_url(f"{where}.url", raw["url"]),
+                _rules(path, where, raw, rules),
+                _render(path, where, raw, browser),
+            )
+        )
     return tuple(pages)
 
 
@@ -408,18 +458,27 @@ def _render(path: Path, key: str, raw: dict, inherited: bool) -> bool:
     if "render" not in raw:
         return inherited
     if raw["render"] not in RENDERS:
-        raise _fail(path, f"{key}.render", f"unknown render '{raw['render']}'",
-                    "use 'browser' (JavaScript pages, needs Chromium) or 'http'")
+        raise _fail(
+            path,
+            f"{key}.render",
+            f"unknown render '{raw['render']}'",
+            "use 'browser' (JavaScript pages, needs Chromium) or 'http'",
+        )
     return raw["render"] == "browser"
 
 
 def _rules(path: Path, key: str, raw: dict, inherited: Rules) -> Rules:
-    select, select_ranges = (_selectors(path, f"{key}.select", raw["select"]) if "select" in raw
-                             else (inherited.select, inherited.select_ranges))
-    remove, remove_ranges = (_selectors(path, f"{key}.remove", raw["remove"]) if "remove" in raw
-                             else (inherited.remove, inherited.remove_ranges))
-    return Rules(select=select, remove=remove, select_ranges=select_ranges,
-                 remove_ranges=remove_ranges)
+    select, select_ranges = (
+        _selectors(path, f"{key}.select", raw["select"])
+        if "select" in raw
+        else (inherited.select, inherited.select_ranges)
+    )
+    remove, remove_ranges = (
+        _selectors(path, f"{key}.remove", raw["remove"])
+        if "remove" in raw
+        else (inherited.remove, inherited.remove_ranges)
+    )
+    return Rules(select=select, remove=remove, select_ranges=select_ranges, remove_ranges=remove_ranges)
 
 
 def _selectors(path: Path, key: str, value) -> tuple[tuple[str, ...], tuple[Range, ...]]:
@@ -427,7 +486,7 @@ def _selectors(path: Path, key: str, value) -> tuple[tuple[str, ...], tuple[Rang
     if isinstance(value, (str, dict)):
         value = [value]
     if not isinstance(value, list):  # [] is meaningful: nothing, instead of the defaults
-        raise _fail(path, key, "expected a list of CSS selectors", "write e.g. [\"main article\"]")
+        raise _fail(path, key, "expected a list of CSS selectors", 'write e.g. ["main article"]')
     selectors: list[str] = []
     ranges: list[Range] = []
     for j, item in enumerate(value):
@@ -436,7 +495,7 @@ def _selectors(path: Path, key: str, value) -> tuple[tuple[str, ...], tuple[Rang
         elif isinstance(item, str) and item.strip():
             selectors.append(_css(path, key, item))
         else:
-            raise _fail(path, key, "expected a list of CSS selectors", "write e.g. [\"main article\"]")
+            raise _fail(path, key, "expected a list of CSS selectors", 'write e.g. ["main article"]')
     return tuple(selectors), tuple(ranges)
 
 
@@ -445,30 +504,44 @@ def _range(path: Path, key: str, item: dict) -> Range:
     ends = [k for k in item if k in END_KEYS]
     unknown = set(item) - set(START_KEYS) - set(END_KEYS)
     if unknown or len(starts) != 1 or len(ends) != 1:
-        raise _fail(path, key, f"a range needs one of {'/'.join(START_KEYS)} and one of "
-                               f"{'/'.join(END_KEYS)}, got {', '.join(map(str, item)) or 'nothing'}",
-                    "write e.g. {start_after: \"#menu\", end_before: \"footer\"}")
-    return Range(start=_css(path, f"{key}.{starts[0]}", item[starts[0]]),
-                 end=_css(path, f"{key}.{ends[0]}", item[ends[0]]),
-                 start_included=START_KEYS[starts[0]], end_included=END_KEYS[ends[0]])
+        raise _fail(
+            path,
+            key,
+            f"a range needs one of {'/'.join(START_KEYS)} and one of "
+            f"{'/'.join(END_KEYS)}, got {', '.join(map(str, item)) or 'nothing'}",
+            'write e.g. {start_after: "#menu", end_before: "footer"}',
+        )
+    return Range(
+        start=_css(path, f"{key}.{starts[0]}", item[starts[0]]),
+        end=_css(path, f"{key}.{ends[0]}", item[ends[0]]),
+        start_included=START_KEYS[starts[0]],
+        end_included=END_KEYS[ends[0]],
+    )
 
 
 def _css(path: Path, key: str, selector) -> str:
     problem = selector_error(selector) if isinstance(selector, str) else "not a string"
     if problem:
-        raise _fail(path, key, f"invalid CSS selector '{selector}' ({problem})",
-                    "fix the selector; try it with `policywatch extract PAGE --select …`")
+        raise _fail(
+            path,
+            key,
+            f"invalid CSS selector '{selector}' ({problem})",
+            "fix the selector; try it with `policywatch extract PAGE --select …`",
+        )
     return selector
 
 
 def _check_url(path: Path, key: str, url, allow_private: bool) -> str:
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _fail(path, key, f"'{url}' is not an http(s) URL",
-                    "use an absolute http:// or https:// address")
+        raise _fail(path, key, f"'{url}' is not an http(s) URL", "use an absolute http:// or https:// address")
     if is_private_host(parts.hostname) and not allow_private:
-        raise _fail(path, key, f"'{parts.hostname}' is a loopback or private address",
-                    "use a public host, or set allow_private_addresses: true for local tests")
+        raise _fail(
+            path,
+            key,
+            f"'{parts.hostname}' is a loopback or private address",
+            "use a public host, or set allow_private_addresses: true for local tests",
+        )
     return parts.hostname
 
 

@@ -50,9 +50,7 @@ def load_config(home: Path | None) -> CrawlConfig:
         try:
             data = load_strict(path.read_text(encoding="utf-8")) or {}
         except YamlProblem:
-            raise DeclarationError(
-                f"{path}: invalid YAML", hint="write one 'key: value' per line"
-            ) from None
+            raise DeclarationError(f"{path}: invalid YAML", hint="write one 'key: value' per line") from None
         if not isinstance(data, dict):
             raise DeclarationError(
                 f"{path}: expected 'key: value' lines",
@@ -60,9 +58,7 @@ def load_config(home: Path | None) -> CrawlConfig:
             )
         for key, value in data.items():
             if key not in ENVIRONMENT:
-                raise DeclarationError(
-                    f"{path}: {key}: unknown key", hint=f"allowed keys: {', '.join(ENVIRONMENT)}"
-                )
+                raise DeclarationError(f"{path}: {key}: unknown key", hint=f"allowed keys: {', '.join(ENVIRONMENT)}")
             values[key] = str(value)
     for key, variable in ENVIRONMENT.items():
         if os.environ.get(variable):

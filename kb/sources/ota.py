@@ -74,9 +74,7 @@ class Conversion:
         )
         notes = "".join(f"# note: {w}\n" for w in self.warnings)
         body = {"marketplace": self.marketplace, "name": self.name, "documents": self.documents}
-        return (
-            header + notes + dump(body)
-        )
+        return header + notes + dump(body)
 
 
 def slug(text: str) -> str:
@@ -168,8 +166,7 @@ def _page(conversion: Conversion, where: str, declaration: dict) -> dict | None:
     parts = urlsplit(url)
     if parts.path.lower().endswith(".pdf") or "ext=.pdf" in parts.query.lower():
         conversion.warnings.append(
-            f"{where}: {url} is a PDF; policywatch extracts HTML pages only, "
-            "so this document is not converted"
+            f"{where}: {url} is a PDF; policywatch extracts HTML pages only, so this document is not converted"
         )
         return None
     page: dict = {"url": url}

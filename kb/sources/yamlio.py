@@ -5,6 +5,7 @@ by ``load_strict``: YAML's safe loader, except that a key given twice is an erro
 the last one silently, so a second ``url:`` would replace the first without a word). What
 policywatch writes (converted declarations, ``mkdocs.yml``) is written by ``dump``.
 """
+
 from __future__ import annotations
 
 import yaml
@@ -40,8 +41,9 @@ def load_strict(text: str):
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
     except _DuplicateKey as exc:
-        raise YamlProblem(f"line {exc.line}", f"key '{exc.key}' given twice (the first would be lost)",
-                          "keep one") from None
+        raise YamlProblem(
+            f"line {exc.line}", f"key '{exc.key}' given twice (the first would be lost)", "keep one"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"

@@ -26,6 +26,7 @@ Layout (SQLite, ``<home>/store.sqlite`` (``Store.FILE``), WAL journal; ``kb.stor
 Every write that belongs together is one transaction, so a killed process never
 leaves half a version or a change behind.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,6 +57,7 @@ from kb.timeutil import compact
 
 # The outcomes that read a response as the document, as an SQL list (defined once, in kb.models).
 _GOOD = "(" + ", ".join(f"'{outcome}'" for outcome in GOOD_OUTCOMES) + ")"
+
 
 def resolve_home(home: str | os.PathLike | None) -> Path:
     """``--home``, else ``$POLICYWATCH_HOME``, else ``~/.policywatch``."""
@@ -116,8 +118,9 @@ class Store:
 
     # -- documents -------------------------------------------------------
 
-    def ensure_document(self, doc_id: str, *, title: str, url: str, marketplace: str,
-                        doc_type: str, origin: str, seen_at: str) -> None:
+    def ensure_document(
+        self, doc_id: str, *, title: str, url: str, marketplace: str, doc_type: str, origin: str, seen_at: str
+    ) -> None:
         """Register a document, or refresh its declared title and URL."""
         self._db.execute(
             """INSERT INTO documents (doc_id, title, url, marketplace, doc_type, origin, first_seen)
@@ -135,7 +138,8 @@ class Store:
     def discovered_documents(self) -> list[tuple[str, str]]:
         """(doc_id, url) of the documents a crawl found through a hub or a sitemap."""
         rows = self._db.execute(
-            "SELECT doc_id, url FROM documents WHERE origin='discovered' ORDER BY doc_id").fetchall()
+            "SELECT doc_id, url FROM documents WHERE origin='discovered' ORDER BY doc_id"
+        ).fetchall()
         return [(row["doc_id"], row["url"]) for row in rows]
 
     def documents(self) -> list[Document]:
@@ -152,28 +156,46 @@ class Store:
         doc_id = row["doc_id"]
         last = self._db.execute(
             f"SELECT checked_at, outcome, reason, fault FROM checks WHERE doc_id=? AND outcome!='{Outcome.PENDING}' "
-            "ORDER BY checked_at DESC, id DESC LIMIT 1", (doc_id,)).fetchone()
+            "ORDER BY checked_at DESC, id DESC LIMIT 1",
+            (doc_id,),
+        ).fetchone()
         good = self._db.execute(
-            f"SELECT MAX(checked_at) FROM checks WHERE doc_id=? AND outcome IN {_GOOD}",
-            (doc_id,)).fetchone()[0]
-        changed = self._db.execute(
-            "SELECT MAX(detected_at) FROM changes WHERE doc_id=?", (doc_id,)).fetchone()[0]
+            f"SELECT MAX(checked_at) FROM checks WHERE doc_id=? AND outcome IN {_GOOD}", (doc_id,)
+        ).fetchone()[0]
+        changed = self._db.execute("SELECT MAX(detected_at) FROM changes WHERE doc_id=?", (doc_id,)).fetchone()[0]
         status, failure, fault = "active", None, None
         if last is not None and last["outcome"] == Outcome.GONE:
             status, failure, fault = "gone", last["reason"], last["fault"]
         elif last is not None and last["outcome"] == Outcome.FAILED:
             status, failure, fault = "failing", last["reason"], last["fault"]
         return Document(
-            doc_id=doc_id, title=row["title"], url=row["url"], marketplace=row["marketplace"],
-            doc_type=row["doc_type"], status=status, first_seen=row["first_seen"],
-            last_checked=last["checked_at"] if last else None, last_good_check=good,
-            last_changed=changed, failure=failure, fault=fault,
+            doc_id=doc_id,
+            title=row["title"],
+            url=row["url"],
+            marketplace=row["marketplace"],
+            doc_type=row["doc_type"],
+            status=status,
+            first_seen=row["first_seen"],
+            last_checked=last["checked_at"] if last else None,
+            last_good_check=good,
+            last_changed=changed,
+            failure=failure,
+            fault=fault,
         )
 
     # -- snapshots and checks --------------------------------------------
 
-    def add_snapshot(self, *, doc_id: str, url: str, fetched_at: str, http_status: int,
-                     headers: dict[str, str], body: bytes, origin: str = "crawl") -> tuple[int, str]:
+    def add_snapshot(
+        self,
+        *,
+        doc_id: str,
+        url: str,
+        fetched_at: str,
+        http_status: int,
+        headers: dict[str, str],
+        body: bytes,
+        origin: str = "crawl",
+    ) -> tuple[int, str]:
         """Store a raw response; returns (snapshot id, sha256 of the body)."""
         digest = sha256(body)
         self._db.execute(
@@ -187,33 +209,70 @@ class Store:
         )
         return cursor.lastrowid, digest
 
-    def add_check(self, *, doc_id: str, url: str, checked_at: str, http_status: int | None,
-                  snapshot_id: int | None, outcome: str = Outcome.PENDING, reason: str | None = None,
-                  body_sha256: str | None = None, fingerprint: str | None = None,
-                  fault: str | None = None) -> int:
+    def add_check(
+        self,
+        *,
+        doc_id: str,
+        url: str,
+        checked_at: str,
+        http_status: int | None,
+        snapshot_id: int | None,
+        outcome: str = Outcome.PENDING,
+        reason: str | None = None,
+        body_sha256: str | None = None,
+        fingerprint: str | None = None,
+        fault: str | None = None,
+    ) -> int:
         cursor = self._db.execute(
             "INSERT INTO checks (doc_id, url, checked_at, http_status, outcome, reason, snapshot_id, "
             "body_sha256, fingerprint, fault) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (doc_id, url, checked_at, http_status, str(outcome), reason, snapshot_id, body_sha256,
-             fingerprint, None if fault is None else str(fault)),
+            (
+                doc_id,
+                url,
+                checked_at,
+                http_status,
+                str(outcome),
+                reason,
+                snapshot_id,
+                body_sha256,
+                fingerprint,
+                None if fault is None else str(fault),
+            ),
         )
         return cursor.lastrowid
 
-    def add_response(self, *, doc_id: str, requested_url: str, url: str, fetched_at: str,
-                     http_status: int, headers: dict[str, str], body: bytes,
-                     origin: str = "crawl") -> int:
+    def add_response(
+        self,
+        *,
+        doc_id: str,
+        requested_url: str,
+        url: str,
+        fetched_at: str,
+        http_status: int,
+        headers: dict[str, str],
+        body: bytes,
+        origin: str = "crawl",
+    ) -> int:
         """Store a response as evidence and the pending check that will process it (one call,
         so the two are never apart); returns the check id. The check names the URL that was
         asked for, the snapshot the URL that answered."""
-        snapshot_id, _ = self.add_snapshot(doc_id=doc_id, url=url, fetched_at=fetched_at,
-                                           http_status=http_status, headers=headers, body=body,
-                                           origin=origin)
-        return self.add_check(doc_id=doc_id, url=requested_url, checked_at=fetched_at,
-                              http_status=http_status, snapshot_id=snapshot_id)
+        snapshot_id, _ = self.add_snapshot(
+            doc_id=doc_id,
+            url=url,
+            fetched_at=fetched_at,
+            http_status=http_status,
+            headers=headers,
+            body=body,
+            origin=origin,
+        )
+        return self.add_check(
+            doc_id=doc_id, url=requested_url, checked_at=fetched_at, http_status=http_status, snapshot_id=snapshot_id
+        )
 
     def set_evidence(self, check_id: int, body_sha256: str, fingerprint: str | None) -> None:
-        self._db.execute("UPDATE checks SET body_sha256=?, fingerprint=? WHERE id=?",
-                        (body_sha256, fingerprint, check_id))
+        self._db.execute(
+            "UPDATE checks SET body_sha256=?, fingerprint=? WHERE id=?", (body_sha256, fingerprint, check_id)
+        )
 
     def unchanged_evidence(self) -> dict[str, tuple[str, str]]:
         """doc_id → (body sha256, fingerprint) of its latest good check: a response that
@@ -223,20 +282,21 @@ class Store:
             "  SELECT doc_id, MAX(checked_at) AS at FROM checks"
             f"  WHERE outcome IN {_GOOD}"
             "  GROUP BY doc_id) last ON last.doc_id = c.doc_id AND last.at = c.checked_at "
-            "WHERE c.fingerprint IS NOT NULL ORDER BY c.id").fetchall()
+            "WHERE c.fingerprint IS NOT NULL ORDER BY c.id"
+        ).fetchall()
         return {row["doc_id"]: (row["body_sha256"], row["fingerprint"]) for row in rows}
 
     def pending_checks(self) -> list[Check]:
         rows = self._db.execute(
-            "SELECT * FROM checks WHERE outcome=? ORDER BY checked_at, id", (Outcome.PENDING,)).fetchall()
+            "SELECT * FROM checks WHERE outcome=? ORDER BY checked_at, id", (Outcome.PENDING,)
+        ).fetchall()
         return [_check(row) for row in rows]
 
     def checks(self, doc_id: str | None = None) -> list[Check]:
         if doc_id is None:
             rows = self._db.execute("SELECT * FROM checks ORDER BY checked_at, id").fetchall()
         else:
-            rows = self._db.execute("SELECT * FROM checks WHERE doc_id=? ORDER BY checked_at, id",
-                                   (doc_id,)).fetchall()
+            rows = self._db.execute("SELECT * FROM checks WHERE doc_id=? ORDER BY checked_at, id", (doc_id,)).fetchall()
         return [_check(row) for row in rows]
 
     def checks_after(self, check_id: int) -> list[Check]:
@@ -257,7 +317,8 @@ class Store:
                        PARTITION BY c.doc_id, c.url ORDER BY c.checked_at DESC, c.id DESC) AS newest
                    FROM checks c JOIN snapshots s ON s.id = c.snapshot_id
                    WHERE c.outcome IN {_GOOD})
-               WHERE newest = 1""").fetchall()
+               WHERE newest = 1"""
+        ).fetchall()
         found = {}
         for row in rows:
             headers = json.loads(row["headers"])
@@ -271,27 +332,35 @@ class Store:
         row = self._db.execute(
             f"SELECT outcome FROM checks WHERE doc_id=? AND outcome!='{Outcome.PENDING}' AND "
             "(checked_at < ? OR (checked_at = ? AND id < ?)) ORDER BY checked_at DESC, id DESC LIMIT 1",
-            (check.doc_id, check.checked_at, check.checked_at, check.id)).fetchone()
+            (check.doc_id, check.checked_at, check.checked_at, check.id),
+        ).fetchone()
         return row["outcome"] if row else None
 
-    def set_outcome(self, check_id: int, outcome: str, reason: str | None = None,
-                    fault: str | None = None) -> None:
-        self._db.execute("UPDATE checks SET outcome=?, reason=?, fault=? WHERE id=?",
-                         (str(outcome), reason, None if fault is None else str(fault), check_id))
+    def set_outcome(self, check_id: int, outcome: str, reason: str | None = None, fault: str | None = None) -> None:
+        self._db.execute(
+            "UPDATE checks SET outcome=?, reason=?, fault=? WHERE id=?",
+            (str(outcome), reason, None if fault is None else str(fault), check_id),
+        )
 
     def snapshot(self, snapshot_id: int) -> Snapshot:
         row = self._db.execute("SELECT * FROM snapshots WHERE id=?", (snapshot_id,)).fetchone()
         if row is None:
             raise StoreError(f"snapshot {snapshot_id} is missing from the store")
-        return Snapshot(id=row["id"], doc_id=row["doc_id"], url=row["url"],
-                        fetched_at=row["fetched_at"], http_status=row["http_status"],
-                        headers=json.loads(row["headers"]), sha256=row["sha256"],
-                        origin=row["origin"])
+        return Snapshot(
+            id=row["id"],
+            doc_id=row["doc_id"],
+            url=row["url"],
+            fetched_at=row["fetched_at"],
+            http_status=row["http_status"],
+            headers=json.loads(row["headers"]),
+            sha256=row["sha256"],
+            origin=row["origin"],
+        )
 
     def snapshot_body(self, snapshot_id: int) -> bytes:
         row = self._db.execute(
-            "SELECT b.data FROM snapshots s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id=?",
-            (snapshot_id,)).fetchone()
+            "SELECT b.data FROM snapshots s JOIN blobs b ON b.sha256 = s.sha256 WHERE s.id=?", (snapshot_id,)
+        ).fetchone()
         if row is None:
             raise StoreError(f"snapshot {snapshot_id} has no stored body")
         return zlib.decompress(row["data"])
@@ -315,8 +384,16 @@ class Store:
             rows = self._db.execute(sql + " WHERE v.doc_id=? ORDER BY v.captured_at, v.id", (doc_id,)).fetchall()
         return [_version(row) for row in rows]
 
-    def add_version(self, *, doc_id: str, snapshot_id: int, captured_at: str, title: str,
-                    text: str, extractor_version: str | None = None) -> int:
+    def add_version(
+        self,
+        *,
+        doc_id: str,
+        snapshot_id: int,
+        captured_at: str,
+        title: str,
+        text: str,
+        extractor_version: str | None = None,
+    ) -> int:
         cursor = self._db.execute(
             "INSERT INTO versions (doc_id, snapshot_id, captured_at, title, text, text_sha256, "
             "extractor_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -324,13 +401,26 @@ class Store:
         )
         return cursor.lastrowid
 
-    def add_change(self, *, doc_id: str, from_version_id: int, to_version_id: int, detected_at: str,
-                   label: str, summary: str, reasons: Iterable[Reason], silent: bool | None,
-                   ops: Iterable[tuple[int, str]], sections: Iterable[str],
-                   tags: Iterable[str] = (), effective_date: str | None = None,
-                   notice_days: int | None = None, technical: bool = False,
-                   section_changes: Iterable[str] = (),
-                   section_details: Iterable[SectionChange] = ()) -> str:
+    def add_change(
+        self,
+        *,
+        doc_id: str,
+        from_version_id: int,
+        to_version_id: int,
+        detected_at: str,
+        label: str,
+        summary: str,
+        reasons: Iterable[Reason],
+        silent: bool | None,
+        ops: Iterable[tuple[int, str]],
+        sections: Iterable[str],
+        tags: Iterable[str] = (),
+        effective_date: str | None = None,
+        notice_days: int | None = None,
+        technical: bool = False,
+        section_changes: Iterable[str] = (),
+        section_details: Iterable[SectionChange] = (),
+    ) -> str:
         """Record a change; ``technical``: it comes only from new extraction rules
         (``policywatch reextract``), so it stays out of ``changes()`` and the feed."""
         key = f"{doc_id}/{compact(detected_at)}" + ("-technical" if technical else "")
@@ -338,15 +428,27 @@ class Store:
             "INSERT INTO changes (key, doc_id, from_version_id, to_version_id, detected_at, label, "
             "summary, reasons, silent, ops, sections, tags, effective_date, notice_days, technical, "
             "section_changes, section_details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, doc_id, from_version_id, to_version_id, detected_at, label, summary,
-             reasons_json({"kind": r.kind, "text": r.text, "section": r.section} for r in reasons),
-             None if silent is None else int(silent),
-             json.dumps([[op, text] for op, text in ops], ensure_ascii=False),
-             json.dumps(list(sections), ensure_ascii=False),
-             json.dumps(list(tags)), effective_date, notice_days, int(technical),
-             json.dumps(list(section_changes), ensure_ascii=False),
-             json.dumps([{"id": s.id, "label": s.label, "changes": s.changes} for s in section_details],
-                        ensure_ascii=False)),
+            (
+                key,
+                doc_id,
+                from_version_id,
+                to_version_id,
+                detected_at,
+                label,
+                summary,
+                reasons_json({"kind": r.kind, "text": r.text, "section": r.section} for r in reasons),
+                None if silent is None else int(silent),
+                json.dumps([[op, text] for op, text in ops], ensure_ascii=False),
+                json.dumps(list(sections), ensure_ascii=False),
+                json.dumps(list(tags)),
+                effective_date,
+                notice_days,
+                int(technical),
+                json.dumps(list(section_changes), ensure_ascii=False),
+                json.dumps(
+                    [{"id": s.id, "label": s.label, "changes": s.changes} for s in section_details], ensure_ascii=False
+                ),
+            ),
         )
         return key
 
@@ -356,8 +458,9 @@ class Store:
         if doc_id is None:
             rows = self._db.execute(f"SELECT * FROM changes WHERE 1{where} ORDER BY detected_at, id").fetchall()
         else:
-            rows = self._db.execute(f"SELECT * FROM changes WHERE doc_id=?{where} ORDER BY detected_at, id",
-                                   (doc_id,)).fetchall()
+            rows = self._db.execute(
+                f"SELECT * FROM changes WHERE doc_id=?{where} ORDER BY detected_at, id", (doc_id,)
+            ).fetchall()
         return [_change(row) for row in rows]
 
     def delete_derived(self, doc_id: str) -> None:
@@ -384,7 +487,8 @@ class Store:
         }
         for label in CLASSES:
             counts[f"changes_{label}"] = self._db.execute(
-                "SELECT COUNT(*) FROM changes WHERE label=? AND technical=0", (label,)).fetchone()[0]
+                "SELECT COUNT(*) FROM changes WHERE label=? AND technical=0", (label,)
+            ).fetchone()[0]
         return counts
 
     def publish_input(self) -> PublishInput:
@@ -424,8 +528,9 @@ class Store:
                 continue
             except sqlite3.DatabaseError as exc:
                 db.close()
-                raise StoreError(f"{store.path} is not a readable store: {exc}",
-                                 hint="restore the home from an export") from None
+                raise StoreError(
+                    f"{store.path} is not a readable store: {exc}", hint="restore the home from an export"
+                ) from None
             db.row_factory = sqlite3.Row
             store._db = db
             return store
@@ -450,8 +555,10 @@ class Store:
         """What SQLite's own checks find: damaged pages or indexes, dangling references."""
         try:
             problems = [row[0] for row in self._db.execute("PRAGMA integrity_check") if row[0] != "ok"]
-            problems += [f"{row[0]} row {row[1]} points at a missing {row[2]} row"
-                         for row in self._db.execute("PRAGMA foreign_key_check")]
+            problems += [
+                f"{row[0]} row {row[1]} points at a missing {row[2]} row"
+                for row in self._db.execute("PRAGMA foreign_key_check")
+            ]
         except sqlite3.DatabaseError as exc:
             problems = [f"the database file is damaged: {exc}"]
         return problems
@@ -480,11 +587,14 @@ class Store:
         columns = [info[1] for info in self._db.execute(f"PRAGMA table_info({table})")]
         unknown = sorted(set(row) - set(columns))
         if unknown:
-            raise StoreError(f"{table} has no column {', '.join(unknown)}",
-                             hint="restore with the policywatch version that made the export")
+            raise StoreError(
+                f"{table} has no column {', '.join(unknown)}",
+                hint="restore with the policywatch version that made the export",
+            )
         names = [c for c in columns if c in row]
-        self._db.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                        [row[c] for c in names])
+        self._db.execute(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", [row[c] for c in names]
+        )
 
     def checkpoint(self) -> None:
         """Write the WAL into the database file, so that the one file holds the whole store."""
@@ -493,42 +603,71 @@ class Store:
     def add_body(self, body: bytes) -> str:
         """Store a body (once per content); returns its sha256."""
         digest = sha256(body)
-        self._db.execute("INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
-                        (digest, len(body), zlib.compress(body, 6)))
+        self._db.execute(
+            "INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
+            (digest, len(body), zlib.compress(body, 6)),
+        )
         return digest
 
 
 def reasons_json(reasons: Iterable[dict]) -> str:
     """How a change's reasons are stored (and restored): kind, text, then the section if known."""
-    return json.dumps([{"kind": r["kind"], "text": r["text"], **({"section": r["section"]} if r.get("section") else {})}
-                       for r in reasons])
+    return json.dumps(
+        [
+            {"kind": r["kind"], "text": r["text"], **({"section": r["section"]} if r.get("section") else {})}
+            for r in reasons
+        ]
+    )
 
 
 def _check(row: sqlite3.Row) -> Check:
-    return Check(id=row["id"], doc_id=row["doc_id"], url=row["url"], checked_at=row["checked_at"],
-                 http_status=row["http_status"], outcome=row["outcome"], reason=row["reason"],
-                 snapshot_id=row["snapshot_id"], fault=row["fault"])
+    return Check(
+        id=row["id"],
+        doc_id=row["doc_id"],
+        url=row["url"],
+        checked_at=row["checked_at"],
+        http_status=row["http_status"],
+        outcome=row["outcome"],
+        reason=row["reason"],
+        snapshot_id=row["snapshot_id"],
+        fault=row["fault"],
+    )
 
 
 def _version(row: sqlite3.Row) -> Version:
-    return Version(id=row["id"], doc_id=row["doc_id"], snapshot_id=row["snapshot_id"],
-                   snapshot_sha256=row["snapshot_sha256"], captured_at=row["captured_at"],
-                   title=row["title"], text=row["text"], text_sha256=row["text_sha256"])
+    return Version(
+        id=row["id"],
+        doc_id=row["doc_id"],
+        snapshot_id=row["snapshot_id"],
+        snapshot_sha256=row["snapshot_sha256"],
+        captured_at=row["captured_at"],
+        title=row["title"],
+        text=row["text"],
+        text_sha256=row["text_sha256"],
+    )
 
 
 def _change(row: sqlite3.Row) -> Change:
     silent = row["silent"]
     return Change(
-        id=row["id"], key=row["key"], doc_id=row["doc_id"], from_version_id=row["from_version_id"],
-        to_version_id=row["to_version_id"], detected_at=row["detected_at"], label=row["label"],
+        id=row["id"],
+        key=row["key"],
+        doc_id=row["doc_id"],
+        from_version_id=row["from_version_id"],
+        to_version_id=row["to_version_id"],
+        detected_at=row["detected_at"],
+        label=row["label"],
         summary=row["summary"],
         reasons=tuple(Reason(r["kind"], r["text"], r.get("section", "")) for r in json.loads(row["reasons"])),
         silent=None if silent is None else bool(silent),
         ops=tuple((op, text) for op, text in json.loads(row["ops"])),
         sections=tuple(json.loads(row["sections"])),
-        tags=tuple(json.loads(row["tags"])), effective_date=row["effective_date"],
-        notice_days=row["notice_days"], technical=bool(row["technical"]),
+        tags=tuple(json.loads(row["tags"])),
+        effective_date=row["effective_date"],
+        notice_days=row["notice_days"],
+        technical=bool(row["technical"]),
         section_changes=tuple(json.loads(row["section_changes"])),
-        section_details=tuple(SectionChange(s["id"], s["label"], s["changes"])
-                              for s in json.loads(row["section_details"])),
+        section_details=tuple(
+            SectionChange(s["id"], s["label"], s["changes"]) for s in json.loads(row["section_details"])
+        ),
     )

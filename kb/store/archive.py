@@ -24,6 +24,7 @@ transaction beside it and moves it into place: a restore that is killed leaves n
 never half of one. Ids are kept, so links and keys survive. (``kb.pipeline.restore`` then builds
 the search index and verifies the result.)
 """
+
 from __future__ import annotations
 
 import gzip
@@ -78,7 +79,9 @@ def export(home: Path, target: Path) -> ArchiveReport:
                 counts[table] = _write_jsonl(store, table, work / member)
         members = [WARC_MEMBER, *TABLE_MEMBERS.values()]
         manifest = {
-            "format": FORMAT, "version": FORMAT_VERSION, "exported_at": exported_at,
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "exported_at": exported_at,
             "counts": counts,
             "members": {name: _file_sha256(work / name) for name in members},
         }
@@ -95,8 +98,9 @@ def export(home: Path, target: Path) -> ArchiveReport:
                     tar.addfile(info, handle)
         os.replace(partial, target)  # atomic: never half an archive under the final name
     except OSError as err:
-        raise ArchiveError(f"cannot write {target}: {err.strerror or err}",
-                           hint="check the folder's permissions and free space") from None
+        raise ArchiveError(
+            f"cannot write {target}: {err.strerror or err}", hint="check the folder's permissions and free space"
+        ) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return ArchiveReport(path=target, counts=counts, bytes=target.stat().st_size)
@@ -110,9 +114,14 @@ def _write_warc(store: Store, path: Path, exported_at: str) -> int:
     first_seen: dict[str, tuple[str, str, str]] = {}  # body sha256 -> (uri, date, payload digest)
     with open(path, "wb") as handle:
         writer = WARCWriter(handle, gzip=True, warc_version="1.1")
-        info = writer.create_warcinfo_record(WARC_MEMBER, {
-            "software": "policywatch", "format": f"{FORMAT} {FORMAT_VERSION}",
-            "description": "policy snapshots; Policywatch-* fields restore them exactly"})
+        info = writer.create_warcinfo_record(
+            WARC_MEMBER,
+            {
+                "software": "policywatch",
+                "format": f"{FORMAT} {FORMAT_VERSION}",
+                "description": "policy snapshots; Policywatch-* fields restore them exactly",
+            },
+        )
         info.rec_headers.replace_header("WARC-Record-ID", _record_id("warcinfo"))
         info.rec_headers.replace_header("WARC-Date", exported_at)
         writer.write_record(info)
@@ -135,22 +144,36 @@ def _write_warc(store: Store, path: Path, exported_at: str) -> int:
             http = _http_headers(StatusAndHeaders, row) if row["origin"] != "import" else None
             if digest in first_seen:
                 uri, date, payload_digest = first_seen[digest]
-                record = writer.create_revisit_record(row["url"], payload_digest, uri, date,
-                                                      http_headers=http, warc_headers_dict=fields)
+                record = writer.create_revisit_record(
+                    row["url"], payload_digest, uri, date, http_headers=http, warc_headers_dict=fields
+                )
             else:
                 body = store.snapshot_body(row["id"])
                 if http is None:
-                    record = writer.create_warc_record(row["url"], "resource", payload=io.BytesIO(body),
-                                                       length=len(body), warc_content_type="text/html",
-                                                       warc_headers_dict=fields)
+                    record = writer.create_warc_record(
+                        row["url"],
+                        "resource",
+                        payload=io.BytesIO(body),
+                        length=len(body),
+                        warc_content_type="text/html",
+                        warc_headers_dict=fields,
+                    )
                 else:
-                    record = writer.create_warc_record(row["url"], "response", payload=io.BytesIO(body),
-                                                       length=len(body), http_headers=http,
-                                                       warc_headers_dict=fields)
+                    record = writer.create_warc_record(
+                        row["url"],
+                        "response",
+                        payload=io.BytesIO(body),
+                        length=len(body),
+                        http_headers=http,
+                        warc_headers_dict=fields,
+                    )
             writer.write_record(record)  # computes the WARC digests
             if digest not in first_seen:
-                first_seen[digest] = (row["url"], row["fetched_at"],
-                                      record.rec_headers.get_header("WARC-Payload-Digest"))
+                first_seen[digest] = (
+                    row["url"],
+                    row["fetched_at"],
+                    record.rec_headers.get_header("WARC-Payload-Digest"),
+                )
     return count
 
 
@@ -193,8 +216,10 @@ def restore(source: Path, home: Path) -> ArchiveReport:
     if not source.is_file():
         raise ArchiveError(f"{source}: no such file")
     if Store.exists_in(home):
-        raise ArchiveError(f"{home} already holds a store; restoring would mix two histories",
-                           hint="restore into a new or empty folder with --home")
+        raise ArchiveError(
+            f"{home} already holds a store; restoring would mix two histories",
+            hint="restore into a new or empty folder with --home",
+        )
     home.mkdir(parents=True, exist_ok=True)
     with run_lock(home, "restore"):
         for stale in home.glob(".restore-*"):  # left by a restore that was killed
@@ -205,8 +230,7 @@ def restore(source: Path, home: Path) -> ArchiveReport:
             os.replace(staging / Store.FILE, home / Store.FILE)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    return ArchiveReport(path=home / Store.FILE, counts=counts,
-                         bytes=(home / Store.FILE).stat().st_size)
+    return ArchiveReport(path=home / Store.FILE, counts=counts, bytes=(home / Store.FILE).stat().st_size)
 
 
 def _restore_into(source: Path, staging: Path) -> dict[str, int]:
@@ -227,8 +251,10 @@ def _restore_into(source: Path, staging: Path) -> dict[str, int]:
                 raise ArchiveError(f"{source} is damaged or cut short ({err})") from None
             for name, expected in manifest["counts"].items():
                 if counts.get(name) != expected:
-                    raise ArchiveError(f"{source}: {name}: {counts.get(name)} restored, the manifest says "
-                                       f"{expected}; the archive is incomplete")
+                    raise ArchiveError(
+                        f"{source}: {name}: {counts.get(name)} restored, the manifest says "
+                        f"{expected}; the archive is incomplete"
+                    )
         with Store(staging) as store:
             store.checkpoint()  # everything in the one file we move
     return counts
@@ -240,9 +266,10 @@ def _manifest(tar: tarfile.TarFile, source: Path) -> dict:
     except (KeyError, AttributeError, ValueError, tarfile.TarError):
         raise ArchiveError(f"{source} has no readable manifest.json") from None
     if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
-        raise ArchiveError(f"{source}: unsupported archive format "
-                           f"{manifest.get('format')!r} version {manifest.get('version')!r}",
-                           hint=f"this policywatch reads {FORMAT} version {FORMAT_VERSION}")
+        raise ArchiveError(
+            f"{source}: unsupported archive format {manifest.get('format')!r} version {manifest.get('version')!r}",
+            hint=f"this policywatch reads {FORMAT} version {FORMAT_VERSION}",
+        )
     return manifest
 
 
@@ -266,15 +293,16 @@ class _Member(io.RawIOBase):
     def readinto(self, buffer) -> int:
         data = self._handle.read(len(buffer))
         self._digest.update(data)
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
     def check(self) -> None:
         while self.read(1 << 20):
             pass
         if self._digest.hexdigest() != self._expected:
-            raise ArchiveError(f"{self._source}: member {self._name} does not match its sha256 in the "
-                               "manifest; the archive is damaged")
+            raise ArchiveError(
+                f"{self._source}: member {self._name} does not match its sha256 in the manifest; the archive is damaged"
+            )
 
 
 def _restore_table(tar, manifest, store: Store, table: str, source: Path) -> int:
@@ -332,12 +360,19 @@ def _restore_warc(tar, manifest, store: Store, source: Path) -> int:
             headers = fields.get_header("Policywatch-Headers")
             if fields.get_header("Policywatch-Headers-Raw"):
                 headers = json.loads(headers)
-            store.insert_row("snapshots", {
-                "id": int(snapshot_id), "doc_id": fields.get_header("Policywatch-Doc-Id"),
-                "url": fields.get_header("WARC-Target-URI"), "fetched_at": fields.get_header("WARC-Date"),
-                "http_status": int(fields.get_header("Policywatch-Status")), "headers": headers,
-                "sha256": digest, "origin": fields.get_header("Policywatch-Origin"),
-            })
+            store.insert_row(
+                "snapshots",
+                {
+                    "id": int(snapshot_id),
+                    "doc_id": fields.get_header("Policywatch-Doc-Id"),
+                    "url": fields.get_header("WARC-Target-URI"),
+                    "fetched_at": fields.get_header("WARC-Date"),
+                    "http_status": int(fields.get_header("Policywatch-Status")),
+                    "headers": headers,
+                    "sha256": digest,
+                    "origin": fields.get_header("Policywatch-Origin"),
+                },
+            )
             count += 1
     except (ArchiveLoadFailed, OSError, EOFError) as err:
         raise ArchiveError(f"{source}: {WARC_MEMBER} is not a readable WARC ({err})") from None

@@ -3,6 +3,7 @@
 An ``flock`` on ``<home>/run.lock``: the kernel releases it when the holder dies,
 so a killed run never leaves the home stuck. The file names the holder for the message.
 """
+
 from __future__ import annotations
 
 import fcntl

@@ -2,6 +2,7 @@
 
 Only the store package runs SQL; this module holds its data definition.
 """
+
 from __future__ import annotations
 
 import sqlite3

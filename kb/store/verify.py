@@ -13,6 +13,7 @@ Checked, in one consistent read of a store opened read-only:
 Checks still pending (a crawl was stopped before recording) are reported, not counted as
 problems: the next crawl, ``record`` or ``import`` completes them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -43,8 +44,14 @@ class VerifyReport:
             self.problems.append(text)
 
     def as_json(self) -> dict:
-        return {"store": str(self.store), "ok": self.ok, "counts": self.counts,
-                "problem_count": self.problem_count, "problems": self.problems, "pending": self.pending}
+        return {
+            "store": str(self.store),
+            "ok": self.ok,
+            "counts": self.counts,
+            "problem_count": self.problem_count,
+            "problems": self.problems,
+            "pending": self.pending,
+        }
 
 
 def verify(home: Path) -> VerifyReport:
@@ -80,26 +87,34 @@ def _bodies(store: Store, report: VerifyReport) -> None:
 def _snapshots_and_checks(store: Store, report: VerifyReport) -> None:
     q = store._db.execute
     report.counts["snapshots"] = q("SELECT COUNT(*) FROM snapshots").fetchone()[0]
-    for row in q("SELECT s.id, s.doc_id, s.sha256 FROM snapshots s LEFT JOIN blobs b ON b.sha256 = s.sha256 "
-                 "WHERE b.sha256 IS NULL ORDER BY s.id"):
+    for row in q(
+        "SELECT s.id, s.doc_id, s.sha256 FROM snapshots s LEFT JOIN blobs b ON b.sha256 = s.sha256 "
+        "WHERE b.sha256 IS NULL ORDER BY s.id"
+    ):
         report.problem(f"snapshot {row['id']} ({row['doc_id']}): its body {row['sha256'][:12]} is missing")
-    for row in q("SELECT s.id, s.doc_id FROM snapshots s WHERE NOT EXISTS "
-                 "(SELECT 1 FROM checks c WHERE c.snapshot_id = s.id) ORDER BY s.id"):
+    for row in q(
+        "SELECT s.id, s.doc_id FROM snapshots s WHERE NOT EXISTS "
+        "(SELECT 1 FROM checks c WHERE c.snapshot_id = s.id) ORDER BY s.id"
+    ):
         report.problem(f"snapshot {row['id']} ({row['doc_id']}): no check records it")
     report.counts["checks"] = q("SELECT COUNT(*) FROM checks").fetchone()[0]
-    for row in q("SELECT c.id, c.doc_id, c.snapshot_id, s.id AS found, s.doc_id AS snapshot_doc FROM checks c "
-                 "LEFT JOIN snapshots s ON s.id = c.snapshot_id WHERE c.snapshot_id IS NOT NULL "
-                 "AND (s.id IS NULL OR s.doc_id != c.doc_id) ORDER BY c.id"):
+    for row in q(
+        "SELECT c.id, c.doc_id, c.snapshot_id, s.id AS found, s.doc_id AS snapshot_doc FROM checks c "
+        "LEFT JOIN snapshots s ON s.id = c.snapshot_id WHERE c.snapshot_id IS NOT NULL "
+        "AND (s.id IS NULL OR s.doc_id != c.doc_id) ORDER BY c.id"
+    ):
         if row["found"] is None:
             report.problem(f"check {row['id']} ({row['doc_id']}): snapshot {row['snapshot_id']} is missing")
         else:
-            report.problem(f"check {row['id']} ({row['doc_id']}): snapshot {row['snapshot_id']} belongs to "
-                           f"{row['snapshot_doc']}")
+            report.problem(
+                f"check {row['id']} ({row['doc_id']}): snapshot {row['snapshot_id']} belongs to {row['snapshot_doc']}"
+            )
     marks = ", ".join("?" * len(OUTCOMES))
     for row in q(f"SELECT id, doc_id, outcome FROM checks WHERE outcome NOT IN ({marks}) ORDER BY id", OUTCOMES):
         report.problem(f"check {row['id']} ({row['doc_id']}): unknown outcome {row['outcome']!r}")
-    for row in q("SELECT id, doc_id FROM checks WHERE outcome = ? AND snapshot_id IS NULL ORDER BY id",
-                 (Outcome.PENDING,)):
+    for row in q(
+        "SELECT id, doc_id FROM checks WHERE outcome = ? AND snapshot_id IS NULL ORDER BY id", (Outcome.PENDING,)
+    ):
         report.problem(f"check {row['id']} ({row['doc_id']}): pending without a snapshot to process")
     report.pending = q("SELECT COUNT(*) FROM checks WHERE outcome = ?", (Outcome.PENDING,)).fetchone()[0]
 
@@ -107,8 +122,9 @@ def _snapshots_and_checks(store: Store, report: VerifyReport) -> None:
 def _versions(store: Store, report: VerifyReport) -> None:
     count = 0
     for row in store._db.execute(
-            "SELECT v.id, v.doc_id, v.snapshot_id, v.text, v.text_sha256, s.id AS found, s.doc_id AS snapshot_doc "
-            "FROM versions v LEFT JOIN snapshots s ON s.id = v.snapshot_id ORDER BY v.id"):
+        "SELECT v.id, v.doc_id, v.snapshot_id, v.text, v.text_sha256, s.id AS found, s.doc_id AS snapshot_doc "
+        "FROM versions v LEFT JOIN snapshots s ON s.id = v.snapshot_id ORDER BY v.id"
+    ):
         count += 1
         where = f"version {row['id']} ({row['doc_id']})"
         if row["found"] is None:
@@ -123,19 +139,24 @@ def _versions(store: Store, report: VerifyReport) -> None:
 def _changes(store: Store, report: VerifyReport) -> None:
     count = 0
     for row in store._db.execute(
-            "SELECT c.id, c.key, c.doc_id, c.from_version_id, c.to_version_id, "
-            "f.doc_id AS from_doc, f.captured_at AS from_at, t.doc_id AS to_doc, t.captured_at AS to_at "
-            "FROM changes c LEFT JOIN versions f ON f.id = c.from_version_id "
-            "LEFT JOIN versions t ON t.id = c.to_version_id ORDER BY c.id"):
+        "SELECT c.id, c.key, c.doc_id, c.from_version_id, c.to_version_id, "
+        "f.doc_id AS from_doc, f.captured_at AS from_at, t.doc_id AS to_doc, t.captured_at AS to_at "
+        "FROM changes c LEFT JOIN versions f ON f.id = c.from_version_id "
+        "LEFT JOIN versions t ON t.id = c.to_version_id ORDER BY c.id"
+    ):
         count += 1
         where = f"change {row['key']}"
-        for end, doc, version_id in (("from", row["from_doc"], row["from_version_id"]),
-                                     ("to", row["to_doc"], row["to_version_id"])):
+        for end, doc, version_id in (
+            ("from", row["from_doc"], row["from_version_id"]),
+            ("to", row["to_doc"], row["to_version_id"]),
+        ):
             if doc is None:
                 report.problem(f"{where}: its '{end}' version {version_id} is missing")
             elif doc != row["doc_id"]:
                 report.problem(f"{where}: its '{end}' version {version_id} belongs to {doc}")
         if row["from_at"] is not None and row["to_at"] is not None and row["from_at"] > row["to_at"]:
-            report.problem(f"{where}: goes from version {row['from_version_id']} ({row['from_at']}) "
-                           f"back to version {row['to_version_id']} ({row['to_at']})")
+            report.problem(
+                f"{where}: goes from version {row['from_version_id']} ({row['from_at']}) "
+                f"back to version {row['to_version_id']} ({row['to_at']})"
+            )
     report.counts["changes"] = count

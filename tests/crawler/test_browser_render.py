@@ -3,6 +3,7 @@
 Seller Central help pages ship an empty ``#full-help-page`` and fill it from a script;
 a plain request sees no policy at all. The loopback pages here do the same.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -40,10 +41,17 @@ SETTINGS = {"POLICYWATCH_BROWSER_WAIT_MS": 2000}
 def sources_for(site: LoopbackSite, folder: Path):
     folder.mkdir(parents=True, exist_ok=True)
     browser = {"render": "browser", "select": ["#full-help-page"], "remove": ["*[hidden]", ".hh-scroll-to-top-box"]}
-    docs = [{"id": "code-of-conduct", "title": "Code", "url": site.url("/help/G1801"), "type": "code-of-conduct",
-             **browser},
-            {"id": "walled", "title": "Walled", "url": site.url("/help/G999"), "type": "policy", **browser},
-            {"id": "fees", "title": "Fees", "url": site.url("/help/fees"), "type": "fees"}]
+    docs = [
+        {
+            "id": "code-of-conduct",
+            "title": "Code",
+            "url": site.url("/help/G1801"),
+            "type": "code-of-conduct",
+            **browser,
+        },
+        {"id": "walled", "title": "Walled", "url": site.url("/help/G999"), "type": "policy", **browser},
+        {"id": "fees", "title": "Fees", "url": site.url("/help/fees"), "type": "fees"},
+    ]
     (folder / "js.yaml").write_text(declaration("js-market", docs))
     return load_sources(folder)
 
@@ -54,15 +62,18 @@ def serve(site: LoopbackSite) -> None:
     site.page("/help/fees", help_page("Fees", policy_paragraphs("fees")))
 
 
-@pytest.mark.skipif(not Path(DEBIAN_CHROMIUM).exists(),
-                    reason=f"no Chromium at {DEBIAN_CHROMIUM}: install Debian's package (apt-get install chromium)")
-@pytest.mark.skipif(importlib.util.find_spec("scrapy_playwright") is None,
-                    reason="scrapy-playwright is not installed (pip install -e .)")
+@pytest.mark.skipif(
+    not Path(DEBIAN_CHROMIUM).exists(),
+    reason=f"no Chromium at {DEBIAN_CHROMIUM}: install Debian's package (apt-get install chromium)",
+)
+@pytest.mark.skipif(
+    importlib.util.find_spec("scrapy_playwright") is None,
+    reason="scrapy-playwright is not installed (pip install -e .)",
+)
 def test_a_script_built_page_is_captured_with_its_text(tmp_path):
     with LoopbackSite() as site:
         serve(site)
-        report = crawl(tmp_path / "home", sources_for(site, tmp_path / "sources"), fast=True,
-                       extra_settings=SETTINGS)
+        report = crawl(tmp_path / "home", sources_for(site, tmp_path / "sources"), fast=True, extra_settings=SETTINGS)
         agents = {h.path: h.headers.get("user-agent", "") for h in site.hits()}
     assert report.needs_browser == [] and report.browser_problem is None
     with Store(tmp_path / "home") as store:
@@ -70,8 +81,10 @@ def test_a_script_built_page_is_captured_with_its_text(tmp_path):
         walled = store.checks("js-market/walled")
         assert store.versions("js-market/walled") == []
         assert len(store.versions("js-market/fees")) == 1
-    assert version.text == ("# Seller Code of Conduct\n\nSellers must provide accurate information and act "
-                            "fairly.\n\nText built by a script, 200 ms after the page loaded.\n")
+    assert version.text == (
+        "# Seller Code of Conduct\n\nSellers must provide accurate information and act "
+        "fairly.\n\nText built by a script, 200 ms after the page loaded.\n"
+    )
     assert agents["/help/G1801"].startswith("policywatch/")  # the browser names the tool too
     [wall_check] = walled
     assert wall_check.outcome == "failed" and "bot wall" in wall_check.reason
@@ -88,8 +101,7 @@ def test_without_chromium_the_crawl_names_what_needs_it_and_crawls_the_rest(tmp_
         result = run_cli("crawl", "--fast", "--sources", str(tmp_path / "sources"), home=home)
         paths = [h.path for h in site.hits()]
     assert "/help/G1801" not in paths and "/help/fees" in paths
-    assert "2 documents need a browser and were not crawled: no Chromium at /nonexistent/chromium" \
-        in result.stderr
+    assert "2 documents need a browser and were not crawled: no Chromium at /nonexistent/chromium" in result.stderr
     assert "apt-get install chromium" in result.stderr
     assert "needs a browser  js-market/code-of-conduct" in result.stderr
     with Store(home) as store:

@@ -1,4 +1,5 @@
 """A document combined from two pages, crawled for real: one snapshot, one text, one history."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,9 +18,19 @@ def test_combined_pages_are_one_snapshot_and_change_together(tmp_path):
         site.page("/conditions", help_page("Conditions", policy_paragraphs("conditions")))
         site.page("/annex", "<html><body><div class='annex'><p>Annex: fees are 5 USD.</p></div></body></html>")
         (tmp_path / "src").mkdir()
-        (tmp_path / "src" / "m.yaml").write_text(declaration("m", [{
-            "id": "conditions", "title": "Conditions", "type": "agreement",
-            "pages": [{"url": site.url("/conditions")}, {"url": site.url("/annex"), "select": [".annex"]}]}]))
+        (tmp_path / "src" / "m.yaml").write_text(
+            declaration(
+                "m",
+                [
+                    {
+                        "id": "conditions",
+                        "title": "Conditions",
+                        "type": "agreement",
+                        "pages": [{"url": site.url("/conditions")}, {"url": site.url("/annex"), "select": [".annex"]}],
+                    }
+                ],
+            )
+        )
         sources = load_sources(tmp_path / "src")
         crawl(tmp_path / "home", sources, fast=True, fixed_time="2026-06-01T00:00:00Z")
         site.page("/annex", "<html><body><div class='annex'><p>Annex: fees are 6 USD.</p></div></body></html>")

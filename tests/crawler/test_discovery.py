@@ -1,5 +1,6 @@
 """Discovery on a loopback help centre: a hub page followed to depth 2, a sitemap index,
 then the next state of the site: a page added, one removed, one moved, one declared page moved."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,10 @@ FIRST, SECOND = "2026-05-01T00:00:00Z", "2026-05-08T00:00:00Z"
 
 def hub(*paths: str) -> str:
     links = "".join(f"<li><a href='{p}?ref_=hub'>{p.rsplit('/', 1)[1].title()} policy</a></li>" for p in paths)
-    return (f"<html><body><main><ul>{links}</ul><a href='/help/other/x'>Other</a>"
-            f"<a href='https://elsewhere.example/help/policies/z'>Elsewhere</a></main></body></html>")
+    return (
+        f"<html><body><main><ul>{links}</ul><a href='/help/other/x'>Other</a>"
+        f"<a href='https://elsewhere.example/help/policies/z'>Elsewhere</a></main></body></html>"
+    )
 
 
 def page(name: str, links: tuple[str, ...] = ()) -> str:
@@ -37,13 +40,21 @@ def history(tmp_path_factory):
     src.mkdir()
     with LoopbackSite() as site:
         base = site.base_url.replace(".", "\\.")
-        (src / "disc.yaml").write_text(declaration(
-            "disc",
-            [{"id": "declared", "title": "Declared", "url": site.url("/help/policies/declared"), "type": "policy"}],
-            discover=[{"from": site.url("/help"), "follow": [f"^{base}/help/policies/[a-z-]+$"], "depth": 2,
-                       "type": "policy"},
-                      {"sitemap": site.url("/sitemap.xml"), "follow": [f"^{base}/legal/[a-z-]+$"],
-                       "type": "agreement"}]))
+        (src / "disc.yaml").write_text(
+            declaration(
+                "disc",
+                [{"id": "declared", "title": "Declared", "url": site.url("/help/policies/declared"), "type": "policy"}],
+                discover=[
+                    {
+                        "from": site.url("/help"),
+                        "follow": [f"^{base}/help/policies/[a-z-]+$"],
+                        "depth": 2,
+                        "type": "policy",
+                    },
+                    {"sitemap": site.url("/sitemap.xml"), "follow": [f"^{base}/legal/[a-z-]+$"], "type": "agreement"},
+                ],
+            )
+        )
         sources = load_sources(src)
         # State 1
         site.page("/help", hub("/help/policies/a", "/help/policies/b", "/help/policies/declared"))
@@ -53,9 +64,13 @@ def history(tmp_path_factory):
         site.page("/help/policies/b", page("b"))
         site.page("/help/policies/declared", page("declared"))
         site.page("/help/other/x", page("x"))
-        site.page("/sitemap.xml", '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
-                                  f'sitemap/0.9"><sitemap><loc>{site.url("/sitemap-legal.xml")}</loc></sitemap>'
-                                  "</sitemapindex>", content_type="application/xml")
+        site.page(
+            "/sitemap.xml",
+            '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
+            f'sitemap/0.9"><sitemap><loc>{site.url("/sitemap-legal.xml")}</loc></sitemap>'
+            "</sitemapindex>",
+            content_type="application/xml",
+        )
         site.page("/sitemap-legal.xml", urlset(site, "/legal/terms", "/legal/privacy"), content_type="application/xml")
         site.page("/legal/terms", page("terms"))
         site.page("/legal/privacy", page("privacy"))
@@ -68,8 +83,9 @@ def history(tmp_path_factory):
         site.remove("/help/policies/b")
         site.redirect("/legal/privacy", "/legal/privacy-notice")
         site.page("/legal/privacy-notice", page("privacy"))
-        site.page("/sitemap-legal.xml", urlset(site, "/legal/terms", "/legal/privacy-notice"),
-                  content_type="application/xml")
+        site.page(
+            "/sitemap-legal.xml", urlset(site, "/legal/terms", "/legal/privacy-notice"), content_type="application/xml"
+        )
         site.redirect("/help/policies/a", "/help/policies/a/")
         site.page("/help/policies/a/", page("a", links=("/help/policies/deep",)))
         site.redirect("/help/policies/declared", "/help/policies/declared-v2")
@@ -79,8 +95,15 @@ def history(tmp_path_factory):
         docs = {d.doc_id: d for d in store.documents()}
         versions = {doc_id: len(store.versions(doc_id)) for doc_id in docs}
         checks = {doc_id: store.checks(doc_id) for doc_id in docs}
-    return {"first": first, "second": second, "docs": docs, "versions": versions, "checks": checks,
-            "hits1": hits_first, "hits2": hits_second}
+    return {
+        "first": first,
+        "second": second,
+        "docs": docs,
+        "versions": versions,
+        "checks": checks,
+        "hits1": hits_first,
+        "hits2": hits_second,
+    }
 
 
 def test_hub_and_sitemap_pages_in_scope_become_documents_with_stable_ids(history):
@@ -116,7 +139,8 @@ def test_a_page_that_redirects_elsewhere_is_reported_moved_never_recorded_as_its
     privacy = history["docs"]["disc/privacy"]
     assert privacy.status == "gone"
     assert privacy.failure.startswith("moved: ") and privacy.failure.endswith(
-        "/legal/privacy-notice; its history is kept")
+        "/legal/privacy-notice; its history is kept"
+    )
     assert history["versions"]["disc/privacy"] == 1
     assert [doc for doc, _ in history["second"].moved_away] == ["disc/privacy"]
     declared = history["docs"]["disc/declared"]

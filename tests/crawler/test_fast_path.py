@@ -1,4 +1,5 @@
 """Unchanged pages cost almost nothing: recognised by hash, never stored or extracted again."""
+
 from diffs.extract import Rules, extract, fingerprint, rules_key
 from kb.demo import write_sources
 from kb.demo.server import DemoServer

@@ -10,6 +10,7 @@ Crawl 1 runs with the shipped politeness (one request at a time per site, a dela
 AutoThrottle, robots.txt, retries that wait), only with shorter delays. Crawl 2
 revalidates: pages whose ETag or Last-Modified still match answer 304.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -61,8 +62,10 @@ def crawled(tmp_path_factory):
         site.page("/r/too-long", "come back tomorrow", status=429, headers={"Retry-After": "3600"})
         docs = [{"id": n, "title": n, "url": site.url(f"/p/{n}"), "type": "policy"} for n in "abcd"]
         docs.append({"id": "secret", "title": "secret", "url": site.url("/private/secret"), "type": "policy"})
-        docs += [{"id": n, "title": n, "url": site.url(f"/r/{n}", host="localhost"), "type": "policy"}
-                 for n in ("flaky", "limited", "too-long")]
+        docs += [
+            {"id": n, "title": n, "url": site.url(f"/r/{n}", host="localhost"), "type": "policy"}
+            for n in ("flaky", "limited", "too-long")
+        ]
         (src / "polite.yaml").write_text(declaration("polite", docs))
         sources = load_sources(src)
 
@@ -74,8 +77,14 @@ def crawled(tmp_path_factory):
         site.page("/p/c", page("c", version=2), etag='"c-2"')  # changed: a new ETag
         second = crawl(home, sources, fast=True, fixed_time=SECOND)
         hits_second = site.hits()
-    return {"home": home, "first": first, "second": second, "hits1": hits_first,
-            "hits2": hits_second, "concurrency": concurrency}
+    return {
+        "home": home,
+        "first": first,
+        "second": second,
+        "hits1": hits_first,
+        "hits2": hits_second,
+        "concurrency": concurrency,
+    }
 
 
 def starts(hits, host):
@@ -140,8 +149,11 @@ def test_429_waits_for_retry_after_then_succeeds(crawled):
     assert [h.status for h in hits] == [429, 200]
     assert hits[1].started - hits[0].finished >= 1.0 - 0.02
     # The whole site waited, not only that page: nothing reached localhost for that second.
-    meanwhile = [h.path for h in crawled["hits1"] if h.host == "localhost"
-                 and hits[0].finished < h.started < hits[0].finished + 1.0 - 0.02]
+    meanwhile = [
+        h.path
+        for h in crawled["hits1"]
+        if h.host == "localhost" and hits[0].finished < h.started < hits[0].finished + 1.0 - 0.02
+    ]
     assert meanwhile == []
 
 
@@ -171,14 +183,46 @@ def test_conditional_requests_and_304_is_an_unchanged_check(crawled):
 
 def test_validators_come_only_from_responses_read_as_the_document(tmp_path):
     with Store(tmp_path) as store, store.transaction():
-        store.ensure_document("m/d", title="d", url="https://m.example/d", marketplace="m", doc_type="policy",
-                              origin="declared", seen_at=FIRST)
-        good, _ = store.add_snapshot(doc_id="m/d", url="https://m.example/d", fetched_at=FIRST, http_status=200,
-                                     headers={"etag": '"good"'}, body=b"<p>policy</p>")
-        store.add_check(doc_id="m/d", url="https://m.example/d", checked_at=FIRST, http_status=200,
-                        snapshot_id=good, outcome="first-version")
-        wall, _ = store.add_snapshot(doc_id="m/d", url="https://m.example/d", fetched_at=SECOND, http_status=200,
-                                     headers={"etag": '"wall"'}, body=b"<p>robot check</p>")
-        store.add_check(doc_id="m/d", url="https://m.example/d", checked_at=SECOND, http_status=200,
-                        snapshot_id=wall, outcome="failed", reason="bot wall")
+        store.ensure_document(
+            "m/d",
+            title="d",
+            url="https://m.example/d",
+            marketplace="m",
+            doc_type="policy",
+            origin="declared",
+            seen_at=FIRST,
+        )
+        good, _ = store.add_snapshot(
+            doc_id="m/d",
+            url="https://m.example/d",
+            fetched_at=FIRST,
+            http_status=200,
+            headers={"etag": '"good"'},
+            body=b"<p>policy</p>",
+        )
+        store.add_check(
+            doc_id="m/d",
+            url="https://m.example/d",
+            checked_at=FIRST,
+            http_status=200,
+            snapshot_id=good,
+            outcome="first-version",
+        )
+        wall, _ = store.add_snapshot(
+            doc_id="m/d",
+            url="https://m.example/d",
+            fetched_at=SECOND,
+            http_status=200,
+            headers={"etag": '"wall"'},
+            body=b"<p>robot check</p>",
+        )
+        store.add_check(
+            doc_id="m/d",
+            url="https://m.example/d",
+            checked_at=SECOND,
+            http_status=200,
+            snapshot_id=wall,
+            outcome="failed",
+            reason="bot wall",
+        )
         assert store.validators() == {("m/d", "https://m.example/d"): ('"good"', None)}

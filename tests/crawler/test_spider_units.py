@@ -1,4 +1,5 @@
 """The spider's parsing, without a reactor or a network (Scrapy's own testing style)."""
+
 import pytest
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request
@@ -10,9 +11,15 @@ from crawler.spiders.policy import PolicySpider
 from diffs.extract import Rules
 from kb.sources import DiscoverRule
 
-HUB = DiscoverRule(marketplace="shop", start_url="https://shop.example/help",
-                   follow=(r"^https://shop\.example/help/[a-z-]+$",), depth=1, doc_type="help",
-                   rules=Rules(), file="shop.yaml")
+HUB = DiscoverRule(
+    marketplace="shop",
+    start_url="https://shop.example/help",
+    follow=(r"^https://shop\.example/help/[a-z-]+$",),
+    depth=1,
+    doc_type="help",
+    rules=Rules(),
+    file="shop.yaml",
+)
 
 
 def spider_with(plan: CrawlPlan) -> PolicySpider:
@@ -21,9 +28,12 @@ def spider_with(plan: CrawlPlan) -> PolicySpider:
 
 
 def make_plan():
-    return CrawlPlan(targets=[Target("shop/fees", "https://shop.example/help/fees")], hubs=[HUB],
-                     known={"https://shop.example/help/fees": "shop/fees"},
-                     allowed_hosts=frozenset({"shop.example"}))
+    return CrawlPlan(
+        targets=[Target("shop/fees", "https://shop.example/help/fees")],
+        hubs=[HUB],
+        known={"https://shop.example/help/fees": "shop/fees"},
+        allowed_hosts=frozenset({"shop.example"}),
+    )
 
 
 def response(url, body, status=200, meta=None):
@@ -33,13 +43,17 @@ def response(url, body, status=200, meta=None):
 
 def test_hub_links_in_scope_become_documents_with_stable_ids():
     spider = spider_with(make_plan())
-    page = response("https://shop.example/help", """
+    page = response(
+        "https://shop.example/help",
+        """
         <a href="/help/fees?ref_=nav">Fees</a>
         <a href="/help/late-shipment?utm_source=x">Late shipment</a>
         <a href="/help/late-shipment#top">Again</a>
         <a href="https://elsewhere.example/help/x">Off site</a>
         <a href="mailto:help@shop.example">Mail</a>
-        <a href="/account/settings">Account</a>""", meta={"hub": 0, "depth": 0})
+        <a href="/account/settings">Account</a>""",
+        meta={"hub": 0, "depth": 0},
+    )
     out = list(spider.parse_hub(page))
     found = [item for item in out if isinstance(item, dict)]
     requests = [r for r in out if isinstance(r, Request)]
@@ -51,18 +65,22 @@ def test_hub_links_in_scope_become_documents_with_stable_ids():
 
 def test_document_response_becomes_a_snapshot_item_whatever_the_status():
     spider = spider_with(make_plan())
-    page = response("https://shop.example/help/fees", "gone", status=404,
-                    meta={"doc_id": "shop/fees", "hub": None, "depth": 0})
+    page = response(
+        "https://shop.example/help/fees", "gone", status=404, meta={"doc_id": "shop/fees", "hub": None, "depth": 0}
+    )
     [item] = list(spider.parse_document(page))
     assert item["kind"] == "snapshot" and item["status"] == 404
     assert item["fetched_at"] == "2026-01-01T00:00:00Z" and item["body"] == b"gone"
 
 
-@pytest.mark.parametrize("url, allowed", [
-    ("https://shop.example/help/fees", True),
-    ("https://elsewhere.example/x", False),
-    ("http://127.0.0.1:9/x", False),
-])
+@pytest.mark.parametrize(
+    "url, allowed",
+    [
+        ("https://shop.example/help/fees", True),
+        ("https://elsewhere.example/x", False),
+        ("http://127.0.0.1:9/x", False),
+    ],
+)
 def test_scope_guard_keeps_requests_on_declared_hosts(url, allowed):
     spider = spider_with(make_plan())
     guard = ScopeGuard()

@@ -16,7 +16,6 @@ from tests.support.golden import load, run
 CASES = load()
 
 
-
 def test_enough_cases_covering_every_rule() -> None:
     assert len(CASES) >= 40
     assert {c["class"] for c in CASES} == {"substantive", "minor", "noise"}
@@ -42,9 +41,7 @@ def test_golden_case(case: dict) -> None:
 def test_classification_is_deterministic(case: dict) -> None:
     first = compare(case["old"], case["new"], detected_at=case.get("detected_at"))
     assert first == compare(case["old"], case["new"], detected_at=case.get("detected_at"))
-    assert first.classification == classify(
-        case["old"], case["new"], detected_at=case.get("detected_at")
-    )
+    assert first.classification == classify(case["old"], case["new"], detected_at=case.get("detected_at"))
 
 
 # ---------------------------------------------------------------- invariants of the rules
@@ -61,8 +58,10 @@ def _substantive_pairs() -> list[tuple[str, str]]:
     [
         lambda t: t.replace("\n\n", "\n\n\n").replace(". ", ".  "),  # whitespace
         lambda t: re.sub(r"^(#+) ", r"\1# ", t, flags=re.MULTILINE).replace("must", "**must**"),  # markup
-        lambda t: _LINK_TARGET.sub("(https://elsewhere.example/x)", t)
-        + "\nSee [the help page](https://sell.example/h?ref_=1).\n",  # links
+        lambda t: (
+            _LINK_TARGET.sub("(https://elsewhere.example/x)", t)
+            + "\nSee [the help page](https://sell.example/h?ref_=1).\n"
+        ),  # links
     ],
     ids=["whitespace", "formatting", "links"],
 )
@@ -74,8 +73,12 @@ def test_markup_links_and_whitespace_are_never_substantive(transform) -> None:
 
 def test_shortened_filing_window_is_always_substantive() -> None:
     base = "## Claims\n\nYou can file a claim within {} of the order date. Keep your invoices.\n"
-    for before, after in [("60 days", "30 days"), ("sixty days", "thirty days"),
-                          ("sixty (60) days", "thirty (30) days"), ("2 months", "30 days")]:
+    for before, after in [
+        ("60 days", "30 days"),
+        ("sixty days", "thirty days"),
+        ("sixty (60) days", "thirty (30) days"),
+        ("2 months", "30 days"),
+    ]:
         result = classify(base.format(before), base.format(after))
         assert result.label == "substantive"
         assert [r.kind for r in result.reasons] == ["deadline"], result.reasons
@@ -90,9 +93,7 @@ def test_the_same_change_in_a_table_and_a_sentence_is_one_reason() -> None:
     case = next(c for c in CASES if c["name"].startswith("demo threshold"))
     result = classify(case["old"], case["new"], detected_at=case["detected_at"])
     assert [r.kind for r in result.reasons].count("number") == 1
-    assert result.summary == (
-        "Late shipment rate target lowered from 4% to 3%; effective 2026-10-01 (38 days' notice)"
-    )
+    assert result.summary == ("Late shipment rate target lowered from 4% to 3%; effective 2026-10-01 (38 days' notice)")
 
 
 def test_notice_needs_the_detection_time() -> None:
@@ -230,22 +231,32 @@ def test_real_view_counter_changes_are_noise() -> None:
     ("slug", "stem", "kind", "words"),
     [
         # FBA: units left after termination are disposed of after 14 days instead of 30.
-        ("amazon-us__marketplace-sellers-conditions", "2023-12-28", "deadline",
-         "return or dispose of the Units: within thirty (30) days → fourteen (14) days"),
+        (
+            "amazon-us__marketplace-sellers-conditions",
+            "2023-12-28",
+            "deadline",
+            "return or dispose of the Units: within thirty (30) days → fourteen (14) days",
+        ),
         # Insurance limits cut from €500,000 to €5,000 (and back a week later).
-        ("amazon-eu__marketplace-sellers-conditions", "2022-10-18", "number",
-         "Insurance Limits: €500,000 → €5,000"),
-        ("amazon-eu__marketplace-sellers-conditions", "2022-10-24", "number",
-         "Insurance Limits: €5,000 → €500,000"),
+        ("amazon-eu__marketplace-sellers-conditions", "2022-10-18", "number", "Insurance Limits: €500,000 → €5,000"),
+        ("amazon-eu__marketplace-sellers-conditions", "2022-10-24", "number", "Insurance Limits: €5,000 → €500,000"),
         # The insurance trigger no longer waits for three consecutive months.
-        ("amazon-eu__marketplace-sellers-conditions", "2024-05-28", "number",
-         "removed 'Threshold during each month over any period of three (3) consecutive months'"),
+        (
+            "amazon-eu__marketplace-sellers-conditions",
+            "2024-05-28",
+            "number",
+            "removed 'Threshold during each month over any period of three (3) consecutive months'",
+        ),
         # New VAT Calculation Service fee terms; a new fee base definition.
         ("amazon-eu__marketplace-sellers-conditions", "2023-07-03", "added-obligation", "added fee"),
         ("amazon-eu__marketplace-sellers-conditions", "2024-02-01", "added-obligation", "Fee Base Amount"),
         # New obligations on sellers.
-        ("amazon-eu__marketplace-sellers-conditions", "2022-09-15", "added-obligation",
-         "Sellers are responsible for setting their own prices"),
+        (
+            "amazon-eu__marketplace-sellers-conditions",
+            "2022-09-15",
+            "added-obligation",
+            "Sellers are responsible for setting their own prices",
+        ),
         ("amazon-us__marketplace-sellers-conditions", "2026-03-05", "obligation", "must"),
     ],
 )
@@ -292,6 +303,7 @@ def test_same_answers_in_any_process() -> None:
     for seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
         env.pop("POLICYWATCH_REGEN_GOLDEN", None)
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                             check=True, env=env, cwd=REPO)
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env, cwd=REPO
+        )
         assert out.stdout.strip() == local

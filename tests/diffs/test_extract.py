@@ -104,10 +104,7 @@ def test_every_selector_must_match() -> None:
 
 
 def test_selected_parts_come_in_document_order_without_duplicates() -> None:
-    html = (
-        "<body><div id=a><p>first</p><div class=x><p>inner</p></div></div>"
-        "<p class=x>last</p></body>"
-    )
+    html = "<body><div id=a><p>first</p><div class=x><p>inner</p></div></div><p class=x>last</p></body>"
     md = extract(html, Rules(select=(".x", "#a"))).markdown
     assert md == "first\n\ninner\n\nlast\n"
 
@@ -191,10 +188,7 @@ def test_utf8_bom_and_caller_encoding() -> None:
 
 
 def test_title_falls_back_to_first_h1() -> None:
-    assert (
-        extract("<body><h1>Seller  Code of Conduct</h1><p>x</p></body>", Rules()).title
-        == "Seller Code of Conduct"
-    )
+    assert extract("<body><h1>Seller  Code of Conduct</h1><p>x</p></body>", Rules()).title == "Seller Code of Conduct"
     assert extract("<body><p>x</p></body>", Rules()).title == ""
 
 
@@ -242,11 +236,11 @@ def test_markdown_link_targets_are_canonical() -> None:
     """Captures that arrive as Markdown get the same link cleaning as extracted pages."""
     a = "See [fees](https://sell.example.com/help/G1?ref_=ag_1&utm_source=x&b=2&a=1).\n"
     b = "See [fees](https://Sell.Example.com/help/G1?a=1&b=2&ref_=nav_2).\n"
-    assert normalize_markdown(a) == normalize_markdown(b) == (
-        "See [fees](https://sell.example.com/help/G1?a=1&b=2).\n")
+    assert normalize_markdown(a) == normalize_markdown(b) == ("See [fees](https://sell.example.com/help/G1?a=1&b=2).\n")
     amazon = "[BSA](https://sellercentral.example.com/gp/help/external/1791/ref=efph_1791_cont?language=en_US)"
     assert normalize_markdown(amazon) == (
-        "[BSA](https://sellercentral.example.com/gp/help/external/1791?language=en_US)\n")
+        "[BSA](https://sellercentral.example.com/gp/help/external/1791?language=en_US)\n"
+    )
     relative = "[terms](/legal/terms?ref=footer) and <https://x.example/a?sid=9&q=1>\n"
     assert normalize_markdown(relative) == "[terms](/legal/terms?ref=footer) and <https://x.example/a?q=1>\n"
     assert normalize_markdown(normalize_markdown(a)) == normalize_markdown(a)
@@ -266,8 +260,13 @@ def test_extraction_is_byte_identical_across_processes() -> None:
     )
     digests = set()
     for seed in ("1", "2"):
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                             env={"PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)})
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)},
+        )
         digests.add(out.stdout.strip())
     import hashlib
 
@@ -278,6 +277,8 @@ def test_extraction_is_byte_identical_across_processes() -> None:
 def test_deep_nesting_is_read_not_a_recursion_error():
     from diffs.extract import Rules, extract
 
-    page = "<html><body><main><p>Keep the order defect rate under 1%.</p>" + "<div>" * 3000 + "tail</main></body></html>"
+    page = (
+        "<html><body><main><p>Keep the order defect rate under 1%.</p>" + "<div>" * 3000 + "tail</main></body></html>"
+    )
     text = extract(page.encode(), Rules(select=("main",))).markdown
     assert "order defect rate under 1%" in text and "tail" in text

@@ -1,6 +1,7 @@
 """Feeds of changes in RSS 2.0, Atom and JSON Feed: one item per change that is not noise,
 stable ids, reproducible bytes, sanitized bodies, the elements each format requires. No site
 build here: ``feed_files`` is called directly."""
+
 from __future__ import annotations
 
 import json
@@ -32,45 +33,87 @@ from tests.support.feeds import json_feed_as_entries
 
 SITE = "https://policies.example.org/watch/"
 ATOM = "{http://www.w3.org/2005/Atom}"
-DOCS = {doc.doc_id: doc for doc in (
-    Document("northwind/seller-agreement", "Northwind Seller Agreement",
-             "https://northwind.example/agreement", "northwind", "agreement"),
-    Document("southsea/fees", "Fees <b>& charges</b>", "https://southsea.example/fees",
-             "southsea", "fees"),
-)}
+DOCS = {
+    doc.doc_id: doc
+    for doc in (
+        Document(
+            "northwind/seller-agreement",
+            "Northwind Seller Agreement",
+            "https://northwind.example/agreement",
+            "northwind",
+            "agreement",
+        ),
+        Document("southsea/fees", "Fees <b>& charges</b>", "https://southsea.example/fees", "southsea", "fees"),
+    )
+}
 
 
-def _change(cid: int, doc_id: str, at: str, label: str, summary: str, ops=(), reasons=(),
-            silent=None, **extra) -> Change:
-    return Change(id=cid, key=f"{doc_id}/{re.sub(r'[-:]', '', at)}", doc_id=doc_id,
-                  from_version_id=cid, to_version_id=cid + 1, detected_at=at, label=label,
-                  summary=summary, reasons=tuple(reasons), silent=silent, ops=tuple(ops), **extra)
+def _change(
+    cid: int, doc_id: str, at: str, label: str, summary: str, ops=(), reasons=(), silent=None, **extra
+) -> Change:
+    return Change(
+        id=cid,
+        key=f"{doc_id}/{re.sub(r'[-:]', '', at)}",
+        doc_id=doc_id,
+        from_version_id=cid,
+        to_version_id=cid + 1,
+        detected_at=at,
+        label=label,
+        summary=summary,
+        reasons=tuple(reasons),
+        silent=silent,
+        ops=tuple(ops),
+        **extra,
+    )
 
 
 CHANGES = [
-    _change(1, "northwind/seller-agreement", "2026-10-15T06:00:00Z", "substantive",
-            "Monthly fee raised from 39.99 to 49.99 USD",
-            [(0, "The monthly subscription fee is "), (-1, "39.99"), (1, "49.99"), (0, " USD.\n")],
-            [Reason("amount", "39.99 USD → 49.99 USD")], silent=True,
-            tags=("fees-payments",), effective_date="2026-11-14", notice_days=30),
-    _change(2, "northwind/seller-agreement", "2026-11-01T06:00:00Z", "minor", "Wording changed",
-            [(0, "Payouts are "), (-1, "made"), (1, "sent"), (0, " every 14 days.\n")]),
-    _change(3, "northwind/seller-agreement", "2026-11-02T06:00:00Z", "noise", "Whitespace only",
-            [(0, "days.\n"), (1, "\n")]),
-    _change(4, "southsea/fees", "2026-11-02T06:00:00Z", "minor",
-            'New clause <img src=x onerror=alert(1)>',
-            [(0, "Fees apply "),
-             (1, '<script>alert(2)</script><a href="javascript:alert(3)">x</a>')],
-            [Reason("wording", "<script>alert(4)</script>")]),
+    _change(
+        1,
+        "northwind/seller-agreement",
+        "2026-10-15T06:00:00Z",
+        "substantive",
+        "Monthly fee raised from 39.99 to 49.99 USD",
+        [(0, "The monthly subscription fee is "), (-1, "39.99"), (1, "49.99"), (0, " USD.\n")],
+        [Reason("amount", "39.99 USD → 49.99 USD")],
+        silent=True,
+        tags=("fees-payments",),
+        effective_date="2026-11-14",
+        notice_days=30,
+    ),
+    _change(
+        2,
+        "northwind/seller-agreement",
+        "2026-11-01T06:00:00Z",
+        "minor",
+        "Wording changed",
+        [(0, "Payouts are "), (-1, "made"), (1, "sent"), (0, " every 14 days.\n")],
+    ),
+    _change(
+        3, "northwind/seller-agreement", "2026-11-02T06:00:00Z", "noise", "Whitespace only", [(0, "days.\n"), (1, "\n")]
+    ),
+    _change(
+        4,
+        "southsea/fees",
+        "2026-11-02T06:00:00Z",
+        "minor",
+        "New clause <img src=x onerror=alert(1)>",
+        [(0, "Fees apply "), (1, '<script>alert(2)</script><a href="javascript:alert(3)">x</a>')],
+        [Reason("wording", "<script>alert(4)</script>")],
+    ),
 ]
-NOT_NOISE_KEYS = ["southsea/fees/20261102T060000Z", "northwind/seller-agreement/20261101T060000Z",
-                  "northwind/seller-agreement/20261015T060000Z"]
+NOT_NOISE_KEYS = [
+    "southsea/fees/20261102T060000Z",
+    "northwind/seller-agreement/20261101T060000Z",
+    "northwind/seller-agreement/20261015T060000Z",
+]
 NOT_NOISE_IDS = [f"urn:policywatch:change:{key}" for key in NOT_NOISE_KEYS]
 
 
 def files(changes=CHANGES, stem="feed", since="2026-01-01T00:00:00Z") -> dict[str, bytes]:
-    return feed_files(Feed(stem, "policywatch: changes", "Changes, recorded by policywatch.", "",
-                           tuple(changes), since), DOCS, SITE)
+    return feed_files(
+        Feed(stem, "policywatch: changes", "Changes, recorded by policywatch.", "", tuple(changes), since), DOCS, SITE
+    )
 
 
 def rss(changes=CHANGES, **kwargs) -> bytes:
@@ -102,30 +145,41 @@ def test_three_formats_side_by_side_each_valid_with_the_same_items():
     assert sorted(written) == ["feed.atom.xml", "feed.json", "feed.xml"]
     for path, content in written.items():
         parsed = parse(path, content)
-        assert parsed.version == {"feed.xml": "rss20", "feed.atom.xml": "atom10",
-                                  "feed.json": "json11"}[path], path
+        assert parsed.version == {"feed.xml": "rss20", "feed.atom.xml": "atom10", "feed.json": "json11"}[path], path
         assert [e.id for e in parsed.entries] == NOT_NOISE_IDS, path
         assert [e.link for e in parsed.entries] == [
-            SITE + change_permalink(next(c for c in CHANGES if c.key == key))
-            for key in NOT_NOISE_KEYS], path
+            SITE + change_permalink(next(c for c in CHANGES if c.key == key)) for key in NOT_NOISE_KEYS
+        ], path
         assert [e.published_parsed[:6] for e in parsed.entries] == [
-            (2026, 11, 2, 6, 0, 0), (2026, 11, 1, 6, 0, 0), (2026, 10, 15, 6, 0, 0)], path
+            (2026, 11, 2, 6, 0, 0),
+            (2026, 11, 1, 6, 0, 0),
+            (2026, 10, 15, 6, 0, 0),
+        ], path
 
 
 def test_nested_feeds_keep_their_folder():
     assert sorted(files(stem=document_feed("northwind/seller-agreement"))) == [
         "feeds/documents/northwind/seller-agreement.atom.xml",
         "feeds/documents/northwind/seller-agreement.json",
-        "feeds/documents/northwind/seller-agreement.xml"]
+        "feeds/documents/northwind/seller-agreement.xml",
+    ]
     assert [(fmt.media_type, url) for fmt, url in feed_urls("feeds/substantive")] == [
         ("application/rss+xml", "feeds/substantive.xml"),
         ("application/atom+xml", "feeds/substantive.atom.xml"),
-        ("application/feed+json", "feeds/substantive.json")]
+        ("application/feed+json", "feeds/substantive.json"),
+    ]
 
 
 def test_noise_and_technical_changes_stay_out():
-    technical = _change(5, "southsea/fees", "2026-11-05T00:00:00Z", "substantive",
-                        "Extraction rules changed", [(1, "x")], technical=True)
+    technical = _change(
+        5,
+        "southsea/fees",
+        "2026-11-05T00:00:00Z",
+        "substantive",
+        "Extraction rules changed",
+        [(1, "x")],
+        technical=True,
+    )
     for parsed in (parse(p, c) for p, c in files([*CHANGES, technical]).items()):
         assert len(parsed.entries) == 3
         assert not any("Whitespace" in e.title or "Extraction" in e.title for e in parsed.entries)
@@ -133,10 +187,13 @@ def test_noise_and_technical_changes_stay_out():
 
 def test_a_feed_holds_the_newest_items_only():
     start = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
-    times = [datetime.fromtimestamp(start + i * 3600, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-             for i in range(FEED_ITEMS + 50)]
-    many = [_change(i, "northwind/seller-agreement", at, "minor", f"Change {i}",
-                    [(0, "a "), (-1, "b"), (1, "c")]) for i, at in enumerate(times)]
+    times = [
+        datetime.fromtimestamp(start + i * 3600, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for i in range(FEED_ITEMS + 50)
+    ]
+    many = [
+        _change(i, "northwind/seller-agreement", at, "minor", f"Change {i}", [(0, "a "), (-1, "b"), (1, "c")])
+        for i, at in enumerate(times)
+    ]
     random.Random(3).shuffle(many)
     for parsed in (parse(p, c) for p, c in files(many).items()):
         assert parsed.bozo == 0 and len(parsed.entries) == FEED_ITEMS
@@ -166,8 +223,7 @@ def test_a_feed_is_dated_by_its_newest_item_so_it_moves_only_with_its_items():
 
 def test_ids_do_not_depend_on_the_other_changes_nor_the_site_url():
     alone = feedparser.parse(rss([CHANGES[0]]))
-    elsewhere = feed_files(Feed("feed", "t", "d", "", tuple(CHANGES)), DOCS,
-                           "https://mirror.example/")
+    elsewhere = feed_files(Feed("feed", "t", "d", "", tuple(CHANGES)), DOCS, "https://mirror.example/")
     moved = feedparser.parse(elsewhere["feed.xml"])
     assert alone.entries[0].id == moved.entries[-1].id == "urn:policywatch:change:" + CHANGES[0].key
 
@@ -244,9 +300,12 @@ def test_json_feed_1_1():
     first = document["items"][-1]
     assert first["date_published"] == "2026-10-15T06:00:00Z"
     assert first["tags"] == ["substantive", "fees-payments"]
-    assert first["_policywatch"] == {"class": "substantive",
-                                     "document": "northwind/seller-agreement",
-                                     "silent": True, "effective_date": "2026-11-14"}
+    assert first["_policywatch"] == {
+        "class": "substantive",
+        "document": "northwind/seller-agreement",
+        "silent": True,
+        "effective_date": "2026-11-14",
+    }
     assert "<del>39.99</del>" in first["content_html"]
     assert len(json_feed_as_entries(json.dumps(document).encode()).entries) == 3
 
@@ -266,10 +325,8 @@ def test_hostile_text_is_escaped_or_removed_in_every_format():
         assert "<" not in item.findtext("title")
         _inert(item.findtext("description"), "rss")
     hostile = next(i for i in channel.iter("item") if "southsea" in i.findtext("guid"))
-    assert hostile.findtext("title") == ("Fees ‹b›& charges‹/b›: "
-                                         "New clause ‹img src=x onerror=alert(1)›")
-    text = lxml.html.fragment_fromstring(hostile.findtext("description"),
-                                         create_parent="div").text_content()
+    assert hostile.findtext("title") == ("Fees ‹b›& charges‹/b›: New clause ‹img src=x onerror=alert(1)›")
+    text = lxml.html.fragment_fromstring(hostile.findtext("description"), create_parent="div").text_content()
     assert "<script>alert(2)</script>" in text  # the inserted text is shown, as text
     assert "<script>alert(4)</script>" in text
     for entry in lxml.etree.fromstring(atom()).iter(f"{ATOM}entry"):
@@ -286,30 +343,31 @@ def test_hostile_text_is_escaped_or_removed_in_every_format():
 def test_permalink_and_version_layout():
     change = CHANGES[0]
     assert change_anchor(change) == "change-20261015T060000Z"
-    assert change_permalink(change) == ("documents/northwind/seller-agreement/"
-                                        "#change-20261015T060000Z")
+    assert change_permalink(change) == ("documents/northwind/seller-agreement/#change-20261015T060000Z")
     fractional = _change(5, "a/b", "2026-10-15T06:00:00.123456Z", "minor", "x")
     assert change_anchor(fractional) == "change-20261015T060000Z"
     version = Version(1, "a/b", 1, "0" * 64, "2026-10-15T06:00:00Z", "", "text", "1f" * 32)
     assert version_file(version) == "documents/a/b/versions/20261015T060000Z-1f1f1f1f1f1f.txt"
 
 
-@pytest.mark.parametrize("effective, days, text", [
-    (None, None, ""),
-    ("2026-12-01", 30, "Takes effect 2026-12-01, 30 days after it was detected"),
-    ("2026-12-01", 1, "Takes effect 2026-12-01, 1 day after it was detected"),
-    ("2026-12-01", 0, "Takes effect 2026-12-01, the day it was detected"),
-    ("2026-10-01", -14, "Took effect 2026-10-01, 14 days before it was detected"),
-    ("2026-12-01", None, "Takes effect 2026-12-01"),
-])
+@pytest.mark.parametrize(
+    "effective, days, text",
+    [
+        (None, None, ""),
+        ("2026-12-01", 30, "Takes effect 2026-12-01, 30 days after it was detected"),
+        ("2026-12-01", 1, "Takes effect 2026-12-01, 1 day after it was detected"),
+        ("2026-12-01", 0, "Takes effect 2026-12-01, the day it was detected"),
+        ("2026-10-01", -14, "Took effect 2026-10-01, 14 days before it was detected"),
+        ("2026-12-01", None, "Takes effect 2026-12-01"),
+    ],
+)
 def test_notice_text(effective, days, text):
     assert notice_text(replace(CHANGES[1], effective_date=effective, notice_days=days)) == text
 
 
 def test_diff_excerpt_is_short_and_keeps_context_around_changes():
     long_equal = "Lorem ipsum dolor sit amet. " * 40
-    ops = [(0, long_equal), (-1, "39.99"), (1, "49.99"), (0, " USD. " + long_equal),
-           (1, "x" * 2000)]
+    ops = [(0, long_equal), (-1, "39.99"), (1, "49.99"), (0, " USD. " + long_equal), (1, "x" * 2000)]
     excerpt = diff_excerpt(ops, budget=400, context=60)
     assert "<del>39.99</del><ins>49.99</ins>" in excerpt
     assert excerpt.startswith("…") and " … " in excerpt

@@ -1,6 +1,7 @@
 """The published site: pages, permalinks, diffs, feeds, offline use, reproducible and
 incremental publishing, safe rendering of hostile crawled text. One real MkDocs build is
 shared by the module."""
+
 from __future__ import annotations
 
 import json
@@ -101,79 +102,173 @@ def build_input() -> PublishInput:
     changes: list[Change] = []
 
     def version(vid: int, doc_id: str, at: str, text: str) -> Version:
-        versions[vid] = Version(id=vid, doc_id=doc_id, snapshot_id=vid, snapshot_sha256=_sha(vid),
-                                captured_at=at, title="", text=text, text_sha256=_sha(vid + 50))
+        versions[vid] = Version(
+            id=vid,
+            doc_id=doc_id,
+            snapshot_id=vid,
+            snapshot_sha256=_sha(vid),
+            captured_at=at,
+            title="",
+            text=text,
+            text_sha256=_sha(vid + 50),
+        )
         return versions[vid]
 
-    def change(cid: int, doc_id: str, a: Version, b: Version, label: str, summary: str,
-               ops, reasons=(), silent=None, **extra) -> None:
+    def change(
+        cid: int, doc_id: str, a: Version, b: Version, label: str, summary: str, ops, reasons=(), silent=None, **extra
+    ) -> None:
         stamp = re.sub(r"[-:]", "", b.captured_at)
-        changes.append(Change(id=cid, key=f"{doc_id}/{stamp}", doc_id=doc_id, from_version_id=a.id,
-                              to_version_id=b.id, detected_at=b.captured_at, label=label,
-                              summary=summary, reasons=tuple(reasons), silent=silent, ops=ops,
-                              **extra))
+        changes.append(
+            Change(
+                id=cid,
+                key=f"{doc_id}/{stamp}",
+                doc_id=doc_id,
+                from_version_id=a.id,
+                to_version_id=b.id,
+                detected_at=b.captured_at,
+                label=label,
+                summary=summary,
+                reasons=tuple(reasons),
+                silent=silent,
+                ops=ops,
+                **extra,
+            )
+        )
 
     agreement = "northwind/seller-agreement"
     v1 = version(1, agreement, "2026-10-01T06:00:00Z", AGREEMENT_V1)
     t2, ops = edit(AGREEMENT_V1, "39.99", "49.99")
     v2 = version(2, agreement, "2026-10-15T06:00:00Z", t2)
-    change(1, agreement, v1, v2, "substantive",
-           "Monthly subscription fee raised from 39.99 to 49.99 USD", ops,
-           [Reason("amount", "39.99 USD → 49.99 USD")], silent=True, tags=("fees-payments",),
-           effective_date="2026-11-14", notice_days=30,
-           sections=("Northwind Seller Agreement › 1. Fees",))
+    change(
+        1,
+        agreement,
+        v1,
+        v2,
+        "substantive",
+        "Monthly subscription fee raised from 39.99 to 49.99 USD",
+        ops,
+        [Reason("amount", "39.99 USD → 49.99 USD")],
+        silent=True,
+        tags=("fees-payments",),
+        effective_date="2026-11-14",
+        notice_days=30,
+        sections=("Northwind Seller Agreement › 1. Fees",),
+    )
     t3, ops = edit(t2, "Payouts are made", "Payouts are sent")
     v3 = version(3, agreement, "2026-11-01T06:00:00Z", t3)
-    change(2, agreement, v2, v3, "minor", "Wording changed in 2. Payments", ops,
-           [Reason("wording", "3 words changed")], silent=False)
+    change(
+        2,
+        agreement,
+        v2,
+        v3,
+        "minor",
+        "Wording changed in 2. Payments",
+        ops,
+        [Reason("wording", "3 words changed")],
+        silent=False,
+    )
     t4, ops = edit(t3, "every 14 days.\n", "every 14 days.\n\n")
     v4 = version(4, agreement, "2026-11-02T06:00:00Z", t4)
-    change(3, agreement, v3, v4, "noise", "Whitespace only", ops,
-           [Reason("whitespace", "blank line")])
+    change(3, agreement, v3, v4, "noise", "Whitespace only", ops, [Reason("whitespace", "blank line")])
 
     fees = "northwind/fees"
     v5 = version(5, fees, "2026-10-01T06:00:00Z", HOSTILE_TEXT)
     t6, ops = edit(HOSTILE_TEXT, "every order", "every order <script>alert(3)</script>")
     v6 = version(6, fees, "2026-10-20T06:00:00Z", t6)
-    change(4, fees, v5, v6, "minor", "Summary <img src=x onerror=alert(2)>", ops,
-           [Reason("wording<script>", "<script>alert(4)</script>")])
+    change(
+        4,
+        fees,
+        v5,
+        v6,
+        "minor",
+        "Summary <img src=x onerror=alert(2)>",
+        ops,
+        [Reason("wording<script>", "<script>alert(4)</script>")],
+    )
 
     conduct = "southsea/code-of-conduct"
     c_text = "# Code of conduct\n\nSellers must answer buyers within 48 hours.\n"
     v7 = version(7, conduct, "2026-10-01T07:00:00Z", c_text)
     t8, ops = edit(c_text, "48 hours", "24 hours")
     v8 = version(8, conduct, "2026-11-02T06:00:00Z", t8)
-    change(5, conduct, v7, v8, "substantive", "Response deadline shortened from 48 to 24 hours",
-           ops, [Reason("deadline", "48 hours → 24 hours")], silent=True)
+    change(
+        5,
+        conduct,
+        v7,
+        v8,
+        "substantive",
+        "Response deadline shortened from 48 to 24 hours",
+        ops,
+        [Reason("deadline", "48 hours → 24 hours")],
+        silent=True,
+    )
 
     returns = "southsea/returns-policy"
     r_text = "# Returns\n\nBuyers may return items within 30 days. Views: 1,024\n"
     v9 = version(9, returns, "2026-10-01T07:00:00Z", r_text)
     t10, ops = edit(r_text, "1,024", "1,025")
     v10 = version(10, returns, "2026-10-05T07:00:00Z", t10)
-    change(6, returns, v9, v10, "noise", "View counter only", ops,
-           [Reason("counter", "view count")])
+    change(6, returns, v9, v10, "noise", "View counter only", ops, [Reason("counter", "view count")])
 
     checked = "2026-11-03T06:00:00Z"
     documents = (
-        Document(agreement, "Northwind Seller Agreement", "https://northwind.example/agreement",
-                 "northwind", "agreement", first_seen=v1.captured_at, last_checked=checked,
-                 last_good_check=checked, last_changed=v4.captured_at),
-        Document(fees, HOSTILE_TITLE, "https://northwind.example/fees", "northwind", "fees",
-                 first_seen=v5.captured_at, last_checked=checked, last_good_check=checked,
-                 last_changed=v6.captured_at),
-        Document(conduct, "Code of Conduct", "https://southsea.example/conduct", "southsea",
-                 "code-of-conduct", status="failing", first_seen=v7.captured_at,
-                 last_checked=checked, last_good_check=v8.captured_at,
-                 last_changed=v8.captured_at, failure="timeout after 30 s"),
-        Document(returns, "Returns Policy", "https://southsea.example/returns", "southsea",
-                 "returns", status="gone", first_seen=v9.captured_at, last_checked=checked,
-                 last_good_check=v10.captured_at, last_changed=v10.captured_at,
-                 failure="HTTP 410 Gone"),
+        Document(
+            agreement,
+            "Northwind Seller Agreement",
+            "https://northwind.example/agreement",
+            "northwind",
+            "agreement",
+            first_seen=v1.captured_at,
+            last_checked=checked,
+            last_good_check=checked,
+            last_changed=v4.captured_at,
+        ),
+        Document(
+            fees,
+            HOSTILE_TITLE,
+            "https://northwind.example/fees",
+            "northwind",
+            "fees",
+            first_seen=v5.captured_at,
+            last_checked=checked,
+            last_good_check=checked,
+            last_changed=v6.captured_at,
+        ),
+        Document(
+            conduct,
+            "Code of Conduct",
+            "https://southsea.example/conduct",
+            "southsea",
+            "code-of-conduct",
+            status="failing",
+            first_seen=v7.captured_at,
+            last_checked=checked,
+            last_good_check=v8.captured_at,
+            last_changed=v8.captured_at,
+            failure="timeout after 30 s",
+        ),
+        Document(
+            returns,
+            "Returns Policy",
+            "https://southsea.example/returns",
+            "southsea",
+            "returns",
+            status="gone",
+            first_seen=v9.captured_at,
+            last_checked=checked,
+            last_good_check=v10.captured_at,
+            last_changed=v10.captured_at,
+            failure="HTTP 410 Gone",
+        ),
     )
     current = {agreement: v4, fees: v6, conduct: v8, returns: v10}
-    return PublishInput(generated_at="2026-11-03T06:00:00Z", documents=documents, current=current,
-                        changes=tuple(reversed(changes)), versions=versions)
+    return PublishInput(
+        generated_at="2026-11-03T06:00:00Z",
+        documents=documents,
+        current=current,
+        changes=tuple(reversed(changes)),
+        versions=versions,
+    )
 
 
 DATA = build_input()
@@ -185,8 +280,11 @@ NOT_NOISE = [c for c in DATA.changes if c.label != "noise"]
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file's bytes; publish's list of sources still to build aside (bookkeeping)."""
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != PENDING_FILE}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != PENDING_FILE
+    }
 
 
 @dataclass
@@ -207,8 +305,7 @@ def built(tmp_path_factory) -> Built:
     first = publish(DATA, home, site_url=SITE_URL)
     src = home / "site-src"
     sources_first, site_first = snapshot(src), snapshot(first.site_dir)
-    stats = {rel: ((src / rel).stat().st_ino, (src / rel).stat().st_mtime_ns)
-             for rel in sources_first}
+    stats = {rel: ((src / rel).stat().st_ino, (src / rel).stat().st_mtime_ns) for rel in sources_first}
     second = publish(DATA, home, site_url=SITE_URL)
     other = tmp_path_factory.mktemp("other-home")
     publish(DATA, other, site_url=SITE_URL)
@@ -233,8 +330,15 @@ def html_pages(built: Built) -> list[Path]:
 def test_site_has_home_changelogs_marketplace_and_document_pages(built):
     assert built.first.site_dir == built.home / "site"
     assert (built.site / "index.html").is_file()
-    for listing in ("changes", "changes/substantive", "changes/minor", "changes/noise",
-                    "changes/2026-10", "changes/2026-11", "changes/substantive/2026-10"):
+    for listing in (
+        "changes",
+        "changes/substantive",
+        "changes/minor",
+        "changes/noise",
+        "changes/2026-10",
+        "changes/2026-11",
+        "changes/substantive/2026-10",
+    ):
         assert (built.site / listing / "index.html").is_file(), listing
     for market in ("northwind", "southsea"):
         assert (built.site / "marketplaces" / market / "index.html").is_file()
@@ -242,8 +346,7 @@ def test_site_has_home_changelogs_marketplace_and_document_pages(built):
         assert (built.site / "documents" / doc.doc_id / "index.html").is_file(), doc.doc_id
     config = built.sources_first["mkdocs.yml"].decode()
     assert "use_directory_urls: true" in config and "font: false" in config
-    for feature in ("navigation.instant", "navigation.tabs", "navigation.prune",
-                    "search.suggest", "search.highlight"):
+    for feature in ("navigation.instant", "navigation.tabs", "navigation.prune", "search.suggest", "search.highlight"):
         assert feature in config, feature
     assert "scheme: slate" in config  # dark mode, with a toggle
     assert not list((built.home / "site-src").rglob("__pycache__"))  # the hook left none
@@ -283,8 +386,7 @@ def test_each_change_has_a_permalink_anchor_on_its_document_page(built):
 def test_changelog_entry_has_class_reasons_silent_flag_effective_date_and_tags(built):
     tree = page(built, "documents/northwind/seller-agreement")
     anchors = [h.get("id") for h in tree.xpath("//h3[starts-with(@id, 'change-')]")]
-    assert anchors == ["change-20261102T060000Z", "change-20261101T060000Z",
-                       "change-20261015T060000Z"]
+    assert anchors == ["change-20261102T060000Z", "change-20261101T060000Z", "change-20261015T060000Z"]
     entry = tree.get_element_by_id("change-20261015T060000Z").getparent()
     assert entry.xpath(".//span[@class='pw-badge pw-substantive']")
     assert entry.xpath(".//span[@class='pw-badge pw-silent-badge']")
@@ -294,8 +396,7 @@ def test_changelog_entry_has_class_reasons_silent_flag_effective_date_and_tags(b
     assert "Silent change" in text
     assert "Takes effect 2026-11-14, 30 days after it was detected." in text
     assert "Sections: Northwind Seller Agreement › 1. Fees" in text
-    later = " ".join(tree.get_element_by_id("change-20261101T060000Z").getparent()
-                     .text_content().split())
+    later = " ".join(tree.get_element_by_id("change-20261101T060000Z").getparent().text_content().split())
     assert "No effective date stated." in later and "Silent change" not in later
 
 
@@ -304,8 +405,10 @@ def test_change_links_to_the_text_of_both_versions(built):
     entry = tree.get_element_by_id("change-20261015T060000Z").getparent()
     links = entry.xpath(".//div[@class='pw-facts']//a/@href")
     before, after = DATA.versions[1], DATA.versions[2]
-    assert links == [f"versions/20261001T060000Z-{before.text_sha256[:12]}.txt",
-                     f"versions/20261015T060000Z-{after.text_sha256[:12]}.txt"]
+    assert links == [
+        f"versions/20261001T060000Z-{before.text_sha256[:12]}.txt",
+        f"versions/20261015T060000Z-{after.text_sha256[:12]}.txt",
+    ]
     folder = built.site / "documents" / "northwind" / "seller-agreement"
     for href, version in zip(links, (before, after), strict=True):
         assert (folder / href).read_bytes() == version.text.encode("utf-8")
@@ -314,10 +417,10 @@ def test_change_links_to_the_text_of_both_versions(built):
 
 def test_two_versions_captured_at_the_same_time_keep_their_own_text():
     first = DATA.versions[4]  # re-extracted from the same snapshot with new rules
-    again = replace(first, id=40, text=first.text + "\nA line the old rules dropped.\n",
-                    text_sha256=_sha(40))
-    files = render_sources(replace(DATA, versions={**DATA.versions, 40: again},
-                                   current={**DATA.current, first.doc_id: again}), SITE_URL)
+    again = replace(first, id=40, text=first.text + "\nA line the old rules dropped.\n", text_sha256=_sha(40))
+    files = render_sources(
+        replace(DATA, versions={**DATA.versions, 40: again}, current={**DATA.current, first.doc_id: again}), SITE_URL
+    )
     assert files[f"docs/{version_file(first)}"] == first.text.encode()
     assert files[f"docs/{version_file(again)}"] == again.text.encode()
 
@@ -328,7 +431,8 @@ def test_diff_shows_insertions_and_deletions_section_by_section(built):
     assert [d.text for d in entry.iter("del")] == ["39.99"]
     assert [i.text for i in entry.iter("ins")] == ["49.99"]
     assert [p.text_content() for p in entry.xpath(".//p[@class='pw-diff-section']")] == [
-        "§ Northwind Seller Agreement › 1. Fees"]
+        "§ Northwind Seller Agreement › 1. Fees"
+    ]
     assert entry.xpath(".//div[@class='pw-diffs' and @data-search-exclude]")
     noise = tree.get_element_by_id("change-20261102T060000Z").getparent()
     assert noise.xpath(".//details[@class='pw-noise-diff']//div[@class='pw-diff']")
@@ -341,8 +445,16 @@ def test_diff_shows_insertions_and_deletions_section_by_section(built):
 def test_diff_by_section_cuts_at_the_headings_of_the_new_text():
     old = "Intro.\n\n## Fees\n\nFee is 5.\n\n## Payments\n\nPaid weekly.\n"
     new = "Intro!\n\n## Fees\n\nFee is 6.\n\n## Payments\n\nPaid weekly.\n\n## Appeals\n\nAsk.\n"
-    ops = [(0, "Intro"), (-1, "."), (1, "!"), (0, "\n\n## Fees\n\nFee is "), (-1, "5"),
-           (1, "6"), (0, ".\n\n## Payments\n\nPaid weekly.\n"), (1, "\n## Appeals\n\nAsk.\n")]
+    ops = [
+        (0, "Intro"),
+        (-1, "."),
+        (1, "!"),
+        (0, "\n\n## Fees\n\nFee is "),
+        (-1, "5"),
+        (1, "6"),
+        (0, ".\n\n## Payments\n\nPaid weekly.\n"),
+        (1, "\n## Appeals\n\nAsk.\n"),
+    ]
     assert "".join(t for op, t in ops if op != -1) == new
     assert "".join(t for op, t in ops if op != 1) == old
     groups = diff_by_section(ops, new)
@@ -351,17 +463,17 @@ def test_diff_by_section_cuts_at_the_headings_of_the_new_text():
     assert groups[2][1] == [(1, "\n## Appeals\n\nAsk.\n")]
     kept = [op for _, group in groups for op in group]  # every change is shown, once
     for kind in (-1, 1):
-        assert "".join(t for op, t in kept if op == kind) == "".join(t for op, t in ops
-                                                                      if op == kind)
+        assert "".join(t for op, t in kept if op == kind) == "".join(t for op, t in ops if op == kind)
     assert diff_by_section([(0, "same")], "same") == []
     assert diff_by_section([(1, "all new")], "all new") == [("", [(1, "all new")])]
 
 
 def test_document_page_shows_header_box_and_current_rules(built):
     tree = page(built, "documents/northwind/seller-agreement")
-    meta = {row.xpath("./th")[0].text_content(): " ".join(row.xpath("./td")[0].text_content()
-                                                           .split())
-            for row in tree.xpath("//div[@class='pw-meta']//tr")}
+    meta = {
+        row.xpath("./th")[0].text_content(): " ".join(row.xpath("./td")[0].text_content().split())
+        for row in tree.xpath("//div[@class='pw-meta']//tr")
+    }
     assert meta["Source"] == "https://northwind.example/agreement"
     assert meta["Last checked"] == "2026-11-03 06:00 UTC"  # filled in by the build hook
     assert meta["Last changed"] == "2026-11-02 06:00 UTC noise"
@@ -387,24 +499,37 @@ def test_search_indexes_rules_and_summaries_not_hashes_diffs_or_listings(built):
 
 def test_home_page_lists_counts_latest_changes_marketplaces_and_failing_documents(built):
     tree = page(built, "")
-    counts = {c.xpath("./span[@class='pw-count-name']")[0].text:
-              c.xpath("./span[@class='pw-count-value']")[0].text
-              for c in tree.xpath("//div[@class='pw-count']")}
-    assert counts == {"documents": "4", "failing now": "2", "versions": "10",
-                      "substantive changes": "2", "minor changes": "2", "noise changes": "2"}
+    counts = {
+        c.xpath("./span[@class='pw-count-name']")[0].text: c.xpath("./span[@class='pw-count-value']")[0].text
+        for c in tree.xpath("//div[@class='pw-count']")
+    }
+    assert counts == {
+        "documents": "4",
+        "failing now": "2",
+        "versions": "10",
+        "substantive changes": "2",
+        "minor changes": "2",
+        "noise changes": "2",
+    }
     substantive = tree.get_element_by_id("latest-substantive-changes").getnext()
     links = [a.get("href") for a in substantive.xpath(".//td[1]/a")]
-    assert links == ["documents/southsea/code-of-conduct/#change-20261102T060000Z",
-                     "documents/northwind/seller-agreement/#change-20261015T060000Z"]
+    assert links == [
+        "documents/southsea/code-of-conduct/#change-20261102T060000Z",
+        "documents/northwind/seller-agreement/#change-20261015T060000Z",
+    ]
     headings = [h.get("id") for h in tree.xpath("//h2")]
     assert headings.index("latest-substantive-changes") < headings.index("latest-minor-changes")
     failing = tree.xpath("//div[contains(@class, 'pw-failing')]//table")[0].text_content()
     assert "timeout after 30 s" in failing and "HTTP 410 Gone" in failing
     assert "Northwind Seller Agreement" not in failing
-    markets = [[" ".join(td.text_content().split()) for td in row.xpath("./td")]
-               for row in tree.xpath("//div[contains(@class, 'pw-marketplaces')]//tbody/tr")]
-    assert markets == [["northwind", "2", "0", "1", "2", "1", "2026-11-02 06:00 UTC"],
-                       ["southsea", "2", "2", "1", "0", "1", "2026-11-02 06:00 UTC"]]
+    markets = [
+        [" ".join(td.text_content().split()) for td in row.xpath("./td")]
+        for row in tree.xpath("//div[contains(@class, 'pw-marketplaces')]//tbody/tr")
+    ]
+    assert markets == [
+        ["northwind", "2", "0", "1", "2", "1", "2026-11-02 06:00 UTC"],
+        ["southsea", "2", "2", "1", "0", "1", "2026-11-02 06:00 UTC"],
+    ]
     assert tree.xpath("//a[@href='feed.xml']") and tree.xpath("//a[@href='feed.json']")
 
 
@@ -424,8 +549,8 @@ def test_changelogs_list_changes_newest_first_one_class_per_page(built):
     october = ["../../" + change_permalink(c) for c in newest if c.detected_at[:7] == "2026-10"]
     assert _listing(built, "changes/2026-10") == october
     assert _listing(built, "changes/minor/2026-11") == [
-        "../../../" + change_permalink(c) for c in newest
-        if c.label == "minor" and c.detected_at[:7] == "2026-11"]
+        "../../../" + change_permalink(c) for c in newest if c.label == "minor" and c.detected_at[:7] == "2026-11"
+    ]
 
 
 def test_a_long_changelog_shows_whole_recent_months_and_links_every_month(monkeypatch):
@@ -440,21 +565,30 @@ def test_a_long_changelog_shows_whole_recent_months_and_links_every_month(monkey
 
 def test_marketplace_page_lists_its_documents_with_last_change_and_class(built):
     tree = page(built, "marketplaces/southsea")
-    rows = [[" ".join(td.text_content().split()) for td in row.xpath("./td")]
-            for row in tree.xpath("//div[contains(@class, 'pw-documents')]//tbody/tr")]
+    rows = [
+        [" ".join(td.text_content().split()) for td in row.xpath("./td")]
+        for row in tree.xpath("//div[contains(@class, 'pw-documents')]//tbody/tr")
+    ]
     assert rows == [
-        ["Code of Conduct", "code-of-conduct", "failing", "2026-11-02 06:00 UTC", "substantive",
-         "1 (1 substantive)"],
-        ["Returns Policy", "returns", "gone", "2026-10-05 07:00 UTC", "noise",
-         "1 (0 substantive)"]]
+        ["Code of Conduct", "code-of-conduct", "failing", "2026-11-02 06:00 UTC", "substantive", "1 (1 substantive)"],
+        ["Returns Policy", "returns", "gone", "2026-10-05 07:00 UTC", "noise", "1 (0 substantive)"],
+    ]
 
 
 def test_technical_changes_stay_out_of_pages_and_feeds():
     conduct = DATA.versions[8]
-    technical = Change(id=99, key=f"{conduct.doc_id}/20261103T060000Z-technical",
-                       doc_id=conduct.doc_id, from_version_id=7, to_version_id=8,
-                       detected_at="2026-11-03T06:00:00Z", label="substantive",
-                       summary="Extraction rules changed", ops=((1, "x"),), technical=True)
+    technical = Change(
+        id=99,
+        key=f"{conduct.doc_id}/20261103T060000Z-technical",
+        doc_id=conduct.doc_id,
+        from_version_id=7,
+        to_version_id=8,
+        detected_at="2026-11-03T06:00:00Z",
+        label="substantive",
+        summary="Extraction rules changed",
+        ops=((1, "x"),),
+        technical=True,
+    )
     files = render_sources(replace(DATA, changes=(*DATA.changes, technical)), SITE_URL)
     assert files == render_sources(DATA, SITE_URL)
 
@@ -477,7 +611,7 @@ def test_every_internal_link_and_anchor_resolves(built):
             target, _, anchor = link.partition("#")
             if target.startswith("/"):
                 assert target.startswith(root), f"{path}: {link} outside the site"
-                target = posixpath.normpath(target[len(root):] or ".")
+                target = posixpath.normpath(target[len(root) :] or ".")
             elif target:
                 target = posixpath.normpath(posixpath.join(here, unquote(target)))
             file = built.site / target if target else path
@@ -493,10 +627,14 @@ def test_every_internal_link_and_anchor_resolves(built):
 # ----------------------------------------------------------------------------- feeds
 
 
-FEED_STEMS = ["feed", "feeds/substantive", "feeds/marketplaces/northwind",
-              "feeds/marketplaces/southsea", *(f"feeds/documents/{d.doc_id}" for d in DATA.documents)]
-SUFFIXES = {".xml": "application/rss+xml", ".atom.xml": "application/atom+xml",
-            ".json": "application/feed+json"}
+FEED_STEMS = [
+    "feed",
+    "feeds/substantive",
+    "feeds/marketplaces/northwind",
+    "feeds/marketplaces/southsea",
+    *(f"feeds/documents/{d.doc_id}" for d in DATA.documents),
+]
+SUFFIXES = {".xml": "application/rss+xml", ".atom.xml": "application/atom+xml", ".json": "application/feed+json"}
 
 
 def parse_feed(path: Path):
@@ -523,8 +661,7 @@ def test_every_feed_validates_and_holds_its_scope(built):
                 assert changes and all(c.doc_id.startswith(market + "/") for c in changes)
             else:
                 doc_id = stem.removeprefix("feeds/documents/")
-                assert {c.key for c in changes} == {c.key for c in NOT_NOISE
-                                                    if c.doc_id == doc_id}
+                assert {c.key for c in changes} == {c.key for c in NOT_NOISE if c.doc_id == doc_id}
             for entry in parsed.entries:
                 assert entry.link == SITE_URL + change_permalink(not_noise[entry.id])
     assert parse_feed(built.first.feed_path).entries
@@ -539,24 +676,21 @@ def test_feed_ids_are_stable_across_publishes(built):
 
 def _announced(path: Path) -> list[tuple[str, str]]:
     tree = lxml.html.fromstring(path.read_bytes())
-    return [(link.get("type"), link.get("href"))
-            for link in tree.xpath("//head/link[@rel='alternate']")]
+    return [(link.get("type"), link.get("href")) for link in tree.xpath("//head/link[@rel='alternate']")]
 
 
 def test_every_page_announces_and_links_the_feeds(built):
     for path in html_pages(built):
         announced = _announced(path)
         assert {t for t, _ in announced} == set(SUFFIXES.values()), path
-        visible = lxml.html.fromstring(path.read_bytes()).xpath(
-            "//aside[@class='pw-feeds']//a/@href")
+        visible = lxml.html.fromstring(path.read_bytes()).xpath("//aside[@class='pw-feeds']//a/@href")
         assert len(visible) >= 6, path
         if path.name == "404.html":  # served at any depth: MkDocs gives it absolute links
             continue
         for kind, href in announced:
             feed = (path.parent / href).resolve()
             assert feed.is_file(), (path, href)
-            assert SUFFIXES[next(s for s in (".atom.xml", ".xml", ".json")
-                                 if feed.name.endswith(s))] == kind
+            assert SUFFIXES[next(s for s in (".atom.xml", ".xml", ".json") if feed.name.endswith(s))] == kind
             # Material fetches sitemap.xml beside every alternate link: it must not 404.
             assert (feed.parent / "sitemap.xml").is_file(), (path, href)
         assert (path.parent / announced[0][1]).resolve() == (built.site / "feed.xml").resolve()
@@ -578,8 +712,10 @@ def test_site_loads_nothing_from_the_network(built):
             assert not forbidden.search(text), f"{path}: {forbidden.search(text).group()}"
             assert not re.search(r"url\(\s*['\"]?(https?:)?//", text), path
             assert not re.search(r"@import\s+['\"]?(https?:)?//", text), path
-    loads = "//script/@src | //img/@src | //iframe/@src | //source/@src | //embed/@src | " \
-            "//object/@data | //link[not(@rel='canonical') and not(@rel='alternate')]/@href"
+    loads = (
+        "//script/@src | //img/@src | //iframe/@src | //source/@src | //embed/@src | "
+        "//object/@data | //link[not(@rel='canonical') and not(@rel='alternate')]/@href"
+    )
     for path in html_pages(built):
         for url in lxml.html.fromstring(path.read_bytes()).xpath(loads):
             assert not re.match(r"\s*(https?:)?//", url), f"{path} loads {url}"
@@ -619,18 +755,43 @@ def after_a_crawl(data: PublishInput) -> PublishInput:
     fees = "northwind/fees"
     before = data.current[fees]
     text, ops = edit(before.text, "placed on Northwind.", "placed on Northwind or its apps.")
-    after = Version(id=11, doc_id=fees, snapshot_id=11, snapshot_sha256=_sha(11),
-                    captured_at=checked, title="", text=text, text_sha256=_sha(61))
-    change = Change(id=7, key=f"{fees}/20261110T060000Z", doc_id=fees, from_version_id=before.id,
-                    to_version_id=after.id, detected_at=checked, label="substantive",
-                    summary="Fees now apply to orders placed in the apps", ops=ops)
-    documents = tuple(replace(d, last_checked=checked,
-                              last_good_check=checked if d.status == "active" else d.last_good_check,
-                              last_changed=checked if d.doc_id == fees else d.last_changed)
-                      for d in data.documents)
-    return PublishInput(generated_at=checked, documents=documents,
-                        current={**data.current, fees: after}, changes=(*data.changes, change),
-                        versions={**data.versions, after.id: after})
+    after = Version(
+        id=11,
+        doc_id=fees,
+        snapshot_id=11,
+        snapshot_sha256=_sha(11),
+        captured_at=checked,
+        title="",
+        text=text,
+        text_sha256=_sha(61),
+    )
+    change = Change(
+        id=7,
+        key=f"{fees}/20261110T060000Z",
+        doc_id=fees,
+        from_version_id=before.id,
+        to_version_id=after.id,
+        detected_at=checked,
+        label="substantive",
+        summary="Fees now apply to orders placed in the apps",
+        ops=ops,
+    )
+    documents = tuple(
+        replace(
+            d,
+            last_checked=checked,
+            last_good_check=checked if d.status == "active" else d.last_good_check,
+            last_changed=checked if d.doc_id == fees else d.last_changed,
+        )
+        for d in data.documents
+    )
+    return PublishInput(
+        generated_at=checked,
+        documents=documents,
+        current={**data.current, fees: after},
+        changes=(*data.changes, change),
+        versions={**data.versions, after.id: after},
+    )
 
 
 def test_after_a_crawl_only_the_changed_document_indexes_and_feeds_are_rewritten(tmp_path):
@@ -640,19 +801,26 @@ def test_after_a_crawl_only_the_changed_document_indexes_and_feeds_are_rewritten
     write_sources(after_a_crawl(DATA), src, site_url=SITE_URL)
     after = snapshot(src)
     rewritten = {rel for rel in after if before.get(rel) != after[rel]}
-    feeds = {f"docs/{stem}{suffix}" for stem in ("feed", "feeds/substantive",
-                                                 "feeds/marketplaces/northwind",
-                                                 "feeds/documents/northwind/fees")
-             for suffix in SUFFIXES}
-    assert rewritten == {
-        "docs/documents/northwind/fees.md",  # the changed document
-        f"docs/documents/northwind/fees/versions/20261110T060000Z-{_sha(61)[:12]}.txt",
-        "docs/index.md", "docs/marketplaces/northwind.md",  # indexes
-        "docs/changes/index.md", "docs/changes/2026-11.md",
-        "docs/changes/substantive/index.md", "docs/changes/substantive/2026-11.md",
-        "checks.json",  # the data's date, every document's last check
-        *feeds,
+    feeds = {
+        f"docs/{stem}{suffix}"
+        for stem in ("feed", "feeds/substantive", "feeds/marketplaces/northwind", "feeds/documents/northwind/fees")
+        for suffix in SUFFIXES
     }
+    assert (
+        rewritten
+        == {
+            "docs/documents/northwind/fees.md",  # the changed document
+            f"docs/documents/northwind/fees/versions/20261110T060000Z-{_sha(61)[:12]}.txt",
+            "docs/index.md",
+            "docs/marketplaces/northwind.md",  # indexes
+            "docs/changes/index.md",
+            "docs/changes/2026-11.md",
+            "docs/changes/substantive/index.md",
+            "docs/changes/substantive/2026-11.md",
+            "checks.json",  # the data's date, every document's last check
+            *feeds,
+        }
+    )
     # Every document was checked, but only the changed one's page moved; the hook prints
     # the new check times when the site is built.
     site = tmp_path / "site"
@@ -663,8 +831,9 @@ def test_after_a_crawl_only_the_changed_document_indexes_and_feeds_are_rewritten
 
 def test_a_crawl_that_finds_nothing_new_rewrites_only_the_check_times(tmp_path):
     checked = "2026-11-10T06:00:00Z"
-    quiet = replace(DATA, generated_at=checked, documents=tuple(
-        replace(d, last_checked=checked) for d in DATA.documents))
+    quiet = replace(
+        DATA, generated_at=checked, documents=tuple(replace(d, last_checked=checked) for d in DATA.documents)
+    )
     src = tmp_path / "site-src"
     write_sources(DATA, src, site_url=SITE_URL)
     before = snapshot(src)
@@ -683,16 +852,19 @@ def without(data: PublishInput, doc_id: str) -> PublishInput:
         documents=tuple(d for d in data.documents if d.doc_id != doc_id),
         current={k: v for k, v in data.current.items() if k != doc_id},
         changes=tuple(c for c in data.changes if c.doc_id != doc_id),
-        versions={k: v for k, v in data.versions.items() if v.doc_id != doc_id})
+        versions={k: v for k, v in data.versions.items() if v.doc_id != doc_id},
+    )
 
 
 def quiet_crawl(data: PublishInput, checked: str) -> PublishInput:
-    return replace(data, generated_at=checked, documents=tuple(
-        replace(d, last_checked=checked) for d in data.documents))
+    return replace(
+        data, generated_at=checked, documents=tuple(replace(d, last_checked=checked) for d in data.documents)
+    )
 
 
-@pytest.mark.parametrize("nav_documents", [0, kb.publish.NAV_DOCUMENTS],
-                         ids=["documents-off-the-nav", "documents-in-the-nav"])
+@pytest.mark.parametrize(
+    "nav_documents", [0, kb.publish.NAV_DOCUMENTS], ids=["documents-off-the-nav", "documents-in-the-nav"]
+)
 def test_each_publish_equals_a_whole_build_of_the_same_data(tmp_path, monkeypatch, nav_documents):
     """After the first build, publish rebuilds only the pages whose sources changed (a copy of
     the previous site, MkDocs' dirty mode, the hook's merges). The site must be byte for byte
@@ -702,8 +874,12 @@ def test_each_publish_equals_a_whole_build_of_the_same_data(tmp_path, monkeypatc
     monkeypatch.setattr(kb.publish, "NAV_DOCUMENTS", nav_documents)
     home = tmp_path / "home"
     crawled = after_a_crawl(DATA)
-    states = [DATA, crawled, quiet_crawl(crawled, "2026-11-11T06:00:00Z"),
-              without(quiet_crawl(crawled, "2026-11-12T06:00:00Z"), "southsea/returns-policy")]
+    states = [
+        DATA,
+        crawled,
+        quiet_crawl(crawled, "2026-11-11T06:00:00Z"),
+        without(quiet_crawl(crawled, "2026-11-12T06:00:00Z"), "southsea/returns-policy"),
+    ]
     for step, data in enumerate(states):
         result = publish(data, home, site_url=SITE_URL)
         whole = tmp_path / f"whole-{step}"
@@ -718,8 +894,12 @@ def test_each_publish_equals_a_whole_build_of_the_same_data(tmp_path, monkeypatc
             assert result.pages_built == result.pages_total, f"step {step}"
     assert not (home / "site-src" / PENDING_FILE).exists()  # every rewritten source is built
     # The check times printed on a page that was not rebuilt are the new ones.
-    assert "2026-11-12 06:00 UTC" in page_of(home / "site", "documents/southsea/code-of-conduct") \
-        .xpath("//div[@class='pw-meta']")[0].text_content()
+    assert (
+        "2026-11-12 06:00 UTC"
+        in page_of(home / "site", "documents/southsea/code-of-conduct")
+        .xpath("//div[@class='pw-meta']")[0]
+        .text_content()
+    )
     assert not (home / "site" / "documents" / "southsea" / "returns-policy").exists()
 
 
@@ -731,8 +911,17 @@ def test_site_src_builds_with_plain_mkdocs_as_deployment_md_says(tmp_path, dirty
     import sys
 
     write_sources(after_a_crawl(DATA), tmp_path / "site-src", site_url=SITE_URL)
-    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f",
-               str(tmp_path / "site-src" / "mkdocs.yml"), "-d", str(tmp_path / "public")]
+    command = [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "build",
+        "-q",
+        "-f",
+        str(tmp_path / "site-src" / "mkdocs.yml"),
+        "-d",
+        str(tmp_path / "public"),
+    ]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     runs = [command + ["--dirty"]] if dirty else []
     for run in [command, *runs]:
@@ -789,10 +978,19 @@ def test_generated_sources_build_without_any_mkdocs_warning(built, tmp_path):
 
 
 def test_an_empty_store_publishes_a_site(tmp_path):
-    waiting = Document("northwind/new-policy", "New policy", "https://northwind.example/new",
-                       "northwind", "policy", status="failing", failure="HTTP 503")
-    leftovers = [tmp_path / ".policywatch-tmp-site.x1y2" / "index.html",  # a killed build
-                 tmp_path / "site-src" / ".policywatch-tmp-3k4l"]  # a killed source write
+    waiting = Document(
+        "northwind/new-policy",
+        "New policy",
+        "https://northwind.example/new",
+        "northwind",
+        "policy",
+        status="failing",
+        failure="HTTP 503",
+    )
+    leftovers = [
+        tmp_path / ".policywatch-tmp-site.x1y2" / "index.html",  # a killed build
+        tmp_path / "site-src" / ".policywatch-tmp-3k4l",
+    ]  # a killed source write
     for leftover in leftovers:
         leftover.parent.mkdir(parents=True, exist_ok=True)
         leftover.write_text("half")
@@ -822,12 +1020,15 @@ def test_build_failure_is_one_line_with_a_hint(tmp_path):
     assert not (tmp_path / "site").exists()
 
 
-@pytest.mark.parametrize(("hook", "expected"), [
-    # A plugin's own exception, not MkDocs': its type and message, on one line.
-    ("raise RuntimeError('the hook\\nbroke')", "mkdocs build failed: RuntimeError: the hook broke"),
-    # The build's process dies without a word (killed, out of memory).
-    ("import os; os._exit(3)", "mkdocs build failed: its process ended with exit code 3"),
-])
+@pytest.mark.parametrize(
+    ("hook", "expected"),
+    [
+        # A plugin's own exception, not MkDocs': its type and message, on one line.
+        ("raise RuntimeError('the hook\\nbroke')", "mkdocs build failed: RuntimeError: the hook broke"),
+        # The build's process dies without a word (killed, out of memory).
+        ("import os; os._exit(3)", "mkdocs build failed: its process ended with exit code 3"),
+    ],
+)
 def test_a_build_that_dies_is_one_line_and_keeps_the_previous_site(tmp_path, hook, expected):
     src = tmp_path / "src"
     write_sources(DATA, src)
@@ -885,11 +1086,12 @@ def test_a_bad_id_fails_the_publish_before_any_file_is_written(tmp_path):
     write_sources(DATA, src, site_url=SITE_URL)
     before = snapshot(src)
     # Both sort after every good document: their pages would be rendered last.
-    for bad in (Document("zz/../escape", "x", "https://x.example/", "zz", "policy"),
-                Document("zz/fine", "x", "https://x.example/", "../zz", "policy")):
+    for bad in (
+        Document("zz/../escape", "x", "https://x.example/", "zz", "policy"),
+        Document("zz/fine", "x", "https://x.example/", "../zz", "policy"),
+    ):
         with pytest.raises(PublishError, match="cannot be a page path"):
-            write_sources(replace(DATA, documents=(*DATA.documents, bad)), src,
-                          site_url=SITE_URL)
+            write_sources(replace(DATA, documents=(*DATA.documents, bad)), src, site_url=SITE_URL)
         assert snapshot(src) == before
 
 
@@ -923,8 +1125,7 @@ def test_hostile_crawled_text_is_shown_as_text_and_never_runs(built):
         assert len(scripts) == theme_scripts, path  # the theme's own, nothing more
         for script in scripts:
             if script.get("src"):
-                assert re.fullmatch(r"(\.\./)*(/watch/)?assets/javascripts/[\w./-]+",
-                                    script.get("src")), path
+                assert re.fullmatch(r"(\.\./)*(/watch/)?assets/javascripts/[\w./-]+", script.get("src")), path
             else:
                 assert "alert" not in (script.text or ""), path
         titles = tree.xpath("//title")
@@ -941,8 +1142,7 @@ def test_hostile_crawled_text_is_shown_as_text_and_never_runs(built):
     assert not tree.xpath("//img")  # the banner became a link: nothing loads from elsewhere
     assert tree.xpath("//h4[starts-with(., 'Refunds <img src=x onerror=alert(5)> <b>')]")
     toc = tree.xpath("//nav[contains(@class, 'md-nav--secondary')]//a")
-    assert "Refunds <img src=x onerror=alert(5)> <b>" in [" ".join(a.text_content().split())
-                                                          for a in toc]
+    assert "Refunds <img src=x onerror=alert(5)> <b>" in [" ".join(a.text_content().split()) for a in toc]
     assert "<script>alert(3)</script>" in "".join(tree.xpath("//div[@class='pw-diff']//ins/text()"))
 
 
@@ -960,51 +1160,96 @@ def test_hostile_text_stays_escaped_in_search_index_and_feeds(built):
             assert not body.xpath("//script | //img")
 
 
-@pytest.mark.parametrize("text, must, must_not", [
-    ("Hello <script>alert(1)</script> & more",
-     "<p>Hello &lt;script&gt;alert(1)&lt;/script&gt; &amp; more</p>", "<script"),
-    ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;", "<img"),
-    ("[click](javascript:alert(1))", "[click&#93;(javascript:alert(1))", "href"),
-    ("[x](JaVa\tScRiPt:alert(1)) [y](&#106;avascript:alert(1)) [z]( <javascript:alert(1)>)",
-     "[y&#93;", "href"),
-    ("[id]: javascript:alert(1)\n\n[x][id]", "[x][id]", "href"),
-    ("[id]:\n  vbscript:msgbox(1)\n\n[x][id]", "[x][id]", "href"),
-    ("[ok](https://example.com/a?b=1&c=2)", '<a href="https://example.com/a?b=1&amp;c=2">ok</a>',
-     "&amp;amp;"),
-    ("[rel](/help/fees)", '<a href="/help/fees">rel</a>', "&#93;"),
-    ("[prior](<#Previous User Agreement>)", '<a href="#Previous%20User%20Agreement">prior</a>',
-     "&lt;"),
-    ("[x](<javascript:alert(1)>) [y](<a onmouseover=alert(1)>)", "[x&#93;(javascript",
-     "<a onmouseover"),
-    ("<https://example.com/x>", '<a href="https://example.com/x">https://example.com/x</a>',
-     "&lt;https"),
-    ("![logo](https://img.example.com/logo.png)",
-     '<a href="https://img.example.com/logo.png">logo</a>', "<img"),
-    ('![](<data:image/svg+xml;base64,PHN2Zz4=> "icon") ![a <b>](javascript:x)',
-     "<p>&#91;image&#93; &#91;a &#60;b&#62;&#93;</p>", "data:"),
-    ("![x](/img/a.png) ![y][ref]", '<a href="/img/a.png">x</a> &#33;[y][ref]', "<img"),
-    ("Use `<b>` and ``a ` b``", "<code>&#60;b&#62;</code>", "<b>"),
-    ("```\n<script>x</script>\n\nstill code\n```",
-     "<pre><code>&lt;script&gt;x&lt;/script&gt;\n\nstill code", "<script"),
-    ("> quote <b>\n> > nested", "<blockquote>", "<b>"),
-    ("# Title\n\n## Part", '<h3 id="title">Title</h3>', "<h1"),
-    ("| a | b |\n|---|---|\n| `x | y` | <i> |", "<td><code>x &#124; y</code></td>", "<i>"),
-    ("a\x02wzxhzdk:0\x03b", "awzxhzdk:0b", "\x02"),
-])
+@pytest.mark.parametrize(
+    "text, must, must_not",
+    [
+        (
+            "Hello <script>alert(1)</script> & more",
+            "<p>Hello &lt;script&gt;alert(1)&lt;/script&gt; &amp; more</p>",
+            "<script",
+        ),
+        ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;", "<img"),
+        ("[click](javascript:alert(1))", "[click&#93;(javascript:alert(1))", "href"),
+        ("[x](JaVa\tScRiPt:alert(1)) [y](&#106;avascript:alert(1)) [z]( <javascript:alert(1)>)", "[y&#93;", "href"),
+        ("[id]: javascript:alert(1)\n\n[x][id]", "[x][id]", "href"),
+        ("[id]:\n  vbscript:msgbox(1)\n\n[x][id]", "[x][id]", "href"),
+        ("[ok](https://example.com/a?b=1&c=2)", '<a href="https://example.com/a?b=1&amp;c=2">ok</a>', "&amp;amp;"),
+        ("[rel](/help/fees)", '<a href="/help/fees">rel</a>', "&#93;"),
+        ("[prior](<#Previous User Agreement>)", '<a href="#Previous%20User%20Agreement">prior</a>', "&lt;"),
+        ("[x](<javascript:alert(1)>) [y](<a onmouseover=alert(1)>)", "[x&#93;(javascript", "<a onmouseover"),
+        ("<https://example.com/x>", '<a href="https://example.com/x">https://example.com/x</a>', "&lt;https"),
+        ("![logo](https://img.example.com/logo.png)", '<a href="https://img.example.com/logo.png">logo</a>', "<img"),
+        (
+            '![](<data:image/svg+xml;base64,PHN2Zz4=> "icon") ![a <b>](javascript:x)',
+            "<p>&#91;image&#93; &#91;a &#60;b&#62;&#93;</p>",
+            "data:",
+        ),
+        ("![x](/img/a.png) ![y][ref]", '<a href="/img/a.png">x</a> &#33;[y][ref]', "<img"),
+        ("Use `<b>` and ``a ` b``", "<code>&#60;b&#62;</code>", "<b>"),
+        (
+            "```\n<script>x</script>\n\nstill code\n```",
+            "<pre><code>&lt;script&gt;x&lt;/script&gt;\n\nstill code",
+            "<script",
+        ),
+        ("> quote <b>\n> > nested", "<blockquote>", "<b>"),
+        ("# Title\n\n## Part", '<h3 id="title">Title</h3>', "<h1"),
+        ("| a | b |\n|---|---|\n| `x | y` | <i> |", "<td><code>x &#124; y</code></td>", "<i>"),
+        ("a\x02wzxhzdk:0\x03b", "awzxhzdk:0b", "\x02"),
+    ],
+)
 def test_escape_markdown_html_rendered_by_python_markdown(text, must, must_not):
-    rendered = markdown.markdown(escape_markdown_html(text, heading_offset=2),
-                                 extensions=["toc", "tables", "fenced_code"])
+    rendered = markdown.markdown(
+        escape_markdown_html(text, heading_offset=2), extensions=["toc", "tables", "fenced_code"]
+    )
     assert must in rendered
     assert must_not not in rendered
 
 
 _GENERATED_TAG = re.compile(r'</?code>|</?pre>|<a href="[^"<>]*">|</a>')
-_PIECES = ["<script>", "</script>", "<img src=x onerror=alert(1)>", "<a href='javascript:x'>",
-           "![", "![a](javascript:x)", "![](data:x)", "](<", "`", "``", "```", "~~~", "\n",
-           "\n\n", "[", "]", "(", ")", "](", "]:", "javascript:alert(1)",
-           "<", ">", "&", "&#106;", "&colon;", "#", "\\", "!", "*", "_", "|", "> ", "    ", "\t",
-           "<https://ok.example/x>", "http://ok.example/", "text ", "<div>", "<!--", "-->",
-           "{: onclick=x}"]
+_PIECES = [
+    "<script>",
+    "</script>",
+    "<img src=x onerror=alert(1)>",
+    "<a href='javascript:x'>",
+    "![",
+    "![a](javascript:x)",
+    "![](data:x)",
+    "](<",
+    "`",
+    "``",
+    "```",
+    "~~~",
+    "\n",
+    "\n\n",
+    "[",
+    "]",
+    "(",
+    ")",
+    "](",
+    "]:",
+    "javascript:alert(1)",
+    "<",
+    ">",
+    "&",
+    "&#106;",
+    "&colon;",
+    "#",
+    "\\",
+    "!",
+    "*",
+    "_",
+    "|",
+    "> ",
+    "    ",
+    "\t",
+    "<https://ok.example/x>",
+    "http://ok.example/",
+    "text ",
+    "<div>",
+    "<!--",
+    "-->",
+    "{: onclick=x}",
+]
 
 
 def test_escaped_markdown_has_no_raw_html_but_ours_for_any_input():
@@ -1027,9 +1272,12 @@ def test_real_policies_read_the_same_once_escaped(realdata):
     for folder in sorted((realdata / "versions").iterdir()):
         raw = sorted(folder.glob("*.md"))[-1].read_text(encoding="utf-8")
         raw = re.sub(r"!\[[^\[\]\n]*\]\([^()\s]*\)", "", raw)  # images: not shown alike
-        rendered = [lxml.html.fragment_fromstring(
-            markdown.markdown(text, extensions=["toc", "tables", "fenced_code"]),
-            create_parent="div") for text in (raw, escape_markdown_html(raw))]
+        rendered = [
+            lxml.html.fragment_fromstring(
+                markdown.markdown(text, extensions=["toc", "tables", "fenced_code"]), create_parent="div"
+            )
+            for text in (raw, escape_markdown_html(raw))
+        ]
         if rendered[0].xpath("//script | //img | //iframe | //comment()"):
             continue  # raw HTML in the text: showing it as text is the point
         words = [" ".join(tree.text_content().split()) for tree in rendered]
@@ -1046,21 +1294,21 @@ def test_clean_html_keeps_the_marks_of_a_moved_block():
 
 
 def test_clean_html_keeps_diff_markup_only():
-    dirty = ('<p onclick="x">a<script>bad()</script><ins>new</ins><del>old</del>'
-             '<a href="javascript:x">j</a><a href="/relative">r</a>'
-             '<a href="https://ok.example/">ok</a><span class="diff-elided md-nav">…</span>'
-             '<img src=x onerror=alert(1)><style>p{}</style></p>')
+    dirty = (
+        '<p onclick="x">a<script>bad()</script><ins>new</ins><del>old</del>'
+        '<a href="javascript:x">j</a><a href="/relative">r</a>'
+        '<a href="https://ok.example/">ok</a><span class="diff-elided md-nav">…</span>'
+        "<img src=x onerror=alert(1)><style>p{}</style></p>"
+    )
     clean = clean_html(dirty)
     assert "<ins>new</ins><del>old</del>" in clean
     assert '<a href="https://ok.example/"' in clean
     assert '<span class="diff-elided">…</span>' in clean
-    for bad in ("onclick", "<script", "bad()", "javascript", "/relative", "<img", "md-nav",
-                "<style"):
+    for bad in ("onclick", "<script", "bad()", "javascript", "/relative", "<img", "md-nav", "<style"):
         assert bad not in clean
 
 
 def test_safe_title_cannot_close_the_title_element():
     title = safe_title(HOSTILE_TITLE)
     assert "<" not in title and ">" not in title
-    assert title == ("Fees ‹/title›‹script›alert(&quot;title&quot;)‹/script› "
-                     "&amp; &quot;charges&quot;")
+    assert title == ("Fees ‹/title›‹script›alert(&quot;title&quot;)‹/script› &amp; &quot;charges&quot;")

@@ -1,4 +1,5 @@
 """Histories that start before the first crawl: saved captures, folders of them, a web archive."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,9 @@ def body(version: int) -> bytes:
 
 def shop_sources(folder: Path, url: str = URL):
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "shop.yaml").write_text(declaration("shop", [{"id": "fees", "title": "Fees", "url": url, "type": "fees"}]))
+    (folder / "shop.yaml").write_text(
+        declaration("shop", [{"id": "fees", "title": "Fees", "url": url, "type": "fees"}])
+    )
     return load_sources(folder)
 
 
@@ -42,8 +45,7 @@ def write_captures(folder: Path, versions: dict[str, int]) -> Path:
 
 def history(home: Path) -> tuple[list[str], list[tuple[str, str]]]:
     with Store(home) as store:
-        return ([v.captured_at for v in store.versions(DOC)],
-                [(c.detected_at, c.label) for c in store.changes(DOC)])
+        return ([v.captured_at for v in store.versions(DOC)], [(c.detected_at, c.label) for c in store.changes(DOC)])
 
 
 def test_capture_times_come_from_file_names(tmp_path):
@@ -62,8 +64,9 @@ def test_captures_imported_out_of_order_give_the_same_history(tmp_path):
     late = tmp_path / "late"
     capture = write_captures(tmp_path / "one", {TIMES[2]: 2}) / f"{TIMES[2].replace(':', '-')}.html"
     import_capture(late, sources, doc_id=DOC, path=capture, at=TIMES[2])
-    count, report = import_folder(late, sources, DOC, write_captures(
-        tmp_path / "rest", {t: v for t, v in versions.items() if t != TIMES[2]}))
+    count, report = import_folder(
+        late, sources, DOC, write_captures(tmp_path / "rest", {t: v for t, v in versions.items() if t != TIMES[2]})
+    )
     ordered = tmp_path / "ordered"
     import_folder(ordered, sources, DOC, write_captures(tmp_path / "all", versions))
     assert count == 3
@@ -100,11 +103,14 @@ def test_import_of_one_file_reads_its_time_from_the_name_or_asks(tmp_path):
     out = run_cli("import", "--doc", DOC, str(capture), "--sources", str(tmp_path / "sources"), home=tmp_path / "h")
     assert out.stdout.strip() == f"imported {capture} as {DOC} at {TIMES[0]}: new document"
     renamed = capture.rename(tmp_path / "fees.html")
-    err = run_cli("import", "--doc", DOC, str(renamed), "--sources", str(tmp_path / "sources"),
-                  home=tmp_path / "h", check=False)
+    err = run_cli(
+        "import", "--doc", DOC, str(renamed), "--sources", str(tmp_path / "sources"), home=tmp_path / "h", check=False
+    )
     assert err.returncode == 1
-    assert err.stderr.strip() == ("policywatch: fees.html: when was it captured? (hint: give --at "
-                                  "2025-12-04T12:30:02Z, or name the file 2025-12-04T12-30-02Z.html)")
+    assert err.stderr.strip() == (
+        "policywatch: fees.html: when was it captured? (hint: give --at "
+        "2025-12-04T12:30:02Z, or name the file 2025-12-04T12-30-02Z.html)"
+    )
 
 
 def archive(site: LoopbackSite, captures: dict[str, int], missing: tuple[str, ...] = ()) -> None:
@@ -125,8 +131,18 @@ def test_wayback_backfill_records_past_captures_at_their_times(tmp_path):
     captures = dict(zip(TIMES, (1, 2, 3, 4), strict=True))
     with LoopbackSite() as site:
         archive(site, captures, missing=(TIMES[3],))
-        args = ("backfill", "--wayback", "--doc", DOC, "--wayback-url", site.base_url, "--delay", "0",
-                "--sources", str(tmp_path / "sources"))
+        args = (
+            "backfill",
+            "--wayback",
+            "--doc",
+            DOC,
+            "--wayback-url",
+            site.base_url,
+            "--delay",
+            "0",
+            "--sources",
+            str(tmp_path / "sources"),
+        )
         first = run_cli(*args, home=home)
         cdx = site.hits("/cdx/search/cdx")[0]
         agents = {h.headers.get("user-agent") for h in site.hits()}
@@ -136,8 +152,10 @@ def test_wayback_backfill_records_past_captures_at_their_times(tmp_path):
     query = parse_qs(cdx.query)
     assert query["url"] == [URL] and query["collapse"] == ["digest"] and query["filter"] == ["statuscode:200"]
     assert len(agents) == 1 and next(iter(agents)).startswith("policywatch/")
-    assert f"{DOC}: 4 archived captures, 3 imported, 0 already stored, 1 not downloaded; 2 changes recorded" \
+    assert (
+        f"{DOC}: 4 archived captures, 3 imported, 0 already stored, 1 not downloaded; 2 changes recorded"
         in first.stdout
+    )
     assert "not downloaded  2025-02-01T12:30:02Z" in first.stdout
     assert f"{DOC}: 4 archived captures, 0 imported, 3 already stored, 1 not downloaded" in again.stdout
     assert len(downloads_again) == 1  # only the one still missing is asked for again

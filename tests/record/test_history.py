@@ -1,4 +1,5 @@
 """Timelines, as-of lookups and phrase histories (kb/timeline.py, kb/record/history.py, kb/search/when.py), on stores written directly."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,8 @@ Act fairly and honestly.
 """
 CONDUCT_V2 = CONDUCT_V1.replace(
     "Act fairly and honestly.",
-    "Act fairly and honestly. You must not ask a buyer to change or remove a product review.")
+    "Act fairly and honestly. You must not ask a buyer to change or remove a product review.",
+)
 CONDUCT_V3 = CONDUCT_V1.replace("Act fairly and honestly.", "Act fairly, honestly and politely.")
 
 
@@ -75,8 +77,16 @@ def _doc(status: str = "active") -> Document:
 
 
 def _version(vid: int, at: str) -> Version:
-    return Version(id=vid, doc_id="m/d", snapshot_id=vid, snapshot_sha256=f"s{vid}", captured_at=at,
-                   title="D", text=f"text {vid}", text_sha256=f"t{vid}")
+    return Version(
+        id=vid,
+        doc_id="m/d",
+        snapshot_id=vid,
+        snapshot_sha256=f"s{vid}",
+        captured_at=at,
+        title="D",
+        text=f"text {vid}",
+        text_sha256=f"t{vid}",
+    )
 
 
 def _check(cid: int, at: str, outcome: str) -> Check:
@@ -84,12 +94,19 @@ def _check(cid: int, at: str, outcome: str) -> Check:
 
 
 def test_each_version_is_in_force_until_the_next_capture():
-    change = Change(id=1, key="k", doc_id="m/d", from_version_id=1, to_version_id=2, detected_at=T2,
-                    label="minor", summary="s")
+    change = Change(
+        id=1, key="k", doc_id="m/d", from_version_id=1, to_version_id=2, detected_at=T2, label="minor", summary="s"
+    )
     line = build_timeline(_doc(), [_version(2, T2), _version(1, T1)], [change])
     first, second = line.versions
     assert (first.number, first.valid_from, first.valid_to, first.current, first.label) == (1, T1, T2, False, "first")
-    assert (second.number, second.valid_from, second.valid_to, second.current, second.label) == (2, T2, None, True, "minor")
+    assert (second.number, second.valid_from, second.valid_to, second.current, second.label) == (
+        2,
+        T2,
+        None,
+        True,
+        "minor",
+    )
     assert second.change is change and line.gone_at is None
 
 
@@ -102,10 +119,14 @@ def test_the_instant_a_version_is_captured_it_is_the_one_in_force():
 
 
 def test_a_gone_document_ends_when_it_was_first_seen_gone():
-    checks = [_check(1, T1, "first-version"), _check(2, "2026-01-10T00:00:00Z", "gone"),
-              _check(3, "2026-01-11T00:00:00Z", "unchanged"),  # came back: that removal is over
-              _check(4, "2026-01-20T00:00:00Z", "gone"), _check(5, "2026-01-21T00:00:00Z", "failed"),
-              _check(6, "2026-01-22T00:00:00Z", "gone")]
+    checks = [
+        _check(1, T1, "first-version"),
+        _check(2, "2026-01-10T00:00:00Z", "gone"),
+        _check(3, "2026-01-11T00:00:00Z", "unchanged"),  # came back: that removal is over
+        _check(4, "2026-01-20T00:00:00Z", "gone"),
+        _check(5, "2026-01-21T00:00:00Z", "failed"),
+        _check(6, "2026-01-22T00:00:00Z", "gone"),
+    ]
     assert gone_since(checks) == "2026-01-20T00:00:00Z"
     line = build_timeline(_doc("gone"), [_version(1, T1)], checks=checks)
     [only] = line.versions
@@ -174,8 +195,7 @@ def test_as_of_boundaries(home):
 
 def test_when_a_phrase_appeared_and_disappeared(home):
     [found] = when(home, "You must not ask a buyer to change or remove a product review…")
-    assert (found.doc_id, found.first_seen, found.disappeared_at, found.present_now) == (
-        "acme/conduct", T2, T3, False)
+    assert (found.doc_id, found.first_seen, found.disappeared_at, found.present_now) == ("acme/conduct", T2, T3, False)
     assert found.last_seen == T2  # the last check that still saw it
     assert found.sections == ("Code of conduct › Honest dealing",)
     [rate] = when(home, "late shipment rate under 3")
@@ -211,8 +231,7 @@ def test_history_command_lists_versions_with_class_and_summary(home):
 def test_show_as_of_and_section_print_the_text_with_its_evidence(home):
     with Store(home) as store:
         old = as_of(store, "acme/metrics", T2).version
-    out = run_cli("show", "acme/metrics", "--as-of", "2026-02-01", "--section", "late-shipment-rate",
-                  home=home).stdout
+    out = run_cli("show", "acme/metrics", "--as-of", "2026-02-01", "--section", "late-shipment-rate", home=home).stdout
     assert out.startswith("# Shipping performance › Late shipment rate\n")
     assert f"version 1, captured {T1}, until {T3}" in out
     assert f"snapshot sha256 {old.snapshot_sha256}" in out
@@ -221,15 +240,23 @@ def test_show_as_of_and_section_print_the_text_with_its_evidence(home):
     assert "snapshot sha256" in now and "under 3%" in now and "Valid tracking" in now
 
 
-@pytest.mark.parametrize("args, message", [
-    (("show", "acme/metrics", "--as-of", "2025-06-01"),
-     "policywatch: acme/metrics was not captured yet at 2025-06-01T00:00:00Z (hint: its first version is from "),
-    (("show", "acme/legacy", "--as-of", "2026-03-01"), "policywatch: acme/legacy was gone at 2026-03-01T00:00:00Z"),
-    (("show", "acme/metrics", "--section", "fees"), "policywatch: no section 'fees' in this version (hint: sections: "),
-    (("show", "acme/metrics", "--as-of", "last week"), "policywatch: bad date 'last week' (hint: use ISO 8601"),
-    (("history", "acme/nope"), "policywatch: unknown document 'acme/nope' (hint: list documents with"),
-    (("when", '""'), "policywatch: empty phrase (hint: "),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ("show", "acme/metrics", "--as-of", "2025-06-01"),
+            "policywatch: acme/metrics was not captured yet at 2025-06-01T00:00:00Z (hint: its first version is from ",
+        ),
+        (("show", "acme/legacy", "--as-of", "2026-03-01"), "policywatch: acme/legacy was gone at 2026-03-01T00:00:00Z"),
+        (
+            ("show", "acme/metrics", "--section", "fees"),
+            "policywatch: no section 'fees' in this version (hint: sections: ",
+        ),
+        (("show", "acme/metrics", "--as-of", "last week"), "policywatch: bad date 'last week' (hint: use ISO 8601"),
+        (("history", "acme/nope"), "policywatch: unknown document 'acme/nope' (hint: list documents with"),
+        (("when", '""'), "policywatch: empty phrase (hint: "),
+    ],
+)
 def test_command_errors_are_one_line_with_a_hint(home, args, message):
     result = run_cli(*args, home=home, check=False)
     assert result.returncode == 1

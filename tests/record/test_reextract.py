@@ -1,5 +1,6 @@
 """`policywatch reextract`: new extraction rules applied to stored snapshots are technical
 upgrades, kept out of the changelog and the feed; and stores from before the new columns."""
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,9 @@ def home_with_counter_noise(tmp_path: Path) -> tuple[Path, Path]:
     """Two captures that differ only in a view counter, recorded with rules that keep it."""
     home, sources = tmp_path / "home", declare(tmp_path / "sources", [])
     for at, views in ((T1, 10), (T2, 25)):
-        import_capture(home, open_sources(sources), doc_id=DOC, at=at,
-                       path=capture(tmp_path, f"{views}.html", page(views)))
+        import_capture(
+            home, open_sources(sources), doc_id=DOC, at=at, path=capture(tmp_path, f"{views}.html", page(views))
+        )
     return home, sources
 
 
@@ -82,8 +84,7 @@ def test_new_rules_make_a_technical_upgrade_not_a_change(home_with_counter_noise
         assert again.upgraded == [] and again.up_to_date == [DOC]
 
     # The next capture, with a new counter, is compared like with like: unchanged.
-    result = import_capture(home, open_sources(sources), doc_id=DOC, at=T3,
-                            path=capture(tmp_path, "40.html", page(40)))
+    result = import_capture(home, open_sources(sources), doc_id=DOC, at=T3, path=capture(tmp_path, "40.html", page(40)))
     assert result.unchanged == 1 and not result.new_versions
 
 
@@ -100,7 +101,8 @@ def test_reextract_history_derives_every_version_again(home_with_counter_noise) 
 def test_broken_rules_change_nothing(home_with_counter_noise) -> None:
     home, sources = home_with_counter_noise
     (sources / "shop.yaml").write_text(
-        (sources / "shop.yaml").read_text().replace("#content", "#moved-away"), encoding="utf-8")
+        (sources / "shop.yaml").read_text().replace("#content", "#moved-away"), encoding="utf-8"
+    )
     with Store(home) as store:
         before = store.versions(DOC)
         report = reextract(store, open_sources(sources), now=NOW)
@@ -121,8 +123,9 @@ def test_reextract_and_changes_commands(home_with_counter_noise) -> None:
     listed = run_cli("changes", "--technical", home=home).stdout
     assert "[technical]" in listed and listed.count(DOC) == 2
     # A technical change's diff is reachable by its key.
-    key = next(c["key"] for c in json.loads(run_cli("changes", "--technical", "--json", home=home).stdout)
-               if c["technical"])
+    key = next(
+        c["key"] for c in json.loads(run_cli("changes", "--technical", "--json", home=home).stdout) if c["technical"]
+    )
     assert "views" in run_cli("diff", DOC, "--change", key, home=home).stdout
 
 

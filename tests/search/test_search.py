@@ -1,4 +1,5 @@
 """The section index (kb/index.py): units, filters, query syntax, ranking, incremental sync, errors."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,7 @@ from kb.store import Store
 from tests.support import REPO, run_cli
 from tests.support.builders import check, document, record, timelines_of
 
-T1, T2, T3, T4 = ("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", "2026-03-01T12:00:00Z",
-                  "2026-04-01T00:00:00Z")
+T1, T2, T3, T4 = ("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", "2026-03-01T12:00:00Z", "2026-04-01T00:00:00Z")
 GONE = "2026-02-15T00:00:00Z"
 
 AGREEMENT_V1 = """# Seller Agreement
@@ -67,8 +67,15 @@ def write_corpus(home):
     with Store(home) as store, store.transaction():
         document(store, "acme/agreement", "Seller Agreement", "acme", "agreement")
         a1 = record(store, "acme/agreement", T1, AGREEMENT_V1)
-        record(store, "acme/agreement", T2, AGREEMENT_V2, previous=a1, label="substantive",
-               summary="referral fee 15% → 12%")
+        record(
+            store,
+            "acme/agreement",
+            T2,
+            AGREEMENT_V2,
+            previous=a1,
+            label="substantive",
+            summary="referral fee 15% → 12%",
+        )
         document(store, "acme/metrics", "Shipping performance", "acme", "metrics")
         m1 = record(store, "acme/metrics", T1, METRICS_V1)
         record(store, "acme/metrics", T3, METRICS_V2, previous=m1, summary="late shipment 4% → 3%")
@@ -107,7 +114,8 @@ def test_each_section_text_is_one_unit_with_its_interval(home):
     units = {(u.section_id, u.valid_from): u for u in index.units(line)}
     assert sorted(units) == [
         ("seller-agreement", T1),
-        ("seller-agreement/referral-fees", T1), ("seller-agreement/referral-fees", T2),
+        ("seller-agreement/referral-fees", T1),
+        ("seller-agreement/referral-fees", T2),
         ("seller-agreement/termination", T1),
     ]  # the unchanged sections are stored once, not once per version
     old, new = units[("seller-agreement/referral-fees", T1)], units[("seller-agreement/referral-fees", T2)]
@@ -120,7 +128,9 @@ def test_each_section_text_is_one_unit_with_its_interval(home):
 
 def test_text_before_the_first_heading_is_a_unit():
     assert index.split_sections("Intro line.\n\nTitle\n=====\n\nBody.\n") == [
-        ("", "", "Intro line."), ("title", "Title", "Body.")]
+        ("", "", "Intro line."),
+        ("title", "Title", "Body."),
+    ]
 
 
 def test_a_gone_documents_units_end_when_it_was_seen_gone(home):
@@ -159,8 +169,10 @@ def test_history_returns_every_version_of_a_section(home):
 
 def test_changed_returns_only_text_a_change_introduced(home):
     hits = index.search(home, "rate OR fee", changed=True)
-    assert sorted(ids(hits)) == [("acme/agreement", "seller-agreement/referral-fees"),
-                                 ("acme/metrics", "shipping-performance/late-shipment-rate")]
+    assert sorted(ids(hits)) == [
+        ("acme/agreement", "seller-agreement/referral-fees"),
+        ("acme/metrics", "shipping-performance/late-shipment-rate"),
+    ]
     assert all(h.changed and h.change_class == "substantive" for h in hits)
     window = index.search(home, "rate OR fee", changed=True, since="2026-01-15", until="2026-02-01")
     assert ids(window) == [("acme/agreement", "seller-agreement/referral-fees")]  # bare until: whole day
@@ -169,10 +181,15 @@ def test_changed_returns_only_text_a_change_introduced(home):
 
 def test_since_and_until_bound_the_date_the_text_took_effect(home):
     assert docs(index.search(home, "rate OR fee OR return", since="2026-01-10")) == {
-        "acme/agreement", "acme/metrics", "zeta/returns"}
+        "acme/agreement",
+        "acme/metrics",
+        "zeta/returns",
+    }
     assert docs(index.search(home, "rate OR fee OR return", since="2026-02-02")) == {"acme/metrics"}
     assert docs(index.search(home, "rate OR fee OR return", until="2026-01-14")) == {
-        "acme/metrics", "zeta/fees"}  # current text unchanged since T1
+        "acme/metrics",
+        "zeta/fees",
+    }  # current text unchanged since T1
     assert index.search(home, "return", since="2026-01-15T00:00:00Z")  # inclusive start
     assert not index.search(home, "return", until="2026-01-15T00:00:00Z")  # exclusive end
 
@@ -233,7 +250,8 @@ def test_title_and_heading_words_match_but_no_phrase_crosses_into_the_text(home)
 def test_a_word_searched_in_every_field_is_matched_in_one_posting_list():
     parser_output = index.Or([index.Term("title", "fee"), index.Term("section", "fee"), index.Term("body", "fee")])
     assert index._fold_fields(parser_output) == index.AndMaybe(
-        index.Term("body", "fee"), index.Or([index.Term("title", "fee"), index.Term("section", "fee")]))
+        index.Term("body", "fee"), index.Or([index.Term("title", "fee"), index.Term("section", "fee")])
+    )
     mixed = index.Or([index.Term("title", "fee"), index.Term("section", "fee"), index.Term("body", "fees")])
     assert index._fold_fields(mixed) is mixed
 
@@ -247,7 +265,8 @@ def test_boolean_operators_and_field_queries(home):
     assert docs(index.search(home, "doc:acme/metrics tracking")) == {"acme/metrics"}
     assert sorted(ids(index.search(home, "class:substantive", history=True))) == [
         ("acme/agreement", "seller-agreement/referral-fees"),
-        ("acme/metrics", "shipping-performance/late-shipment-rate")]
+        ("acme/metrics", "shipping-performance/late-shipment-rate"),
+    ]
 
 
 def test_prefix_fuzzy_and_stemming(home):
@@ -262,17 +281,32 @@ def test_prefix_fuzzy_and_stemming(home):
 
 def test_title_weighs_more_than_headings_and_headings_more_than_body(home):
     hits = index.search(home, "fees")
-    assert ids(hits) == [("zeta/fees", "fees-overview/summary"),  # in the title
-                         ("acme/agreement", "seller-agreement/referral-fees"),  # in a heading (and body)
-                         ("zeta/returns", "returns-policy/return-window")]  # only in the body
+    assert ids(hits) == [
+        ("zeta/fees", "fees-overview/summary"),  # in the title
+        ("acme/agreement", "seller-agreement/referral-fees"),  # in a heading (and body)
+        ("zeta/returns", "returns-policy/return-window"),
+    ]  # only in the body
     assert hits[0].score > hits[1].score > hits[2].score
 
 
 def test_hit_fields_and_json(home):
     [hit] = index.search(home, "terminate")
     data = hit.as_json()
-    assert {"doc_id", "title", "url", "snippet", "score", "section", "section_id", "marketplace",
-            "valid_from", "valid_to", "captured_at", "snapshot_sha256", "change_class"} <= set(data)
+    assert {
+        "doc_id",
+        "title",
+        "url",
+        "snippet",
+        "score",
+        "section",
+        "section_id",
+        "marketplace",
+        "valid_from",
+        "valid_to",
+        "captured_at",
+        "snapshot_sha256",
+        "change_class",
+    } <= set(data)
     assert data["section"] == "Seller Agreement › Termination" and data["valid_from"] == T1
     assert data["snippet"] == "We may **terminate** this agreement with 30 days notice."
     assert len(data["snapshot_sha256"]) == 64 and data["marketplace"] == "acme"
@@ -283,20 +317,23 @@ def test_hit_fields_and_json(home):
 # -- errors ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query, message, hint", [
-    ("", "empty query", "give words to look for"),
-    ("   ", "empty query", "give words to look for"),
-    ('"late shipment', "unclosed quote in '\"late shipment'", 'close the phrase'),
-    ("(fees OR charges", "unbalanced parentheses in '(fees OR charges'", "close every group"),
-    ("fees OR charges)", "unbalanced parentheses in 'fees OR charges)'", "close every group"),
-    ("fees AND", "AND at the edge of 'fees AND' has nothing to combine", "put words on both sides"),
-    ("OR fees", "OR at the edge of 'OR fees' has nothing to combine", "put words on both sides"),
-    ("fees AND OR charges", "AND OR in 'fees AND OR charges' has nothing between them", "put words between"),
-    ("author:smith", "unknown field 'author' in 'author:smith'", "fields: title, section, body, doc"),
-    ("title: fees", "field 'title' has no value in 'title: fees'", "write title:WORD"),
-    ("*ment", "wildcard '*ment' needs at least two letters before it", "e.g. ship*"),
-    ("!!!", "nothing to search for in '!!!'", "give words to look for"),
-])
+@pytest.mark.parametrize(
+    "query, message, hint",
+    [
+        ("", "empty query", "give words to look for"),
+        ("   ", "empty query", "give words to look for"),
+        ('"late shipment', "unclosed quote in '\"late shipment'", "close the phrase"),
+        ("(fees OR charges", "unbalanced parentheses in '(fees OR charges'", "close every group"),
+        ("fees OR charges)", "unbalanced parentheses in 'fees OR charges)'", "close every group"),
+        ("fees AND", "AND at the edge of 'fees AND' has nothing to combine", "put words on both sides"),
+        ("OR fees", "OR at the edge of 'OR fees' has nothing to combine", "put words on both sides"),
+        ("fees AND OR charges", "AND OR in 'fees AND OR charges' has nothing between them", "put words between"),
+        ("author:smith", "unknown field 'author' in 'author:smith'", "fields: title, section, body, doc"),
+        ("title: fees", "field 'title' has no value in 'title: fees'", "write title:WORD"),
+        ("*ment", "wildcard '*ment' needs at least two letters before it", "e.g. ship*"),
+        ("!!!", "nothing to search for in '!!!'", "give words to look for"),
+    ],
+)
 def test_query_errors(home, query, message, hint):
     with pytest.raises(QueryError) as err:
         index.search(home, query)
@@ -319,21 +356,23 @@ def test_a_parser_failure_is_a_query_error(home, monkeypatch):
 
 def test_quoted_text_is_never_read_as_syntax(home):
     assert index.search(home, '"author: smith (AND"') == []  # a phrase, however odd
-    assert docs(index.search(home, 'title:"seller agreement" AND section:"referral fees"')) == {
-        "acme/agreement"}
+    assert docs(index.search(home, 'title:"seller agreement" AND section:"referral fees"')) == {"acme/agreement"}
 
 
-@pytest.mark.parametrize("options, message, hint", [
-    ({"as_of": "someday"}, "bad date 'someday'", "use ISO 8601"),
-    ({"since": "2026-13-01"}, "bad date '2026-13-01'", "use ISO 8601"),
-    ({"until": "01/02/2026"}, "bad date '01/02/2026'", "use ISO 8601"),
-    ({"as_of": T2, "history": True}, "--as-of and --history cannot be combined", "every version"),
-    ({"since": T2, "until": T1}, f"--until {T1} is not after --since {T2}", "end comes after its start"),
-    ({"doc": "acme/nope"}, "--doc 'acme/nope' matches nothing in the index", "policywatch status"),
-    ({"source": "nope"}, "--source 'nope' matches nothing in the index", "known values: acme, zeta"),
-    ({"doc_type": "nope"}, "--type 'nope' matches nothing in the index", "known values: agreement, fees"),
-    ({"limit": 0}, "--limit 0 is not a positive number", "--limit 1 or more"),
-])
+@pytest.mark.parametrize(
+    "options, message, hint",
+    [
+        ({"as_of": "someday"}, "bad date 'someday'", "use ISO 8601"),
+        ({"since": "2026-13-01"}, "bad date '2026-13-01'", "use ISO 8601"),
+        ({"until": "01/02/2026"}, "bad date '01/02/2026'", "use ISO 8601"),
+        ({"as_of": T2, "history": True}, "--as-of and --history cannot be combined", "every version"),
+        ({"since": T2, "until": T1}, f"--until {T1} is not after --since {T2}", "end comes after its start"),
+        ({"doc": "acme/nope"}, "--doc 'acme/nope' matches nothing in the index", "policywatch status"),
+        ({"source": "nope"}, "--source 'nope' matches nothing in the index", "known values: acme, zeta"),
+        ({"doc_type": "nope"}, "--type 'nope' matches nothing in the index", "known values: agreement, fees"),
+        ({"limit": 0}, "--limit 0 is not a positive number", "--limit 1 or more"),
+    ],
+)
 def test_option_errors(home, options, message, hint):
     with pytest.raises(QueryError) as err:
         index.search(home, "fees", **options)
@@ -371,20 +410,31 @@ def test_sync_writes_only_what_moved_and_matches_a_rebuild(tmp_path):
     assert (unchanged.updated, unchanged.added, unchanged.deleted, unchanged.total) == (0, 0, 0, 10)
     with Store(home) as store, store.transaction():
         latest = store.latest_version("acme/metrics")
-        record(store, "acme/metrics", T4, METRICS_V2.replace("above 95%", "above 97%"), previous=latest.id,
-               label="minor", summary="tracking 95% → 97%")
+        record(
+            store,
+            "acme/metrics",
+            T4,
+            METRICS_V2.replace("above 95%", "above 97%"),
+            previous=latest.id,
+            label="minor",
+            summary="tracking 95% → 97%",
+        )
     report = index.sync(home, timelines_of(home))
     # the new tracking text, the old one closed at T4; the open units of the other document untouched
     assert (report.updated, report.added, report.deleted, report.total, report.rebuilt) == (1, 2, 1, 11, False)
     assert [h.valid_to for h in index.search(home, "tracking", history=True)] in ([None, T4], [T4, None])
     assert "97%" in index.search(home, "tracking")[0].snippet
     everything = "rate OR fee OR return OR legacy OR terms OR terminate OR what"
-    incremental = {(h.doc_id, h.section_id, h.valid_from, h.valid_to, h.current)
-                   for h in index.search(home, everything, history=True, limit=None)}
+    incremental = {
+        (h.doc_id, h.section_id, h.valid_from, h.valid_to, h.current)
+        for h in index.search(home, everything, history=True, limit=None)
+    }
     manifest = json.loads((home / "index" / index.MANIFEST).read_text())
     assert index.rebuild(home, timelines_of(home)).total == 11
-    rebuilt = {(h.doc_id, h.section_id, h.valid_from, h.valid_to, h.current)
-               for h in index.search(home, everything, history=True, limit=None)}
+    rebuilt = {
+        (h.doc_id, h.section_id, h.valid_from, h.valid_to, h.current)
+        for h in index.search(home, everything, history=True, limit=None)
+    }
     assert incremental == rebuilt and len(rebuilt) == 11
     assert json.loads((home / "index" / index.MANIFEST).read_text()) == manifest  # same units, same keys
 
@@ -435,18 +485,22 @@ def test_search_command_text_and_json(home):
     hits = json.loads(run_cli("search", "late shipment rate", "--json", home=home).stdout)
     assert [h["valid_from"] for h in hits] == [T3] and "under 3%" in hits[0]["snippet"]
     assert {"doc_id", "title", "url", "snippet", "score"} <= set(hits[0])
-    changed = json.loads(run_cli("search", "rate OR fee", "--changed", "--since", "2026-02-15", "--json",
-                                 home=home).stdout)
+    changed = json.loads(
+        run_cli("search", "rate OR fee", "--changed", "--since", "2026-02-15", "--json", home=home).stdout
+    )
     assert [h["doc_id"] for h in changed] == ["acme/metrics"]
     assert run_cli("search", "nothing-like-this", home=home).stdout == "no match for 'nothing-like-this'\n"
 
 
-@pytest.mark.parametrize("args, message", [
-    (("search", "author:smith"), "policywatch: unknown field 'author' in 'author:smith' (hint: fields: "),
-    (("search", "fees", "--as-of", "tomorrow"), "policywatch: bad date 'tomorrow' (hint: use ISO 8601"),
-    (("search", '"late shipment'), "policywatch: unclosed quote in '\"late shipment' (hint: close the phrase"),
-    (("search", "fees", "--type", "nope"), "policywatch: --type 'nope' matches nothing in the index (hint: "),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("search", "author:smith"), "policywatch: unknown field 'author' in 'author:smith' (hint: fields: "),
+        (("search", "fees", "--as-of", "tomorrow"), "policywatch: bad date 'tomorrow' (hint: use ISO 8601"),
+        (("search", '"late shipment'), "policywatch: unclosed quote in '\"late shipment' (hint: close the phrase"),
+        (("search", "fees", "--type", "nope"), "policywatch: --type 'nope' matches nothing in the index (hint: "),
+    ],
+)
 def test_search_command_errors_are_one_line(home, args, message):
     result = run_cli(*args, home=home, check=False)
     assert result.returncode == 1 and result.stderr.startswith(message), result.stderr
@@ -456,8 +510,10 @@ def test_search_command_errors_are_one_line(home, args, message):
 def test_search_command_on_a_home_without_an_index(tmp_path):
     result = run_cli("search", "fees", home=tmp_path, check=False)
     assert result.returncode == 1
-    assert result.stderr == (f"policywatch: no search index in {tmp_path} (hint: run `policywatch crawl` "
-                             "(or `policywatch demo`) first, or run `policywatch index --rebuild`)\n")
+    assert result.stderr == (
+        f"policywatch: no search index in {tmp_path} (hint: run `policywatch crawl` "
+        "(or `policywatch demo`) first, or run `policywatch index --rebuild`)\n"
+    )
 
 
 def test_index_command_updates_and_rebuilds(tmp_path):
@@ -478,9 +534,14 @@ def test_index_command_updates_and_rebuilds(tmp_path):
 @pytest.mark.slow
 def test_benchmark_runs_at_a_small_size():
     result = subprocess.run(
-        [sys.executable, "bench/bench_search.py", "--units", "300", "--changed-docs", "3", "--queries", "5",
-         "--json"], check=False, capture_output=True, text=True, cwd=REPO, timeout=300,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+        [sys.executable, "bench/bench_search.py", "--units", "300", "--changed-docs", "3", "--queries", "5", "--json"],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["units"] == 300 and report["incremental"]["units_written"] == 3 * 4  # 2 new texts, 2 closed
@@ -505,18 +566,26 @@ def demo(tmp_path_factory):
 
 @pytest.mark.slow
 def test_demo_search_as_of_returns_the_old_threshold_and_when_names_the_state(demo):
-    before = json.loads(run_cli("search", "late shipment rate", "--as-of", "2026-08-20", "--json",
-                                home=demo).stdout)
+    before = json.loads(run_cli("search", "late shipment rate", "--as-of", "2026-08-20", "--json", home=demo).stdout)
     now = json.loads(run_cli("search", "late shipment rate", "--json", home=demo).stdout)
     assert before[0]["doc_id"] == now[0]["doc_id"] == "northwind/customer-service-performance"
     assert "under 4%" in before[0]["snippet"] and before[0]["valid_to"] == THRESHOLD_CHANGE
     assert "under 3%" in now[0]["snippet"] and now[0]["valid_from"] == THRESHOLD_CHANGE
     assert not any("under 3%" in h["snippet"] for h in before)
     assert not any("under 4%" in h["snippet"] for h in now)
-    found = json.loads(run_cli("when", "You must not ask a buyer to change or remove a product review",
-                               "--json", home=demo).stdout)
+    found = json.loads(
+        run_cli("when", "You must not ask a buyer to change or remove a product review", "--json", home=demo).stdout
+    )
     assert [(f["doc_id"], f["first_seen"], f["present_now"]) for f in found] == [
-        ("northwind/code-of-conduct", REVIEW_RULE, True)]
-    shown = run_cli("show", "northwind/customer-service-performance", "--as-of", "2026-08-20",
-                    "--section", "late-shipment-rate", home=demo).stdout
+        ("northwind/code-of-conduct", REVIEW_RULE, True)
+    ]
+    shown = run_cli(
+        "show",
+        "northwind/customer-service-performance",
+        "--as-of",
+        "2026-08-20",
+        "--section",
+        "late-shipment-rate",
+        home=demo,
+    ).stdout
     assert "under 4%" in shown and "snapshot sha256" in shown and f"until {THRESHOLD_CHANGE}" in shown

@@ -45,23 +45,32 @@ def test_loads_documents_with_stable_ids_and_inherited_rules(tmp_path):
     assert sources.allowed_hosts() == {"shop.example"}
 
 
-@pytest.mark.parametrize("bad, expected", [
-    (GOOD.replace("    type: fees", "    type: fees\n    colour: red"),
-     "shop.yaml: documents[1].colour: unknown key; allowed keys here:"),
-    (GOOD.replace("https://shop.example/fees", "ftp://shop.example/fees"),
-     "shop.yaml: documents[1].url: 'ftp://shop.example/fees' is not an http(s) URL"),
-    (GOOD.replace("https://shop.example/fees", "http://127.0.0.1:8000/fees"),
-     "shop.yaml: documents[1].url: '127.0.0.1' is a loopback or private address"),
-    (GOOD.replace('["#fees"]', '["div["]'),
-     "shop.yaml: documents[1].select: invalid CSS selector 'div['"),
-    (GOOD.replace("id: fees", "id: seller-agreement"),
-     "shop.yaml: documents: duplicate id 'shop/seller-agreement'"),
-    (GOOD.replace("type: fees", "type: recipes"),
-     "shop.yaml: documents[1].type: unknown document type 'recipes'"),
-    (GOOD.replace("name: Shop", "name: Shop\n  bad: [indent"), "shop.yaml: line"),
-    (GOOD.replace("id: fees", "id: Fees Page"), "shop.yaml: documents[1].id: 'Fees Page' is not a slug"),
-    (GOOD.replace("marketplace: shop\n", ""), "shop.yaml: marketplace: missing"),
-])
+@pytest.mark.parametrize(
+    "bad, expected",
+    [
+        (
+            GOOD.replace("    type: fees", "    type: fees\n    colour: red"),
+            "shop.yaml: documents[1].colour: unknown key; allowed keys here:",
+        ),
+        (
+            GOOD.replace("https://shop.example/fees", "ftp://shop.example/fees"),
+            "shop.yaml: documents[1].url: 'ftp://shop.example/fees' is not an http(s) URL",
+        ),
+        (
+            GOOD.replace("https://shop.example/fees", "http://127.0.0.1:8000/fees"),
+            "shop.yaml: documents[1].url: '127.0.0.1' is a loopback or private address",
+        ),
+        (GOOD.replace('["#fees"]', '["div["]'), "shop.yaml: documents[1].select: invalid CSS selector 'div['"),
+        (
+            GOOD.replace("id: fees", "id: seller-agreement"),
+            "shop.yaml: documents: duplicate id 'shop/seller-agreement'",
+        ),
+        (GOOD.replace("type: fees", "type: recipes"), "shop.yaml: documents[1].type: unknown document type 'recipes'"),
+        (GOOD.replace("name: Shop", "name: Shop\n  bad: [indent"), "shop.yaml: line"),
+        (GOOD.replace("id: fees", "id: Fees Page"), "shop.yaml: documents[1].id: 'Fees Page' is not a slug"),
+        (GOOD.replace("marketplace: shop\n", ""), "shop.yaml: marketplace: missing"),
+    ],
+)
 def test_bad_declarations_are_one_line_errors_naming_file_and_key(tmp_path, bad, expected):
     with pytest.raises(DeclarationError) as err:
         load_sources(write(tmp_path, bad))

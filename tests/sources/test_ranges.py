@@ -1,4 +1,5 @@
 """Range selectors and combined documents: declared, validated, and applied by extraction."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,19 +25,25 @@ def md(rules: Rules, page: str = PAGE) -> str:
 
 
 def test_start_after_end_before_keeps_what_lies_between():
-    assert md(Rules(select_ranges=(Range("#category-dropdown", "#locale_overlay_container"),))) == \
-        "# Seller Policy\n\nFirst rule.\n\n- alpha\n- beta\n- gamma\n\nLast rule.\n"
+    assert (
+        md(Rules(select_ranges=(Range("#category-dropdown", "#locale_overlay_container"),)))
+        == "# Seller Policy\n\nFirst rule.\n\n- alpha\n- beta\n- gamma\n\nLast rule.\n"
+    )
 
 
 def test_start_before_end_after_include_the_boundaries():
     rng = Range("h1", "#last", start_included=True, end_included=True)
-    assert md(Rules(select_ranges=(rng,))) == "# Seller Policy\n\nFirst rule.\n\n- alpha\n- beta\n- gamma\n\nLast rule.\n"
+    assert (
+        md(Rules(select_ranges=(rng,))) == "# Seller Policy\n\nFirst rule.\n\n- alpha\n- beta\n- gamma\n\nLast rule.\n"
+    )
     assert md(Rules(select_ranges=(Range("#menu", "h1", end_included=True),))) == "Categories\n\n# Seller Policy\n"
 
 
 def test_a_range_cutting_through_a_list_keeps_the_list():
-    assert md(Rules(select_ranges=(Range("#beta", "#locale_overlay_container", start_included=True),))) == \
-        "- beta\n- gamma\n\nLast rule.\n"
+    assert (
+        md(Rules(select_ranges=(Range("#beta", "#locale_overlay_container", start_included=True),)))
+        == "- beta\n- gamma\n\nLast rule.\n"
+    )
 
 
 def test_ranges_and_selectors_come_out_in_page_order():
@@ -45,8 +52,11 @@ def test_ranges_and_selectors_come_out_in_page_order():
 
 
 def test_remove_range_deletes_between_and_missing_boundaries_remove_nothing():
-    rules = Rules(select=("body",), remove=("nav", "footer"),
-                  remove_ranges=(Range("h1", "#last", end_included=True), Range("#nowhere", "#last")))
+    rules = Rules(
+        select=("body",),
+        remove=("nav", "footer"),
+        remove_ranges=(Range("h1", "#last", end_included=True), Range("#nowhere", "#last")),
+    )
     assert md(rules) == "Categories\n\n# Seller Policy\n\nLanguage\n"
 
 
@@ -58,15 +68,24 @@ def test_missing_or_reversed_boundaries_fail_the_extraction():
 
 
 def test_combined_capture_is_byte_exact_and_extracted_page_by_page():
-    latin = "<html><head><meta charset='iso-8859-1'></head><body><main><p>Caf\xe9 fees: 5 \u20ac.</p></main></body></html>"
-    pages = [CapturedPage("https://m.example/a", 200, "text/html; charset=utf-8",
-                          b"<html><body><main><h1>Conditions</h1><p>--policywatch-x\r\n\r\nno boundary</p></main></body></html>"),
-             CapturedPage("https://m.example/b", 200, "text/html; charset=iso-8859-15", latin.encode("iso-8859-15"))]
+    latin = (
+        "<html><head><meta charset='iso-8859-1'></head><body><main><p>Caf\xe9 fees: 5 \u20ac.</p></main></body></html>"
+    )
+    pages = [
+        CapturedPage(
+            "https://m.example/a",
+            200,
+            "text/html; charset=utf-8",
+            b"<html><body><main><h1>Conditions</h1><p>--policywatch-x\r\n\r\nno boundary</p></main></body></html>",
+        ),
+        CapturedPage("https://m.example/b", 200, "text/html; charset=iso-8859-15", latin.encode("iso-8859-15")),
+    ]
     body = pack(pages)
     assert unpack(body) == pages
     rules = Rules(parts=(Rules(select=("main",)), Rules(select=("main",))))
-    assert extract(body, rules).markdown == \
-        "# Conditions\n\n--policywatch-x no boundary\n\nCafé fees: 5 €.\n"  # € only in iso-8859-15
+    assert (
+        extract(body, rules).markdown == "# Conditions\n\n--policywatch-x no boundary\n\nCafé fees: 5 €.\n"
+    )  # € only in iso-8859-15
     with pytest.raises(ExtractionError, match="holds 2 pages but the declaration combines 3"):
         extract(body, Rules(parts=(Rules(),) * 3))
     with pytest.raises(ExtractionError, match="not a combined capture"):
@@ -83,7 +102,9 @@ def write(tmp_path: Path, documents: str, defaults: str = "") -> Path:
 
 
 def test_declarations_with_ranges_pages_and_render(tmp_path):
-    folder = write(tmp_path, """
+    folder = write(
+        tmp_path,
+        """
   - id: policy
     title: Policy
     url: https://m.example/policy
@@ -98,7 +119,9 @@ def test_declarations_with_ranges_pages_and_render(tmp_path):
       - url: https://m.example/annex
         select: [".annex"]
         render: http
-""", defaults="defaults:\n  select: [\"#content\"]\n  render: browser\n")
+""",
+        defaults='defaults:\n  select: ["#content"]\n  render: browser\n',
+    )
     sources = load_sources(folder)
     policy, conditions = sources.documents
     assert policy.rules.select == ("main",)
@@ -106,21 +129,32 @@ def test_declarations_with_ranges_pages_and_render(tmp_path):
     assert policy.rules.remove_ranges == (Range(".ad", ".ad-end", True, True),)
     assert policy.browser and conditions.url == "https://m.example/conditions"
     assert [(p.url, p.browser, p.rules.select) for p in conditions.pages] == [
-        ("https://m.example/conditions", True, ("#content",)), ("https://m.example/annex", False, (".annex",))]
+        ("https://m.example/conditions", True, ("#content",)),
+        ("https://m.example/annex", False, (".annex",)),
+    ]
     assert conditions.rules.parts == tuple(p.rules for p in conditions.pages)
 
 
-@pytest.mark.parametrize("document, expected", [
-    ("    select: [{start_after: '#a', start_before: '#b', end_before: '#c'}]\n",
-     "m.yaml: documents[0].select[0]: a range needs one of start_before/start_after and one of "
-     "end_after/end_before, got start_after, start_before, end_before"),
-    ("    select: [{start_after: '#a', end_before: 'p['}]\n",
-     "m.yaml: documents[0].select[0].end_before: invalid CSS selector 'p['"),
-    ("    select: [{start_after: '#a', until: '#b'}]\n", "m.yaml: documents[0].select[0]: a range needs"),
-    ("    render: javascript\n", "m.yaml: documents[0].render: unknown render 'javascript'; use 'browser'"),
-    ("    pages:\n      - url: https://m.example/b\n",
-     "m.yaml: documents[0].url: give either url (one page) or pages (several)"),
-])
+@pytest.mark.parametrize(
+    "document, expected",
+    [
+        (
+            "    select: [{start_after: '#a', start_before: '#b', end_before: '#c'}]\n",
+            "m.yaml: documents[0].select[0]: a range needs one of start_before/start_after and one of "
+            "end_after/end_before, got start_after, start_before, end_before",
+        ),
+        (
+            "    select: [{start_after: '#a', end_before: 'p['}]\n",
+            "m.yaml: documents[0].select[0].end_before: invalid CSS selector 'p['",
+        ),
+        ("    select: [{start_after: '#a', until: '#b'}]\n", "m.yaml: documents[0].select[0]: a range needs"),
+        ("    render: javascript\n", "m.yaml: documents[0].render: unknown render 'javascript'; use 'browser'"),
+        (
+            "    pages:\n      - url: https://m.example/b\n",
+            "m.yaml: documents[0].url: give either url (one page) or pages (several)",
+        ),
+    ],
+)
 def test_bad_ranges_pages_and_render_are_one_line_errors(tmp_path, document, expected):
     base = "  - id: p\n    title: P\n    url: https://m.example/p\n    type: policy\n"
     with pytest.raises(DeclarationError) as err:
@@ -130,15 +164,22 @@ def test_bad_ranges_pages_and_render_are_one_line_errors(tmp_path, document, exp
 
 def test_pages_need_at_least_two(tmp_path):
     with pytest.raises(DeclarationError, match="documents\\[0\\].pages: expected a list of at least two pages"):
-        load_sources(write(tmp_path, "  - id: p\n    title: P\n    type: policy\n    pages:\n"
-                                     "      - url: https://m.example/a\n"))
+        load_sources(
+            write(tmp_path, "  - id: p\n    title: P\n    type: policy\n    pages:\n      - url: https://m.example/a\n")
+        )
 
 
 def test_a_key_given_twice_or_a_file_not_in_utf8_is_a_one_line_error(tmp_path):
-    folder = write(tmp_path, "  - id: p\n    title: P\n    url: https://m.example/a\n"
-                             "    url: https://m.example/b\n    type: policy\n")
-    with pytest.raises(DeclarationError, match=r"^m.yaml: line 7: key 'url' given twice \(the first would be lost\); keep one$"):
+    folder = write(
+        tmp_path,
+        "  - id: p\n    title: P\n    url: https://m.example/a\n    url: https://m.example/b\n    type: policy\n",
+    )
+    with pytest.raises(
+        DeclarationError, match=r"^m.yaml: line 7: key 'url' given twice \(the first would be lost\); keep one$"
+    ):
         load_sources(folder)
     (folder / "m.yaml").write_bytes("marketplace: m\nname: Caf\xe9\n".encode("cp1252"))
-    with pytest.raises(DeclarationError, match=r"^m.yaml: line 2: not UTF-8 text \(byte 0xe9\); save the file as UTF-8$"):
+    with pytest.raises(
+        DeclarationError, match=r"^m.yaml: line 2: not UTF-8 text \(byte 0xe9\); save the file as UTF-8$"
+    ):
         load_sources(folder)

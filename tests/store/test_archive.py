@@ -1,5 +1,6 @@
 """`policywatch export` and `restore`: a portable archive (WARC + JSON Lines) that rebuilds a home
 exactly: same rows, `verify` passes, same search results, a byte-identical site."""
+
 from __future__ import annotations
 
 import gzip
@@ -41,6 +42,7 @@ def site_files(site: Path) -> dict[str, bytes]:
 
 # -- the demo home, through the real command --------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("archive")
@@ -49,15 +51,22 @@ def demo(tmp_path_factory):
     exported = run_cli("export", str(archive), home=home)
     restoring = run_cli("restore", str(archive), home=restored)
     published = run_cli("publish", home=restored)
-    return {"home": home, "restored": restored, "archive": archive, "export": exported.stdout,
-            "restore": restoring.stdout, "publish": published.stdout}
+    return {
+        "home": home,
+        "restored": restored,
+        "archive": archive,
+        "export": exported.stdout,
+        "restore": restoring.stdout,
+        "publish": published.stdout,
+    }
 
 
 @pytest.mark.slow
 def test_demo_round_trip_keeps_every_row(demo):
     assert demo["export"].startswith("exported 23 snapshots, 16 documents, 78 checks, 19 versions, 3 changes to ")
-    assert demo["restore"] == (f"restored 16 documents, 23 snapshots, 78 checks, 19 versions, 3 changes into "
-                               f"{demo['restored']}; verify: ok\n")
+    assert demo["restore"] == (
+        f"restored 16 documents, 23 snapshots, 78 checks, 19 versions, 3 changes into {demo['restored']}; verify: ok\n"
+    )
     assert rows(demo["restored"]) == rows(demo["home"])
 
 
@@ -68,8 +77,10 @@ def test_demo_restored_home_verifies_searches_and_publishes_the_same_site(demo):
     query = ("search", "late shipment rate", "--json")
     # Same hits and snippets; scores may differ a little: the original index still counts the
     # versions it replaced over five crawls, the restored one was built in one go.
-    found = [sorted((h["doc_id"], h["snippet"]) for h in json.loads(run_cli(*query, home=h).stdout))
-             for h in (demo["restored"], demo["home"])]
+    found = [
+        sorted((h["doc_id"], h["snippet"]) for h in json.loads(run_cli(*query, home=h).stdout))
+        for h in (demo["restored"], demo["home"])
+    ]
     assert found[0] == found[1] and len(found[0]) >= 3
     original, rebuilt = site_files(demo["home"] / "site"), site_files(demo["restored"] / "site")
     assert len(original) > 20 and rebuilt == original  # byte for byte, feed included
@@ -78,8 +89,14 @@ def test_demo_restored_home_verifies_searches_and_publishes_the_same_site(demo):
 @pytest.mark.slow
 def test_demo_archive_is_standard_warc_and_json_lines(demo):
     files = members(demo["archive"])
-    assert list(files) == ["manifest.json", "snapshots.warc.gz", "documents.jsonl.gz", "checks.jsonl.gz",
-                           "versions.jsonl.gz", "changes.jsonl.gz"]
+    assert list(files) == [
+        "manifest.json",
+        "snapshots.warc.gz",
+        "documents.jsonl.gz",
+        "checks.jsonl.gz",
+        "versions.jsonl.gz",
+        "changes.jsonl.gz",
+    ]
     manifest = json.loads(files["manifest.json"])
     assert manifest["format"] == "policywatch-archive" and manifest["version"] == 1
     for name, digest in manifest["members"].items():
@@ -106,26 +123,53 @@ def _records(warc: bytes):
 
 # -- small stores, in-process -------------------------------------------------------------------
 
+
 @pytest.fixture
 def small(tmp_path) -> Path:
     home = tmp_path / "home"
     build_store(home)
     with Store(home) as store, store.transaction():
         # An imported capture, odd headers (non-ASCII, a compressed transfer), a 404 with a body.
-        sid, _ = store.add_snapshot(doc_id="shop/returns", url="https://shop.example/returns",
-                                    fetched_at="2026-01-05T00:00:00Z", http_status=200, headers={},
-                                    body="<p>Retours acceptés</p>".encode(), origin="import")
-        store.add_check(doc_id="shop/returns", url="https://shop.example/returns",
-                        checked_at="2026-01-05T00:00:00Z", http_status=200, snapshot_id=sid, outcome="failed",
-                        reason="selector 'main' matched nothing")
-        sid, _ = store.add_snapshot(doc_id="shop/returns", url="https://shop.example/returns",
-                                    fetched_at="2026-01-06T00:00:00Z", http_status=404,
-                                    headers={"content-encoding": "gzip", "content-length": "31",
-                                             "x-note": "caf\u00e9 \u2014 \u20ac", "set-cookie": "a=1, b=2"},
-                                    body=b"<h1>Not found</h1>")
-        store.add_check(doc_id="shop/returns", url="https://shop.example/returns",
-                        checked_at="2026-01-06T00:00:00Z", http_status=404, snapshot_id=sid, outcome="gone",
-                        reason="HTTP 404 Not Found: the page was removed; its history is kept")
+        sid, _ = store.add_snapshot(
+            doc_id="shop/returns",
+            url="https://shop.example/returns",
+            fetched_at="2026-01-05T00:00:00Z",
+            http_status=200,
+            headers={},
+            body="<p>Retours acceptés</p>".encode(),
+            origin="import",
+        )
+        store.add_check(
+            doc_id="shop/returns",
+            url="https://shop.example/returns",
+            checked_at="2026-01-05T00:00:00Z",
+            http_status=200,
+            snapshot_id=sid,
+            outcome="failed",
+            reason="selector 'main' matched nothing",
+        )
+        sid, _ = store.add_snapshot(
+            doc_id="shop/returns",
+            url="https://shop.example/returns",
+            fetched_at="2026-01-06T00:00:00Z",
+            http_status=404,
+            headers={
+                "content-encoding": "gzip",
+                "content-length": "31",
+                "x-note": "caf\u00e9 \u2014 \u20ac",
+                "set-cookie": "a=1, b=2",
+            },
+            body=b"<h1>Not found</h1>",
+        )
+        store.add_check(
+            doc_id="shop/returns",
+            url="https://shop.example/returns",
+            checked_at="2026-01-06T00:00:00Z",
+            http_status=404,
+            snapshot_id=sid,
+            outcome="gone",
+            reason="HTTP 404 Not Found: the page was removed; its history is kept",
+        )
     return home
 
 
@@ -191,8 +235,10 @@ def test_restore_refuses_a_home_that_holds_a_store(small, tmp_path, capsys):
     before = rows(small)
     code = main(["restore", str(tmp_path / "a.tar"), "--home", str(small)])
     assert code == 1
-    assert capsys.readouterr().err == (f"policywatch: {small} already holds a store; restoring would mix two "
-                                       "histories (hint: restore into a new or empty folder with --home)\n")
+    assert capsys.readouterr().err == (
+        f"policywatch: {small} already holds a store; restoring would mix two "
+        "histories (hint: restore into a new or empty folder with --home)\n"
+    )
     assert rows(small) == before
 
 
@@ -226,13 +272,17 @@ def _missing_member(archive: Path) -> None:
     _rewrite(archive, files)
 
 
-@pytest.mark.parametrize("damage, message", [
-    (_edited_version, "version 2 text does not match its sha256"),
-    (_edited_check, "member checks.jsonl.gz does not match its sha256 in the manifest; the archive is damaged"),
-    (_missing_member, "member checks.jsonl.gz is missing"),
-    (lambda archive: archive.write_bytes(b"not a tar at all" * 64), "is not a policywatch archive"),
-    (lambda archive: archive.write_bytes(archive.read_bytes()[:6000]), "is missing|damaged|not a readable"),
-], ids=["edited-version", "edited-member", "missing-member", "not-an-archive", "cut-short"])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (_edited_version, "version 2 text does not match its sha256"),
+        (_edited_check, "member checks.jsonl.gz does not match its sha256 in the manifest; the archive is damaged"),
+        (_missing_member, "member checks.jsonl.gz is missing"),
+        (lambda archive: archive.write_bytes(b"not a tar at all" * 64), "is not a policywatch archive"),
+        (lambda archive: archive.write_bytes(archive.read_bytes()[:6000]), "is missing|damaged|not a readable"),
+    ],
+    ids=["edited-version", "edited-member", "missing-member", "not-an-archive", "cut-short"],
+)
 def test_a_damaged_archive_restores_nothing(small, tmp_path, damage, message):
     archive = tmp_path / "a.tar"
     export(small, archive)

@@ -12,18 +12,32 @@ from kb.timeutil import parse_time
 
 
 def make_doc(store, doc_id="shop/fees"):
-    store.ensure_document(doc_id, title="Fees", url="https://shop.example/fees", marketplace="shop",
-                          doc_type="fees", origin="declared", seen_at="2026-01-01T00:00:00Z")
+    store.ensure_document(
+        doc_id,
+        title="Fees",
+        url="https://shop.example/fees",
+        marketplace="shop",
+        doc_type="fees",
+        origin="declared",
+        seen_at="2026-01-01T00:00:00Z",
+    )
 
 
 def test_bodies_are_content_addressed_and_compressed(tmp_path):
     with Store(tmp_path) as store:
         make_doc(store)
         body = b"<html>" + b"same policy text " * 1000 + b"</html>"
-        first, digest = store.add_snapshot(doc_id="shop/fees", url="u", fetched_at="2026-01-01T00:00:00Z",
-                                           http_status=200, headers={"etag": "x"}, body=body)
-        second, _ = store.add_snapshot(doc_id="shop/fees", url="u", fetched_at="2026-01-02T00:00:00Z",
-                                       http_status=200, headers={}, body=body)
+        first, digest = store.add_snapshot(
+            doc_id="shop/fees",
+            url="u",
+            fetched_at="2026-01-01T00:00:00Z",
+            http_status=200,
+            headers={"etag": "x"},
+            body=body,
+        )
+        second, _ = store.add_snapshot(
+            doc_id="shop/fees", url="u", fetched_at="2026-01-02T00:00:00Z", http_status=200, headers={}, body=body
+        )
         assert digest == sha256(body)
         assert store.snapshot_body(first) == store.snapshot_body(second) == body
         blobs = store._db.execute("SELECT COUNT(*), SUM(LENGTH(data)) FROM blobs").fetchone()
@@ -33,26 +47,45 @@ def test_bodies_are_content_addressed_and_compressed(tmp_path):
 def test_versions_changes_and_document_status(tmp_path):
     with Store(tmp_path) as store:
         make_doc(store)
-        s1, _ = store.add_snapshot(doc_id="shop/fees", url="u", fetched_at="2026-01-01T00:00:00Z",
-                                   http_status=200, headers={}, body=b"a")
-        v1 = store.add_version(doc_id="shop/fees", snapshot_id=s1, captured_at="2026-01-01T00:00:00Z",
-                               title="Fees", text="Fee is $1.\n")
-        s2, _ = store.add_snapshot(doc_id="shop/fees", url="u", fetched_at="2026-02-01T00:00:00Z",
-                                   http_status=200, headers={}, body=b"b")
-        v2 = store.add_version(doc_id="shop/fees", snapshot_id=s2, captured_at="2026-02-01T00:00:00Z",
-                               title="Fees", text="Fee is $2.\n")
-        key = store.add_change(doc_id="shop/fees", from_version_id=v1, to_version_id=v2,
-                               detected_at="2026-02-01T00:00:00Z", label="substantive", summary="Fee $1 → $2",
-                               reasons=[Reason("number", "$1 → $2")], silent=None,
-                               ops=[(0, "Fee is $"), (-1, "1"), (1, "2"), (0, ".\n")], sections=[])
+        s1, _ = store.add_snapshot(
+            doc_id="shop/fees", url="u", fetched_at="2026-01-01T00:00:00Z", http_status=200, headers={}, body=b"a"
+        )
+        v1 = store.add_version(
+            doc_id="shop/fees", snapshot_id=s1, captured_at="2026-01-01T00:00:00Z", title="Fees", text="Fee is $1.\n"
+        )
+        s2, _ = store.add_snapshot(
+            doc_id="shop/fees", url="u", fetched_at="2026-02-01T00:00:00Z", http_status=200, headers={}, body=b"b"
+        )
+        v2 = store.add_version(
+            doc_id="shop/fees", snapshot_id=s2, captured_at="2026-02-01T00:00:00Z", title="Fees", text="Fee is $2.\n"
+        )
+        key = store.add_change(
+            doc_id="shop/fees",
+            from_version_id=v1,
+            to_version_id=v2,
+            detected_at="2026-02-01T00:00:00Z",
+            label="substantive",
+            summary="Fee $1 → $2",
+            reasons=[Reason("number", "$1 → $2")],
+            silent=None,
+            ops=[(0, "Fee is $"), (-1, "1"), (1, "2"), (0, ".\n")],
+            sections=[],
+        )
         assert key == "shop/fees/20260201T000000Z"
         [change] = store.changes()
         assert change.reasons == (Reason("number", "$1 → $2"),)
         assert change.ops[1] == (-1, "1")
         assert store.latest_version("shop/fees").id == v2
         assert store.latest_version("shop/fees", before="2026-01-15T00:00:00Z").id == v1
-        store.add_check(doc_id="shop/fees", url="u", checked_at="2026-03-01T00:00:00Z",
-                        http_status=None, snapshot_id=None, outcome="failed", reason="connection refused")
+        store.add_check(
+            doc_id="shop/fees",
+            url="u",
+            checked_at="2026-03-01T00:00:00Z",
+            http_status=None,
+            snapshot_id=None,
+            outcome="failed",
+            reason="connection refused",
+        )
         doc = store.document("shop/fees")
         assert doc.status == "failing" and doc.failure == "connection refused"
         assert doc.last_changed == "2026-02-01T00:00:00Z"
@@ -64,8 +97,10 @@ def test_snapshots_reference_existing_blobs(tmp_path):
     with Store(tmp_path) as store:
         make_doc(store)
         with pytest.raises(sqlite3.IntegrityError):
-            store._db.execute("INSERT INTO snapshots (doc_id, url, fetched_at, http_status, headers, sha256, origin)"
-                             " VALUES ('shop/fees', 'u', 't', 200, '{}', 'missing', 'crawl')")
+            store._db.execute(
+                "INSERT INTO snapshots (doc_id, url, fetched_at, http_status, headers, sha256, origin)"
+                " VALUES ('shop/fees', 'u', 't', 200, '{}', 'missing', 'crawl')"
+            )
 
 
 def test_transaction_rolls_back_on_error(tmp_path):
@@ -107,12 +142,15 @@ def test_second_run_on_the_same_home_is_refused_with_the_holder_named(tmp_path):
         pass
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("2025-12-04", "2025-12-04T00:00:00Z"),
-    ("2025-12-04T12:30:02Z", "2025-12-04T12:30:02Z"),
-    ("2025-12-04T12-30-02Z", "2025-12-04T12:30:02Z"),
-    ("2025-12-04T13:30:02+01:00", "2025-12-04T12:30:02Z"),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("2025-12-04", "2025-12-04T00:00:00Z"),
+        ("2025-12-04T12:30:02Z", "2025-12-04T12:30:02Z"),
+        ("2025-12-04T12-30-02Z", "2025-12-04T12:30:02Z"),
+        ("2025-12-04T13:30:02+01:00", "2025-12-04T12:30:02Z"),
+    ],
+)
 def test_times_are_normalized_to_utc(given, expected):
     assert parse_time(given) == expected
     assert compact_time(expected).endswith("Z")

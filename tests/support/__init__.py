@@ -2,6 +2,7 @@
 
 Test modules import from here (or use the fixtures of ``tests/conftest.py``), never from each other.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Headless Chromium for browser tests: Debian's ``chromium`` driven by Playwright, and a
 loopback server for a built site. Tests skip, with the install line, where either is missing."""
+
 from __future__ import annotations
 
 import functools
@@ -13,8 +14,14 @@ from pathlib import Path
 from typing import ClassVar
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright never downloads one here
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def browser_missing() -> str | None:
@@ -29,8 +36,10 @@ def browser_missing() -> str | None:
 class _QuietHandler(SimpleHTTPRequestHandler):
     # As docs/deployment.md asks of a host: the version texts are UTF-8 (http.server names
     # no charset, and browsers then guess).
-    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map,
-                                                ".txt": "text/plain; charset=utf-8"}
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".txt": "text/plain; charset=utf-8",
+    }
 
     def log_message(self, *args) -> None:
         pass
@@ -57,8 +66,7 @@ def chromium() -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS,
-                                             headless=True)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
         try:
             yield browser
         finally:
@@ -80,8 +88,7 @@ class Watch:
         page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
         page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
         page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} {r.status}"))
-        page.on("request", lambda r: not r.url.startswith((self.base, "data:", "blob:"))
-                and self.foreign.append(r.url))
+        page.on("request", lambda r: not r.url.startswith((self.base, "data:", "blob:")) and self.foreign.append(r.url))
 
         def dismiss(dialog) -> None:
             self.dialogs.append(dialog.message)

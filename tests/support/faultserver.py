@@ -24,6 +24,7 @@ A server can be stopped and started again on the same port (``stop()``/``start()
 stopped, its URLs are refused connections. HTTP/1.0, one request per connection: no keep-alive
 stalls, and every request is its own connection, as faults need.
 """
+
 from __future__ import annotations
 
 import html
@@ -41,20 +42,33 @@ def policy_text(doc: str, version: int = 1, paragraphs: int = 30) -> list[str]:
     """The paragraphs of a fictional policy; each version changes one fee, visibly."""
     fee = 5 + version - 1
     lines = [f"Sellers’ “{doc}” rules: a fee of {fee} € applies per order — see the café terms."]
-    lines += [f"Section {i} of the {doc} policy: sellers must follow rule {i} at all times, "
-              f"and keep records of rule {i} for twelve months." for i in range(1, paragraphs)]
+    lines += [
+        f"Section {i} of the {doc} policy: sellers must follow rule {i} at all times, "
+        f"and keep records of rule {i} for twelve months."
+        for i in range(1, paragraphs)
+    ]
     return lines
 
 
-def policy_page(doc: str, version: int = 1, paragraphs: int = 30, *, charset: str | None = "utf-8",
-                head: str = "", before: str = "", after: str = "") -> str:
+def policy_page(
+    doc: str,
+    version: int = 1,
+    paragraphs: int = 30,
+    *,
+    charset: str | None = "utf-8",
+    head: str = "",
+    before: str = "",
+    after: str = "",
+) -> str:
     """A whole page: navigation and footer around ``<main><article class="policy">``."""
     meta = f'<meta charset="{charset}">' if charset else ""
     body = "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in policy_text(doc, version, paragraphs))
-    return (f"<!doctype html>\n<html lang=\"en\"><head>{meta}<title>{html.escape(doc)} policy</title>{head}"
-            f"</head>\n<body><nav><a href=\"/\">Home</a> <a href=\"/help\">Help</a></nav>{before}\n"
-            f"<main><article class=\"policy\"><h1>{html.escape(doc)} policy</h1>\n{body}\n</article></main>\n"
-            f"{after}<footer>Fictional marketplace for tests</footer></body></html>\n")
+    return (
+        f'<!doctype html>\n<html lang="en"><head>{meta}<title>{html.escape(doc)} policy</title>{head}'
+        f'</head>\n<body><nav><a href="/">Home</a> <a href="/help">Help</a></nav>{before}\n'
+        f'<main><article class="policy"><h1>{html.escape(doc)} policy</h1>\n{body}\n</article></main>\n'
+        f"{after}<footer>Fictional marketplace for tests</footer></body></html>\n"
+    )
 
 
 class FaultServer:
@@ -78,8 +92,7 @@ class FaultServer:
         httpd.owner = self  # type: ignore[attr-defined]
         self.port = httpd.server_address[1]
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -138,6 +151,7 @@ class FaultServer:
 
 # -- the handler ------------------------------------------------------------------
 
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "FaultServer/1.0"
     sys_version = ""
@@ -155,8 +169,13 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up: that is what some faults are for
 
-    def send(self, status: int, body: bytes, content_type: str = "text/html; charset=utf-8",
-             headers: dict[str, str] | None = None) -> None:
+    def send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
@@ -176,10 +195,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-def _page(h: _Handler, owner, *, doc: str = "doc", version: int = 1, paragraphs: int = 30,
-          body: bytes | None = None, text: str | None = None, status: int = 200,
-          content_type: str = "text/html; charset=utf-8", headers: dict | None = None,
-          delay: float = 0) -> None:
+def _page(
+    h: _Handler,
+    owner,
+    *,
+    doc: str = "doc",
+    version: int = 1,
+    paragraphs: int = 30,
+    body: bytes | None = None,
+    text: str | None = None,
+    status: int = 200,
+    content_type: str = "text/html; charset=utf-8",
+    headers: dict | None = None,
+    delay: float = 0,
+) -> None:
     if delay:
         owner._closing.wait(delay)  # a slow page; stopping the server cuts the wait short
     if body is None:
@@ -221,7 +250,7 @@ def _stream(h: _Handler, owner, *, size: int, chunk: int = 1 << 20) -> None:
     h.send_response(200)
     h.send_header("Content-Type", "text/html; charset=utf-8")
     h.end_headers()
-    h.wfile.write(b"<!doctype html><html><body><main><article class=\"policy\">")
+    h.wfile.write(b'<!doctype html><html><body><main><article class="policy">')
     block = (b"<p>" + b"x" * (chunk - 8) + b"</p>\n")[:chunk]
     written = 0
     while written < size:

@@ -1,4 +1,5 @@
 """Feed checks shared by the feed and publish tests."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,14 @@ def json_feed_as_entries(content: bytes) -> feedparser.FeedParserDict:
         published = datetime.fromisoformat(item["date_published"])
         assert published.tzinfo is not None  # RFC 3339
         assert all(isinstance(tag, str) for tag in item.get("tags", []))
-        entries.append(feedparser.FeedParserDict(
-            id=item["id"], link=item["url"], title=item["title"],
-            published_parsed=published.timetuple(), description=item["content_html"],
-            tags=[feedparser.FeedParserDict(term=t) for t in item.get("tags", [])]))
+        entries.append(
+            feedparser.FeedParserDict(
+                id=item["id"],
+                link=item["url"],
+                title=item["title"],
+                published_parsed=published.timetuple(),
+                description=item["content_html"],
+                tags=[feedparser.FeedParserDict(term=t) for t in item.get("tags", [])],
+            )
+        )
     return feedparser.FeedParserDict(bozo=0, version="json11", entries=entries, feed=document)

@@ -12,6 +12,7 @@ HTTP/1.0, one request per connection (no keep-alive stalls). Conditional request
 decided by the ETag/Last-Modified the test gives, never by file times. Paths are
 matched without their query string.
 """
+
 from __future__ import annotations
 
 import threading
@@ -70,9 +71,18 @@ class LoopbackSite:
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     # -- declaring ----------------------------------------------------------------------
-    def page(self, path: str, body: str | bytes, *, status: int = 200, content_type: str = "text/html; charset=utf-8",
-             headers: dict[str, str] | None = None, etag: str | None = None, last_modified: str | None = None,
-             delay: float = 0.0) -> None:
+    def page(
+        self,
+        path: str,
+        body: str | bytes,
+        *,
+        status: int = 200,
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
         data = body.encode() if isinstance(body, str) else body
         all_headers = {"Content-Type": content_type, **(headers or {})}
         if etag:
@@ -82,8 +92,12 @@ class LoopbackSite:
         self.routes[path] = Route([(status, all_headers, data)], etag, last_modified, delay)
 
     def sequence(self, path: str, answers: list[tuple[int, dict[str, str], str | bytes]]) -> None:
-        self.routes[path] = Route([(s, {"Content-Type": "text/html; charset=utf-8", **h},
-                                    b.encode() if isinstance(b, str) else b) for s, h, b in answers])
+        self.routes[path] = Route(
+            [
+                (s, {"Content-Type": "text/html; charset=utf-8", **h}, b.encode() if isinstance(b, str) else b)
+                for s, h, b in answers
+            ]
+        )
 
     def redirect(self, path: str, location: str, status: int = 301) -> None:
         self.routes[path] = Route([(status, {"Location": location}, b"")])
@@ -117,8 +131,11 @@ class LoopbackSite:
             self._in_flight[host] += 1
             self._max_in_flight[host] = max(self._max_in_flight[host], self._in_flight[host])
             prefix, slow = self.slow_first or ("", 0.0)
-            first_slow = bool(slow) and parts.path.startswith(prefix) and \
-                not any(h.path.startswith(prefix) for h in self.log[:-1])
+            first_slow = (
+                bool(slow)
+                and parts.path.startswith(prefix)
+                and not any(h.path.startswith(prefix) for h in self.log[:-1])
+            )
         try:
             status, headers, body = self._answer(parts.path, hit.headers)
             if first_slow:
@@ -163,24 +180,31 @@ class LoopbackSite:
 def help_page(title: str, paragraphs: list[str], *, extra: str = "") -> str:
     """A help-centre page: navigation and footer around ``main article.policy``."""
     body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head>"
-            f"<body><nav><a href='/'>Home</a></nav><main><article class='policy'><h1>{title}</h1>\n{body}\n"
-            f"</article></main>{extra}<footer>Fictional marketplace for tests</footer></body></html>")
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body><nav><a href='/'>Home</a></nav><main><article class='policy'><h1>{title}</h1>\n{body}\n"
+        f"</article></main>{extra}<footer>Fictional marketplace for tests</footer></body></html>"
+    )
 
 
 def policy_paragraphs(name: str, version: int = 1, count: int = 12) -> list[str]:
     return [f"{name}: sellers pay a fee of {4 + version} USD per order."] + [
-        f"Rule {i} of the {name} policy: sellers keep records of rule {i} for twelve months."
-        for i in range(1, count)]
+        f"Rule {i} of the {name} policy: sellers keep records of rule {i} for twelve months." for i in range(1, count)
+    ]
 
 
-def declaration(marketplace: str, documents: list[dict], *, discover: list[dict] | None = None,
-                defaults: dict | None = None) -> str:
+def declaration(
+    marketplace: str, documents: list[dict], *, discover: list[dict] | None = None, defaults: dict | None = None
+) -> str:
     import yaml
 
-    data = {"marketplace": marketplace, "name": f"{marketplace} (loopback test)",
-            "allow_private_addresses": True,
-            "defaults": defaults or {"select": ["main article.policy"]}, "documents": documents}
+    data = {
+        "marketplace": marketplace,
+        "name": f"{marketplace} (loopback test)",
+        "allow_private_addresses": True,
+        "defaults": defaults or {"select": ["main article.policy"]},
+        "documents": documents,
+    }
     if discover:
         data["discover"] = discover
     return yaml.safe_dump(data, sort_keys=False)

@@ -1,4 +1,5 @@
 """`policywatch compare OLD NEW`: two captures, no store: class, summary, reasons, diff, JSON."""
+
 from __future__ import annotations
 
 import itertools
@@ -19,8 +20,9 @@ Last updated: 15 June 2026
 You must keep your late shipment rate under 4%.
 """
 NEW_MD = OLD_MD.replace("15 June 2026", "21 August 2026").replace(
-    "under 4%.", "under 3%.\n\n**Effective 1 October 2026:** orders due to ship from that date "
-    "are measured against the new target.")
+    "under 4%.",
+    "under 3%.\n\n**Effective 1 October 2026:** orders due to ship from that date are measured against the new target.",
+)
 
 PAGE = """<html><head><title>Fees</title><link rel="canonical" href="/fees"></head><body>
 <nav><a href="/home?ref_=nav_{nav}">Home</a></nav>
@@ -30,8 +32,9 @@ PAGE = """<html><head><title>Fees</title><link rel="canonical" href="/fees"></he
 </main><footer>Rendered {rendered}</footer></body></html>"""
 
 
-def page(fee: str, *, nav: str = "a", attrs: str = 'class="a" data-x="1"', query: str = "ref_=x&a=1",
-         rendered: str = "08:00") -> str:
+def page(
+    fee: str, *, nav: str = "a", attrs: str = 'class="a" data-x="1"', query: str = "ref_=x&a=1", rendered: str = "08:00"
+) -> str:
     return PAGE.format(fee=fee, nav=nav, attrs=attrs, query=query, rendered=rendered)
 
 
@@ -50,8 +53,7 @@ def test_markdown_files_through_the_real_entry_point(tmp_path: Path) -> None:
     old, new = write(tmp_path, "old.md", OLD_MD), write(tmp_path, "new.md", NEW_MD)
     out = run_cli("compare", str(old), str(new), "--detected-at", "2026-08-24T06:00:00Z").stdout
     lines = out.splitlines()
-    assert lines[0] == (
-        "substantive: Late shipment rate lowered from 4% to 3%; effective 2026-10-01 (38 days' notice)")
+    assert lines[0] == ("substantive: Late shipment rate lowered from 4% to 3%; effective 2026-10-01 (38 days' notice)")
     assert lines[1] == "silent: no (stated date 2026-06-15 → 2026-08-21)"
     assert "affects: Shipping and delivery, Account health and metrics" in out
     assert "  - [number] late shipment rate: under 4% → 3%" in out
@@ -73,8 +75,7 @@ def test_json_fields(tmp_path: Path, capsys) -> None:
         "id": "customer-service-performance-metrics/late-shipment-rate",
         "label": "Customer service performance metrics › Late shipment rate",
         "changes": "1 sentence changed, 1 sentence added",
-        "text": "Customer service performance metrics › Late shipment rate: 1 sentence changed, "
-                "1 sentence added",
+        "text": "Customer service performance metrics › Late shipment rate: 1 sentence changed, 1 sentence added",
     }
     assert "{+3+}" in data["diff"]
 
@@ -92,8 +93,11 @@ def test_silent_is_null_without_a_stated_date_and_true_when_unchanged(tmp_path: 
 def test_html_noise_is_no_change_and_a_fee_is_found(tmp_path: Path, capsys) -> None:
     """Tracking parameters, reordered attributes and page chrome do not count; the fee does."""
     first = write(tmp_path, "first.html", page("$0.99"))
-    noisy = write(tmp_path, "noisy.html", page("$0.99", nav="b", attrs='data-x="1" class="a"',
-                                               query="a=1&ref_=y&utm_source=z", rendered="09:30"))
+    noisy = write(
+        tmp_path,
+        "noisy.html",
+        page("$0.99", nav="b", attrs='data-x="1" class="a"', query="a=1&ref_=y&utm_source=z", rendered="09:30"),
+    )
     data = compare_json(capsys, str(first), str(noisy), "--select", "#content")
     assert (data["class"], data["summary"], data["diff"]) == ("noise", "No change", "")
     raised = write(tmp_path, "raised.html", page("$1.29"))
@@ -129,8 +133,9 @@ def _consecutive(slug: str) -> list[tuple[Path, Path]]:
 @pytest.mark.realdata
 @needs_realdata
 def test_real_amazon_agreement_compare_names_what_changed() -> None:
-    old, new = next(p for p in _consecutive("amazon-us__marketplace-sellers-conditions")
-                    if p[1].name.startswith("2023-12-28"))
+    old, new = next(
+        p for p in _consecutive("amazon-us__marketplace-sellers-conditions") if p[1].name.startswith("2023-12-28")
+    )
     out = run_cli("compare", str(old), str(new), "--context", "0").stdout
     first = out.splitlines()[0]
     assert first.startswith("substantive: ")
@@ -143,10 +148,15 @@ def test_real_amazon_agreement_compare_names_what_changed() -> None:
 @needs_realdata
 def test_real_histories_through_compare(capsys) -> None:
     """Every consecutive pair of the seller agreements' histories, through the command."""
-    slugs = ["amazon-us__marketplace-sellers-conditions", "amazon-eu__marketplace-sellers-conditions",
-             "etsy__marketplace-sellers-conditions", "ebay-com__terms-of-service",
-             "tiktok-shop__marketplace-sellers-conditions", "wish__marketplace-sellers-conditions",
-             "abebooks__marketplace-sellers-conditions"]
+    slugs = [
+        "amazon-us__marketplace-sellers-conditions",
+        "amazon-eu__marketplace-sellers-conditions",
+        "etsy__marketplace-sellers-conditions",
+        "ebay-com__terms-of-service",
+        "tiktok-shop__marketplace-sellers-conditions",
+        "wish__marketplace-sellers-conditions",
+        "abebooks__marketplace-sellers-conditions",
+    ]
     results: dict[str, list[dict]] = {}
     for slug in slugs:
         for old, new in _consecutive(slug):
@@ -155,11 +165,20 @@ def test_real_histories_through_compare(capsys) -> None:
         for row in rows:
             assert row["class"] in ("substantive", "minor", "noise") and "\n" not in row["summary"]
             assert row["class"] != "substantive" or any(
-                r["kind"] in ("deadline", "number", "negation", "obligation", "effective-date",
-                              "added-obligation", "removed-obligation") for r in row["reasons"])
+                r["kind"]
+                in (
+                    "deadline",
+                    "number",
+                    "negation",
+                    "obligation",
+                    "effective-date",
+                    "added-obligation",
+                    "removed-obligation",
+                )
+                for r in row["reasons"]
+            )
     tiktok = results["tiktok-shop__marketplace-sellers-conditions"]
     counters = [r for r in tiktok if [x["kind"] for x in r["reasons"]] == ["counter"]]
     assert len(counters) >= 10 and all(r["class"] == "noise" for r in counters)
-    amazon = results["amazon-us__marketplace-sellers-conditions"] + results[
-        "amazon-eu__marketplace-sellers-conditions"]
+    amazon = results["amazon-us__marketplace-sellers-conditions"] + results["amazon-eu__marketplace-sellers-conditions"]
     assert sum(r["class"] == "substantive" for r in amazon) >= 8

@@ -14,6 +14,7 @@ atomic exchange. After each kill:
 One run at a time: a second crawl or publish on a busy home exits at once naming the holder,
 and a killed holder leaves no stuck lock.
 """
+
 from __future__ import annotations
 
 import os
@@ -102,16 +103,24 @@ class Run:
     seconds: float
 
 
-def policywatch(*args: str, kill: str | None = None, hook: Path, timeout: float = 120,
-                wait_session: bool = True) -> Run:
+def policywatch(
+    *args: str, kill: str | None = None, hook: Path, timeout: float = 120, wait_session: bool = True
+) -> Run:
     """Run the real command in a new session; with ``kill``, arm the hook."""
     env = {**os.environ, "PYTHONPATH": f"{hook}{os.pathsep}{REPO}", "NO_MKDOCS_2_WARNING": "1"}
     env.pop("PW_KILL", None)
     if kill:
         env["PW_KILL"] = kill
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "kb.cli", *args], cwd=REPO, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb.cli", *args],
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     out, err = proc.communicate(timeout=timeout)
     if wait_session:
         assert session_gone(proc.pid, 10), f"processes of {args} outlived it"
@@ -133,8 +142,7 @@ def session_gone(pgid: int, within: float) -> bool:
 
 def serve_state(server: FaultServer, version: int, delays: bool = False) -> None:
     for i, doc in enumerate(DOCS):
-        server.answer(f"/doc/{doc}", "page", doc=doc, version=version, paragraphs=60,
-                      delay=0.4 * i if delays else 0)
+        server.answer(f"/doc/{doc}", "page", doc=doc, version=version, paragraphs=60, delay=0.4 * i if delays else 0)
 
 
 def state_of(home: Path) -> dict:
@@ -144,8 +152,9 @@ def state_of(home: Path) -> dict:
         for version in store.versions():
             versions.setdefault(version.doc_id, []).append(version.text_sha256)
         texts = {v.id: v.text_sha256 for v in store.versions()}
-        changes = sorted((c.doc_id, c.label, c.summary, texts[c.from_version_id], texts[c.to_version_id])
-                         for c in store.changes())
+        changes = sorted(
+            (c.doc_id, c.label, c.summary, texts[c.from_version_id], texts[c.to_version_id]) for c in store.changes()
+        )
         pending = len(store.pending_checks())
     return {"versions": versions, "changes": changes, "pending": pending}
 
@@ -187,9 +196,9 @@ def lab(tmp_path_factory):
         sources.mkdir()
         (sources / "lab.yaml").write_text(
             f"marketplace: lab\nname: Crash lab\nallow_private_addresses: true\n"
-            f"defaults:\n  select: [\"{ARTICLE_SELECTOR}\"]\ndocuments:\n"
-            + "".join(f"  - {{id: {d}, title: {d}, url: \"{server.url('/doc/' + d)}\", type: policy}}\n"
-                      for d in DOCS))
+            f'defaults:\n  select: ["{ARTICLE_SELECTOR}"]\ndocuments:\n'
+            + "".join(f'  - {{id: {d}, title: {d}, url: "{server.url("/doc/" + d)}", type: policy}}\n' for d in DOCS)
+        )
         lab = Lab(root=root, hook=hook, server=server, sources=sources)
         serve_state(server, 1)
         assert lab.crawl(root / "state1").returncode == 0
@@ -212,8 +221,9 @@ class Lab:
     reference_search: dict | None = None
 
     def crawl(self, home: Path, kill: str | None = None) -> Run:
-        return policywatch("crawl", "--fast", "--sources", str(self.sources), "--home", str(home),
-                           kill=kill, hook=self.hook)
+        return policywatch(
+            "crawl", "--fast", "--sources", str(self.sources), "--home", str(home), kill=kill, hook=self.hook
+        )
 
     def publish(self, home: Path, kill: str | None = None) -> Run:
         return policywatch("publish", "--home", str(home), kill=kill, hook=self.hook)
@@ -230,11 +240,16 @@ KILLED = -signal.SIGKILL
 
 # -- crawl ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kill, exit_code", [
-    ("snapshot:1:group", KILLED),  # the first snapshot written, its check not yet: whole run killed
-    ("snapshot:7:group", KILLED),  # halfway through the crawl
-    ("snapshot:4:self", 1),  # only the crawl child dies: the command says so and exits 1
-], ids=["crawl-first-snapshot", "crawl-mid-snapshot", "crawl-child-only"])
+
+@pytest.mark.parametrize(
+    "kill, exit_code",
+    [
+        ("snapshot:1:group", KILLED),  # the first snapshot written, its check not yet: whole run killed
+        ("snapshot:7:group", KILLED),  # halfway through the crawl
+        ("snapshot:4:self", 1),  # only the crawl child dies: the command says so and exits 1
+    ],
+    ids=["crawl-first-snapshot", "crawl-mid-snapshot", "crawl-child-only"],
+)
 def test_kill_during_the_crawl(lab, tmp_path, kill, exit_code):
     serve_state(lab.server, 1)
     home = tmp_path / "home"
@@ -278,9 +293,14 @@ def test_kill_at_any_moment_of_a_crawl(lab, tmp_path, after):
     serve_state(lab.server, 2, delays=True)
     home = lab.home_at(1, f"timed-{after}")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "kb.cli", "crawl", "--fast", "--sources", str(lab.sources),
-                             "--home", str(home)], cwd=REPO, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb.cli", "crawl", "--fast", "--sources", str(lab.sources), "--home", str(home)],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(after)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -297,12 +317,17 @@ def test_kill_at_any_moment_of_a_crawl(lab, tmp_path, after):
 
 # -- recording and index ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kill", [
-    "record:1:group",  # a new version inserted, its change not yet, in one transaction
-    "record:6:group",  # several documents recorded and committed, then a kill mid-document
-    "outcome:7:group",  # a version and its change inserted, the check's outcome not yet
-    "index:1:group",  # the Whoosh segment written, its table of contents not yet
-], ids=["record-first-change", "record-mid", "record-outcome", "index-commit"])
+
+@pytest.mark.parametrize(
+    "kill",
+    [
+        "record:1:group",  # a new version inserted, its change not yet, in one transaction
+        "record:6:group",  # several documents recorded and committed, then a kill mid-document
+        "outcome:7:group",  # a version and its change inserted, the check's outcome not yet
+        "index:1:group",  # the Whoosh segment written, its table of contents not yet
+    ],
+    ids=["record-first-change", "record-mid", "record-outcome", "index-commit"],
+)
 def test_kill_while_recording_or_indexing(lab, kill):
     serve_state(lab.server, 2)
     home = lab.home_at(1, kill.replace(":", "-"))
@@ -322,6 +347,7 @@ def test_kill_while_recording_or_indexing(lab, kill):
 
 # -- publish ----------------------------------------------------------------------------------
 
+
 def site_files(site: Path) -> dict[str, bytes]:
     return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
@@ -335,12 +361,16 @@ def published(lab):
     return before, site_files(home / "site")
 
 
-@pytest.mark.parametrize("kill", [
-    "site-sources:3:group",  # rewriting the Markdown sources
-    "site-build:5:group",  # MkDocs halfway through the pages
-    "site-swap:1:group",  # as the new site is exchanged with the old one
-    "site-swap-renames:1:group",  # no exchange: between moving the old site away and the new in
-], ids=["publish-sources", "publish-build", "publish-swap", "publish-swap-renames"])
+@pytest.mark.parametrize(
+    "kill",
+    [
+        "site-sources:3:group",  # rewriting the Markdown sources
+        "site-build:5:group",  # MkDocs halfway through the pages
+        "site-swap:1:group",  # as the new site is exchanged with the old one
+        "site-swap-renames:1:group",  # no exchange: between moving the old site away and the new in
+    ],
+    ids=["publish-sources", "publish-build", "publish-swap", "publish-swap-renames"],
+)
 def test_kill_during_a_publish(lab, published, kill):
     old_site, new_site = published
     home = lab.home_at(2, kill.replace(":", "-"))
@@ -358,13 +388,19 @@ def test_kill_during_a_publish(lab, published, kill):
 
 # -- one run at a time ------------------------------------------------------------------------
 
+
 def test_a_second_run_exits_at_once_naming_the_first_and_a_killed_holder_frees_the_home(lab, tmp_path):
     serve_state(lab.server, 1, delays=True)
     home = lab.home_at(1, "busy")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    first = subprocess.Popen([sys.executable, "-m", "kb.cli", "crawl", "--fast", "--sources", str(lab.sources),
-                              "--home", str(home)], cwd=REPO, env=env, start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "kb.cli", "crawl", "--fast", "--sources", str(lab.sources), "--home", str(home)],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         lock = home / "run.lock"
         deadline = time.monotonic() + 20
@@ -374,8 +410,10 @@ def test_a_second_run_exits_at_once_naming_the_first_and_a_killed_holder_frees_t
         for command in (["crawl", "--fast", "--sources", str(lab.sources)], ["publish"]):
             second = run_cli(*command, home=home, check=False)
             assert second.returncode == 1
-            assert second.stderr.strip() == (f"policywatch: {home.resolve()} is busy: policywatch crawl (pid {first.pid}) "
-                                             "is running (hint: wait for it to finish, or stop it)")
+            assert second.stderr.strip() == (
+                f"policywatch: {home.resolve()} is busy: policywatch crawl (pid {first.pid}) "
+                "is running (hint: wait for it to finish, or stop it)"
+            )
         assert first.poll() is None  # the first run was not disturbed
     finally:
         os.killpg(first.pid, signal.SIGKILL)

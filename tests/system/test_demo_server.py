@@ -1,5 +1,6 @@
 """The demo server: dated states, per-request noise around stable articles, and a corpus
 that agrees with ``corpus/expected.yaml`` and the demo declaration."""
+
 from __future__ import annotations
 
 import http.client
@@ -126,8 +127,11 @@ def test_noise_differs_between_requests_but_the_article_text_does_not(server):
     assert headers1["ETag"] != headers2["ETag"]  # dynamic page: ETag over the rendered bytes
     assert headers1["Content-Type"] == "text/html; charset=utf-8"
     assert int(headers1["Content-Length"]) == len(first.encode())
-    for pattern in (r'<input type="hidden" name="csrf" value="([^"]+)"', r'data-request-id="([^"]+)"',
-                    r"Page rendered at ([^<]+)"):
+    for pattern in (
+        r'<input type="hidden" name="csrf" value="([^"]+)"',
+        r'data-request-id="([^"]+)"',
+        r"Page rendered at ([^<]+)",
+    ):
         assert re.search(pattern, first)[1] != re.search(pattern, second)[1], pattern
     related = re.compile(r'<aside class="related-articles".*?</aside>', re.S)
     boxes = {related.search(get(server, path)[2])[0] for _ in range(6)}
@@ -141,10 +145,14 @@ def test_noise_differs_between_requests_but_the_article_text_does_not(server):
 
 def test_noise_boxes_and_last_updated_sit_inside_the_article_and_chrome_outside(server):
     _, _, page = get(server, "/help/policies/code-of-conduct")
-    article = re.search(r'<main id="help-content"[^>]*>.*?(<article class="help-article".*?</article>)',
-                        page, re.S)[1]
-    for inside in ('class="related-articles"', 'class="helpful-widget"', 'name="csrf"',
-                   '<h1>Seller Code of Conduct</h1>', '<p class="last-updated">Last updated: 9 February 2026</p>'):
+    article = re.search(r'<main id="help-content"[^>]*>.*?(<article class="help-article".*?</article>)', page, re.S)[1]
+    for inside in (
+        'class="related-articles"',
+        'class="helpful-widget"',
+        'name="csrf"',
+        "<h1>Seller Code of Conduct</h1>",
+        '<p class="last-updated">Last updated: 9 February 2026</p>',
+    ):
         assert inside in article, inside
     for outside in ('class="cookie-banner"', 'class="site-header"', 'class="breadcrumbs"', "Page rendered at"):
         assert outside in page and outside not in article, outside
@@ -223,8 +231,9 @@ def test_counts_requests_by_path_and_never_answers_304(server):
     path = "/help/fees/selling-plans"
     before = server.requests[path]
     _, headers, _ = get(server, path + "?ref_=hub_nav&utm_source=x")
-    status, _, body = get(server, path, headers={"If-None-Match": headers["ETag"],
-                                                 "If-Modified-Since": "Sat, 01 Jan 2050 00:00:00 GMT"})
+    status, _, body = get(
+        server, path, headers={"If-None-Match": headers["ETag"], "If-Modified-Since": "Sat, 01 Jan 2050 00:00:00 GMT"}
+    )
     assert status == 200 and body
     status, head_headers, head_body = get(server, path, method="HEAD")
     assert status == 200 and head_body == "" and int(head_headers["Content-Length"]) > 0
@@ -292,20 +301,28 @@ def test_expected_outcomes_match_what_each_state_serves(server):
 def test_every_kind_of_event_is_in_expected_yaml():
     outcomes = [(s["name"], p, e) for s in EXPECTED["states"] for p, e in s["pages"].items()]
     kinds = {(e["outcome"], e.get("class"), e.get("silent"), e.get("reason")) for _, _, e in outcomes}
-    assert {("failed", None, None, "bot-wall"), ("gone", None, None, None),
-            ("new-version", "substantive", True, None), ("new-version", "substantive", False, None),
-            ("new-version", "minor", True, None), ("first-version", None, None, None)} <= kinds
+    assert {
+        ("failed", None, None, "bot-wall"),
+        ("gone", None, None, None),
+        ("new-version", "substantive", True, None),
+        ("new-version", "substantive", False, None),
+        ("new-version", "minor", True, None),
+        ("first-version", None, None, None),
+    } <= kinds
     noise_only = EXPECTED["states"][1]["pages"].values()
     assert {e["outcome"] for e in noise_only} == {"unchanged", "failed"}
 
 
 def test_late_shipment_rate_lives_on_the_metrics_page_only():
     corpus = load_corpus()
-    holders = {p.path for pages in corpus.pages for p in pages.values()
-               if "late shipment rate" in (p.title + p.summary + p.body).lower()}
+    holders = {
+        p.path
+        for pages in corpus.pages
+        for p in pages.values()
+        if "late shipment rate" in (p.title + p.summary + p.body).lower()
+    }
     assert holders == {"/help/performance/customer-service-performance"}
-    assert EXPECTED["search"][0] == {"query": "late shipment rate",
-                                     "first": "northwind/customer-service-performance"}
+    assert EXPECTED["search"][0] == {"query": "late shipment rate", "first": "northwind/customer-service-performance"}
 
 
 def test_declaration_declares_state_one_and_discovers_the_rest(server):
@@ -341,8 +358,14 @@ def test_cli_lists_states(capsys):
 def test_cli_serves_a_state_switches_on_input_and_stops_on_ctrl_c():
     root = REPO
     env = {**os.environ, "PYTHONPATH": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "kb.demo.server", "--state", "2", "--port", "0"],
-                            cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb.demo.server", "--state", "2", "--port", "0"],
+        cwd=root,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         banner = proc.stdout.readline()
         assert "state 2: noise-and-bot-wall" in banner
@@ -374,11 +397,21 @@ def test_a_later_state_inherits_pages_and_rejects_incomplete_new_ones(tmp_path):
     manifest = {
         "sections": [{"slug": "s", "title": "S", "summary": "S pages"}],
         "states": [
-            {"name": "one", "date": "2026-01-01T00:00:00Z", "description": "first",
-             "pages": {"/help/s/a": {"title": "A", "summary": "a", "last_updated": "2026-01-01", "body": "a.html"},
-                       "/help/s/b": {"title": "B", "summary": "b", "last_updated": "2026-01-01", "body": "b.html"}}},
-            {"name": "two", "date": "2026-01-08T00:00:00Z", "description": "second",
-             "changes": {"/help/s/b": {"status": 404}, "/help/s/a": {"body": "b.html"}}},
+            {
+                "name": "one",
+                "date": "2026-01-01T00:00:00Z",
+                "description": "first",
+                "pages": {
+                    "/help/s/a": {"title": "A", "summary": "a", "last_updated": "2026-01-01", "body": "a.html"},
+                    "/help/s/b": {"title": "B", "summary": "b", "last_updated": "2026-01-01", "body": "b.html"},
+                },
+            },
+            {
+                "name": "two",
+                "date": "2026-01-08T00:00:00Z",
+                "description": "second",
+                "changes": {"/help/s/b": {"status": 404}, "/help/s/a": {"body": "b.html"}},
+            },
         ],
     }
     (tmp_path / "states.yaml").write_text(yaml.safe_dump(manifest))

@@ -1,5 +1,6 @@
 """Documentation that is tested: every command, action and option of the CLI is in docs/cli.md,
 and no unit test asserts a wall-clock bound (timings belong in bench/)."""
+
 import ast
 import re
 
@@ -20,8 +21,9 @@ def section(name: str) -> str:
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=[c.name for c in COMMANDS])
 def test_every_command_and_option_is_in_docs_cli_md(cmd):
-    assert re.search(rf"^### `{re.escape(cmd.name)}\b", CLI_MD, re.M), \
+    assert re.search(rf"^### `{re.escape(cmd.name)}\b", CLI_MD, re.M), (
         f"add a '### `{cmd.name}`' section to docs/cli.md"
+    )
     text = section(cmd.name)
     assert text.strip(), f"docs/cli.md: say what `{cmd.name}` does"
     options = [n for names, _ in cmd.arguments for n in names if n.startswith("--")]
@@ -45,8 +47,14 @@ CLOCKS = {"perf_counter", "monotonic", "time", "process_time"}
 
 
 def _reads_clock(node: ast.AST) -> bool:
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in CLOCKS
-               and isinstance(n.func.value, ast.Name) and n.func.value.id == "time" for n in ast.walk(node))
+    return any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in CLOCKS
+        and isinstance(n.func.value, ast.Name)
+        and n.func.value.id == "time"
+        for n in ast.walk(node)
+    )
 
 
 def test_no_unit_test_asserts_an_upper_bound_on_wall_clock_time():
@@ -55,8 +63,13 @@ def test_no_unit_test_asserts_an_upper_bound_on_wall_clock_time():
     found = []
     for path in sorted((REPO / "tests").rglob("test_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        timed = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and _reads_clock(n.value)
-                 for t in n.targets if isinstance(t, ast.Name) and "deadline" not in t.id}
+        timed = {
+            t.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Assign) and _reads_clock(n.value)
+            for t in n.targets
+            if isinstance(t, ast.Name) and "deadline" not in t.id
+        }
         for node in ast.walk(tree):
             if not isinstance(node, ast.Assert) or not isinstance(node.test, ast.Compare):
                 continue

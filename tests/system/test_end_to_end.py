@@ -1,5 +1,6 @@
 """The whole pipeline on the demo marketplace: real Scrapy crawls against a loopback server,
 the real store, diff, index, MkDocs build and feed, through the real `policywatch` command."""
+
 from __future__ import annotations
 
 import json
@@ -59,10 +60,12 @@ def test_every_check_has_the_expected_outcome(demo_home):
     # The final state crawled once more: nothing new, only unchanged (and the known 404).
     [(_, recrawl)] = by_state.items()
     assert {c.outcome for c in recrawl.values()} == {"unchanged", "gone"}
-    assert len(changes) == sum(1 for s in EXPECTED["states"] for p in s["pages"].values()
-                               if p["outcome"] == "new-version")
-    assert len(versions) == sum(1 for s in EXPECTED["states"] for p in s["pages"].values()
-                                if p["outcome"] in ("first-version", "new-version"))
+    assert len(changes) == sum(
+        1 for s in EXPECTED["states"] for p in s["pages"].values() if p["outcome"] == "new-version"
+    )
+    assert len(versions) == sum(
+        1 for s in EXPECTED["states"] for p in s["pages"].values() if p["outcome"] in ("first-version", "new-version")
+    )
 
 
 def test_bot_wall_and_removed_page_keep_history(demo_home):
@@ -145,10 +148,26 @@ def test_scrapy_crawl_entry_point_then_record(tmp_path):
     home.mkdir()
     with DemoServer() as server:
         sources = write_sources(home, server.base_url)
-        subprocess.run([sys.executable, "-m", "scrapy", "crawl", "policy", "-a", f"home={home}",
-                        "-a", f"sources={sources}", "-s", "DOWNLOAD_DELAY=0"],
-                       check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "policy",
+                "-a",
+                f"home={home}",
+                "-a",
+                f"sources={sources}",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+            ],
+            check=True,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            timeout=120,
+        )
     with Store(home) as store:
         assert {c.outcome for c in store.checks()} == {"pending"}
     out = run_cli("record", "--sources", str(sources), home=home).stdout

@@ -14,6 +14,7 @@ whose change starts from A's version, as if the fault never happened; D: unchang
 that are not faults but hard input (charsets, malformed HTML, a 10 MB page) must read the same
 text as the good page: crawl B records them as unchanged.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,16 +30,24 @@ from tests.support.faultserver import ARTICLE_SELECTOR, FaultServer, policy_page
 
 pytestmark = pytest.mark.slow
 
-TIMES = {"A": "2026-03-01T00:00:00Z", "B": "2026-03-02T00:00:00Z",
-         "C": "2026-03-03T00:00:00Z", "D": "2026-03-04T00:00:00Z"}
+TIMES = {
+    "A": "2026-03-01T00:00:00Z",
+    "B": "2026-03-02T00:00:00Z",
+    "C": "2026-03-03T00:00:00Z",
+    "D": "2026-03-04T00:00:00Z",
+}
 SETTINGS = {"DOWNLOAD_TIMEOUT": 2, "RETRY_TIMES": 1}  # fast, and still shows what is retried
 MARKET = "faulty"
 
-ROBOT_CHECK = ("<html><head><title>Robot Check</title></head><body><h4>Type the characters you see "
-               "in this image:</h4><form action=\"/errors/validateCaptcha\"><input name=\"field-keywords\">"
-               "</form></body></html>")
-SIGN_IN = ("<html><head><title>Sign in</title></head><body><form method=\"post\"><input name=\"email\">"
-           "<input type=\"password\" name=\"password\"><button>Sign in</button></form></body></html>")
+ROBOT_CHECK = (
+    "<html><head><title>Robot Check</title></head><body><h4>Type the characters you see "
+    'in this image:</h4><form action="/errors/validateCaptcha"><input name="field-keywords">'
+    "</form></body></html>"
+)
+SIGN_IN = (
+    '<html><head><title>Sign in</title></head><body><form method="post"><input name="email">'
+    '<input type="password" name="password"><button>Sign in</button></form></body></html>'
+)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n" + b"stream\x00\x01\x02endstream\n" * 50
 
@@ -59,9 +68,10 @@ def deeply_nested(doc: str) -> bytes:
 def ten_megabytes(doc: str) -> bytes:
     """Version 1's article inside 10 MB of page: an inlined app state and a huge footer."""
     state = "{" + ",".join(f'"p{i}":"{"x" * 180}"' for i in range(34_000)) + "}"
-    footer = "".join(f"<a href=\"/p/{i}\">Product {i}</a> " for i in range(60_000))
-    return policy_page(doc, head=f"<script>window.__STATE__={state}</script>",
-                       after=f"<div class=\"mega-footer\">{footer}</div>").encode()
+    footer = "".join(f'<a href="/p/{i}">Product {i}</a> ' for i in range(60_000))
+    return policy_page(
+        doc, head=f"<script>window.__STATE__={state}</script>", after=f'<div class="mega-footer">{footer}</div>'
+    ).encode()
 
 
 @dataclass(frozen=True)
@@ -80,77 +90,240 @@ class Row:
 
 
 ROWS = [
-    Row("HTTP 500", "http-500", "status", {"code": 500}, reason=r"^HTTP 500 Internal Server Error: server error",
-        hits=2, status=500, evidence=True),
-    Row("HTTP 502", "http-502", "status", {"code": 502}, reason=r"^HTTP 502 Bad Gateway: server error",
-        hits=2, status=502, evidence=True),
-    Row("HTTP 503", "http-503", "status", {"code": 503}, reason=r"^HTTP 503 Service Unavailable: server error",
-        hits=2, status=503, evidence=True),
-    Row("429 with Retry-After", "rate-limited", "status", {"code": 429, "headers": {"Retry-After": "120"}},
-        reason=r"^HTTP 429 Too Many Requests: rate limited; the site asks to wait 120 s", hits=1, status=429,
-        evidence=True),
-    Row("connection refused", "refused", "page", reason=r"^connection refused by 127\.0\.0\.1:\d+", hits=0,
-        server="down"),
-    Row("connection reset mid-body", "reset", "reset", reason=r"^connection reset in the middle of the body",
-        hits=2),
+    Row(
+        "HTTP 500",
+        "http-500",
+        "status",
+        {"code": 500},
+        reason=r"^HTTP 500 Internal Server Error: server error",
+        hits=2,
+        status=500,
+        evidence=True,
+    ),
+    Row(
+        "HTTP 502",
+        "http-502",
+        "status",
+        {"code": 502},
+        reason=r"^HTTP 502 Bad Gateway: server error",
+        hits=2,
+        status=502,
+        evidence=True,
+    ),
+    Row(
+        "HTTP 503",
+        "http-503",
+        "status",
+        {"code": 503},
+        reason=r"^HTTP 503 Service Unavailable: server error",
+        hits=2,
+        status=503,
+        evidence=True,
+    ),
+    Row(
+        "429 with Retry-After",
+        "rate-limited",
+        "status",
+        {"code": 429, "headers": {"Retry-After": "120"}},
+        reason=r"^HTTP 429 Too Many Requests: rate limited; the site asks to wait 120 s",
+        hits=1,
+        status=429,
+        evidence=True,
+    ),
+    Row(
+        "connection refused",
+        "refused",
+        "page",
+        reason=r"^connection refused by 127\.0\.0\.1:\d+",
+        hits=0,
+        server="down",
+    ),
+    Row("connection reset mid-body", "reset", "reset", reason=r"^connection reset in the middle of the body", hits=2),
     Row("read timeout", "timeout", "stall", reason=r"^read timeout: .* no complete answer within 2 s", hits=2),
-    Row("truncated body", "truncated", "truncate", reason=r"^body truncated: the server closed the connection",
-        hits=2),
-    Row("404 (gone)", "gone-404", "status", {"code": 404}, outcome="gone",
-        reason=r"^HTTP 404 Not Found: the page was removed; its history is kept", status=404, evidence=True),
-    Row("410 (gone)", "gone-410", "status", {"code": 410}, outcome="gone",
-        reason=r"^HTTP 410 Gone: the page was removed; its history is kept", status=410, evidence=True),
-    Row("redirect loop", "loop", "redirect", {"location": "/doc/loop-b"},
+    Row("truncated body", "truncated", "truncate", reason=r"^body truncated: the server closed the connection", hits=2),
+    Row(
+        "404 (gone)",
+        "gone-404",
+        "status",
+        {"code": 404},
+        outcome="gone",
+        reason=r"^HTTP 404 Not Found: the page was removed; its history is kept",
+        status=404,
+        evidence=True,
+    ),
+    Row(
+        "410 (gone)",
+        "gone-410",
+        "status",
+        {"code": 410},
+        outcome="gone",
+        reason=r"^HTTP 410 Gone: the page was removed; its history is kept",
+        status=410,
+        evidence=True,
+    ),
+    Row(
+        "redirect loop",
+        "loop",
+        "redirect",
+        {"location": "/doc/loop-b"},
         reason=r"^redirect loop: http://\S+/doc/loop → /doc/loop-b → /doc/loop .*gave up after 5 redirects",
-        hits=3),
-    Row("redirect to a sign-in page", "sign-in", "redirect", {"location": "/ap/signin?openid.return_to=x"},
-        reason=r"^redirected to a sign-in page \(http://\S+/ap/signin\?openid\.return_to=x\)", status=200,
-        evidence=True),
-    Row("redirect to another domain", "offsite", "redirect", {"location": "http://localhost:{port}/doc/offsite"},
+        hits=3,
+    ),
+    Row(
+        "redirect to a sign-in page",
+        "sign-in",
+        "redirect",
+        {"location": "/ap/signin?openid.return_to=x"},
+        reason=r"^redirected to a sign-in page \(http://\S+/ap/signin\?openid\.return_to=x\)",
+        status=200,
+        evidence=True,
+    ),
+    Row(
+        "redirect to another domain",
+        "offsite",
+        "redirect",
+        {"location": "http://localhost:{port}/doc/offsite"},
         reason=r"^redirected to http://localhost:\d+/doc/offsite, which is out of scope: host 'localhost' "
-               r"is not declared; not followed"),
-    Row("captcha / bot wall with status 200", "bot-wall", "page", {"text": ROBOT_CHECK},
-        reason=r"bot wall instead of the document \(Amazon robot check\)", status=200, evidence=True),
-    Row("selector matches nothing", "redesigned", "page",
+        r"is not declared; not followed",
+    ),
+    Row(
+        "captcha / bot wall with status 200",
+        "bot-wall",
+        "page",
+        {"text": ROBOT_CHECK},
+        reason=r"bot wall instead of the document \(Amazon robot check\)",
+        status=200,
+        evidence=True,
+    ),
+    Row(
+        "selector matches nothing",
+        "redesigned",
+        "page",
         {"text": policy_page("redesigned").replace('<article class="policy">', '<article class="policy-v2">')},
-        reason=r"^selector 'main article\.policy' matched nothing", status=200, evidence=True),
-    Row("page shrank by more than 80 %", "shrunk", "page", {"doc": "shrunk", "paragraphs": 3},
-        reason=r"^extracted text shrank by (8[1-9]|9\d) % at once", status=200, evidence=True),
-    Row("empty 200", "empty", "page", {"body": b""}, reason=r"^HTTP 200 OK with an empty body", status=200,
-        evidence=True),
-    Row("body over the size limit (Content-Length)", "oversize", "page",
-        {"body": b"<html><body>" + b"x" * (21 << 20)}, reason=r"^body over the size limit of 20\.0 MB"),
-    Row("body over the size limit (streamed, no length)", "oversize-stream", "stream", {"size": 21 << 20},
-        reason=r"^body over the size limit: download stopped"),
-    Row("PDF where HTML was expected", "pdf", "page", {"body": PDF, "content_type": "application/pdf"},
-        reason=r"^expected an HTML page, got a PDF document \(declared as application/pdf\)", status=200,
-        evidence=True),
-    Row("binary where HTML was expected", "binary", "page", {"body": PNG},
-        reason=r"^expected an HTML page, got a PNG image \(declared as text/html\)", status=200, evidence=True),
-    Row("cp1252 bytes declared as UTF-8", "cp1252", "page",
-        {"body": policy_page("cp1252", charset="utf-8").encode("cp1252")}, outcome="unchanged", status=200,
-        evidence=True),
-    Row("missing charset (cp1252, undeclared)", "no-charset", "page",
+        reason=r"^selector 'main article\.policy' matched nothing",
+        status=200,
+        evidence=True,
+    ),
+    Row(
+        "page shrank by more than 80 %",
+        "shrunk",
+        "page",
+        {"doc": "shrunk", "paragraphs": 3},
+        reason=r"^extracted text shrank by (8[1-9]|9\d) % at once",
+        status=200,
+        evidence=True,
+    ),
+    Row(
+        "empty 200",
+        "empty",
+        "page",
+        {"body": b""},
+        reason=r"^HTTP 200 OK with an empty body",
+        status=200,
+        evidence=True,
+    ),
+    Row(
+        "body over the size limit (Content-Length)",
+        "oversize",
+        "page",
+        {"body": b"<html><body>" + b"x" * (21 << 20)},
+        reason=r"^body over the size limit of 20\.0 MB",
+    ),
+    Row(
+        "body over the size limit (streamed, no length)",
+        "oversize-stream",
+        "stream",
+        {"size": 21 << 20},
+        reason=r"^body over the size limit: download stopped",
+    ),
+    Row(
+        "PDF where HTML was expected",
+        "pdf",
+        "page",
+        {"body": PDF, "content_type": "application/pdf"},
+        reason=r"^expected an HTML page, got a PDF document \(declared as application/pdf\)",
+        status=200,
+        evidence=True,
+    ),
+    Row(
+        "binary where HTML was expected",
+        "binary",
+        "page",
+        {"body": PNG},
+        reason=r"^expected an HTML page, got a PNG image \(declared as text/html\)",
+        status=200,
+        evidence=True,
+    ),
+    Row(
+        "cp1252 bytes declared as UTF-8",
+        "cp1252",
+        "page",
+        {"body": policy_page("cp1252", charset="utf-8").encode("cp1252")},
+        outcome="unchanged",
+        status=200,
+        evidence=True,
+    ),
+    Row(
+        "missing charset (cp1252, undeclared)",
+        "no-charset",
+        "page",
         {"body": policy_page("no-charset", charset=None).encode("cp1252"), "content_type": "text/html"},
-        outcome="unchanged", status=200, evidence=True),
-    Row("UTF-8 BOM (page claims windows-1252)", "bom", "page",
-        {"body": b"\xef\xbb\xbf" + policy_page("bom", charset="windows-1252").encode(),
-         "content_type": "text/html"}, outcome="unchanged", status=200, evidence=True),
-    Row("malformed HTML", "malformed", "page", {"body": malformed("malformed")}, outcome="unchanged",
-        status=200, evidence=True),
-    Row("malformed HTML (1,500 unclosed <div>s)", "nested", "page", {"body": deeply_nested("nested")},
-        outcome="unchanged", status=200, evidence=True,
+        outcome="unchanged",
+        status=200,
+        evidence=True,
+    ),
+    Row(
+        "UTF-8 BOM (page claims windows-1252)",
+        "bom",
+        "page",
+        {"body": b"\xef\xbb\xbf" + policy_page("bom", charset="windows-1252").encode(), "content_type": "text/html"},
+        outcome="unchanged",
+        status=200,
+        evidence=True,
+    ),
+    Row(
+        "malformed HTML",
+        "malformed",
+        "page",
+        {"body": malformed("malformed")},
+        outcome="unchanged",
+        status=200,
+        evidence=True,
+    ),
+    Row(
+        "malformed HTML (1,500 unclosed <div>s)",
+        "nested",
+        "page",
+        {"body": deeply_nested("nested")},
+        outcome="unchanged",
+        status=200,
+        evidence=True,
         known_bug="the page is now read (deep nesting is flattened before conversion), but libxml2 "
-                  "gives up closing 1,500 open <div>s at </article>, so the footer lands inside the "
-                  "article and the text differs; an HTML5 tree builder would close them"),
+        "gives up closing 1,500 open <div>s at </article>, so the footer lands inside the "
+        "article and the text differs; an HTML5 tree builder would close them",
+    ),
     # Same bytes as in crawl A: known unchanged by its hash, so no second copy is stored.
-    Row("a 10 MB page", "ten-mb", "page", {"body": ten_megabytes("ten-mb")}, outcome="unchanged", status=200,
-        evidence=False),
+    Row(
+        "a 10 MB page",
+        "ten-mb",
+        "page",
+        {"body": ten_megabytes("ten-mb")},
+        outcome="unchanged",
+        status=200,
+        evidence=False,
+    ),
 ]
 CONTROLS = ("control-a", "control-b")
-HUB_LINKS = ("mailto:help@example.com", "javascript:alert(1)", "file:///etc/passwd", "ftp://{host}/help/ftp",
-             "http://localhost:{port}/help/elsewhere", "http://10.1.2.3/help/private",
-             "http://169.254.169.254/help/metadata", "/help/found")
+HUB_LINKS = (
+    "mailto:help@example.com",
+    "javascript:alert(1)",
+    "file:///etc/passwd",
+    "ftp://{host}/help/ftp",
+    "http://localhost:{port}/help/elsewhere",
+    "http://10.1.2.3/help/private",
+    "http://169.254.169.254/help/metadata",
+    "/help/found",
+)
 
 
 @dataclass
@@ -178,8 +351,9 @@ def serve(matrix: Matrix, phase: str) -> None:
         target = down if row.server == "down" else site
         if phase == "B":
             params = {k: (v.format(port=site.port) if k == "location" else v) for k, v in row.params.items()}
-            target.answer(path, row.behaviour, **({"doc": row.doc} if row.behaviour == "page" and not params
-                                                  else params))
+            target.answer(
+                path, row.behaviour, **({"doc": row.doc} if row.behaviour == "page" and not params else params)
+            )
         elif phase == "C" and row.outcome == "gone":
             target.answer(path, row.behaviour, **row.params)  # still gone: reported once
         else:
@@ -200,8 +374,9 @@ def matrix(tmp_path_factory):
         site.answer("/doc/loop-b", "redirect", location="/doc/loop")
         site.answer("/ap/signin", "page", text=SIGN_IN)
         host = f"127.0.0.1:{site.port}"
-        links = "".join(f'<a href="{link.format(host=host, port=site.port)}">link {i}</a>\n'
-                        for i, link in enumerate(HUB_LINKS))
+        links = "".join(
+            f'<a href="{link.format(host=host, port=site.port)}">link {i}</a>\n' for i, link in enumerate(HUB_LINKS)
+        )
         site.answer("/hub", "page", text=f"<html><body><main>{links}</main></body></html>")
         docs = [(row.doc, (down if row.server == "down" else site).url(f"/doc/{row.doc}")) for row in ROWS]
         docs += [(doc, site.url(f"/doc/{doc}")) for doc in CONTROLS]
@@ -209,18 +384,20 @@ def matrix(tmp_path_factory):
         sources.mkdir()
         (sources / f"{MARKET}.yaml").write_text(
             f"marketplace: {MARKET}\nname: Faulty Market (tests)\nallow_private_addresses: true\n"
-            f"defaults:\n  select: [\"{ARTICLE_SELECTOR}\"]\ndocuments:\n"
-            + "".join(f"  - id: {doc}\n    title: {doc}\n    url: \"{url}\"\n    type: policy\n" for doc, url in docs)
-            + f"discover:\n  - from: \"{site.url('/hub')}\"\n    follow: [\"^http://127\\\\.0\\\\.0\\\\.1:{site.port}/help/\"]\n"
-              "    depth: 1\n    type: help\n")
+            f'defaults:\n  select: ["{ARTICLE_SELECTOR}"]\ndocuments:\n'
+            + "".join(f'  - id: {doc}\n    title: {doc}\n    url: "{url}"\n    type: policy\n' for doc, url in docs)
+            + f'discover:\n  - from: "{site.url("/hub")}"\n    follow: ["^http://127\\\\.0\\\\.0\\\\.1:{site.port}/help/"]\n'
+            "    depth: 1\n    type: help\n"
+        )
         matrix = Matrix(server=site, down=down, home=root / "home")
         declared = load_sources(sources)
         for phase in "ABCD":
             serve(matrix, phase)
             site.reset_counts()
             started = time.monotonic()
-            matrix.reports[phase] = crawl(matrix.home, declared, fast=True, fixed_time=TIMES[phase],
-                                          extra_settings=SETTINGS)
+            matrix.reports[phase] = crawl(
+                matrix.home, declared, fast=True, fixed_time=TIMES[phase], extra_settings=SETTINGS
+            )
             matrix.seconds[phase] = time.monotonic() - started
             matrix.hits[phase] = {path: site.hits(path) for path in site.paths_hit()}
             matrix.localhost_hits[phase] = sum(site.hits(p, host="localhost") for p in site.paths_hit())
@@ -231,9 +408,15 @@ def all_docs():
     return [row.doc for row in ROWS] + list(CONTROLS) + ["found"]
 
 
-@pytest.mark.parametrize("row", [
-    pytest.param(row, id=row.doc, marks=[pytest.mark.xfail(strict=True, reason=row.known_bug)] if row.known_bug else [])
-    for row in ROWS])
+@pytest.mark.parametrize(
+    "row",
+    [
+        pytest.param(
+            row, id=row.doc, marks=[pytest.mark.xfail(strict=True, reason=row.known_bug)] if row.known_bug else []
+        )
+        for row in ROWS
+    ],
+)
 def test_fault_row(matrix, row):
     doc_id = f"{MARKET}/{row.doc}"
     # The check is recorded with a clear, one-line reason (or read normally, for hard input).
@@ -303,8 +486,12 @@ def test_the_crawl_report_counts_fetch_failures(matrix):
 
 def test_controls_and_hub_pages_never_notice_the_faults(matrix):
     for doc in (*CONTROLS, "found"):
-        assert [matrix.check(doc, p).outcome for p in "ABCD"] == \
-            ["first-version", "unchanged", "new-version", "unchanged"], doc
+        assert [matrix.check(doc, p).outcome for p in "ABCD"] == [
+            "first-version",
+            "unchanged",
+            "new-version",
+            "unchanged",
+        ], doc
 
 
 def test_every_crawl_checks_every_document_once(matrix):
@@ -318,6 +505,7 @@ def test_every_crawl_checks_every_document_once(matrix):
 
 
 # -- scope --------------------------------------------------------------------------------
+
 
 def test_hub_links_outside_scope_are_never_fetched(matrix):
     """mailto:, javascript:, file:, ftp:, another host, private and link-local addresses: none
@@ -338,8 +526,9 @@ def test_redirect_to_a_non_http_scheme_is_not_followed(tmp_path):
         (tmp_path / "src").mkdir()
         (tmp_path / "src" / "s.yaml").write_text(
             "marketplace: s\nname: S\nallow_private_addresses: true\ndocuments:\n"
-            f"  - {{id: a, title: A, url: \"{site.url('/doc/a')}\", type: policy}}\n"
-            f"  - {{id: b, title: B, url: \"{site.url('/doc/b')}\", type: policy}}\n")
+            f'  - {{id: a, title: A, url: "{site.url("/doc/a")}", type: policy}}\n'
+            f'  - {{id: b, title: B, url: "{site.url("/doc/b")}", type: policy}}\n'
+        )
         report = crawl(tmp_path / "home", load_sources(tmp_path / "src"), fast=True, extra_settings=SETTINGS)
     reasons = dict(report.record.failed)
     with Store(tmp_path / "home") as store:
@@ -358,15 +547,26 @@ class _Spider:
 def _plan(private=frozenset()):
     from crawler.plan import CrawlPlan
 
-    return CrawlPlan(targets=[], hubs=[], allowed_hosts=frozenset({"policies.example", "intranet.example",
-                                                                  "127.0.0.1"}),
-                     private_hosts=frozenset(private))
+    return CrawlPlan(
+        targets=[],
+        hubs=[],
+        allowed_hosts=frozenset({"policies.example", "intranet.example", "127.0.0.1"}),
+        private_hosts=frozenset(private),
+    )
 
 
-@pytest.mark.parametrize("address, refused", [
-    ("10.0.0.5", True), ("192.168.1.20", True), ("127.0.0.1", True), ("169.254.169.254", True),
-    ("::1", True), ("fe80::1%2", True), ("93.184.216.34", False),
-])
+@pytest.mark.parametrize(
+    "address, refused",
+    [
+        ("10.0.0.5", True),
+        ("192.168.1.20", True),
+        ("127.0.0.1", True),
+        ("169.254.169.254", True),
+        ("::1", True),
+        ("fe80::1%2", True),
+        ("93.184.216.34", False),
+    ],
+)
 def test_a_name_resolving_to_a_private_address_is_refused(monkeypatch, address, refused):
     import socket
 
@@ -393,8 +593,10 @@ def test_a_name_resolving_to_a_private_address_is_refused(monkeypatch, address, 
             assert guard.process_request(Request("https://intranet.example/policy"), spider) is None
     assert looked_up == ["intranet.example"]  # one lookup per host and crawl
     allowed = ScopeGuard()
-    assert allowed.process_request(Request("https://intranet.example/x"),
-                                   _Spider(_plan(private={"intranet.example"}))) is None
+    assert (
+        allowed.process_request(Request("https://intranet.example/x"), _Spider(_plan(private={"intranet.example"})))
+        is None
+    )
 
 
 def test_an_answer_from_a_private_address_is_refused():
@@ -408,12 +610,12 @@ def test_an_answer_from_a_private_address_is_refused():
     from crawler.middlewares import ScopeGuard
 
     request = Request("https://policies.example/fees")
-    answered = HtmlResponse(request.url, body=b"<p>x</p>", request=request,
-                            ip_address=ipaddress.ip_address("10.9.8.7"))
+    answered = HtmlResponse(request.url, body=b"<p>x</p>", request=request, ip_address=ipaddress.ip_address("10.9.8.7"))
     with pytest.raises(IgnoreRequest, match="answered from the private address 10.9.8.7"):
         ScopeGuard().process_response(request, answered, _Spider(_plan()))
-    public = HtmlResponse(request.url, body=b"<p>x</p>", request=request,
-                          ip_address=ipaddress.ip_address("93.184.216.34"))
+    public = HtmlResponse(
+        request.url, body=b"<p>x</p>", request=request, ip_address=ipaddress.ip_address("93.184.216.34")
+    )
     assert ScopeGuard().process_response(request, public, _Spider(_plan())) is public
 
 
@@ -434,31 +636,44 @@ def test_the_guard_finds_the_plan_through_the_crawler():
 
 # -- response_fault on its own (imports and other paths that never met a crawler) ---------------
 
-@pytest.mark.parametrize("status, headers, body, expected", [
-    (200, {"content-type": "text/html"}, b"<html><p>policy</p>", None),
-    (200, {}, b"<!doctype html><p>imported capture, no headers</p>", None),
-    (200, {"content-type": "text/plain; charset=utf-8"}, b"Terms of sale", None),
-    (200, {"content-type": "application/octet-stream"}, b"\n <!DOCTYPE html><p>mislabelled</p>", None),
-    (200, {"content-type": "text/html"}, "\ufeff<p>utf-16 page</p>".encode("utf-16"), None),
-    (200, {"content-type": "application/json"}, b'{"terms": []}', "expected an HTML page, got application/json"),
-    (200, {"content-type": "text/html"}, b"<html>\x00\x01\x02binary", "expected an HTML page, got binary data"),
-    (200, {}, b"PK\x03\x04zip", "expected an HTML page, got a ZIP archive or Office document, 7 bytes"),
-    (200, {}, b" \r\n\t", "HTTP 200 OK with an empty body"),
-    (200, {}, b"x" * 101, "body of 101 bytes is over the size limit of 100 bytes; raise DOWNLOAD_MAXSIZE"),
-    (403, {}, b"denied", "HTTP 403 Forbidden: access denied (blocked, or the page needs a sign-in)"),
-    (503, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, b"", "HTTP 503 Service Unavailable: server error; "
-                                                                   "the site asks to wait 0 s"),
-    (503, {"Retry-After": "Wed, 21 Oct 2015 07:29:30 GMT"}, b"", "HTTP 503 Service Unavailable: server error; "
-                                                                   "the site asks to wait 90 s"),
-    (304, {}, b"", "HTTP 304 Not Modified: not a page"),
-    (None, {}, b"", "no response was received"),
-])
+
+@pytest.mark.parametrize(
+    "status, headers, body, expected",
+    [
+        (200, {"content-type": "text/html"}, b"<html><p>policy</p>", None),
+        (200, {}, b"<!doctype html><p>imported capture, no headers</p>", None),
+        (200, {"content-type": "text/plain; charset=utf-8"}, b"Terms of sale", None),
+        (200, {"content-type": "application/octet-stream"}, b"\n <!DOCTYPE html><p>mislabelled</p>", None),
+        (200, {"content-type": "text/html"}, "\ufeff<p>utf-16 page</p>".encode("utf-16"), None),
+        (200, {"content-type": "application/json"}, b'{"terms": []}', "expected an HTML page, got application/json"),
+        (200, {"content-type": "text/html"}, b"<html>\x00\x01\x02binary", "expected an HTML page, got binary data"),
+        (200, {}, b"PK\x03\x04zip", "expected an HTML page, got a ZIP archive or Office document, 7 bytes"),
+        (200, {}, b" \r\n\t", "HTTP 200 OK with an empty body"),
+        (200, {}, b"x" * 101, "body of 101 bytes is over the size limit of 100 bytes; raise DOWNLOAD_MAXSIZE"),
+        (403, {}, b"denied", "HTTP 403 Forbidden: access denied (blocked, or the page needs a sign-in)"),
+        (
+            503,
+            {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"},
+            b"",
+            "HTTP 503 Service Unavailable: server error; the site asks to wait 0 s",
+        ),
+        (
+            503,
+            {"Retry-After": "Wed, 21 Oct 2015 07:29:30 GMT"},
+            b"",
+            "HTTP 503 Service Unavailable: server error; the site asks to wait 90 s",
+        ),
+        (304, {}, b"", "HTTP 304 Not Modified: not a page"),
+        (None, {}, b"", "no response was received"),
+    ],
+)
 def test_response_fault(status, headers, body, expected):
     from diffs.responses import response_fault
 
     # The time the response was received: a Retry-After date is counted from it, not from the clock.
-    fault = response_fault(status=status, headers=headers, body=body, url="https://shop.example/a", max_size=100,
-                           at="2015-10-21T07:28:00Z")
+    fault = response_fault(
+        status=status, headers=headers, body=body, url="https://shop.example/a", max_size=100, at="2015-10-21T07:28:00Z"
+    )
     if expected is None:
         assert fault is None
     else:
@@ -469,13 +684,25 @@ def test_a_sign_in_page_is_judged_by_the_url_that_answered():
     from diffs.responses import response_fault
 
     page = b"<html><form><input type=password></form></html>"
-    for final in ("https://shop.example/ap/signin?return_to=x", "https://shop.example/account/login",
-                  "https://shop.example/sso/", "https://shop.example/auth"):
+    for final in (
+        "https://shop.example/ap/signin?return_to=x",
+        "https://shop.example/account/login",
+        "https://shop.example/sso/",
+        "https://shop.example/auth",
+    ):
         fault = response_fault(status=200, headers={}, body=page, url=final, requested_url="https://shop.example/a")
         assert fault.reason.startswith(f"redirected to a sign-in page ({final})")
     # The same words elsewhere in a path, or no redirect at all, are not a sign-in.
-    assert response_fault(status=200, headers={}, body=page, url="https://shop.example/help/authorized-sellers",
-                          requested_url="https://shop.example/a") is None
+    assert (
+        response_fault(
+            status=200,
+            headers={},
+            body=page,
+            url="https://shop.example/help/authorized-sellers",
+            requested_url="https://shop.example/a",
+        )
+        is None
+    )
     assert response_fault(status=200, headers={}, body=page, url="https://shop.example/login") is None
 
 

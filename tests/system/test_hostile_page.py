@@ -8,6 +8,7 @@ Every script would set ``window.__pwned`` (or the title, or open a dialog, or fe
 ``/beacon`` from the crawled server). The built site is checked statically, then opened in
 headless Chromium: no script from the content ran and nothing was fetched from elsewhere.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,8 +62,10 @@ PAGE = """<!doctype html>
 </body></html>"""
 STATES = [
     {"fee": "15%", "extra": "Payouts are weekly."},
-    {"fee": "20%", "extra": "New: &lt;script&gt;alert('diff')&lt;/script&gt; "
-                            "<script>alert('diff')</script> payouts are monthly."},
+    {
+        "fee": "20%",
+        "extra": "New: &lt;script&gt;alert('diff')&lt;/script&gt; <script>alert('diff')</script> payouts are monthly.",
+    },
 ]
 HUB = """<!doctype html><html><head><title>Help</title></head><body><main>
 <a href="/help/returns">Returns &lt;/title&gt;&lt;script&gt;{pwn}='title'&lt;/script&gt; policy</a>
@@ -99,8 +102,11 @@ class HostileSite:
         path = request.path.split("?")[0]
         if path == "/beacon":
             self.beacons.append(request.path)
-        pages = {"/help": HUB.format(pwn=PWN), "/help/returns": RETURNS,
-                 "/help/fees": PAGE.format(pwn=PWN, **STATES[self.state])}
+        pages = {
+            "/help": HUB.format(pwn=PWN),
+            "/help/returns": RETURNS,
+            "/help/fees": PAGE.format(pwn=PWN, **STATES[self.state]),
+        }
         body = pages.get(path)
         request.send_response(200 if body else 404)
         request.send_header("Content-Type", "text/html; charset=utf-8")
@@ -114,12 +120,12 @@ class HostileSite:
 
 def declaration(base: str) -> dict:
     return {
-        "marketplace": MARKET, "name": "Hostile (loopback test)", "allow_private_addresses": True,
+        "marketplace": MARKET,
+        "name": "Hostile (loopback test)",
+        "allow_private_addresses": True,
         "defaults": {"select": ["main"]},
-        "documents": [{"id": "selling-fees", "title": "Selling fees", "url": f"{base}/help/fees",
-                       "type": "fees"}],
-        "discover": [{"from": f"{base}/help", "follow": [re.escape(base) + r"/help/returns$"],
-                      "type": "returns"}],
+        "documents": [{"id": "selling-fees", "title": "Selling fees", "url": f"{base}/help/fees", "type": "fees"}],
+        "discover": [{"from": f"{base}/help", "follow": [re.escape(base) + r"/help/returns$"], "type": "returns"}],
     }
 
 
@@ -163,8 +169,10 @@ def test_the_hostile_page_was_crawled_and_changed(published):
 def _inert(tree, where: str) -> None:
     """No element that loads or runs anything in the content, no handler, no script URL."""
     for content in tree.xpath("//article") or [tree]:
-        found = content.xpath(".//iframe | .//object | .//embed | .//base | .//frame | .//form"
-                              " | .//svg | .//img | .//meta | .//style | .//script | .//input")
+        found = content.xpath(
+            ".//iframe | .//object | .//embed | .//base | .//frame | .//form"
+            " | .//svg | .//img | .//meta | .//style | .//script | .//input"
+        )
         assert not found, f"{where}: {[e.tag for e in found]}"
     for element in tree.iter():
         if not isinstance(element.tag, str):
@@ -172,8 +180,7 @@ def _inert(tree, where: str) -> None:
         for name, value in element.attrib.items():
             assert not name.lower().startswith("on"), f"{where}: <{element.tag} {name}=…>"
             cleaned = re.sub(r"[\x00-\x20]", "", value).lower()
-            assert not cleaned.startswith(("javascript:", "vbscript:", "data:")), \
-                f"{where}: {name}={value}"
+            assert not cleaned.startswith(("javascript:", "vbscript:", "data:")), f"{where}: {name}={value}"
 
 
 def test_built_html_has_no_markup_from_the_page(published):
@@ -200,8 +207,7 @@ def test_built_html_has_no_markup_from_the_page(published):
 def test_feeds_carry_the_change_without_any_markup_from_the_page(published):
     result = published[1]
     site = result.site_dir
-    feeds = [site / "feed.xml", site / "feed.atom.xml",
-             site / "feeds" / "documents" / MARKET / "selling-fees.xml"]
+    feeds = [site / "feed.xml", site / "feed.atom.xml", site / "feeds" / "documents" / MARKET / "selling-fees.xml"]
     for path in feeds:
         parsed = feedparser.parse(path.read_bytes())
         assert parsed.bozo == 0 and len(parsed.entries) == 1, path
@@ -224,8 +230,15 @@ def test_nothing_from_the_page_runs_in_a_browser(published):
     doc = f"documents/{MARKET}/selling-fees/"
     stamp = re.sub(r"[-:]", "", changes[0].detected_at)
     text_url = version_file(versions[-1])
-    urls = ["", doc, f"{doc}#change-{stamp}", f"documents/{MARKET}/returns/", "changes/",
-            f"marketplaces/{MARKET}/", text_url]
+    urls = [
+        "",
+        doc,
+        f"{doc}#change-{stamp}",
+        f"documents/{MARKET}/returns/",
+        "changes/",
+        f"marketplaces/{MARKET}/",
+        text_url,
+    ]
     with serve(site) as base, chromium() as browser:
         context = browser.new_context()
         page = context.new_page()

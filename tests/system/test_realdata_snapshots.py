@@ -12,6 +12,7 @@ compared with ``snapshot_pairs.jsonl``, pair by pair:
 - the rest (only link targets changed, or only markup Open Terms Archive saw change):
   recorded or not, counted and shown, never failed on.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,14 @@ def imported(tmp_path_factory, realdata_dir):
         changes = {(c.doc_id, c.detected_at): c for c in store.changes()}
         checks = store.checks()
     pairs = [json.loads(line) for line in (realdata / "snapshot_pairs.jsonl").read_text().splitlines() if line]
-    return {"documents": documents, "counts": counts, "captures": captures, "changes": changes,
-            "checks": checks, "pairs": pairs}
+    return {
+        "documents": documents,
+        "counts": counts,
+        "captures": captures,
+        "changes": changes,
+        "checks": checks,
+        "pairs": pairs,
+    }
 
 
 def score(imported) -> Counter:

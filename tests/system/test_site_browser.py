@@ -6,6 +6,7 @@ The site is published from the demo marketplace's corpus (its texts extracted an
 the same pure functions a crawl uses, without the crawl) so that the search has real pages to
 rank. Where Chromium or Playwright is missing, the tests skip and say how to install them.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,7 @@ from kb.publish import publish
 from kb.publish.feeds import change_permalink
 from tests.support.browser import Watch, browser_missing, chromium, serve
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -47,38 +47,74 @@ def demo_input() -> PublishInput:
             if not page.live or page.bot_wall:
                 continue
             doc_id = f"northwind/{page.slug}"
-            html = (f"<article><h1>{escape(page.title)}</h1>"
-                    f"<p>Last updated: {page.last_updated}</p>{page.body}</article>")
+            html = (
+                f"<article><h1>{escape(page.title)}</h1><p>Last updated: {page.last_updated}</p>{page.body}</article>"
+            )
             text = extract(html, rules, url=f"https://northwind.example{path}").markdown
             before = current.get(doc_id)
             if before is not None and before.text == text:
                 continue
-            version = Version(id=len(versions) + 1, doc_id=doc_id, snapshot_id=len(versions) + 1,
-                              snapshot_sha256=f"{len(versions) + 1:064x}", captured_at=state.date,
-                              title=page.title, text=text, text_sha256=f"{len(versions):064x}")
+            version = Version(
+                id=len(versions) + 1,
+                doc_id=doc_id,
+                snapshot_id=len(versions) + 1,
+                snapshot_sha256=f"{len(versions) + 1:064x}",
+                captured_at=state.date,
+                title=page.title,
+                text=text,
+                text_sha256=f"{len(versions):064x}",
+            )
             versions[version.id] = version
             if before is not None:
                 found = compare(before.text, text, detected_at=state.date)
                 c = found.classification
-                changes.append(Change(
-                    id=len(changes) + 1, key=f"{doc_id}/{re.sub(r'[-:]', '', state.date)}",
-                    doc_id=doc_id, from_version_id=before.id, to_version_id=version.id,
-                    detected_at=state.date, label=c.label, summary=c.summary,
-                    reasons=tuple(Reason(r.kind, r.text) for r in c.reasons), silent=c.silent,
-                    ops=found.ops, sections=c.sections, tags=c.tags,
-                    effective_date=c.effective_date, notice_days=c.notice_days))
+                changes.append(
+                    Change(
+                        id=len(changes) + 1,
+                        key=f"{doc_id}/{re.sub(r'[-:]', '', state.date)}",
+                        doc_id=doc_id,
+                        from_version_id=before.id,
+                        to_version_id=version.id,
+                        detected_at=state.date,
+                        label=c.label,
+                        summary=c.summary,
+                        reasons=tuple(Reason(r.kind, r.text) for r in c.reasons),
+                        silent=c.silent,
+                        ops=found.ops,
+                        sections=c.sections,
+                        tags=c.tags,
+                        effective_date=c.effective_date,
+                        notice_days=c.notice_days,
+                    )
+                )
             current[doc_id] = version
-            documents.setdefault(doc_id, Document(
-                doc_id, page.title, f"https://northwind.example{path}", "northwind", "help",
-                first_seen=state.date))
-    documents = {doc_id: Document(doc.doc_id, doc.title, doc.url, doc.marketplace,
-                                  doc.doc_type, first_seen=doc.first_seen,
-                                  last_checked=last_seen, last_good_check=last_seen,
-                                  last_changed=max((c.detected_at for c in changes
-                                                    if c.doc_id == doc_id), default=None))
-                 for doc_id, doc in documents.items()}
-    return PublishInput(generated_at=last_seen, documents=tuple(documents.values()),
-                        current=current, changes=tuple(changes), versions=versions)
+            documents.setdefault(
+                doc_id,
+                Document(
+                    doc_id, page.title, f"https://northwind.example{path}", "northwind", "help", first_seen=state.date
+                ),
+            )
+    documents = {
+        doc_id: Document(
+            doc.doc_id,
+            doc.title,
+            doc.url,
+            doc.marketplace,
+            doc.doc_type,
+            first_seen=doc.first_seen,
+            last_checked=last_seen,
+            last_good_check=last_seen,
+            last_changed=max((c.detected_at for c in changes if c.doc_id == doc_id), default=None),
+        )
+        for doc_id, doc in documents.items()
+    }
+    return PublishInput(
+        generated_at=last_seen,
+        documents=tuple(documents.values()),
+        current=current,
+        changes=tuple(changes),
+        versions=versions,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +157,9 @@ def test_search_finds_the_account_health_page(page, site):
     query.click()
     query.press_sequentially("order defect rate", delay=20)
     page.wait_for_selector(".md-search-result__item a.md-search-result__link", timeout=15_000)
-    hrefs = page.eval_on_selector_all(".md-search-result__item a.md-search-result__link",
-                                      "links => links.map(a => a.href)")
+    hrefs = page.eval_on_selector_all(
+        ".md-search-result__item a.md-search-result__link", "links => links.map(a => a.href)"
+    )
     pages = {urlsplit(href).path for href in hrefs}
     assert "/documents/northwind/account-health/" in pages, pages
     meta = page.locator(".md-search-result__meta").inner_text()
@@ -141,8 +178,7 @@ def test_home_and_change_pages_render_cleanly_and_are_screenshotted(page, site, 
     heading = page.locator(f"h3#{change_permalink(change).split('#')[1]}")
     assert heading.is_visible()
     assert heading.evaluate("h => h.getBoundingClientRect().top") < 300  # scrolled to it
-    assert page.locator(".pw-change:has(> h3:target) ins, .pw-change:has(> h3:target) del") \
-        .count() > 0
+    assert page.locator(".pw-change:has(> h3:target) ins, .pw-change:has(> h3:target) del").count() > 0
     page.screenshot(path=tmp_path / "change.png")
     for shot in ("home.png", "change.png"):
         assert (tmp_path / shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
