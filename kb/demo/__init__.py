@@ -9,12 +9,17 @@ the site and feed are published. Everything goes under the home folder.
 from __future__ import annotations
 
 import shutil
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from kb.demo.server import DemoServer
 from kb.errors import StoreError
+from kb.pipeline import crawl, publish
+from kb.sources import open_sources
+from kb.store import Store
 from kb.timeutil import ISO_FORMAT, to_datetime
 
 SOURCES_TEMPLATE = Path(__file__).parent / "sources"
@@ -56,11 +61,6 @@ def write_sources(home: Path, base_url: str) -> Path:
 
 
 def run_demo(home: Path, *, site_url: str | None = None, out: TextIO | None = None) -> DemoReport:
-    from kb.demo.server import DemoServer
-    from kb.pipeline import crawl, publish
-    from kb.sources import open_sources
-    from kb.store import Store
-
     def say(text: str = "") -> None:
         if out is not None:
             print(text, file=out, flush=True)
@@ -126,9 +126,6 @@ def _plus_one_day(iso: str) -> str:
 
 def _command_name() -> str:
     """`policywatch` if it is on PATH, else its path in this virtualenv (after `make demo`)."""
-    import shutil
-    import sys
-
     installed = Path(sys.executable).parent / "policywatch"
     if shutil.which("policywatch") == str(installed) or not installed.exists():
         return "policywatch"
