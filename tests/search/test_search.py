@@ -128,13 +128,6 @@ def test_each_section_text_is_one_unit_with_its_interval(home):
     assert units[("seller-agreement/termination", T1)].current
 
 
-def test_text_before_the_first_heading_is_a_unit():
-    assert index.split_sections("Intro line.\n\nTitle\n=====\n\nBody.\n") == [
-        ("", "", "Intro line."),
-        ("title", "Title", "Body."),
-    ]
-
-
 def test_a_gone_documents_units_end_when_it_was_seen_gone(home):
     with Store(home) as store:
         units = index.units(timeline(store, "acme/legacy"))
