@@ -1,4 +1,5 @@
-"""The section index (kb/index.py): units, filters, query syntax, ranking, incremental sync, errors."""
+"""The section index (kb/search/) through its API, on a small store: units, filters, query syntax,
+ranking, incremental sync, errors, the command line."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from kb import search as index
 from kb.errors import QueryError
 from kb.record.history import timeline, timelines
+from kb.search import engine
 from kb.store import Store
 from tests.support import REPO, run_cli
 from tests.support.builders import check, document, record, timelines_of
@@ -126,13 +128,6 @@ def test_each_section_text_is_one_unit_with_its_interval(home):
     assert units[("seller-agreement/termination", T1)].current
 
 
-def test_text_before_the_first_heading_is_a_unit():
-    assert index.split_sections("Intro line.\n\nTitle\n=====\n\nBody.\n") == [
-        ("", "", "Intro line."),
-        ("title", "Title", "Body."),
-    ]
-
-
 def test_a_gone_documents_units_end_when_it_was_seen_gone(home):
     with Store(home) as store:
         units = index.units(timeline(store, "acme/legacy"))
@@ -229,9 +224,9 @@ def test_phrases_of_common_words_use_adjacent_pairs_and_stay_exact(tmp_path):
     index.rebuild(tmp_path, timelines_of(tmp_path))
     with index.SearchIndex(tmp_path) as opened:
         assert opened._common == common  # chosen at build time, kept in the index
-    rewritten = index._pair_phrase(index.Phrase("body", ["late", "shipment", "rate"]), common)
-    assert rewritten == index.Phrase("body_pairs", ["late shipment", "shipment rate"])
-    assert index._pair_phrase(index.Phrase("body", ["keep", "the"]), common).fieldname == "body"
+    rewritten = engine._pair_phrase(engine.Phrase("body", ["late", "shipment", "rate"]), common)
+    assert rewritten == engine.Phrase("body_pairs", ["late shipment", "shipment rate"])
+    assert engine._pair_phrase(engine.Phrase("body", ["keep", "the"]), common).fieldname == "body"
     assert docs(index.search(tmp_path, '"late shipment rate"')) == {"t/exact", "t/again"}
     assert docs(index.search(tmp_path, '"shipment rate is high"')) == {"t/split"}
     assert docs(index.search(tmp_path, '"keep the late shipment"')) == {"t/exact"}  # no pair for "keep"
@@ -245,15 +240,6 @@ def test_title_and_heading_words_match_but_no_phrase_crosses_into_the_text(home)
     assert index.search(home, '"termination we may terminate"') == []
     assert docs(index.search(home, '"policy return window"')) == {"zeta/returns"}  # the heading path
     assert ids(index.search(home, '"return window"')) == [("zeta/returns", "returns-policy/return-window")]
-
-
-def test_a_word_searched_in_every_field_is_matched_in_one_posting_list():
-    parser_output = index.Or([index.Term("title", "fee"), index.Term("section", "fee"), index.Term("body", "fee")])
-    assert index._fold_fields(parser_output) == index.AndMaybe(
-        index.Term("body", "fee"), index.Or([index.Term("title", "fee"), index.Term("section", "fee")])
-    )
-    mixed = index.Or([index.Term("title", "fee"), index.Term("section", "fee"), index.Term("body", "fees")])
-    assert index._fold_fields(mixed) is mixed
 
 
 def test_boolean_operators_and_field_queries(home):
@@ -345,7 +331,7 @@ def test_a_parser_failure_is_a_query_error(home, monkeypatch):
         def parse(self, text):
             raise IndexError("list index out of range")  # as Whoosh did on "NOT NOT x"
 
-    monkeypatch.setattr(index, "_parser", lambda schema: Broken())
+    monkeypatch.setattr(engine, "_parser", lambda schema: Broken())
     with pytest.raises(QueryError) as err:
         index.search(home, "fees")
     assert str(err.value) == "cannot read the query 'fees' (IndexError)" and "simplify it" in err.value.hint
@@ -391,7 +377,7 @@ def test_no_index_empty_index_and_old_index(tmp_path, monkeypatch):
     assert str(empty.value) == f"the search index in {tmp_path} is empty"
     older = index.schema()
     older.remove("summary")
-    monkeypatch.setattr(index, "schema", lambda common=frozenset(): older)
+    monkeypatch.setattr(engine, "schema", lambda common=frozenset(): older)
     index.rebuild(tmp_path, timelines_of(tmp_path))
     monkeypatch.undo()
     with pytest.raises(QueryError) as old:

@@ -1,0 +1,471 @@
+"""Whoosh, behind the search package (the only module that imports it).
+
+Analysis and schema: English stemming with no stop list; the indexed body holds the title,
+the heading path and the text, with a gap of positions between them (``_PartBreaks``) so no
+phrase runs from a heading into the text; adjacent pairs of common words are indexed too
+(``_CommonPairs``), so a phrase made only of common words never makes Whoosh read the
+positions of most of the index. Writing: ``create`` a whole index, ``write`` what a sync
+changes. Reading: ``SearchIndex`` parses a query, rewrites it for speed, filters by scope
+(sets of document numbers from term postings and date columns, kept between queries), ranks
+with BM25F and highlights snippets.
+
+An index pickles its schema, and with it ``_PartBreaks`` and ``_CommonPairs`` under their
+module path: ``kb.search`` re-exports them so that indexes written before this module
+existed still open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import pairwise
+from pathlib import Path
+
+from whoosh import highlight, index, qparser, scoring
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.columns import NumericColumn
+from whoosh.fields import BOOLEAN, COLUMN, ID, STORED, TEXT, Schema
+from whoosh.query import AndMaybe, Not, NullQuery, Or, Phrase, Prefix, Term
+
+from kb.errors import QueryError
+from kb.search.query import (
+    QUERY_FIELDS,
+    TEXT_FIELDS,
+    Hit,
+    Scope,
+    check_limit,
+    check_syntax,
+    hit,
+    no_match,
+    nothing_to_search,
+    unreadable,
+)
+from kb.search.units import OPEN_END, PART_BREAK, Unit, epoch
+
+INDEX_DIR = "index"
+REBUILD_HINT = "run `policywatch index --rebuild`"
+# Common words, whose adjacent pairs are indexed: in 1 % of the sections at least (then a
+# phrase with one word outside the list has at most 1 % of the index to check), 2,000 at most.
+COMMON_SHARE, COMMON_MOST = 0.01, 2000
+PART_GAP = 100  # positions skipped at a break: no phrase runs from a heading into the text
+
+
+# -- analysis and schema ------------------------------------------------------------------
+
+
+def _analyzer():
+    # English stemming, and no stop list: "must not" must never match "must", and a phrase
+    # keeps every word's position.
+    return RegexTokenizer() | LowercaseFilter() | StemFilter(lang="en", cachesize=100_000)
+
+
+_TEXT = _analyzer()  # for snippets and word lists: one instance, one warm stem cache
+
+
+class _PartBreaks(Filter):
+    """Drops ``PART_BREAK`` and moves the following words ``PART_GAP`` positions on."""
+
+    def __call__(self, tokens):
+        offset = 0
+        for token in tokens:
+            if token.text == PART_BREAK:
+                offset += PART_GAP
+                continue
+            if offset and getattr(token, "positions", False):
+                token.pos += offset
+            yield token
+
+
+def _body_analyzer():
+    return RegexTokenizer() | _PartBreaks() | LowercaseFilter() | StemFilter(lang="en", cachesize=100_000)
+
+
+class _CommonPairs(Filter):
+    """``for the late`` → ``for the`` (both words common), at its first word's position.
+
+    Whoosh checks a phrase by reading the positions of every section holding all its words;
+    when all of them are common ("and for the", "seller account") that is most of the index.
+    A pair of adjacent common words is much rarer than either word, so such a phrase is looked
+    up as a phrase of pairs (``_pair_phrase``). A phrase with one uncommon word needs no help:
+    that word alone leaves few sections to check. Only pairs of common words are indexed: all
+    pairs would double the indexing time for phrases that are fast anyway."""
+
+    def __init__(self, common: frozenset[str] = frozenset()):
+        self.common = common
+
+    def __call__(self, tokens):
+        common = self.common
+        previous = None
+        for token in tokens:
+            text, pos = token.text, getattr(token, "pos", None)
+            adjacent = previous is not None and (pos is None or pos == previous[1] + 1)
+            if adjacent and previous[0] in common and text in common:
+                token.text = f"{previous[0]} {text}"
+                if pos is not None:
+                    token.pos = previous[1]
+                yield token
+                token.text, token.pos = text, pos  # the tokenizer reuses one token object
+            previous = (text, pos)
+
+
+def common_words(bodies: Iterable[str], *, share: float = COMMON_SHARE, most: int = COMMON_MOST) -> frozenset[str]:
+    """Stems found in at least ``share`` of the texts (and in two of them), the ``most``
+    frequent at most: the words whose pairs are indexed."""
+    counts: dict[str, int] = {}
+    total = 0
+    for body in bodies:
+        total += 1
+        for stem in {token.text for token in _TEXT(body)}:
+            counts[stem] = counts.get(stem, 0) + 1
+    floor = max(2, share * total)
+    frequent = sorted((n, w) for w, n in counts.items() if n >= floor)
+    return frozenset(w for _, w in frequent[-most:])
+
+
+def schema(common: frozenset[str] = frozenset()) -> Schema:
+    """``common``: the words whose adjacent pairs are indexed (``common_words``); chosen when
+    the index is built, and kept in it, so that queries rewrite phrases the same way."""
+    text = _analyzer()
+    return Schema(
+        key=ID(stored=True, unique=True),  # content hash of the unit: what sync compares
+        doc_id=ID(stored=True),
+        title=TEXT(stored=True, analyzer=text, field_boost=3.0),
+        section=TEXT(stored=True, analyzer=text, field_boost=2.0),  # heading path "A › B"
+        # The title, the heading path and the text: what every word of a query is matched
+        # against (title and section only add to the score); stores the text alone.
+        body=TEXT(stored=True, analyzer=_body_analyzer()),
+        body_pairs=TEXT(analyzer=_body_analyzer() | _CommonPairs(common)),  # fast common phrases
+        marketplace=ID(stored=True),
+        doc_type=ID(stored=True),
+        **{"class": ID(stored=True)},  # class of the change that introduced the text, or "first"
+        current=BOOLEAN(stored=True),
+        changed=BOOLEAN(stored=True),  # introduced by a recorded change (not a first capture)
+        # Epoch seconds as columns only: date filters read them directly, no terms to index.
+        valid_from_n=COLUMN(NumericColumn("q")),
+        valid_to_n=COLUMN(NumericColumn("q")),
+        section_id=STORED,
+        url=STORED,
+        version_id=STORED,
+        snapshot_sha256=STORED,
+        valid_from=STORED,
+        valid_to=STORED,
+        summary=STORED,
+    )
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def exists(path: Path) -> bool:
+    return index.exists_in(path)
+
+
+def create(path: Path, units: Iterable[Unit], common: frozenset[str]) -> None:
+    """A new index in the empty folder ``path`` holding ``units``, in one compact segment."""
+    ix = index.create_in(path, schema(common))
+    # One file per part of a segment: Whoosh copies a part of a compound segment file into
+    # memory each time it opens it (150 ms per query at 50,000 sections).
+    writer = ix.writer(limitmb=256, compound=False)
+    try:
+        for unit in units:
+            writer.add_document(**unit.fields())
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(optimize=True)
+
+
+def write(path: Path, deletes: Iterable[str], adds: Iterable[Unit]) -> None:
+    """Remove the units with the keys ``deletes`` and write ``adds``, in one commit."""
+    ix = index.open_dir(path)
+    writer = ix.writer(limitmb=128, compound=False)
+    try:
+        for key in deletes:
+            writer.delete_by_term("key", key)
+        for unit in adds:
+            # update, not add: a sync killed after the commit and before the manifest was
+            # written is replayed without duplicating units.
+            writer.update_document(**unit.fields())
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()  # merge policy: MERGE_SMALL, the big segment is left alone
+
+
+# -- searching -----------------------------------------------------------------------------
+
+
+class SearchIndex:
+    """An open index for many queries: the searcher, the date columns and the scope filters
+    are kept between queries (a one-off query can call ``search``). ``refresh`` picks up
+    what a sync wrote since."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self._ix = _open_for_search(self.home)
+        self._parser = _parser(self._ix.schema)
+        self._common = self._ix.schema["body_pairs"].analyzer.items[-1].common
+        self._searcher = self._ix.searcher(weighting=scoring.BM25F())
+        self._filters: dict[tuple, set[int]] = {}
+        self._columns: tuple[list[int], list[int]] | None = None
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def refresh(self) -> None:
+        fresh = self._searcher.refresh()
+        if fresh is not self._searcher:
+            self._searcher, self._filters, self._columns = fresh, {}, None
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int | None = 10,
+        source: str | None = None,
+        doc: str | None = None,
+        doc_type: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        as_of: str | None = None,
+        history: bool = False,
+        changed: bool = False,
+        snippets: bool = True,
+    ) -> list[Hit]:
+        """See ``kb.search.search``."""
+        check_limit(limit)
+        scope = Scope.parse(
+            source=source,
+            doc=doc,
+            doc_type=doc_type,
+            since=since,
+            until=until,
+            as_of=as_of,
+            history=history,
+            changed=changed,
+        )
+        check_syntax(query)
+        try:
+            parsed = self._parser.parse(query)
+        except Exception as exc:  # Whoosh's parser has corners that raise instead of reporting
+            raise unreadable(query, exc) from None
+        if parsed is NullQuery:
+            raise nothing_to_search(query)
+        searcher = self._searcher
+        if searcher.doc_count() == 0:
+            raise QueryError(
+                f"the search index in {self.home} is empty",
+                hint="crawl first (`policywatch crawl`), or " + REBUILD_HINT,
+            )
+        allowed = self._allowed(scope)
+        if allowed is not None and not allowed:
+            return []
+        parsed = parsed.accept(_stem_prefix)
+        fast = parsed.accept(_fold_fields).accept(lambda q: _pair_phrase(q, self._common))
+        results = searcher.search(fast, limit=limit, filter=allowed)
+        # Snippets show the words of the query as typed (the pair rewrite only finds them).
+        words = _query_words(parsed, searcher.reader()) if snippets else None
+        return [_hit(found, words) for found in results]
+
+    # -- scope filters: sets of document numbers, cached per searcher ------------------
+
+    def _allowed(self, scope: Scope) -> set[int] | None:
+        """Document numbers the scope allows (None: all)."""
+        sets: list[set[int]] = []
+        for field, value, option in (
+            ("doc_id", scope.doc, "--doc"),
+            ("marketplace", scope.source, "--source"),
+            ("doc_type", scope.doc_type, "--type"),
+        ):
+            if value is not None:
+                found = self._term(field, value)
+                if not found:
+                    raise no_match(option, value, field, (t.decode("utf-8") for t in self._searcher.lexicon(field)))
+                sets.append(found)
+        if scope.changed:
+            sets.append(self._term("changed", True))
+        if scope.as_of is not None:
+            sets.append(self._in_force(epoch(scope.as_of)))
+        elif not scope.history and not scope.changed:
+            sets.append(self._term("current", True))
+        if scope.since or scope.until:
+            sets.append(
+                self._took_effect(
+                    epoch(scope.since) if scope.since else -1, epoch(scope.until) if scope.until else OPEN_END + 1
+                )
+            )
+        if not sets:
+            return None
+        sets.sort(key=len)
+        allowed = sets[0]
+        for other in sets[1:]:
+            allowed = allowed & other
+        return allowed
+
+    def _cached(self, key: tuple, compute) -> set[int]:
+        if key not in self._filters:
+            if len(self._filters) > 64:  # dates vary; keep the cache small
+                self._filters.clear()
+            self._filters[key] = compute()
+        return self._filters[key]
+
+    def _term(self, field: str, value) -> set[int]:
+        return self._cached((field, value), lambda: set(self._searcher.docs_for_query(Term(field, value))))
+
+    def _dates(self) -> tuple[list[int], list[int]]:
+        if self._columns is None:
+            reader = self._searcher.reader()
+            self._columns = (list(reader.column_reader("valid_from_n")), list(reader.column_reader("valid_to_n")))
+        return self._columns
+
+    def _in_force(self, moment: int) -> set[int]:
+        starts, ends = self._dates()
+        return self._cached(
+            ("in-force", moment),
+            lambda: {n for n, (start, end) in enumerate(zip(starts, ends, strict=False)) if start <= moment < end},
+        )
+
+    def _took_effect(self, low: int, high: int) -> set[int]:
+        starts, _ = self._dates()
+        return self._cached(
+            ("took-effect", low, high), lambda: {n for n, start in enumerate(starts) if low <= start < high}
+        )
+
+
+def _open_for_search(home: Path):
+    path = home / INDEX_DIR
+    if not index.exists_in(path):
+        raise QueryError(
+            f"no search index in {home}",
+            hint="run `policywatch crawl` (or `policywatch demo`) first, or " + REBUILD_HINT,
+        )
+    ix = index.open_dir(path)
+    if set(ix.schema.names()) != set(schema().names()):
+        raise QueryError(f"the search index in {home} was built by an older policywatch", hint=REBUILD_HINT)
+    return ix
+
+
+# -- the query, as Whoosh reads it -------------------------------------------------------
+
+
+def _parser(schema_: Schema) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema_)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    aliases: dict[str, list[str]] = {}
+    for name, field in QUERY_FIELDS.items():
+        if name != field:
+            aliases.setdefault(field, []).append(name)
+    parser.add_plugin(qparser.FieldAliasPlugin(aliases))
+    return parser
+
+
+def _fold_fields(query):
+    """``Or(title:w, section:w, body:w)``, what the parser makes of a word, becomes
+    ``AndMaybe(body:w, Or(title:w, section:w))``: the indexed body holds the title and the
+    headings too, so it alone decides the match (one posting list per word, where the union
+    of three made conjunctions three times slower) and title and headings add their weight."""
+    if not isinstance(query, Or) or len(query.subqueries) != len(TEXT_FIELDS) or query.boost != 1:
+        return query
+    parts = dict(zip(TEXT_FIELDS, query.subqueries, strict=False))
+    if [getattr(q, "fieldname", None) for q in query.subqueries] != list(TEXT_FIELDS):
+        return query
+    body = parts["body"]
+    same = {k: v for k, v in body.__dict__.items() if k not in ("fieldname", "char_ranges")}
+    for field in ("title", "section"):
+        other = parts[field]
+        if (
+            type(other) is not type(body)
+            or {k: v for k, v in other.__dict__.items() if k not in ("fieldname", "char_ranges")} != same
+        ):
+            return query
+    return AndMaybe(body, Or([parts["title"], parts["section"]]))
+
+
+def _pair_phrase(query, common: frozenset[str]):
+    """A phrase of common words in the body becomes the same phrase of adjacent pairs
+    (``_CommonPairs``): the same matches, found from the rarest pair instead of the commonest
+    words."""
+    if (
+        isinstance(query, Phrase)
+        and query.fieldname == "body"
+        and query.slop == 1
+        and len(query.words) > 1
+        and all(word in common for word in query.words)
+    ):
+        pairs = [f"{a} {b}" for a, b in pairwise(query.words)]
+        if len(pairs) == 1:
+            return Term("body_pairs", pairs[0], boost=query.boost)
+        return Phrase("body_pairs", pairs, boost=query.boost)
+    return query
+
+
+def _stem_prefix(query):
+    """Text fields hold stems, so a prefix must also find the stems of the words it starts:
+    ``terminat*`` finds "terminate" (stem "termin"), ``policy*`` finds "policies" ("polici")."""
+    if not isinstance(query, Prefix) or query.fieldname not in TEXT_FIELDS:
+        return query
+    field, text = query.fieldname, query.text
+    alternatives = [query]
+    stems = [token.text for token in _TEXT(text)]
+    if len(stems) == 1 and stems[0] != text:
+        alternatives.append(Prefix(field, stems[0]))
+    # a stemmer drops at most a few letters: "terminat" → a word whose stem is "termin"
+    alternatives += [Term(field, text[:k]) for k in range(max(3, len(text) - 3), len(text))]
+    return Or(alternatives, boost=query.boost) if len(alternatives) > 1 else query
+
+
+# -- snippets ------------------------------------------------------------------------------
+
+_SNIPPET_FRAGMENTS = 2
+
+
+def _query_words(query, reader) -> set[str]:
+    """The stems a hit's text may show in bold: the query's words with prefixes and fuzzy
+    terms expanded, except those under NOT. (Whoosh's ``existing_terms`` skips the fields
+    after the first in a multifield query.)"""
+    if isinstance(query, Not):
+        return set()
+    if query.is_leaf():
+        return {
+            text.decode("utf-8") if isinstance(text, bytes) else text
+            for field, text in query.expanded_terms(reader, phrases=True)
+            if field in TEXT_FIELDS
+        }
+    return set().union(*(_query_words(child, reader) for child in query.children()))
+
+
+def _hit(found, words: set[str] | None) -> Hit:
+    fields = found.fields()
+    highlighted = None
+    if words is not None:
+        highlighted = highlight.highlight(
+            fields["body"], words, _TEXT, _WholeWordsFragmenter(240, 70), _MarkdownEmphasis(), top=_SNIPPET_FRAGMENTS
+        )
+    return hit(fields, found.score, highlighted)
+
+
+class _WholeWordsFragmenter(highlight.ContextFragmenter):
+    """Whoosh ends a fragment on the last token, which would cut "under 3%" to "under 3":
+    run each fragment on to the next space."""
+
+    def fragment_tokens(self, text, tokens):
+        for fragment in super().fragment_tokens(text, tokens):
+            end = fragment.endchar
+            while end < len(text) and not text[end].isspace():
+                end += 1
+            fragment.endchar = end
+            yield fragment
+
+
+class _MarkdownEmphasis(highlight.Formatter):
+    """Marks matched terms as **term**: readable in a terminal, in JSON and in Markdown."""
+
+    between = " … "
+
+    def format_token(self, text, token, replace=False):
+        return f"**{highlight.get_text(text, token, replace)}**"
