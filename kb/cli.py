@@ -85,7 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
         for names, options in cmd.arguments:
             options = dict(options)
             group = options.pop("group", None)
-            target = groups.setdefault(group, p.add_mutually_exclusive_group()) if group else p
+            if group and group not in groups:
+                # one group per name: an extra empty group makes argparse fail on usage ("empty group")
+                groups[group] = p.add_mutually_exclusive_group()
+            target = groups[group] if group else p
             target.add_argument(*names, **options)
         p.set_defaults(func=cmd.func)
     return parser

@@ -218,7 +218,16 @@ def test_a_home_that_is_a_file_is_one_line(tmp_path, capsys):
     assert one_line_error(capsys).startswith(f"no store in {blocker}")
 
 
-@pytest.mark.parametrize("argv", [["crawl", "--nope"], ["restore"], ["export"], ["changes", "--class", "big"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["crawl", "--nope"],
+        ["restore"],
+        ["export"],
+        ["changes", "--class", "big"],
+        ["search", "fees", "--as-of", "2026-08-20", "--history"],  # options that exclude each other
+    ],
+)
 def test_usage_errors_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as stopped:
         main(argv)
