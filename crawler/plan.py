@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from diffs.extract import Rules, rules_key
-from kb.sources import DiscoverRule, Sources, canonical_url, open_sources
+from kb.sources import DiscoverRule, Sources, open_sources
 from kb.store import Store, resolve_home
 from kb.timeutil import utc_now
 
@@ -101,7 +101,7 @@ class CrawlPlan:
             browser = bool(rule and rule.browser)
             page = Page(url, True, *wait_selectors(rule.rules)) if browser else Page(url)
             targets.append(_with_validators(Target(doc_id, url, (page,), discovered=True), validators))
-        known = {canonical_url(t.url): t.doc_id for t in targets}
+        known = {sources.identity(t.url): t.doc_id for t in targets}
         return cls(
             targets=targets,
             hubs=list(sources.discover),

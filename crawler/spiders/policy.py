@@ -256,7 +256,7 @@ class PolicySpider(scrapy.Spider):
 
     def _discover(self, link: str, title: str, hub_index: int, depth: int):
         rule: DiscoverRule = self.plan.hubs[hub_index]
-        url = canonical_url(link)
+        url = rule.identity(link)  # also the URL it is fetched at: keep_query parameters kept
         if not url.startswith(("http://", "https://")) or not rule.matches(url):
             return
         doc_id = self.plan.known.get(url)
@@ -265,7 +265,9 @@ class PolicySpider(scrapy.Spider):
             if target is not None and target.discovered and doc_id not in self.requested:
                 yield from self._fetch(target, hub=hub_index, depth=depth + 1)  # known, linked again
             return
-        doc_id = discovered_doc_id(rule.marketplace, url, set(self.plan.known.values()))
+        doc_id = self._found_before_keep_query(url)
+        if doc_id is None:
+            doc_id = discovered_doc_id(rule.marketplace, url, set(self.plan.known.values()))
         self.plan.known[url] = doc_id
         page = Page(url, rule.browser)
         if rule.browser:
@@ -282,6 +284,17 @@ class PolicySpider(scrapy.Spider):
             "seen_at": self.now(),
         }
         yield from self._fetch(target, hub=hub_index, depth=depth + 1)
+
+    def _found_before_keep_query(self, url: str) -> str | None:
+        """A page an earlier crawl tracked by path alone, before its rule kept the query that
+        names it: the same document, from now on fetched at ``url`` (its id and history stay)."""
+        path_only = canonical_url(url)
+        doc_id = self.plan.known.get(path_only) if path_only != url else None
+        target = self.targets.get(doc_id) if doc_id else None
+        if target is None or not target.discovered or urlsplit(target.url).query or doc_id in self.requested:
+            return None
+        del self.plan.known[path_only]
+        return doc_id
 
     def document_failed(self, failure: Failure):
         request = failure.request

@@ -33,6 +33,7 @@ every file loads. Example::
         follow: ["^https://example\\.com/help/[a-z-]+$"]
         depth: 1
         type: help
+        keep_query: [id]         # query parameters that name the page: kept in its URL
       - sitemap: https://example.com/sitemap.xml   # or a sitemap (index) listing pages
         follow: ["^https://example\\.com/policies/"]
 
@@ -51,7 +52,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from diffs.extract import Rules, selector_error
 from diffs.ranges import END_KEYS, START_KEYS, Range
@@ -73,12 +74,13 @@ DOC_TYPES = (
     "changes",
 )
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+QUERY_NAME = re.compile(r"^[A-Za-z0-9_.~-]+$")
 
 TOP_KEYS = {"marketplace", "name", "allow_private_addresses", "defaults", "documents", "discover"}
 RULE_KEYS = {"select", "remove", "render"}
 PAGE_KEYS = {"url"} | RULE_KEYS
 DOCUMENT_KEYS = {"id", "title", "url", "type", "pages"} | RULE_KEYS
-DISCOVER_KEYS = {"from", "sitemap", "follow", "depth", "type"} | RULE_KEYS
+DISCOVER_KEYS = {"from", "sitemap", "follow", "depth", "type", "keep_query"} | RULE_KEYS
 RENDERS = ("http", "browser")
 
 
@@ -130,9 +132,15 @@ class DiscoverRule:
     file: str
     sitemap: bool = False
     browser: bool = False  # pages found by this rule are fetched with a browser
+    keep_query: tuple[str, ...] = ()  # query parameters that identify a page (eBay: id)
 
     def matches(self, url: str) -> bool:
-        return any(re.search(pattern, url) for pattern in self.follow)
+        """Whether ``url`` is in scope; patterns see it without query or fragment."""
+        return any(re.search(pattern, canonical_url(url)) for pattern in self.follow)
+
+    def identity(self, url: str) -> str:
+        """A page found by this rule: its canonical URL, which is also the URL it is fetched at."""
+        return canonical_url(url, self.keep_query)
 
 
 @dataclass(frozen=True)
@@ -199,7 +207,13 @@ class Sources:
         return rule.rules if rule is not None else None
 
     def rule_for_url(self, url: str) -> DiscoverRule | None:
-        return next((r for r in self.discover if r.matches(canonical_url(url))), None)
+        return next((r for r in self.discover if r.matches(url)), None)
+
+    def identity(self, url: str) -> str:
+        """The canonical URL of a page as discovery knows it: with the query parameters the
+        first discovery rule covering it keeps, without any other."""
+        rule = self.rule_for_url(url)
+        return rule.identity(url) if rule is not None else canonical_url(url)
 
     def allowed_hosts(self) -> frozenset[str]:
         hosts = {urlsplit(p.url).hostname for d in self.documents for p in d.pages}
@@ -207,10 +221,14 @@ class Sources:
         return frozenset(h for h in hosts if h)
 
 
-def canonical_url(url: str) -> str:
-    """A discovered page's identity: scheme, host and path (query and fragment dropped)."""
+def canonical_url(url: str, keep_query: tuple[str, ...] = ()) -> str:
+    """A discovered page's identity: scheme, host and path, plus the query parameters named in
+    ``keep_query`` (in that order, each with the values the link gave); the rest of the query
+    (tracking, ``ref_``) and the fragment are dropped."""
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", "", ""))
+    pairs = parse_qsl(parts.query, keep_blank_values=True) if keep_query else []
+    kept = [(name, value) for wanted in keep_query for name, value in pairs if name == wanted]
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", urlencode(kept), ""))
 
 
 def discovered_doc_id(marketplace: str, url: str, taken: set[str]) -> str:
@@ -406,6 +424,7 @@ def _load_file(path: Path, text: str):
                 file=path.name,
                 sitemap=start_key == "sitemap",
                 browser=_render(path, key, raw, default_browser),
+                keep_query=_keep_query(path, f"{key}.keep_query", raw.get("keep_query", [])),
             )
         )
     if not documents and not rules:
@@ -422,6 +441,20 @@ def _check_keys(path: Path, where: str, data: dict, allowed: set[str]) -> None:
                 "unknown key",
                 f"allowed keys here: {', '.join(sorted(allowed))}",
             )
+
+
+def _keep_query(path: Path, key: str, value) -> tuple[str, ...]:
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(n, str) and QUERY_NAME.match(n) for n in names):
+        raise _fail(
+            path,
+            key,
+            f"{value!r} is not a list of query parameter names",
+            "write e.g. keep_query: [id] (letters, digits, '_', '-', '.', '~')",
+        )
+    if len(set(names)) != len(names):
+        raise _fail(path, key, f"{value!r} names a parameter twice", "name each query parameter once")
+    return tuple(names)
 
 
 def _doc_type(path: Path, key: str, value) -> str:

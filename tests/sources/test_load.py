@@ -69,6 +69,22 @@ def test_loads_documents_with_stable_ids_and_inherited_rules(tmp_path):
         (GOOD.replace("name: Shop", "name: Shop\n  bad: [indent"), "shop.yaml: line"),
         (GOOD.replace("id: fees", "id: Fees Page"), "shop.yaml: documents[1].id: 'Fees Page' is not a slug"),
         (GOOD.replace("marketplace: shop\n", ""), "shop.yaml: marketplace: missing"),
+        (
+            GOOD.replace("    type: help", "    type: help\n    keep_query: [id, 'a b']"),
+            "shop.yaml: discover[0].keep_query: ['id', 'a b'] is not a list of query parameter names",
+        ),
+        (
+            GOOD.replace("    type: help", "    type: help\n    keep_query: {id: 1}"),
+            "shop.yaml: discover[0].keep_query: {'id': 1} is not a list of query parameter names",
+        ),
+        (
+            GOOD.replace("    type: help", "    type: help\n    keep_query: [id, id]"),
+            "shop.yaml: discover[0].keep_query: ['id', 'id'] names a parameter twice",
+        ),
+        (
+            GOOD.replace("    type: fees", "    type: fees\n    keep_query: [id]"),
+            "shop.yaml: documents[1].keep_query: unknown key",
+        ),
     ],
 )
 def test_bad_declarations_are_one_line_errors_naming_file_and_key(tmp_path, bad, expected):
@@ -104,3 +120,21 @@ def test_discovered_ids_are_readable_slugs_not_hashes():
     assert discovered_doc_id("shop", "https://shop.example/help/late-shipment", set()) == "shop/late-shipment"
     assert discovered_doc_id("shop", "https://shop.example/help/returns", taken) == "shop/help-returns"
     assert canonical_url("https://Shop.example/help/a?ref_=nav#top") == "https://shop.example/help/a"
+
+
+def test_keep_query_keeps_the_parameters_that_name_a_page_in_its_identity(tmp_path):
+    sources = load_sources(write(tmp_path, GOOD.replace("    type: help", "    type: help\n    keep_query: [id]")))
+    rule = sources.discover[0]
+    assert rule.keep_query == ("id",)
+    link = "https://Shop.example/help/returns?ref_=hub&id=42#top"
+    assert rule.matches(link)  # follow patterns see the URL without its query
+    assert rule.identity(link) == "https://shop.example/help/returns?id=42"
+    assert sources.identity(link) == "https://shop.example/help/returns?id=42"
+    assert sources.identity("https://shop.example/agreement?id=7") == "https://shop.example/agreement"  # no rule
+    assert load_sources(write(tmp_path, GOOD)).discover[0].identity(link) == "https://shop.example/help/returns"
+
+
+def test_canonical_url_keeps_named_parameters_in_declared_order():
+    url = "https://shop.example/a?b=2&ref_=x&a=1&b=3&empty="
+    assert canonical_url(url, ("a", "b", "empty", "missing")) == "https://shop.example/a?a=1&b=2&b=3&empty="
+    assert canonical_url(url) == "https://shop.example/a"
