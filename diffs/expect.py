@@ -243,11 +243,11 @@ def _wrong_language(plain: str, code: str, came_from: str, url: str) -> Fault | 
         return None
     return _failed(
         FaultKind.WRONG_LANGUAGE,
-        f"served in {language_name(found)}, expected {language_name(code)}: {_language_fix(url, code, came_from)}",
+        f"served in {language_name(found)}, expected {language_name(code)}: {_language_fix(url, code, came_from, found)}",
     )
 
 
-def _language_fix(url: str, code: str, came_from: str) -> str:
+def _language_fix(url: str, code: str, came_from: str, found: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if _SELLER_CENTRAL.match(host):
@@ -261,9 +261,12 @@ def _language_fix(url: str, code: str, came_from: str) -> str:
     if came_from.startswith("lang:"):
         return (
             "pin the language in the URL (a `locale=`, `lang=` or `hl=` parameter the site honours), "
-            f"or correct `{came_from}`"
+            f"or declare `lang: {found}` if that is the language to track"
         )
-    return f"the site ignored `{came_from}`: pin the language another way it honours, or declare `lang:`"
+    return (
+        f"the site ignored `{came_from}`; pin the language another way it honours, "
+        f"or declare `lang: {found}` if that is the language to track"
+    )
 
 
 def _region(query: str, host: str) -> str:
