@@ -24,6 +24,7 @@ from kb.sources import load_sources
 from kb.store import Store
 from tests.support.faultserver import ARTICLE_SELECTOR, FaultServer, policy_page
 from tests.support.impostors import APPLIES_UK, JS_SHELL, SIGN_IN_PAGE, french_page, marketplace_page
+from tests.support.loopback_site import declaration
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +59,7 @@ ROWS = [
         marketplace_page("wrong-marketplace", "France"),
         FaultKind.WRONG_MARKETPLACE,
         r'^served for France, expected United Kingdom \("This article applies to selling in: …"\): ',
-        declared={"expect": f'{{text: "{APPLIES_UK}"}}'},
+        declared={"expect": {"text": APPLIES_UK}},
     ),
     Row(
         "sign-in",
@@ -81,7 +82,7 @@ ROWS = [
         policy_page("too-short", paragraphs=3),
         FaultKind.TOO_SHORT,
         r"^extracted \d+ characters, expected at least 2,000 \(expect\.min_chars\): ",
-        declared={"expect": "{min_chars: 2000}"},
+        declared={"expect": {"min_chars": 2000}},
     ),
 ]
 CONTROL = "control"
@@ -91,19 +92,13 @@ CONTROL = "control"
 def crawled(tmp_path_factory):
     root = tmp_path_factory.mktemp("claims")
     with FaultServer() as site:
-        documents = ""
-        for row in ROWS:
-            documents += (
-                f"  - id: {row.doc}\n    title: {row.doc}\n    url: \"{site.url('/doc/' + row.doc)}{row.query}\"\n"
-                "    type: policy\n" + "".join(f"    {key}: {value}\n" for key, value in row.declared.items())
-            )
-        documents += f'  - id: {CONTROL}\n    title: {CONTROL}\n    url: "{site.url("/doc/" + CONTROL)}"\n    type: policy\n'
+        documents = [
+            {"id": doc, "title": doc, "url": site.url(f"/doc/{doc}") + query, "type": "policy"} | declared
+            for doc, query, declared in [(r.doc, r.query, r.declared) for r in ROWS] + [(CONTROL, "", {})]
+        ]
         sources = root / "sources"
         sources.mkdir()
-        (sources / f"{MARKET}.yaml").write_text(
-            f"marketplace: {MARKET}\nname: Pages that claim (tests)\nallow_private_addresses: true\n"
-            f'defaults:\n  select: ["{ARTICLE_SELECTOR}"]\ndocuments:\n{documents}'
-        )
+        (sources / f"{MARKET}.yaml").write_text(declaration(MARKET, documents, defaults={"select": [ARTICLE_SELECTOR]}))
         declared = load_sources(sources)
         site.answer(f"/doc/{CONTROL}", "page", doc=CONTROL)
         reports = {}
