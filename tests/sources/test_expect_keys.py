@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from diffs.expect import ANY_LANGUAGE, Expectations
 from kb.errors import DeclarationError
 from kb.sources import default_sources_dir, load_sources
+from tests.support import REPO
 
 DECLARED = """\
 marketplace: shop
@@ -134,3 +136,17 @@ def test_every_shipped_document_has_a_language_to_check():
     languages = {doc.doc_id: doc.lang for doc in sources.documents}
     assert {lang for doc_id, lang in languages.items() if doc_id.startswith(("amazon-us/", "amazon-uk/"))} == {"en"}
     assert {lang for doc_id, lang in languages.items() if doc_id.startswith("amazon-de/")} == {"de"}
+
+
+def test_the_documented_declarations_load_as_documented(tmp_path):
+    blocks = re.findall(r"```yaml\n(.*?)```", (REPO / "docs" / "sources.md").read_text(), re.DOTALL)
+    reference, example = blocks[0], next(b for b in blocks if "applies to selling in: United Kingdom" in b)
+    agreement = load_sources(write(tmp_path, reference)).require("amazon-us/business-solutions-agreement")
+    assert agreement.lang == "en"
+    assert agreement.expect.texts == ("This article applies to selling in: United States",)
+    assert agreement.expect.min_chars == 20000
+    (tmp_path / "sources" / "shop.yaml").write_text("marketplace: amazon-uk\nname: Amazon UK\n" + example)
+    uk = load_sources(tmp_path / "sources").require("amazon-uk/business-solutions-agreement")
+    assert uk.expect == Expectations(
+        lang="en", texts=("This article applies to selling in: United Kingdom",), min_chars=20000, browser=False
+    )
