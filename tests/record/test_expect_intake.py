@@ -11,6 +11,7 @@ from kb.models import FaultKind
 from kb.pipeline import backfill, import_folder
 from kb.sources import load_sources
 from kb.store import Store
+from tests.support import run_cli
 from tests.support.impostors import JS_SHELL, french_page
 from tests.support.loopback_site import LoopbackSite, declaration, help_page, policy_paragraphs
 
@@ -73,3 +74,18 @@ def test_a_backfilled_javascript_shell_is_a_failed_check(tmp_path):
     assert shell.outcome == "failed" and shell.fault == FaultKind.JS_SHELL
     assert shell.reason.startswith("a JavaScript shell without the document's text (it says \"You need to enable")
     assert versions == [T1, T3] and changes == [T3]
+
+
+def test_extract_says_when_a_saved_page_is_not_what_the_document_claims(tmp_path):
+    shop_sources(tmp_path / "sources")
+    saved = tmp_path / "french.html"
+    saved.write_text(french_page("fees"))
+    args = ("extract", str(saved), "--doc", DOC, "--sources", str(tmp_path / "sources"))
+    result = run_cli(*args, check=False)
+    assert result.returncode == 1
+    assert "Section 1 de la politique fees" in result.stdout  # the text is still shown
+    assert result.stderr.startswith(
+        f"policywatch: {saved}: not {DOC} as declared (wrong-language): served in French, expected English: "
+    )
+    saved.write_bytes(good(1))
+    assert run_cli(*args).stderr == ""
