@@ -525,7 +525,8 @@ def _expectations(path: Path, key: str, raw: dict, inherited: Expectations) -> E
         if "text" in expect:
             value = expect["text"]
             value = [value] if isinstance(value, str) else value
-            if not isinstance(value, list) or not value or not all(isinstance(t, str) and t.strip() for t in value):
+            # [] is meaningful: no text, instead of the inherited ones
+            if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
                 raise _fail_at(
                     path,
                     f"{where}.text",

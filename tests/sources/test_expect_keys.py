@@ -64,6 +64,11 @@ def test_lang_and_expect_are_read_and_inherited(tmp_path):
     assert fees.as_json()["expect"] == {"text": ["Gebühren", "Stand:"], "min_chars": 1500}
 
 
+def test_an_empty_text_list_clears_the_inherited_texts(tmp_path):
+    cleared = DECLARED.replace("    type: agreement\n", "    type: agreement\n    expect: {text: []}\n", 1)
+    assert load_sources(write(tmp_path, cleared)).require("shop/agreement").expect == Expectations()
+
+
 def test_discovered_pages_take_their_rules_expectations_and_their_own_urls_language(tmp_path):
     sources = load_sources(write(tmp_path, DECLARED))
     found = sources.expectations_for("shop/returns", "https://shop.example/fr-fr/help/returns")
