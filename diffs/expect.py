@@ -285,19 +285,16 @@ def _missing(plain: str, wanted: str, url: str, code: str | None) -> Fault | Non
     folded = _fold(plain)
     if _fold(wanted) in folded:
         return None
-    label, colon, value = wanted.rpartition(":")
+    label, colon, value = _folded_marks(wanted).rpartition(":")
     if colon and label.strip() and value.strip():
-        key = _fold(label).rstrip() + ":"
-        for line in plain.splitlines():
-            at = _fold(line).find(key)
-            if at >= 0:
-                other = line[at + len(key) :].strip()[:80]
-                if other:
-                    return _failed(
-                        FaultKind.WRONG_MARKETPLACE,
-                        f'served for {other}, expected {value.strip()} ("{label.strip()}: …"): '
-                        f"{_marketplace_fix(url, code)}",
-                    )
+        shown = re.compile(r"\s+".join(map(re.escape, label.split())) + r"\s*:[ \t]*(\S[^\n]*)", re.IGNORECASE)
+        other = shown.search(_folded_marks(plain))
+        if other:
+            return _failed(
+                FaultKind.WRONG_MARKETPLACE,
+                f'served for {other.group(1)[:80].strip()}, expected {value.strip()} ("{label.strip()}: …"): '
+                f"{_marketplace_fix(url, code)}",
+            )
     return _failed(
         FaultKind.MISSING_TEXT,
         f'the page does not show "{wanted}" (expect.text): check the page; if the site reworded it, update expect.text',

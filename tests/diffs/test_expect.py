@@ -166,3 +166,10 @@ def test_detection_reads_a_bounded_sample():
     assert expect.detect_language(huge)[0] == "en"
     assert expect.detect_language("too short") is None
     assert expect.detect_language("1234 5678 " * 100) is None or expect.detect_language("1234 5678 " * 100)[1] < 1
+
+
+def test_the_other_marketplace_is_read_whatever_the_case_and_marks():
+    text = "DIESER ARTIKEL BEZIEHT  SICH auf den Verkauf in: **Österreich**\n\n" + GERMAN
+    fault = judge(text, Expectations(texts=("Dieser Artikel bezieht sich auf den Verkauf in: Deutschland",)))
+    assert fault.kind == FaultKind.WRONG_MARKETPLACE
+    assert fault.reason.startswith('served for Österreich, expected Deutschland ("Dieser Artikel bezieht sich')
