@@ -654,14 +654,17 @@ def cmd_compare(args) -> int:
 @arg("--remove", action="append", default=[], help="CSS selector to drop (repeatable)")
 @arg("--url", default="", help="page URL, to resolve relative links")
 def cmd_extract(args) -> int:
-    from kb.record.intake import extract_file
+    from kb.record.intake import claim_fault, extract_file
 
     sources = _sources(args) if args.doc else None
-    sys.stdout.write(
-        extract_file(
-            args.file, sources, doc_id=args.doc, select=tuple(args.select), remove=tuple(args.remove), url=args.url
-        )
+    text = extract_file(
+        args.file, sources, doc_id=args.doc, select=tuple(args.select), remove=tuple(args.remove), url=args.url
     )
+    sys.stdout.write(text)
+    fault = claim_fault(args.file, sources, args.doc, text, url=args.url) if args.doc else None
+    if fault is not None:  # what a crawl would record: a failed check, not a version
+        print(f"policywatch: {args.file}: not {args.doc} as declared ({fault.kind}): {fault.reason}", file=sys.stderr)
+        return 1
     return 0
 
 

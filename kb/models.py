@@ -53,6 +53,12 @@ class FaultKind(StrEnum):
     UNREADABLE = "unreadable"  # the page could not be parsed
     NEEDS_BROWSER = "needs-browser"  # render: browser, and no Chromium here
     UNDECLARED = "undeclared"  # no declaration covers the document any more
+    # The page answered, but not with the document it claims to be (diffs.expect):
+    WRONG_LANGUAGE = "wrong-language"  # another language than the declared or URL's one
+    WRONG_MARKETPLACE = "wrong-marketplace"  # another marketplace's page ("applies to selling in: France")
+    MISSING_TEXT = "missing-text"  # a text the declaration expects is not there
+    TOO_SHORT = "too-short"  # less text than the declaration's min_chars
+    JS_SHELL = "js-shell"  # a JavaScript application's shell, without the text
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ declaration, compare with the version in force at that time, and record a new
 version (and the change) only when the normalized text differs. Failures (bot
 walls, selectors that match nothing, HTTP errors) are recorded on the check and
 never become versions, so an outage never reads as a deleted policy: response-level
-faults are judged by ``diffs.responses.response_fault``, content-level ones here; each is
-recorded with its kind (``kb.models.FaultKind``).
+faults are judged by ``diffs.responses.response_fault``, content-level ones here, and a text
+that is not what the declaration says it is (another language or marketplace, a sign-in page,
+a JavaScript shell, too short) by ``diffs.expect.judge``; each is recorded with its kind
+(``kb.models.FaultKind``). Crawled, imported and backfilled captures all pass through here.
 
 ``reextract`` applies new extraction rules (a changed declaration, a new
 ``diffs.EXTRACTOR_VERSION``) to the snapshot behind each document's current version: a
@@ -20,9 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from diffs import EXTRACTOR_VERSION, Classification, compare
-from diffs.extract import extract, fingerprint
+from diffs.expect import explain_missing, judge
+from diffs.extract import Rules, extract, fingerprint
 from diffs.responses import response_fault
-from kb.errors import ExtractionError
+from kb.errors import EmptyPage, ExtractionError, SelectorMatchedNothing
 from kb.models import Check, FaultKind, Outcome, Reason
 from kb.sources import Sources
 from kb.store import Store
@@ -99,8 +102,13 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
     rules = sources.rules_for(check.doc_id, check.url)
     if rules is None:
         return fail(FaultKind.UNDECLARED, "no declaration covers this document any more")
+    expected = sources.expectations_for(check.doc_id, check.url)
     try:
         extracted = extract(body, rules, url=snapshot.url)  # links resolve where the page answered
+    except (SelectorMatchedNothing, EmptyPage) as exc:
+        # Nothing where the text should be: a sign-in page or a JavaScript shell says why.
+        fault = explain_missing(_page_text(body, snapshot.url), body, expected)
+        return fail(fault.kind, fault.reason) if fault else fail(exc.kind, str(exc))
     except ExtractionError as exc:
         return fail(exc.kind, str(exc))
     except Exception as exc:  # a hostile page must not stop the other documents' processing
@@ -109,8 +117,11 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
             f"the page could not be read ({type(exc).__name__}: {str(exc)[:120]}); "
             "its snapshot is kept; please report this page",
         )
-    previous = store.latest_version(check.doc_id, before=check.checked_at)
     text = extracted.markdown
+    fault = judge(text, expected, url=check.url, page=body)  # what it claims to be, before any comparison
+    if fault is not None:
+        return fail(fault.kind, fault.reason)
+    previous = store.latest_version(check.doc_id, before=check.checked_at)
     if previous is not None and shrank(previous.text, text):
         return fail(
             FaultKind.SHRANK,
@@ -149,6 +160,14 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
     store.set_outcome(check.id, Outcome.NEW_VERSION)
     report.new_versions.append(check.doc_id)
     report.changed_docs.add(check.doc_id)
+
+
+def _page_text(body: bytes, url: str) -> str:
+    """The whole page's text (no selectors), or "" when even that cannot be read."""
+    try:
+        return extract(body, Rules(), url=url).markdown
+    except Exception:  # a hostile page: the extraction's own fault is recorded
+        return ""
 
 
 def _record_change(
@@ -233,13 +252,18 @@ def _reextract_current(store: Store, sources: Sources, doc_id: str, now: str, re
         report.failed.append((doc_id, "no declaration covers this document any more"))
         return
     try:
-        extracted = extract(store.snapshot_body(current.snapshot_id), rules, url=snapshot.url)
+        body = store.snapshot_body(current.snapshot_id)
+        extracted = extract(body, rules, url=snapshot.url)
     except ExtractionError as exc:
         report.failed.append((doc_id, f"{exc} (the current version is kept)"))
         return
     text = extracted.markdown
     if text == current.text:
         report.up_to_date.append(doc_id)
+        return
+    fault = judge(text, sources.expectations_for(doc_id, requested), url=requested, page=body)
+    if fault is not None:
+        report.failed.append((doc_id, f"{fault.reason} (the current version is kept)"))
         return
     if shrank(current.text, text):
         reason = (

@@ -14,9 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from diffs.combine import is_combined
+from diffs.expect import judge
 from diffs.extract import Rules, extract
 from diffs.normalize import normalize_markdown
-from diffs.responses import looks_like_html
+from diffs.responses import Fault, looks_like_html
 from kb.errors import ExtractionError, UnknownDocument, UsageError
 from kb.models import Capture
 from kb.record import RecordReport, process_pending
@@ -108,6 +109,14 @@ def extract_file(
         return extract(body, rules, url=url).markdown
     except ExtractionError as exc:
         raise _with_hint(exc, str(exc), hint) from None
+
+
+def claim_fault(path: Path, sources: Sources, doc_id: str, text: str, *, url: str = "") -> Fault | None:
+    """What the recorder would record instead of a version for this saved page's ``text``
+    (another language, a missing expected text, a sign-in page…; ``diffs.expect``), or None."""
+    declared = sources.require(doc_id)
+    url = url or declared.url
+    return judge(text, sources.expectations_for(doc_id, url), url=url, page=read_file(path))
 
 
 def capture_text(

@@ -54,10 +54,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from diffs.expect import ANY_LANGUAGE, Expectations, language_code
 from diffs.extract import Rules, selector_error
 from diffs.ranges import END_KEYS, START_KEYS, Range
 from kb.errors import DeclarationError, UnknownDocument, UsageError
-from kb.sources.yamlio import YamlProblem, load_strict
+from kb.sources.yamlio import YamlProblem, key_line, load_strict
 
 DOC_TYPES = (
     "agreement",
@@ -78,9 +79,11 @@ QUERY_NAME = re.compile(r"^[A-Za-z0-9_.~-]+$")
 
 TOP_KEYS = {"marketplace", "name", "allow_private_addresses", "defaults", "documents", "discover"}
 RULE_KEYS = {"select", "remove", "render"}
+EXPECT_KEYS = {"lang", "expect"}  # what the page must show (diffs.expect); per document, not per page
+EXPECTATION_KEYS = {"text", "min_chars"}
 PAGE_KEYS = {"url"} | RULE_KEYS
-DOCUMENT_KEYS = {"id", "title", "url", "type", "pages"} | RULE_KEYS
-DISCOVER_KEYS = {"from", "sitemap", "follow", "depth", "type", "keep_query"} | RULE_KEYS
+DOCUMENT_KEYS = {"id", "title", "url", "type", "pages"} | RULE_KEYS | EXPECT_KEYS
+DISCOVER_KEYS = {"from", "sitemap", "follow", "depth", "type", "keep_query"} | RULE_KEYS | EXPECT_KEYS
 RENDERS = ("http", "browser")
 
 
@@ -103,10 +106,17 @@ class DocumentSource:
     rules: Rules  # for a combined document: Rules(parts=...), one per page
     file: str
     pages: tuple[PageSource, ...] = ()  # more than one: a combined document
+    expect: Expectations = Expectations()  # what its page must show (lang, expect)
 
     @property
     def browser(self) -> bool:
         return any(page.browser for page in self.pages)
+
+    @property
+    def lang(self) -> str | None:
+        """The language its text must be in: declared, else named by its URL; None: not checked."""
+        language = self.expect.language(self.url)
+        return language[0] if language else None
 
     def as_json(self) -> dict:
         return {
@@ -118,6 +128,8 @@ class DocumentSource:
             "file": self.file,
             "render": "browser" if self.browser else "http",
             "pages": [p.url for p in self.pages],
+            "lang": self.lang,
+            "expect": {"text": list(self.expect.texts), "min_chars": self.expect.min_chars},
         }
 
 
@@ -133,6 +145,7 @@ class DiscoverRule:
     sitemap: bool = False
     browser: bool = False  # pages found by this rule are fetched with a browser
     keep_query: tuple[str, ...] = ()  # query parameters that identify a page (eBay: id)
+    expect: Expectations = Expectations()  # what the pages it finds must show
 
     def matches(self, url: str) -> bool:
         """Whether ``url`` is in scope; patterns see it without query or fragment."""
@@ -205,6 +218,15 @@ class Sources:
             return declared.rules
         rule = self.rule_for_url(url)
         return rule.rules if rule is not None else None
+
+    def expectations_for(self, doc_id: str, url: str) -> Expectations:
+        """What a document's page must show: its declaration's, else its discovery rule's
+        (``Expectations.language`` reads the default language from the page's URL)."""
+        declared = self.get(doc_id)
+        if declared is not None:
+            return declared.expect
+        rule = self.rule_for_url(url)
+        return rule.expect if rule is not None else Expectations()
 
     def rule_for_url(self, url: str) -> DiscoverRule | None:
         return next((r for r in self.discover if r.matches(url)), None)
@@ -304,6 +326,13 @@ def _fail(path: Path, key: str, problem: str, fix: str) -> DeclarationError:
     return DeclarationError(f"{path.name}: {key}: {problem}; {fix}")
 
 
+def _fail_at(path: Path, key: str, problem: str, fix: str) -> DeclarationError:
+    """``_fail``, with the line of ``key`` in the file: ``m.yaml: documents[2].lang (line 14): …``."""
+    line = key_line(path.read_text(encoding="utf-8", errors="replace"), key)
+    at = f" (line {line})" if line else ""
+    return DeclarationError(f"{path.name}: {key}{at}: {problem}; {fix}")
+
+
 def _load_file(path: Path, text: str):
     try:
         data = load_strict(text)
@@ -324,9 +353,10 @@ def _load_file(path: Path, text: str):
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
         raise _fail(path, "defaults", "expected a mapping", "give select/remove lists")
-    _check_keys(path, "defaults", defaults, RULE_KEYS)
+    _check_keys(path, "defaults", defaults, RULE_KEYS | EXPECT_KEYS)
     default_rules = _rules(path, "defaults", defaults, Rules())
     default_browser = _render(path, "defaults", defaults, False)
+    default_expect = _expectations(path, "defaults", defaults, Expectations())
     private_hosts: set[str] = set()
 
     def checked_url(key: str, url) -> str:
@@ -362,6 +392,7 @@ def _load_file(path: Path, text: str):
             pages = (PageSource(checked_url(f"{key}.url", raw["url"]), rules, browser),)
         else:
             pages = _pages(path, f"{key}.pages", raw["pages"], rules, browser, checked_url)
+        expect = _expectations(path, key, raw, default_expect)
         documents.append(
             DocumentSource(
                 doc_id=f"{marketplace}/{raw['id']}",
@@ -372,6 +403,7 @@ def _load_file(path: Path, text: str):
                 rules=pages[0].rules if len(pages) == 1 else Rules(parts=tuple(p.rules for p in pages)),
                 file=path.name,
                 pages=pages,
+                expect=replace(expect, browser=any(p.browser for p in pages)),
             )
         )
     rules = []
@@ -413,6 +445,7 @@ def _load_file(path: Path, text: str):
         if not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= 5:
             raise _fail(path, f"{key}.depth", f"'{depth}' is not a depth from 1 to 5", "use a small whole number")
         start_key = "sitemap" if "sitemap" in raw else "from"
+        browser = _render(path, key, raw, default_browser)
         rules.append(
             DiscoverRule(
                 marketplace=marketplace,
@@ -423,8 +456,9 @@ def _load_file(path: Path, text: str):
                 rules=_rules(path, key, raw, default_rules),
                 file=path.name,
                 sitemap=start_key == "sitemap",
-                browser=_render(path, key, raw, default_browser),
+                browser=browser,
                 keep_query=_keep_query(path, f"{key}.keep_query", raw.get("keep_query", [])),
+                expect=replace(_expectations(path, key, raw, default_expect), browser=browser),
             )
         )
     if not documents and not rules:
@@ -498,6 +532,52 @@ def _render(path: Path, key: str, raw: dict, inherited: bool) -> bool:
             "use 'browser' (JavaScript pages, needs Chromium) or 'http'",
         )
     return raw["render"] == "browser"
+
+
+def _expectations(path: Path, key: str, raw: dict, inherited: Expectations) -> Expectations:
+    """``lang`` and ``expect`` (``text``, ``min_chars``): each replaces the inherited value."""
+    lang = inherited.lang
+    if "lang" in raw:
+        value = raw["lang"]
+        lang = ANY_LANGUAGE if value == ANY_LANGUAGE else language_code(value) if isinstance(value, str) else None
+        if lang is None:
+            raise _fail_at(
+                path,
+                f"{key}.lang",
+                f"unknown language {value!r}",
+                "give an ISO 639-1 code such as en, de or fr (a locale such as en-GB works too), "
+                "or 'any' not to check the language",
+            )
+    texts, min_chars = inherited.texts, inherited.min_chars
+    if "expect" in raw:
+        expect = raw["expect"]
+        where = f"{key}.expect"
+        if not isinstance(expect, dict) or not expect:
+            raise _fail_at(path, where, "expected a mapping", 'write e.g. {text: "…", min_chars: 2000}')
+        _check_keys(path, where, expect, EXPECTATION_KEYS)
+        if "text" in expect:
+            value = expect["text"]
+            value = [value] if isinstance(value, str) else value
+            # [] is meaningful: no text, instead of the inherited ones
+            if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+                raise _fail_at(
+                    path,
+                    f"{where}.text",
+                    "expected a text, or a list of texts, the page must show",
+                    'write e.g. text: "This article applies to selling in: United Kingdom"',
+                )
+            texts = tuple(" ".join(t.split()) for t in value)
+        if "min_chars" in expect:
+            value = expect["min_chars"]
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise _fail_at(
+                    path,
+                    f"{where}.min_chars",
+                    f"{value!r} is not a whole number above 0",
+                    "give the least number of characters the text has, e.g. min_chars: 2000",
+                )
+            min_chars = value
+    return Expectations(lang=lang, texts=texts, min_chars=min_chars)
 
 
 def _rules(path: Path, key: str, raw: dict, inherited: Rules) -> Rules:

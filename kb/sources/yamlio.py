@@ -8,6 +8,8 @@ policywatch writes (converted declarations, ``mkdocs.yml``) is written by ``dump
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 
@@ -48,6 +50,28 @@ def load_strict(text: str):
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
         raise YamlProblem(where, "invalid YAML", "check indentation and quoting") from None
+
+
+def key_line(text: str, key: str) -> int | None:
+    """The line (1-based) where ``key`` is written, a path such as ``documents[2].expect.min_chars``;
+    None when the text does not hold it (an error message then names the key alone)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", key):
+        if isinstance(node, yaml.MappingNode) and name:
+            found = next(((k, v) for k, v in node.value if k.value == name), None)
+            if found is None:
+                return None
+            line, node = found[0].start_mark.line + 1, found[1]
+        elif isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
+            node = node.value[int(index)]
+            line = node.start_mark.line + 1
+        else:
+            return None
+    return line
 
 
 def dump(data) -> str:
