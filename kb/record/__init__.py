@@ -21,10 +21,11 @@ like instead of reporting the rule change as a policy change.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from diffs import EXTRACTOR_VERSION, Classification, compare
-from diffs.extract import extract, fingerprint, read_text_version
+from diffs.extract import Extracted, Rules, extract, fingerprint, read_text_version
 from diffs.flapping import Verdict, reversion_summary
 from diffs.responses import is_text_version, response_fault
 from kb.errors import ExtractionError
@@ -108,11 +109,7 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         return fail(FaultKind.UNDECLARED, "no declaration covers this document any more")
     text_version = is_text_version(snapshot.headers)
     try:
-        extracted = (
-            read_text_version(body, url=snapshot.url)
-            if text_version
-            else extract(body, rules, url=snapshot.url)  # links resolve where the page answered
-        )
+        extracted = _read(body, rules, snapshot.url, text_version)  # links resolve where the page answered
     except ExtractionError as exc:
         return fail(exc.kind, str(exc))
     except Exception as exc:  # a hostile page must not stop the other documents' processing
@@ -149,7 +146,7 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         store.set_outcome(check.id, Outcome.UNCHANGED)
         report.unchanged += 1
         return
-    verdict = flapping.judge_text(store, check.doc_id, text, check.checked_at)
+    verdict = flapping.judge_text(store, check.doc_id, text, check.checked_at, previous)
     version_id = store.add_version(
         doc_id=check.doc_id,
         snapshot_id=check.snapshot_id,
@@ -170,6 +167,13 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
     store.set_outcome(check.id, Outcome.NEW_VERSION)
     report.new_versions.append(check.doc_id)
     report.changed_docs.add(check.doc_id)
+
+
+@functools.lru_cache(maxsize=4)
+def _read(body: bytes, rules: Rules, url: str, text_version: bool) -> Extracted:
+    """The text of a capture. Extraction is pure, so the same bytes read under the same rules
+    are read once: a page that flaps serves the same few bodies again and again."""
+    return read_text_version(body, url=url) if text_version else extract(body, rules, url=url)
 
 
 def _record_change(

@@ -10,7 +10,7 @@ A reversion is reported as a change whose summary names the version it returns t
 
 from __future__ import annotations
 
-from diffs.diff import diff_texts
+from diffs.diff import diff_lines
 from diffs.flapping import (
     WINDOW_VERSIONS,
     Earlier,
@@ -20,27 +20,30 @@ from diffs.flapping import (
     flapping_passages,
     judge,
     passage_text,
+    text_sha256,
 )
 from kb.models import Reason, Version
 from kb.store import Store
 
 
-def judge_text(store: Store, doc_id: str, text: str, at: str) -> Verdict:
-    """Is ``text``, captured at ``at`` and different from the current version, a change, a flap
-    or a reversion? Reads the digests of every earlier version and the texts of the last few."""
-    texts = {v.id: v.text for v in store.recent_versions(doc_id, at, WINDOW_VERSIONS)}
-    earlier = [
-        Earlier(version_id, captured_at, digest, texts.get(version_id))
-        for version_id, captured_at, digest in store.version_digests(doc_id, at)
-    ]
+def judge_text(store: Store, doc_id: str, text: str, at: str, current: Version) -> Verdict:
+    """Is ``text``, captured at ``at`` and different from ``current`` (the version in force), a
+    change, a flap or a reversion? Reads the digests of every earlier version, and the texts of
+    the last few only when no earlier version has this very text."""
+    digests = store.version_digests(doc_id, at)
+    texts = {current.id: current.text}
+    if text_sha256(text) not in {digest for _, _, digest in digests}:  # the passages are compared
+        texts = {v.id: v.text for v in store.recent_versions(doc_id, at, WINDOW_VERSIONS)}
+    earlier = [Earlier(i, captured_at, digest, texts.get(i)) for i, captured_at, digest in digests]
     return judge(earlier, text, at)
 
 
 def record_flap(
     store: Store, doc_id: str, previous: Version, version_id: int, text: str, verdict: Verdict, *, detected_at: str
 ) -> None:
-    """The change row of a flap: its diff (``policywatch diff --change KEY`` shows it), the
-    version it returns to and the passages it switched; no classification, it is never reported."""
+    """The change row of a flap: its diff by lines (``policywatch diff --change KEY`` shows it),
+    the version it returns to and the passages it switched; no classification and no word diff,
+    which would cost more than the rest of the recording: a flap is never reported."""
     store.add_change(
         doc_id=doc_id,
         from_version_id=previous.id,
@@ -50,7 +53,7 @@ def record_flap(
         summary=flap_summary(verdict),
         reasons=[Reason("flap", passage_text(p)) for p in verdict.passages],
         silent=None,
-        ops=diff_texts(previous.text, text),
+        ops=diff_lines(previous.text, text),
         sections=(),
         flap=True,
         returns_to=verdict.returns_to.id if verdict.returns_to else None,
