@@ -9,9 +9,10 @@ the capture (a version is in force until the next one is captured, the current o
 this capture). The verdict is one of:
 
 - **flap**: the text equals a version in the window, or every passage that changed (each run
-  of changed lines, read together with the unchanged lines either side of it) reads exactly as
-  it read, between the same neighbours, in a version in the window. The evidence is kept but
-  no change is reported.
+  of changed lines) reads exactly as it read, in the same place, in a version in the window: a
+  passage is in the same place when it follows the same unchanged line or precedes the same
+  unchanged line (a passage that disappears: when those two lines were adjacent). The
+  evidence is kept but no change is reported.
 - **reversion**: the text equals an earlier version outside the window, so the current text
   stood longer than the window: a change, reported, that names the version it returns to.
 - **change**: anything else.
@@ -147,14 +148,19 @@ def _hunks(old: str, new: str) -> list[_Hunk]:
 
 
 def _seen(hunk: _Hunk, recent: Iterable[Earlier]) -> bool:
-    """Did a version in the window read, between the same neighbours, as the new text does?"""
-    wanted = [hunk.before, *hunk.inserted, hunk.after]
+    """Did a version in the window read, in the same place, as the new text does? A passage
+    that is there needs one neighbour in common (the other may have been edited since); one
+    that is gone needs both, side by side."""
+    if hunk.inserted:
+        wanted = ([hunk.before, *hunk.inserted], [*hunk.inserted, hunk.after])
+    else:
+        wanted = ([hunk.before, hunk.after],)
     for version in recent:
         if version.text is None:
             raise ValueError(f"judge needs the text of version {version.id}, in the window")
         lines = [_START, *_lines(version.text), _END]
         for i, line in enumerate(lines):
-            if line == wanted[0] and lines[i : i + len(wanted)] == wanted:
+            if any(line == w[0] and lines[i : i + len(w)] == w for w in wanted):
                 return True
     return False
 
@@ -225,12 +231,13 @@ class FlappingPassage:
 
     @property
     def text(self) -> str:
-        a, b = (variant_text(*v) for v in self.variants)
+        a, b = (variant_text(*v) for v in sorted(self.variants, key=lambda v: v[1] == 0))
+        if b == "nothing":  # a block that comes and goes
+            a, b = f"{a} comes and goes", ""
+        a, b = (a, f" / {b}") if b else (a, "")
         if self.ongoing:
-            return (
-                f"{a} / {b}: this passage alternates between two texts ({self.flaps} flaps); ignored since {self.since}"
-            )
-        return f"{a} / {b}: alternated between two texts ({self.flaps} flaps, {self.since} to {self.last})"
+            return f"{a}{b}: this passage alternates between two texts ({self.flaps} flaps); ignored since {self.since}"
+        return f"{a}{b}: alternated between two texts ({self.flaps} flaps, {self.since} to {self.last})"
 
     def as_json(self) -> dict:
         return {
