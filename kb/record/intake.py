@@ -48,7 +48,7 @@ def folder_captures(folder: Path, url: str | None = None) -> list[Capture]:
 def file_capture(path: Path, *, at: str, url: str | None = None, status: int = 200) -> Capture:
     path = Path(path)
     if not path.is_file():
-        raise UsageError(f"{path}: no such file", hint="give the path of a saved HTML capture or .md text version")
+        raise UsageError(f"{path}: no such file", hint="give the path of a saved HTML capture")
     return _capture(path, at=at, url=url, status=status)
 
 
