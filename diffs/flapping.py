@@ -168,20 +168,31 @@ def _seen(hunk: _Hunk, recent: Iterable[Earlier]) -> bool:
 def _passage(hunk: _Hunk) -> FlapPassage:
     variants = sorted(("\n".join(hunk.deleted), "\n".join(hunk.inserted)))
     key = hashlib.sha256("\x00".join(variants).encode("utf-8")).hexdigest()[:16]
+    before, after = _excerpts(hunk.deleted, hunk.inserted)
     return FlapPassage(
-        key=key,
-        before=_excerpt(hunk.deleted),
-        after=_excerpt(hunk.inserted),
-        before_lines=len(hunk.deleted),
-        after_lines=len(hunk.inserted),
+        key=key, before=before, after=after, before_lines=len(hunk.deleted), after_lines=len(hunk.inserted)
     )
 
 
-def _excerpt(lines: Sequence[str]) -> str:
-    if not lines:
+def _excerpts(old: Sequence[str], new: Sequence[str]) -> tuple[str, str]:
+    """The first line of each variant, or, when both have lines, the first pair of lines that
+    differ, from a little before their first difference (two links that differ only in their
+    targets must not read the same)."""
+    i = next((k for k, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), 0)
+    a = " ".join(old[i].split()) if old else ""
+    b = " ".join(new[i].split()) if new else ""
+    start = 0
+    if a and b:
+        same = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        start = max(0, same - EXCERPT_CHARS // 2)
+    return _shorten(a, start), _shorten(b, start)
+
+
+def _shorten(line: str, start: int) -> str:
+    if not line:
         return ""
-    first = " ".join(lines[0].split())
-    return first if len(first) <= EXCERPT_CHARS else first[: EXCERPT_CHARS - 1].rstrip() + "…"
+    text = ("…" + line[start:].lstrip()) if start else line
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
 
 
 def variant_text(excerpt: str, lines: int) -> str:
