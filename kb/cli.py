@@ -407,24 +407,26 @@ def cmd_changes(args) -> int:
 @arg("--context", type=int, default=2, help="unchanged lines shown around each edit")
 def cmd_diff(args) -> int:
     from diffs.diff import render_text
+    from kb.record.flapping import flap_ops
 
     with _store(args) as store:
         store.document(args.doc)
         # a technical upgrade or a flap by its key only
         changes = store.changes(args.doc, technical=bool(args.change), flaps=bool(args.change))
-    if args.change:
-        changes = [c for c in changes if c.key == args.change or c.key.endswith("/" + args.change)]
+        if args.change:
+            changes = [c for c in changes if c.key == args.change or c.key.endswith("/" + args.change)]
+            if not changes:
+                raise UsageError(
+                    f"no change '{args.change}' in {args.doc}",
+                    hint=f"list them with `policywatch changes --doc {args.doc}`",
+                )
         if not changes:
-            raise UsageError(
-                f"no change '{args.change}' in {args.doc}",
-                hint=f"list them with `policywatch changes --doc {args.doc}`",
-            )
-    if not changes:
-        print(f"{args.doc} has not changed since it was first captured")
-        return 0
-    change = changes[-1]
+            print(f"{args.doc} has not changed since it was first captured")
+            return 0
+        change = changes[-1]
+        ops = flap_ops(store, change)
     print(f"{change.key}  {change.label}  {change.summary}")
-    sys.stdout.write(render_text(list(change.ops), context_lines=args.context))
+    sys.stdout.write(render_text(ops, context_lines=args.context))
     return 0
 
 

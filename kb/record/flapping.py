@@ -10,7 +10,7 @@ A reversion is reported as a change whose summary names the version it returns t
 
 from __future__ import annotations
 
-from diffs.diff import diff_lines
+from diffs.diff import Op, diff_texts
 from diffs.flapping import (
     WINDOW_VERSIONS,
     Earlier,
@@ -22,7 +22,7 @@ from diffs.flapping import (
     passage_text,
     text_sha256,
 )
-from kb.models import Reason, Version
+from kb.models import Change, Reason, Version
 from kb.store import Store
 
 
@@ -41,9 +41,10 @@ def judge_text(store: Store, doc_id: str, text: str, at: str, current: Version) 
 def record_flap(
     store: Store, doc_id: str, previous: Version, version_id: int, text: str, verdict: Verdict, *, detected_at: str
 ) -> None:
-    """The change row of a flap: its diff by lines (``policywatch diff --change KEY`` shows it),
-    the version it returns to and the passages it switched; no classification and no word diff,
-    which would cost more than the rest of the recording: a flap is never reported."""
+    """The change row of a flap: the version it returns to and the passages it switched. No
+    classification and no stored diff: a flap is never reported, and its diff, the whole text
+    twice for a page that flaps hundreds of times, is made again from its versions when asked
+    for (``flap_ops``)."""
     store.add_change(
         doc_id=doc_id,
         from_version_id=previous.id,
@@ -53,12 +54,20 @@ def record_flap(
         summary=flap_summary(verdict),
         reasons=[Reason("flap", passage_text(p)) for p in verdict.passages],
         silent=None,
-        ops=diff_lines(previous.text, text),
+        ops=(),
         sections=(),
         flap=True,
         returns_to=verdict.returns_to.id if verdict.returns_to else None,
         flapping=verdict.passages,
     )
+
+
+def flap_ops(store: Store, change: Change) -> list[Op]:
+    """A change's diff; a flap's is made from its two versions."""
+    if not change.flap or change.ops:
+        return list(change.ops)
+    texts = {v.id: v.text for v in store.versions(change.doc_id)}
+    return diff_texts(texts[change.from_version_id], texts[change.to_version_id])
 
 
 def flapping(store: Store) -> dict[str, list[FlappingPassage]]:

@@ -82,6 +82,8 @@ def test_a_page_alternating_between_two_texts_reports_one_change_then_flaps(tmp_
     newest = everything[0]
     assert newest["flap"] and newest["returns_to"]["captured_at"] == times[5]
     assert "[flap]" in cli(capsys, "changes", "--flaps", *home_args)
+    diff = cli(capsys, "diff", DOC, "--change", newest["key"], *home_args)  # made again from the versions
+    assert diff.startswith(f"{newest['key']}  noise  Flap: back to the text of version 6") and "Royaume-Uni" in diff
     # status names the line that keeps flapping, in text and JSON.
     (doc,) = json.loads(cli(capsys, "status", "--json", *home_args))
     (passage,) = doc["flapping"]
