@@ -202,3 +202,6 @@ class PublishInput:
     current: dict[str, Version] = field(default_factory=dict)  # doc_id -> latest version
     changes: tuple[Change, ...] = ()  # all recorded changes, any order
     versions: dict[int, Version] = field(default_factory=dict)  # id -> version, for before/after links
+    # (doc_id, detected_at, passages) of every flap, for the passages that keep flapping
+    # (diffs.flapping.flapping_passages); flaps are not in ``changes``
+    flaps: tuple[tuple[str, str, tuple[FlapPassage, ...]], ...] = ()

@@ -551,6 +551,7 @@ class Store:
             current=current,
             changes=tuple(self.changes()),
             versions={v.id: v for v in versions},
+            flaps=tuple(self.flaps()),
         )
 
     # -- the whole store at once: verify, export, restore ------------------
