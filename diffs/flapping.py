@@ -185,6 +185,7 @@ def _excerpts(old: Sequence[str], new: Sequence[str]) -> tuple[str, str]:
     if a and b:
         same = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
         start = max(0, same - EXCERPT_CHARS // 2)
+        start = a.rfind(" ", 0, start) + 1 if start else 0  # at the start of a word
     return _shorten(a, start), _shorten(b, start)
 
 
