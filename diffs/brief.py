@@ -32,6 +32,10 @@ def change_json(change: Change, document: Document | None = None) -> dict:
         "effective_date": change.effective_date,
         "notice_days": change.notice_days,
         "technical": change.technical,
+        "flap": change.flap,
+        "returns_to": None
+        if change.returns_to is None
+        else {"version_id": change.returns_to, "captured_at": change.returns_to_at},
     }
 
 

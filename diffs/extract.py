@@ -315,6 +315,16 @@ def extract(body: bytes | str, rules: Rules, *, url: str = "", encoding: str | N
     return Extracted(markdown=markdown, title=normalize_markdown(title).strip())
 
 
+def read_text_version(body: bytes, *, url: str = "") -> Extracted:
+    """A capture that is already the document's text (Markdown, as Open Terms Archive's version
+    repositories publish it) → normalized Markdown, like an extracted page. Its title is left
+    to the declaration (``""``): such files carry none of their own."""
+    markdown = normalize_markdown(body.decode("utf-8", errors="replace").lstrip("\ufeff"))
+    if not markdown.strip():
+        raise EmptyPage(url)
+    return Extracted(markdown=markdown, title="")
+
+
 def rules_key(rules: Rules) -> str:
     """Names the rules and the extraction code: a fingerprint made under others never matches."""
     return hashlib.sha256(f"{EXTRACTOR_VERSION}|{rules!r}".encode()).hexdigest()[:16]

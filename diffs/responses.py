@@ -30,6 +30,9 @@ REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 HANDLED_STATUSES = tuple(s for s in range(100, 600) if s not in REDIRECT_STATUSES)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+# A text version: a capture that is already the document's text (an imported ``.md`` file),
+# read as Markdown instead of extracted (``diffs.extract.read_text_version``).
+TEXT_VERSION_TYPE = "text/markdown"
 # A redirect here means the page now needs a session: what answers is a login form, not the policy.
 SIGN_IN_PATH = re.compile(
     r"(^|/)(ap/)?(sign[-_]?in|log[-_]?in|logon|auth|authenticate|authorize|sso|oauth2?|"
@@ -109,7 +112,7 @@ def response_fault(
         return Fault(
             Outcome.FAILED, FaultKind.NOT_HTML, f"expected an HTML page, got {binary}{declared}, {size_text(size)}"
         )
-    if content_type and content_type not in HTML_TYPES and not looks_like_html(body):
+    if content_type and content_type not in (*HTML_TYPES, TEXT_VERSION_TYPE) and not looks_like_html(body):
         return Fault(
             Outcome.FAILED, FaultKind.NOT_HTML, f"expected an HTML page, got {content_type} ({size_text(size)})"
         )
@@ -151,6 +154,11 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> int |
         return max(0, int((when - now).total_seconds()))
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def is_text_version(headers: Mapping[str, str]) -> bool:
+    """Was this capture stored as a text version (``TEXT_VERSION_TYPE``)?"""
+    return _header(headers, "content-type").split(";")[0].strip().lower() == TEXT_VERSION_TYPE
 
 
 def looks_like_html(body: bytes) -> bool:

@@ -174,7 +174,7 @@ def cmd_crawl(args) -> int:
     print(
         f"fetched {report.fetched} pages ({report.fetch_failures} fetch failures); "
         f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, "
-        f"{r.unchanged + report.known_unchanged + report.not_modified} unchanged, "
+        f"{r.unchanged + report.known_unchanged + report.not_modified} unchanged, {len(r.flaps)} flaps, "
         f"{len(r.failed)} failed checks, {len(r.gone)} gone; index: {report.index.updated} updated"
     )
     if report.not_modified:
@@ -204,7 +204,7 @@ def cmd_record(args) -> int:
     r = record(_home(args), _sources(args))
     print(
         f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, {r.unchanged} unchanged, "
-        f"{len(r.failed)} failed checks, {len(r.gone)} gone"
+        f"{len(r.flaps)} flaps, {len(r.failed)} failed checks, {len(r.gone)} gone"
     )
     return 0
 
@@ -213,7 +213,8 @@ def cmd_record(args) -> int:
 @arg(
     "file",
     type=Path,
-    help="saved HTML capture, or a folder of captures named by their UTC capture time (2025-12-04T12-30-02Z.html)",
+    help="saved HTML capture or .md text version, or a folder of them named by their UTC capture time "
+    "(2025-12-04T12-30-02Z.html, 2025-12-04T12-30-02Z.md)",
 )
 @arg("--doc", required=True, help="document id, e.g. amazon-us/business-solutions-agreement")
 @arg("--at", help="capture time of FILE, ISO 8601 UTC (2025-12-04T12:30:02Z); default: read from the file name")
@@ -232,9 +233,9 @@ def cmd_import(args) -> int:
         count, report = import_folder(_home(args), sources, args.doc, args.file, url=args.url)
         print(
             f"imported {count} captures of {args.doc} from {args.file}: "
-            f"{len(report.first_versions) + len(report.new_versions)} versions, "
-            f"{len(report.new_versions)} changes, {report.unchanged} unchanged, "
-            f"{len(report.failed)} failed, {len(report.gone)} gone"
+            f"{len(report.first_versions) + len(report.new_versions) + len(report.flaps)} versions, "
+            f"{len(report.new_versions)} changes, {len(report.flaps)} flaps (kept, not reported), "
+            f"{report.unchanged} unchanged, {len(report.failed)} failed, {len(report.gone)} gone"
         )
         for _, reason in report.failed:
             print(f"  failed  {reason}")
@@ -251,6 +252,8 @@ def cmd_import(args) -> int:
         if report.first_versions
         else "changed"
         if report.new_versions
+        else "flap: back to a recent text, kept and not reported"
+        if report.flaps
         else "unchanged"
         if report.unchanged
         else "gone"
@@ -299,9 +302,10 @@ def cmd_backfill(args) -> int:
             print(f"{r.doc_id}: skipped, {r.note}")
             continue
         changes = len(r.record.new_versions) if r.record else 0
+        flaps = len(r.record.flaps) if r.record else 0
         print(
             f"{r.doc_id}: {r.found} archived captures, {r.imported} imported, {r.skipped} already "
-            f"stored, {len(r.failed)} not downloaded; {changes} changes recorded"
+            f"stored, {len(r.failed)} not downloaded; {changes} changes recorded, {flaps} flaps"
         )
         for problem in r.failed:
             print(f"  not downloaded  {problem}")
@@ -339,16 +343,21 @@ def cmd_reextract(args) -> int:
     return 0
 
 
-@command("status", "every document with its last check, last change and failure")
+@command("status", "every document with its last check, last change, failure and flapping passages")
 @arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_status(args) -> int:
+    from kb.record.flapping import flapping
+
     with _store(args) as store:
         docs = store.documents()
+        passages = flapping(store)
     if args.json:
-        return _json([d.as_json() for d in docs])
+        return _json([{**d.as_json(), "flapping": [p.as_json() for p in passages.get(d.doc_id, ())]} for d in docs])
     for d in docs:
         problem = f"  {d.status.upper()}: {d.failure}" if d.status != "active" else ""
         print(f"{d.doc_id:<55} checked {d.last_good_check or '-':<21} changed {d.last_changed or '-':<21}{problem}")
+        for passage in passages.get(d.doc_id, ()):
+            print(f"    flapping  {passage.text}")
     return 0
 
 
@@ -359,6 +368,7 @@ def cmd_status(args) -> int:
 @arg("--doc", help="only this document")
 @arg("--class", dest="label", choices=CLASSES, help="only this class")
 @arg("--technical", action="store_true", help="include technical upgrades (changes made by new extraction rules only)")
+@arg("--flaps", action="store_true", help="include flaps (switches back to a recent text, never reported)")
 @arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_changes(args) -> int:
     from diffs.brief import change_json
@@ -369,7 +379,9 @@ def cmd_changes(args) -> int:
             store.document(args.doc)
         docs = {d.doc_id: d for d in store.documents()}
         changes = [
-            c for c in store.changes(args.doc, technical=args.technical) if not args.label or c.label == args.label
+            c
+            for c in store.changes(args.doc, technical=args.technical, flaps=args.flaps)
+            if not args.label or c.label == args.label
         ]
     # Newest first; changes found by the same crawl by document (ids follow processing order).
     changes.sort(key=lambda c: (c.doc_id, c.key))
@@ -379,7 +391,9 @@ def cmd_changes(args) -> int:
     if not changes:
         print("no changes recorded yet")
     for c in changes:
-        flags = (" [silent]" if c.silent else "") + (" [technical]" if c.technical else "")
+        flags = (
+            (" [silent]" if c.silent else "") + (" [technical]" if c.technical else "") + (" [flap]" if c.flap else "")
+        )
         print(f"{c.detected_at}  {c.label:<11} {c.doc_id}{flags}\n    {c.summary}")
         for reason in c.reasons:
             print(f"      - [{reason.kind}] {reason.text}")
@@ -396,23 +410,26 @@ def cmd_changes(args) -> int:
 @arg("--context", type=int, default=2, help="unchanged lines shown around each edit")
 def cmd_diff(args) -> int:
     from diffs.diff import render_text
+    from kb.record.flapping import flap_ops
 
     with _store(args) as store:
         store.document(args.doc)
-        changes = store.changes(args.doc, technical=bool(args.change))  # a technical one by its key
-    if args.change:
-        changes = [c for c in changes if c.key == args.change or c.key.endswith("/" + args.change)]
+        # a technical upgrade or a flap by its key only
+        changes = store.changes(args.doc, technical=bool(args.change), flaps=bool(args.change))
+        if args.change:
+            changes = [c for c in changes if c.key == args.change or c.key.endswith("/" + args.change)]
+            if not changes:
+                raise UsageError(
+                    f"no change '{args.change}' in {args.doc}",
+                    hint=f"list them with `policywatch changes --doc {args.doc}`",
+                )
         if not changes:
-            raise UsageError(
-                f"no change '{args.change}' in {args.doc}",
-                hint=f"list them with `policywatch changes --doc {args.doc}`",
-            )
-    if not changes:
-        print(f"{args.doc} has not changed since it was first captured")
-        return 0
-    change = changes[-1]
+            print(f"{args.doc} has not changed since it was first captured")
+            return 0
+        change = changes[-1]
+        ops = flap_ops(store, change)
     print(f"{change.key}  {change.label}  {change.summary}")
-    sys.stdout.write(render_text(list(change.ops), context_lines=args.context))
+    sys.stdout.write(render_text(ops, context_lines=args.context))
     return 0
 
 
@@ -532,16 +549,37 @@ def cmd_history(args) -> int:
     print(f"{doc.title}  [{doc.doc_id}]  {doc.status}\n{doc.url}")
     if not line.versions:
         print(f"no version yet (last check: {doc.failure or 'none'})")
-    for s in line.versions:
-        until = s.valid_to or ("now" if s.current else "?")
+    for run in _flap_runs(line.versions):
+        s, end = run[0], run[-1]
+        until = end.valid_to or ("now" if end.current else "?")
+        if len(run) > 1:  # a run of flaps is one line: they are the page going back and forth
+            print(
+                f"v{s.number}-v{end.number} {s.valid_from} → {until:<20}  {len(run)} flaps: back and forth "
+                "between texts seen just before (kept, not reported)"
+            )
+            continue
         what = "first capture" if s.change is None else f"{s.change.label:<11} {s.change.summary}"
-        silent = " [silent]" if s.change is not None and s.change.silent else ""
-        print(f"v{s.number:<3} {s.valid_from} → {until:<20}  snapshot {s.version.snapshot_sha256[:12]}  {what}{silent}")
+        flags = (" [silent]" if s.change is not None and s.change.silent else "") + (
+            " [flap]" if s.change is not None and s.change.flap else ""
+        )
+        print(f"v{s.number:<3} {s.valid_from} → {until:<20}  snapshot {s.version.snapshot_sha256[:12]}  {what}{flags}")
         if s.change is not None and s.change.sections:
             print(f"      sections: {'; '.join(s.change.sections)}")
     if line.gone_at:
         print(f"gone since {line.gone_at} ({doc.failure})")
     return 0
+
+
+def _flap_runs(spans):
+    """Consecutive version spans, flaps grouped into runs, every other span alone."""
+    runs: list[list] = []
+    for span in spans:
+        flap = span.change is not None and span.change.flap
+        if flap and runs and runs[-1][-1].change is not None and runs[-1][-1].change.flap:
+            runs[-1].append(span)
+        else:
+            runs.append([span])
+    return runs
 
 
 @command("when", "when a phrase first appeared in, and disappeared from, each document")

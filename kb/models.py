@@ -22,12 +22,13 @@ class Outcome(StrEnum):
     FIRST_VERSION = "first-version"
     NEW_VERSION = "new-version"
     UNCHANGED = "unchanged"
+    FLAP = "flap"  # the text of a recent version again: kept as a version, never reported (diffs.flapping)
     FAILED = "failed"  # nothing usable: the reason (and its kind) say why; never a version
     GONE = "gone"  # the site removed the page; its history is kept
 
 
 OUTCOMES = tuple(Outcome)
-GOOD_OUTCOMES = (Outcome.FIRST_VERSION, Outcome.NEW_VERSION, Outcome.UNCHANGED)  # read as the document
+GOOD_OUTCOMES = (Outcome.FIRST_VERSION, Outcome.NEW_VERSION, Outcome.UNCHANGED, Outcome.FLAP)  # read as the document
 
 
 class FaultKind(StrEnum):
@@ -145,6 +146,17 @@ class SectionChange:
 
 
 @dataclass(frozen=True)
+class FlapPassage:
+    """A run of lines a flap switched (``diffs.flapping``): how it read before and after."""
+
+    key: str  # names the pair of texts, whichever way the passage switches
+    before: str  # its first line before ("" when the passage was absent), shortened
+    after: str  # its first line after
+    before_lines: int = 0
+    after_lines: int = 0
+
+
+@dataclass(frozen=True)
 class Change:
     """The difference between two consecutive versions of a document."""
 
@@ -166,6 +178,10 @@ class Change:
     technical: bool = False  # only the extraction rules changed: kept out of changelog and feed
     section_changes: tuple[str, ...] = ()  # "Fees › Referral fees: 1 sentence changed"
     section_details: tuple[SectionChange, ...] = ()  # the same, with section ids (empty in old stores)
+    flap: bool = False  # the page only switched back to a recent text: kept, never reported
+    returns_to: int | None = None  # id of the earlier version whose text came back (flap or reversion)
+    returns_to_at: str | None = None  # that version's capture time
+    flapping: tuple[FlapPassage, ...] = ()  # what a flap switched
 
 
 @dataclass(frozen=True)
@@ -192,3 +208,6 @@ class PublishInput:
     current: dict[str, Version] = field(default_factory=dict)  # doc_id -> latest version
     changes: tuple[Change, ...] = ()  # all recorded changes, any order
     versions: dict[int, Version] = field(default_factory=dict)  # id -> version, for before/after links
+    # (doc_id, detected_at, passages) of every flap, for the passages that keep flapping
+    # (diffs.flapping.flapping_passages); flaps are not in ``changes``
+    flaps: tuple[tuple[str, str, tuple[FlapPassage, ...]], ...] = ()

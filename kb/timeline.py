@@ -26,6 +26,7 @@ class VersionSpan:
     valid_to: str | None  # capture of the next version, or the time the page was seen gone; None: open
     change: Change | None  # the change that produced this version (None for the first one)
     current: bool  # the document's text now: the last version of a document that is not gone
+    returns_to: int | None = None  # number of the earlier version a flap or a reversion brings back
 
     @property
     def label(self) -> str:
@@ -55,6 +56,14 @@ class VersionSpan:
                 "summary": change.summary,
                 "silent": change.silent,
                 "sections": list(change.sections),
+                "flap": change.flap,
+                "returns_to": None
+                if change.returns_to is None
+                else {
+                    "number": self.returns_to,
+                    "version_id": change.returns_to,
+                    "captured_at": change.returns_to_at,
+                },
             },
         }
 
@@ -96,20 +105,23 @@ def build_timeline(
     ordered = sorted(versions, key=lambda v: (v.captured_at, v.id))
     by_target = {c.to_version_id: c for c in changes}
     gone_at = gone_since(checks) if document.status == "gone" else None
+    numbers = {version.id: i + 1 for i, version in enumerate(ordered)}
     spans = []
     for i, version in enumerate(ordered):
         last = i == len(ordered) - 1
         valid_to = ordered[i + 1].captured_at if not last else gone_at
         if valid_to is not None and valid_to < version.captured_at:  # gone before a late import
             valid_to = None
+        change = by_target.get(version.id)
         spans.append(
             VersionSpan(
                 version=version,
                 number=i + 1,
                 valid_from=version.captured_at,
                 valid_to=valid_to,
-                change=by_target.get(version.id),
+                change=change,
                 current=last and document.status != "gone",
+                returns_to=numbers.get(change.returns_to) if change and change.returns_to else None,
             )
         )
     return Timeline(document=document, versions=tuple(spans), gone_at=gone_at)

@@ -10,6 +10,10 @@ that is not what the declaration says it is (another language or marketplace, a 
 a JavaScript shell, too short) by ``diffs.expect.judge``; each is recorded with its kind
 (``kb.models.FaultKind``). Crawled, imported and backfilled captures all pass through here.
 
+A text that differs from the current version may only switch back to a recent text: a flap
+(``kb.record.flapping``, the rule in ``diffs.flapping``) is kept as a version but reported
+nowhere. Captures that are already text (imported ``.md`` versions) are read, not extracted.
+
 ``reextract`` applies new extraction rules (a changed declaration, a new
 ``diffs.EXTRACTOR_VERSION``) to the snapshot behind each document's current version: a
 different text becomes a new version from the same snapshot, linked by a *technical*
@@ -19,14 +23,17 @@ like instead of reporting the rule change as a policy change.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from diffs import EXTRACTOR_VERSION, Classification, compare
 from diffs.expect import explain_missing, judge
-from diffs.extract import Rules, extract, fingerprint
-from diffs.responses import response_fault
+from diffs.extract import Extracted, Rules, extract, fingerprint, read_text_version
+from diffs.flapping import Verdict, reversion_summary
+from diffs.responses import is_text_version, response_fault
 from kb.errors import EmptyPage, ExtractionError, SelectorMatchedNothing
 from kb.models import Check, FaultKind, Outcome, Reason
+from kb.record import flapping
 from kb.sources import Sources
 from kb.store import Store
 
@@ -49,6 +56,7 @@ class RecordReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, reason)
     gone: list[str] = field(default_factory=list)
     changed_docs: set[str] = field(default_factory=set)  # docs whose current version moved
+    flaps: list[str] = field(default_factory=list)  # back to a recent text: a version, no change reported
 
 
 def process_pending(store: Store, sources: Sources, report: RecordReport | None = None) -> RecordReport:
@@ -103,11 +111,13 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
     if rules is None:
         return fail(FaultKind.UNDECLARED, "no declaration covers this document any more")
     expected = sources.expectations_for(check.doc_id, check.url)
+    text_version = is_text_version(snapshot.headers)
     try:
-        extracted = extract(body, rules, url=snapshot.url)  # links resolve where the page answered
+        extracted = _read(body, rules, snapshot.url, text_version)  # links resolve where the page answered
     except (SelectorMatchedNothing, EmptyPage) as exc:
         # Nothing where the text should be: a sign-in page or a JavaScript shell says why.
-        fault = explain_missing(_page_text(body, snapshot.url), body, expected)
+        page_text = "" if text_version else _page_text(body, snapshot.url)
+        fault = explain_missing(page_text, body, expected)
         return fail(fault.kind, fault.reason) if fault else fail(exc.kind, str(exc))
     except ExtractionError as exc:
         return fail(exc.kind, str(exc))
@@ -130,7 +140,7 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         )
     title = extracted.title or store.document(check.doc_id).title
     # Evidence for the crawler's fast path: the next response that matches is known unchanged.
-    store.set_evidence(check.id, snapshot.sha256, fingerprint(body, rules))
+    store.set_evidence(check.id, snapshot.sha256, None if text_version else fingerprint(body, rules))
     if previous is None:
         store.add_version(
             doc_id=check.doc_id,
@@ -148,6 +158,7 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         store.set_outcome(check.id, Outcome.UNCHANGED)
         report.unchanged += 1
         return
+    verdict = flapping.judge_text(store, check.doc_id, text, check.checked_at, previous)
     version_id = store.add_version(
         doc_id=check.doc_id,
         snapshot_id=check.snapshot_id,
@@ -156,7 +167,15 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         text=text,
         extractor_version=EXTRACTOR_VERSION,
     )
-    _record_change(store, check.doc_id, previous.id, version_id, previous.text, text, detected_at=check.checked_at)
+    if verdict.flap:
+        flapping.record_flap(store, check.doc_id, previous, version_id, text, verdict, detected_at=check.checked_at)
+        store.set_outcome(check.id, Outcome.FLAP)
+        report.flaps.append(check.doc_id)
+        report.changed_docs.add(check.doc_id)
+        return
+    _record_change(
+        store, check.doc_id, previous.id, version_id, previous.text, text, detected_at=check.checked_at, back_to=verdict
+    )
     store.set_outcome(check.id, Outcome.NEW_VERSION)
     report.new_versions.append(check.doc_id)
     report.changed_docs.add(check.doc_id)
@@ -170,6 +189,13 @@ def _page_text(body: bytes, url: str) -> str:
         return ""
 
 
+@functools.lru_cache(maxsize=4)
+def _read(body: bytes, rules: Rules, url: str, text_version: bool) -> Extracted:
+    """The text of a capture. Extraction is pure, so the same bytes read under the same rules
+    are read once: a page that flaps serves the same few bodies again and again."""
+    return read_text_version(body, url=url) if text_version else extract(body, rules, url=url)
+
+
 def _record_change(
     store: Store,
     doc_id: str,
@@ -180,16 +206,19 @@ def _record_change(
     *,
     detected_at: str,
     technical: bool = False,
+    back_to: Verdict | None = None,
 ) -> Classification:
+    """``back_to``: a reversion's verdict, whose summary names the version it returns to."""
     comparison = compare(old, new, detected_at=detected_at)
     c = comparison.classification
+    reverts = back_to is not None and back_to.returns_to is not None
     store.add_change(
         doc_id=doc_id,
         from_version_id=from_id,
         to_version_id=to_id,
         detected_at=detected_at,
         label=c.label,
-        summary=c.summary,
+        summary=reversion_summary(back_to, c.summary) if reverts else c.summary,
         reasons=[Reason(r.kind, r.text, r.section) for r in c.reasons],
         silent=c.silent,
         ops=comparison.ops,
@@ -200,6 +229,7 @@ def _record_change(
         technical=technical,
         section_changes=[s.text for s in c.section_changes],
         section_details=c.section_changes,
+        returns_to=back_to.returns_to.id if reverts else None,
     )
     return c
 
@@ -251,9 +281,13 @@ def _reextract_current(store: Store, sources: Sources, doc_id: str, now: str, re
     if rules is None:
         report.failed.append((doc_id, "no declaration covers this document any more"))
         return
+    body = store.snapshot_body(current.snapshot_id)
     try:
-        body = store.snapshot_body(current.snapshot_id)
-        extracted = extract(body, rules, url=snapshot.url)
+        extracted = (
+            read_text_version(body, url=snapshot.url)
+            if is_text_version(snapshot.headers)
+            else extract(body, rules, url=snapshot.url)
+        )
     except ExtractionError as exc:
         report.failed.append((doc_id, f"{exc} (the current version is kept)"))
         return

@@ -21,7 +21,7 @@ def timelines(store: Store) -> list[Timeline]:
     for version in store.versions():
         versions.setdefault(version.doc_id, []).append(version)
     changes: dict[str, list[Change]] = {}
-    for change in store.changes():
+    for change in store.changes(flaps=True):  # a flap made its version: the span names it
         changes.setdefault(change.doc_id, []).append(change)
     result = []
     for doc in store.documents():
@@ -34,7 +34,7 @@ def timeline(store: Store, doc_id: str) -> Timeline:
     """One document's versions and changes; ``UnknownDocument`` if the store has never seen it."""
     doc = store.document(doc_id)
     checks = store.checks(doc_id) if doc.status == "gone" else ()
-    return build_timeline(doc, store.versions(doc_id), store.changes(doc_id), checks)
+    return build_timeline(doc, store.versions(doc_id), store.changes(doc_id, flaps=True), checks)
 
 
 def as_of(store: Store, doc_id: str, at: str | None = None) -> VersionSpan:

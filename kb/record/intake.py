@@ -2,7 +2,10 @@
 
 A folder of captures named by their UTC capture time (``2025-12-04T12-30-02Z.html``, the
 layout Open Terms Archive and ``../shared/realdata`` use) is read in one go
-(``folder_captures``). ``record_captures`` stores captures as snapshots taken at their times,
+(``folder_captures``). Text versions (``.md``, the text Open Terms Archive's version
+repositories record) are captures too: stored as evidence with the type
+``diffs.responses.TEXT_VERSION_TYPE``, read as Markdown instead of extracted, and judged by
+the same guards and flapping rule as pages. ``record_captures`` stores captures as snapshots taken at their times,
 each with its pending check, then processes them like crawled responses, in capture order: a
 change's ``detected_at`` is the capture time of the snapshot that revealed it, and captures
 older than the versions already recorded re-derive the document's history, so imports may come
@@ -17,7 +20,7 @@ from diffs.combine import is_combined
 from diffs.expect import judge
 from diffs.extract import Rules, extract
 from diffs.normalize import normalize_markdown
-from diffs.responses import Fault, looks_like_html
+from diffs.responses import TEXT_VERSION_TYPE, Fault, looks_like_html
 from kb.errors import ExtractionError, UnknownDocument, UsageError
 from kb.models import Capture
 from kb.record import RecordReport, process_pending
@@ -26,23 +29,35 @@ from kb.store import Store
 from kb.timeutil import capture_time
 
 CAPTURE_SUFFIXES = (".html", ".htm")
+TEXT_VERSION_SUFFIXES = (".md",)
 
 
 def folder_captures(folder: Path, url: str | None = None) -> list[Capture]:
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder", hint="give a folder of saved captures")
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in CAPTURE_SUFFIXES)
+    suffixes = CAPTURE_SUFFIXES + TEXT_VERSION_SUFFIXES
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes)
     if not files:
-        raise UsageError(f"{folder}: no .html captures in it", hint="name captures like 2025-12-04T12-30-02Z.html")
-    return [Capture(at=capture_time(p), body=p.read_bytes(), url=url) for p in files]
+        raise UsageError(
+            f"{folder}: no .html captures or .md text versions in it",
+            hint="name captures like 2025-12-04T12-30-02Z.html or 2025-12-04T12-30-02Z.md",
+        )
+    return [_capture(p, at=capture_time(p), url=url) for p in files]
 
 
 def file_capture(path: Path, *, at: str, url: str | None = None, status: int = 200) -> Capture:
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such file", hint="give the path of a saved HTML capture")
-    return Capture(at=at, body=path.read_bytes(), url=url, status=status)
+    return _capture(path, at=at, url=url, status=status)
+
+
+def _capture(path: Path, *, at: str, url: str | None, status: int = 200) -> Capture:
+    """A saved file as a capture; a ``.md`` file is a text version, typed as such."""
+    text_version = path.suffix.lower() in TEXT_VERSION_SUFFIXES
+    headers = {"content-type": f"{TEXT_VERSION_TYPE}; charset=utf-8"} if text_version else {}
+    return Capture(at=at, body=path.read_bytes(), url=url, status=status, headers=headers)
 
 
 def record_captures(store: Store, sources: Sources, doc_id: str, captures: list[Capture]) -> RecordReport:

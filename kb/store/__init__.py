@@ -9,7 +9,8 @@ Its interface, as verbs (``Store``):
   and what the crawler's fast path and conditional requests read (``unchanged_evidence``,
   ``validators``, ``set_evidence``);
 - derived records: ``add_version``, ``versions``, ``latest_version``, ``add_change``, ``changes``,
-  ``delete_derived`` (before a history is derived again from the snapshots);
+  ``delete_derived`` (before a history is derived again from the snapshots), and what the
+  flapping rule reads (``version_digests``, ``recent_versions``, ``flaps``);
 - reads for the other stages: ``counts``, ``publish_input``;
 - the whole store: ``open_read_only``, ``reading``, ``integrity_errors``, ``bodies``, ``rows``,
   ``insert_row``, ``add_body``, ``checkpoint`` (verify, export, restore).
@@ -21,7 +22,8 @@ Layout (SQLite, ``<home>/store.sqlite`` (``Store.FILE``), WAL journal; ``kb.stor
   Snapshots are immutable evidence: nothing updates or deletes them;
 - ``checks``: every attempt to fetch a document, with its outcome once processed;
 - ``versions``: extracted text derived from a snapshot (records which one);
-- ``changes``: the difference between consecutive versions, its diff and classification.
+- ``changes``: the difference between consecutive versions, its diff and classification; a
+  flap (``diffs.flapping``) is a change marked ``flap``, kept out of ``changes()`` by default.
 
 Every write that belongs together is one transaction, so a killed process never
 leaves half a version or a change behind.
@@ -45,6 +47,7 @@ from kb.models import (
     Change,
     Check,
     Document,
+    FlapPassage,
     Outcome,
     PublishInput,
     Reason,
@@ -162,7 +165,9 @@ class Store:
         good = self._db.execute(
             f"SELECT MAX(checked_at) FROM checks WHERE doc_id=? AND outcome IN {_GOOD}", (doc_id,)
         ).fetchone()[0]
-        changed = self._db.execute("SELECT MAX(detected_at) FROM changes WHERE doc_id=?", (doc_id,)).fetchone()[0]
+        changed = self._db.execute(
+            "SELECT MAX(detected_at) FROM changes WHERE doc_id=? AND flap=0", (doc_id,)
+        ).fetchone()[0]
         status, failure, fault = "active", None, None
         if last is not None and last["outcome"] == Outcome.GONE:
             status, failure, fault = "gone", last["reason"], last["fault"]
@@ -420,14 +425,20 @@ class Store:
         technical: bool = False,
         section_changes: Iterable[str] = (),
         section_details: Iterable[SectionChange] = (),
+        flap: bool = False,
+        returns_to: int | None = None,
+        flapping: Iterable[FlapPassage] = (),
     ) -> str:
         """Record a change; ``technical``: it comes only from new extraction rules
-        (``policywatch reextract``), so it stays out of ``changes()`` and the feed."""
+        (``policywatch reextract``), so it stays out of ``changes()`` and the feed; ``flap``: the
+        page only switched back to a recent text, kept out the same way. ``returns_to``: the
+        earlier version whose text came back (a flap, or a reported reversion)."""
         key = f"{doc_id}/{compact(detected_at)}" + ("-technical" if technical else "")
         self._db.execute(
             "INSERT INTO changes (key, doc_id, from_version_id, to_version_id, detected_at, label, "
             "summary, reasons, silent, ops, sections, tags, effective_date, notice_days, technical, "
-            "section_changes, section_details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "section_changes, section_details, flap, returns_to, flapping) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key,
                 doc_id,
@@ -448,20 +459,56 @@ class Store:
                 json.dumps(
                     [{"id": s.id, "label": s.label, "changes": s.changes} for s in section_details], ensure_ascii=False
                 ),
+                int(flap),
+                returns_to,
+                json.dumps([vars(p) for p in flapping], ensure_ascii=False),
             ),
         )
         return key
 
-    def changes(self, doc_id: str | None = None, *, technical: bool = False) -> list[Change]:
-        """Changes in detection order; technical upgrades only with ``technical=True``."""
-        where = "" if technical else " AND technical=0"
+    def changes(self, doc_id: str | None = None, *, technical: bool = False, flaps: bool = False) -> list[Change]:
+        """Changes in detection order; technical upgrades only with ``technical=True``, flaps
+        only with ``flaps=True``."""
+        where = ("" if technical else " AND c.technical=0") + ("" if flaps else " AND c.flap=0")
+        sql = (
+            "SELECT c.*, r.captured_at AS returns_to_at FROM changes c "
+            "LEFT JOIN versions r ON r.id = c.returns_to WHERE 1"
+        )
         if doc_id is None:
-            rows = self._db.execute(f"SELECT * FROM changes WHERE 1{where} ORDER BY detected_at, id").fetchall()
+            rows = self._db.execute(f"{sql}{where} ORDER BY c.detected_at, c.id").fetchall()
         else:
-            rows = self._db.execute(
-                f"SELECT * FROM changes WHERE doc_id=?{where} ORDER BY detected_at, id", (doc_id,)
-            ).fetchall()
+            rows = self._db.execute(f"{sql} AND c.doc_id=?{where} ORDER BY c.detected_at, c.id", (doc_id,)).fetchall()
         return [_change(row) for row in rows]
+
+    def version_digests(self, doc_id: str, before: str) -> list[tuple[int, str, str]]:
+        """(id, captured_at, text sha256) of a document's versions captured at or before ``before``,
+        in capture order: what the flapping rule compares a new text with."""
+        rows = self._db.execute(
+            "SELECT id, captured_at, text_sha256 FROM versions WHERE doc_id=? AND captured_at <= ? "
+            "ORDER BY captured_at, id",
+            (doc_id, before),
+        ).fetchall()
+        return [(row["id"], row["captured_at"], row["text_sha256"]) for row in rows]
+
+    def recent_versions(self, doc_id: str, before: str, limit: int) -> list[Version]:
+        """The last ``limit`` versions captured at or before ``before``, oldest first."""
+        rows = self._db.execute(
+            "SELECT v.*, s.sha256 AS snapshot_sha256 FROM versions v JOIN snapshots s ON s.id=v.snapshot_id "
+            "WHERE v.doc_id=? AND v.captured_at <= ? ORDER BY v.captured_at DESC, v.id DESC LIMIT ?",
+            (doc_id, before, limit),
+        ).fetchall()
+        return [_version(row) for row in reversed(rows)]
+
+    def flaps(self, doc_id: str | None = None) -> list[tuple[str, str, tuple[FlapPassage, ...]]]:
+        """(doc_id, detected_at, passages switched) of every flap, in detection order; reads
+        neither diffs nor texts."""
+        sql = "SELECT doc_id, detected_at, flapping FROM changes WHERE flap=1"
+        args: tuple = ()
+        if doc_id is not None:
+            sql += " AND doc_id=?"
+            args = (doc_id,)
+        rows = self._db.execute(sql + " ORDER BY detected_at, id", args).fetchall()
+        return [(row["doc_id"], row["detected_at"], _flapping(row["flapping"])) for row in rows]
 
     def delete_derived(self, doc_id: str) -> None:
         """Drop a document's versions and changes (never its snapshots or checks), before its
@@ -481,13 +528,14 @@ class Store:
             "snapshots": q("SELECT COUNT(*) FROM snapshots"),
             "checks": q("SELECT COUNT(*) FROM checks"),
             "versions": q("SELECT COUNT(*) FROM versions"),
-            "changes": q("SELECT COUNT(*) FROM changes WHERE technical=0"),
+            "changes": q("SELECT COUNT(*) FROM changes WHERE technical=0 AND flap=0"),
             "technical_upgrades": q("SELECT COUNT(*) FROM changes WHERE technical=1"),
+            "flaps": q("SELECT COUNT(*) FROM changes WHERE flap=1"),
             "failed_checks": q(f"SELECT COUNT(*) FROM checks WHERE outcome='{Outcome.FAILED}'"),
         }
         for label in CLASSES:
             counts[f"changes_{label}"] = self._db.execute(
-                "SELECT COUNT(*) FROM changes WHERE label=? AND technical=0", (label,)
+                "SELECT COUNT(*) FROM changes WHERE label=? AND technical=0 AND flap=0", (label,)
             ).fetchone()[0]
         return counts
 
@@ -503,6 +551,7 @@ class Store:
             current=current,
             changes=tuple(self.changes()),
             versions={v.id: v for v in versions},
+            flaps=tuple(self.flaps()),
         )
 
     # -- the whole store at once: verify, export, restore ------------------
@@ -670,4 +719,12 @@ def _change(row: sqlite3.Row) -> Change:
         section_details=tuple(
             SectionChange(s["id"], s["label"], s["changes"]) for s in json.loads(row["section_details"])
         ),
+        flap=bool(row["flap"]),
+        returns_to=row["returns_to"],
+        returns_to_at=row["returns_to_at"],
+        flapping=_flapping(row["flapping"]),
     )
+
+
+def _flapping(data: str) -> tuple[FlapPassage, ...]:
+    return tuple(FlapPassage(**p) for p in json.loads(data))

@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS checks (
     url TEXT NOT NULL,
     checked_at TEXT NOT NULL,
     http_status INTEGER,
-    outcome TEXT NOT NULL,          -- pending | first-version | new-version | unchanged | failed | gone
+    outcome TEXT NOT NULL,          -- pending | first-version | new-version | unchanged | flap | failed | gone
     reason TEXT,
     snapshot_id INTEGER REFERENCES snapshots(id)
 );
@@ -84,6 +84,9 @@ ADDED_COLUMNS = (
     ("changes", "section_changes", "TEXT NOT NULL DEFAULT '[]'"),  # JSON list of strings
     ("checks", "fault", "TEXT"),  # kb.models.FaultKind of a failed or gone check
     ("changes", "section_details", "TEXT NOT NULL DEFAULT '[]'"),  # JSON list of {id, label, changes}
+    ("changes", "flap", "INTEGER NOT NULL DEFAULT 0"),  # 1: back to a recent text (diffs.flapping), not reported
+    ("changes", "returns_to", "INTEGER REFERENCES versions(id)"),  # the earlier version whose text came back
+    ("changes", "flapping", "TEXT NOT NULL DEFAULT '[]'"),  # JSON list of {key, before, after, …} a flap switched
 )
 
 
