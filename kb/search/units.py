@@ -18,7 +18,7 @@ from functools import cached_property
 from diffs.sections import sections
 from kb.timeline import Timeline
 
-FORMAT = "policywatch-sections-3"  # bump when the schema or the unit rules change: sync rebuilds
+FORMAT = "policywatch-sections-4"  # bump when the schema or the unit rules change: sync rebuilds
 OPEN_END = 253402300799  # 9999-12-31T23:59:59Z: the end of an interval that is still open
 PART_BREAK = "PwPartBreak"  # between the title, the headings and the text in the indexed body
 
@@ -123,7 +123,8 @@ def units(timeline: Timeline) -> list[Unit]:
                     valid_from=span.valid_from,
                     valid_to=None,
                     current=False,
-                    changed=span.number > 1,
+                    # a flap only brings back a recent text: it introduced nothing (diffs.flapping)
+                    changed=span.number > 1 and not (span.change is not None and span.change.flap),
                     label=span.label,
                     summary=span.change.summary if span.change else "",
                 ),

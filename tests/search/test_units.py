@@ -132,6 +132,16 @@ def test_a_changed_section_closes_its_old_text_where_the_new_one_starts():
     assert new.section == "Fees › Referral fee" and new.url == "https://acme.test/fees"
 
 
+def test_a_flap_brings_back_text_but_introduces_none():
+    # V1 -> V2 is a real change; V2 -> V1 again is a flap: the old text is back, not new (diffs.flapping)
+    flap = replace(change(3, T3, label="noise", summary=""), flap=True, returns_to=1)
+    line = build_timeline(doc(), [version(1, T1, V1), version(2, T2, V2), version(3, T3, V1)], [change(2, T2), flap])
+    found = by_section(units(line))
+    assert found[("fees/referral-fee", T2)].changed is True
+    assert found[("fees/referral-fee", T3)].changed is False
+    assert found[("fees/referral-fee", T3)].body == "The referral fee is 15%."
+
+
 def test_a_dropped_section_ends_at_the_version_that_lacks_it():
     closing = by_section(units(three_versions()))[("fees/closing-fee", T1)]
     assert (closing.valid_to, closing.current) == (T3, False)
