@@ -1,0 +1,58 @@
+"""Publish the knowledge base as a static MkDocs-material site with RSS, Atom and JSON feeds.
+
+``publish(data, home)`` writes ``<home>/site-src`` and builds ``<home>/site`` from it; both steps
+are reproducible (same ``PublishInput`` → same bytes) and a failure leaves the previous site in
+place. The modules, in the order the data goes through them:
+
+- ``pages``: the Markdown pages (``Site``), made of ``fragments``, linked by ``urls`` (the URL
+  layout that pages and feeds share, and the site's own URL);
+- ``feeds``: the feeds (the only importer of feedgen); ``sanitize``: crawled HTML and text made
+  safe for a page, a title or a feed (the only importer of nh3);
+- ``mkdocs_config``: ``mkdocs.yml``, with the navigation;
+- ``files``: writing ``site-src`` only where bytes change, and swapping a built site in;
+- ``build``: the two steps (``write_sources``, ``build_site``) and MkDocs, run in a child process
+  (the only importer of MkDocs); ``site_template/``: the theme override, the CSS and the build
+  hook, copied as they are.
+
+Pages hold nothing that moves on every check: what does (the data's date, each document's last
+check) goes into ``checks.json``, which the hook prints at build time. So a crawl that finds
+nothing new rewrites ``checks.json`` alone, and one that changes a document rewrites that
+document's page and feeds, the indexes (home, changelogs, its marketplace) and the site-wide
+feeds. The sitemap's dates come from the data's ``generated_at`` (``SOURCE_DATE_EPOCH``), not
+from the clock.
+
+Nothing in the site loads from the network (no web fonts, no CDN); search works when the site is
+served over HTTP, e.g. ``python -m http.server -d site``. The site URL (absolute, used for feed
+links, the sitemap and canonical links) comes from the ``site_url`` argument, else
+``$POLICYWATCH_SITE_URL``, else ``http://localhost:8000/``.
+"""
+
+from kb.errors import PublishError
+from kb.publish.build import (
+    BUILD_STAMP_FILE,
+    SITE_MARKER,
+    SiteResult,
+    build_site,
+    iter_sources,
+    publish,
+    render_sources,
+    write_sources,
+)
+from kb.publish.files import PENDING_FILE
+from kb.publish.urls import DEFAULT_SITE_URL, SITE_URL_ENV, resolve_site_url
+
+__all__ = [
+    "BUILD_STAMP_FILE",
+    "DEFAULT_SITE_URL",
+    "PENDING_FILE",
+    "SITE_MARKER",
+    "SITE_URL_ENV",
+    "PublishError",
+    "SiteResult",
+    "build_site",
+    "iter_sources",
+    "publish",
+    "render_sources",
+    "resolve_site_url",
+    "write_sources",
+]
