@@ -18,7 +18,7 @@ step:
 It prints the times, the built site's size by part (HTML pages, version texts, feeds, search
 index, the rest), its biggest page, and the bytes each added document adds between sizes: the
 site must grow linearly with the number of pages (MkDocs repeats the navigation in every page;
-``kb.publish.NAV_DOCUMENTS`` and Material's ``navigation.prune`` keep it bounded). Targets:
+``kb.publish.mkdocs_config.NAV_DOCUMENTS`` and Material's ``navigation.prune`` keep it bounded). Targets:
 publish + build of 2,000 documents under 120 s on a 2-core machine, linear size, nothing
 rewritten by a publish without new data. Timings depend on the machine and its load.
 """

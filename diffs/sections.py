@@ -5,16 +5,21 @@ enclosing headings, so a change is labelled by its innermost heading with its pa
 ("Customer metrics › Late shipment rate"). Besides ATX and setext headings, a line that is
 nothing but short bold text (``**General Terms**``) counts as a heading one level below ``######``:
 many policy pages style their headings that way.
+
+``diff_by_section`` cuts a diff at the headings of the new text, for showing it section by
+section.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from diffs.dates import DATE
-from diffs.diff import DELETE, EQUAL, Op, diff_texts
+from diffs.diff import DELETE, EQUAL, INSERT, Op, diff_texts
 
 SEPARATOR = " › "
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
@@ -130,6 +135,42 @@ def sections_touched(old: str, new: str, ops: list[Op] | None = None) -> list[st
         if sec is not None and sec.label not in labels:
             labels.append(sec.label)
     return labels
+
+
+def diff_by_section(ops: Sequence[Op], new_text: str) -> list[tuple[str, list[Op]]]:
+    """The diff cut at the section headings of the new text: (section label, ops) for each
+    section that holds a change, in document order; "" labels the text before any heading.
+
+    Unchanged and inserted text is cut where a heading starts, so an inserted section shows
+    under its own heading (with the line break before it); a deletion stays with the text it
+    follows."""
+    found = sections(new_text)
+    starts = [s.start for s in found]
+    labels = {s.start: s.label for s in found}
+    groups: list[tuple[str, list[Op]]] = [("", [])]
+    position = 0  # in the new text
+    for op, text in ops:
+        if op == DELETE:
+            groups[-1][1].append((op, text))
+            continue
+        end = position + len(text)
+        cut = position
+        for start in starts[bisect_left(starts, position) :]:
+            if start >= end:
+                break
+            piece = text[cut - position : start - position]
+            if piece and not (op == INSERT and not piece.strip()):
+                groups[-1][1].append((op, piece))
+                cut = start
+            # else: nothing, or the line break opening an inserted section: it goes with it
+            if groups[-1][1]:
+                groups.append((labels[start], []))
+            else:  # nothing under the previous heading yet: it is only passed through
+                groups[-1] = (labels[start], [])
+        if end > cut:
+            groups[-1][1].append((op, text[cut - position :]))
+        position = end
+    return [(label, group) for label, group in groups if any(op != EQUAL for op, _ in group)]
 
 
 def _first_visible(text: str) -> int:

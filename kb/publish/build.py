@@ -1,9 +1,17 @@
-"""Run ``mkdocs build`` in a spawned child process; the only module that imports MkDocs.
+"""The publish stage's two steps, and MkDocs run in a child process (the only module that
+imports MkDocs).
 
-MkDocs holds every page of the site (its Markdown, its HTML, its part of the search index)
-until the build ends: about 200 KB per page at its peak, 400 MB for a site of 2,000 documents.
-A child process gives all of it back when it ends, rather than leaving it in the allocator of a
-long-lived process, and it imports nothing of policywatch but this module.
+1. ``write_sources``: every file of ``<home>/site-src`` (``iter_sources``: the pages, the text
+   of every version, ``mkdocs.yml``, ``checks.json``, the feeds, the theme override and the
+   build hook), written by ``kb.publish.files.sync``: only the files whose bytes change.
+2. ``build_site``: ``mkdocs build`` into ``<home>/site``, beside the previous site and swapped
+   in when complete; incremental when the previous site has the same ``build_stamp``.
+
+``publish`` runs both. MkDocs holds every page of the site (its Markdown, its HTML, its part of
+the search index) until the build ends: about 200 KB per page at its peak, 400 MB for a site of
+2,000 documents. So it runs in a spawned child process (``run_mkdocs``), which gives all of it
+back when it ends rather than leaving it in the allocator of a long-lived process. The child
+imports this package (``kb.publish``) and MkDocs, and builds nothing but the site.
 
 Callers that are scripts need the ``if __name__ == "__main__":`` guard, as with any spawned
 child process (``multiprocessing``'s "safe importing of main module").
@@ -12,15 +20,198 @@ child process (``multiprocessing``'s "safe importing of main module").
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
+import posixpath
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
+from importlib import metadata
 from pathlib import Path
 
+from kb.errors import PublishError
+from kb.models import CLASSES, PublishInput
+from kb.publish.feeds import Item, feed_files, parse_time
+from kb.publish.files import PENDING_FILE, TMP_PREFIX, swap, sync
+from kb.publish.mkdocs_config import mkdocs_yml
+from kb.publish.pages import Site, checks_json
+from kb.publish.urls import document_md, marketplace_md, resolve_site_url, version_file
+
+TEMPLATE_DIR = Path(__file__).with_name("site_template")
+SITE_MARKER = ".policywatch-site"  # proves a folder is a site we built, before replacing it
+BUILD_STAMP_FILE = ".policywatch-build"  # in the site: build_stamp of its build
+CHECKS_FILE = "checks.json"  # what every crawl moves: the data's date, each last check
+EMPTY_SITEMAP = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
+)
 DIRTY_WARNING = "A 'dirty' build is being performed"  # MkDocs' warning; expected, see build_stamp
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    site_dir: Path
+    feed_path: Path  # the global RSS feed; Atom and JSON Feed beside it
+    pages_written: int  # generated source files (pages, feeds, config) whose bytes changed
+    pages_unchanged: int
+    pages_built: int | None = None  # pages MkDocs rendered: only those that changed, after the first
+    pages_total: int | None = None  # pages of the site
+    incremental: bool = False  # the build started from the previous site (see build_site)
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+def publish(data: PublishInput, home: Path, site_dir: Path | None = None, *, site_url: str | None = None) -> SiteResult:
+    """Write the sources into ``home/site-src`` and build the site (default ``home/site``)."""
+    site_dir = Path(site_dir) if site_dir is not None else Path(home) / "site"
+    written, unchanged = write_sources(data, Path(home) / "site-src", site_url=site_url)
+    built = build_site(Path(home) / "site-src", site_dir)
+    return SiteResult(
+        site_dir=site_dir,
+        feed_path=site_dir / "feed.xml",
+        pages_written=written,
+        pages_unchanged=unchanged,
+        pages_built=built.pages_built,
+        pages_total=built.pages_total,
+        incremental=built.incremental,
+    )
+
+
+def write_sources(data: PublishInput, src_dir: Path, *, site_url: str | None = None) -> tuple[int, int]:
+    """Write every generated file into ``src_dir``; return (written, unchanged).
+
+    Unchanged files keep their bytes and modification time; stale generated files go."""
+    files = iter_sources(data, resolve_site_url(site_url))
+    try:
+        return sync(Path(src_dir), files)
+    except OSError as err:
+        raise PublishError(
+            f"cannot write site sources in {src_dir}: {err.strerror or err}",
+            hint="check the folder's permissions and free space",
+        ) from None
+
+
+def render_sources(data: PublishInput, site_url: str) -> dict[str, bytes]:
+    """Every generated file of ``site-src``: relative POSIX path → bytes."""
+    return dict(iter_sources(data, site_url))
+
+
+def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes]]:
+    """Every generated file of ``site-src`` as (relative POSIX path, bytes), each path once.
+
+    Rendered one file at a time, so that writing a site of thousands of documents holds one
+    page in memory, not all of them (100 MB of pages and feeds for 2,000 documents). Every id
+    is checked before the first file is made: a bad one fails the publish before it writes."""
+    site = Site(data)
+    yield "docs/index.md", site.index_page().encode("utf-8")
+    for label in (None, *CLASSES):
+        for md, text in site.listing_pages(label).items():
+            yield f"docs/{md}", text.encode("utf-8")
+    for marketplace in site.marketplaces:
+        yield (f"docs/{marketplace_md(marketplace)}", site.marketplace_page(marketplace).encode("utf-8"))
+    for doc in site.documents:
+        yield f"docs/{document_md(doc.doc_id)}", site.document_page(doc).encode("utf-8")
+    for version in site.versions():
+        yield f"docs/{version_file(version)}", version.text.encode("utf-8")
+    yield "mkdocs.yml", mkdocs_yml(site, site_url).encode("utf-8")
+    yield CHECKS_FILE, checks_json(site)
+    items: dict[str, Item] = {}
+    answered: set[str] = set()
+    for feed in site.feeds():
+        for path, content in feed_files(feed, site.by_id, site_url, items).items():
+            yield f"docs/{path}", content
+            folder = posixpath.dirname(path)
+            if folder and folder not in answered:
+                # Material's script fetches sitemap.xml beside every <link rel="alternate">
+                # (it takes them for translations of the site): answer it, not with a 404.
+                answered.add(folder)
+                yield f"docs/{folder}/sitemap.xml", EMPTY_SITEMAP
+    for path in sorted(TEMPLATE_DIR.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            rel = path.relative_to(TEMPLATE_DIR).as_posix()
+            yield (rel if rel.startswith(("overrides/", "hooks/")) else f"docs/{rel}", path.read_bytes())
+
+
+def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildOutcome:
+    """Run ``mkdocs build`` (in a child process) on ``src_dir/mkdocs.yml`` into ``site_dir``, quietly.
+
+    The new site is built beside ``site_dir`` and swapped in when complete, so a failed build
+    leaves the previous site in place. ``strict`` turns MkDocs warnings into a PublishError.
+
+    When the previous site was built from the same configuration, theme and hook
+    (``build_stamp``), the new one starts as a copy of it and MkDocs rebuilds only the pages
+    whose sources were rewritten since (listed in ``PENDING_FILE`` by ``write_sources``); the
+    result is the same, byte for byte, as a whole build. A strict build is always whole, and
+    so is the retry of an incremental build that failed."""
+    src_dir, site_dir = Path(src_dir).resolve(), Path(site_dir).resolve()
+    config_file = src_dir / "mkdocs.yml"
+    if not config_file.is_file():
+        raise PublishError(f"no {config_file}", hint="run `policywatch publish` to write it")
+    ours = (site_dir / SITE_MARKER).is_file()
+    if site_dir.exists() and not ours and (not site_dir.is_dir() or any(site_dir.iterdir())):
+        raise PublishError(
+            f"{site_dir} exists and is not a policywatch site; refusing to replace it",
+            hint="choose an empty or new folder with --site",
+        )
+    try:
+        site_dir.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in site_dir.parent.glob(f"{TMP_PREFIX}{site_dir.name}.*"):  # from a killed run
+            shutil.rmtree(leftover, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{site_dir.name}.", dir=site_dir.parent))
+    except OSError as err:
+        raise PublishError(
+            f"cannot create the site in {site_dir.parent}: {err.strerror or err}",
+            hint="check the folder's permissions and free space",
+        ) from None
+    try:
+        stamp = build_stamp(src_dir)
+        stamp_file = site_dir / BUILD_STAMP_FILE
+        incremental = (
+            not strict and ours and stamp_file.is_file() and stamp_file.read_text(encoding="utf-8").strip() == stamp
+        )
+        if incremental:  # copies keep their times: MkDocs compares them with the sources'
+            shutil.copytree(site_dir, staging, symlinks=True, dirs_exist_ok=True)
+            try:
+                outcome = _run_mkdocs(config_file, staging, strict, dirty=True)
+            except PublishError:
+                # What broke may be the previous site (a damaged search index, say): a whole
+                # build does not read it. If that fails too, its error is the one to report.
+                shutil.rmtree(staging)
+                staging.mkdir()
+                incremental = False
+        if not incremental:
+            outcome = _run_mkdocs(config_file, staging, strict, dirty=False)
+        (staging / SITE_MARKER).write_bytes(b"built by policywatch; replaced on each publish\n")
+        (staging / BUILD_STAMP_FILE).write_text(stamp + "\n", encoding="utf-8")
+        staging.chmod(0o755)  # mkdtemp makes it private; a site is meant to be served
+        swap(staging, site_dir)
+        (src_dir / PENDING_FILE).unlink(missing_ok=True)  # all of it is in the site now
+    except OSError as err:
+        raise PublishError(
+            f"cannot build the site in {site_dir}: {err.strerror or err}",
+            hint="check the folder's permissions and free space",
+        ) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return outcome
+
+
+def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool, *, dirty: bool) -> BuildOutcome:
+    checks = config_file.with_name(CHECKS_FILE)
+    generated_at = json.loads(checks.read_text(encoding="utf-8")).get("generated_at") if checks.is_file() else None
+    # The sitemap's dates come from the data (1970 for an empty store), not from the clock.
+    epoch = int(parse_time(generated_at).timestamp()) if generated_at else 0
+    outcome = run_mkdocs(config_file, site_dir, strict=strict, source_date_epoch=epoch, dirty=dirty)
+    if outcome.error:
+        raise PublishError(outcome.error)
+    return outcome
+
+
+# ----------------------------------------------------------------------------- MkDocs, in a child process
 
 
 def build_stamp(src_dir: Path) -> str:
@@ -30,8 +221,8 @@ def build_stamp(src_dir: Path) -> str:
     digest = hashlib.sha256()
     for package in ("mkdocs", "mkdocs-material"):
         try:
-            digest.update(f"{package}=={version(package)}\n".encode())
-        except PackageNotFoundError:
+            digest.update(f"{package}=={metadata.version(package)}\n".encode())
+        except metadata.PackageNotFoundError:
             digest.update(f"{package} missing\n".encode())
     files = [src_dir / "mkdocs.yml"]
     for folder in ("overrides", "hooks"):

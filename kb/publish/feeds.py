@@ -11,12 +11,8 @@ summary, reasons, effective date and a diff excerpt, sanitized.
 
 Output is reproducible and only moves with its items: a feed's own date is its newest item's
 (feedgen would stamp the current time), so publishing after a crawl that found nothing new
-rewrites no feed. Links are absolute, made with the site URL (``kb.publish``).
-
-This module also owns the site's URL layout, which pages and feeds must agree on:
-``documents/<doc_id>/`` for a document, ``#change-<yyyymmddThhmmssZ>`` for one of its changes,
-``documents/<doc_id>/versions/<yyyymmddThhmmssZ>-<sha256 prefix>.txt`` for the text of one of
-its versions.
+rewrites no feed. Links are absolute, made with the site URL; where each feed, page and
+permalink lives is ``kb.publish.urls``.
 """
 
 from __future__ import annotations
@@ -32,73 +28,13 @@ from urllib.parse import urljoin
 from feedgen.feed import FeedGenerator
 
 from diffs.taxonomy import label_of
-from kb.models import Change, Document, Version
+from kb.models import Change, Document
 from kb.publish.sanitize import clean_html
+from kb.publish.urls import change_permalink, feed_urls
 
 FEED_ITEMS = 100  # newest items per feed: readers poll often, the site keeps the full record
 GENERATOR = "policywatch"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class FeedFormat:
-    name: str
-    suffix: str  # appended to a feed's stem
-    media_type: str  # for <link rel="alternate" type=…>
-    label: str  # what a reader is shown
-
-
-FORMATS = (
-    FeedFormat("rss", ".xml", "application/rss+xml", "RSS"),
-    FeedFormat("atom", ".atom.xml", "application/atom+xml", "Atom"),
-    FeedFormat("json", ".json", "application/feed+json", "JSON Feed"),
-)
-
-# ----------------------------------------------------------------------------- URL layout
-
-GLOBAL_FEED = "feed"  # feed.xml: the one a reader finds first
-SUBSTANTIVE_FEED = "feeds/substantive"
-
-
-def _stamp(iso: str) -> str:
-    """``2026-11-01T00:00:00.5Z`` → ``20261101T000000Z``."""
-    return re.sub(r"[-:]|\.\d+", "", iso)
-
-
-def document_page(doc_id: str) -> str:
-    """Site-relative URL of a document's page (MkDocs ``use_directory_urls``)."""
-    return f"documents/{doc_id}/"
-
-
-def change_anchor(change: Change) -> str:
-    """``change-20261101T000000Z``: the change's detection time, stable across rebuilds."""
-    return "change-" + _stamp(change.detected_at)
-
-
-def change_permalink(change: Change) -> str:
-    """Site-relative permalink of a change: its anchor in the document's page."""
-    return f"{document_page(change.doc_id)}#{change_anchor(change)}"
-
-
-def version_file(version: Version) -> str:
-    """Site-relative URL of a version's text: a UTF-8 file whose SHA-256 is its text_sha256,
-    named by its capture time and that hash (re-extracting a snapshot with new rules makes a
-    second version captured at the same time)."""
-    name = f"{_stamp(version.captured_at)}-{version.text_sha256[:12]}.txt"
-    return f"{document_page(version.doc_id)}versions/{name}"
-
-
-def marketplace_feed(marketplace: str) -> str:
-    return f"feeds/marketplaces/{marketplace}"
-
-
-def document_feed(doc_id: str) -> str:
-    return f"feeds/documents/{doc_id}"
-
-
-def feed_urls(stem: str) -> list[tuple[FeedFormat, str]]:
-    """(format, site-relative URL) of the three files of a feed."""
-    return [(fmt, stem + fmt.suffix) for fmt in FORMATS]
 
 
 # ----------------------------------------------------------------------------- items
@@ -154,11 +90,11 @@ def diff_excerpt(ops: Sequence[tuple[int, str]], budget: int = 400, context: int
 
 def notice_text(change: Change) -> str:
     """ "Takes effect 2026-12-01, 30 days after it was detected", or "" when the change states
-    no date (the optional fields ``effective_date`` and ``notice_days`` of a change)."""
-    effective = getattr(change, "effective_date", None)
+    no date (its ``effective_date`` is None; ``notice_days`` is None when unknown)."""
+    effective = change.effective_date
     if not effective:
         return ""
-    days = getattr(change, "notice_days", None)
+    days = change.notice_days
     if days is None:
         return f"Takes effect {effective}"
     if days == 0:
@@ -170,14 +106,14 @@ def notice_text(change: Change) -> str:
 
 
 def change_tags(change: Change) -> tuple[str, ...]:
-    """The seller workflows a change touches (``diffs.taxonomy`` ids; optional field)."""
-    return tuple(getattr(change, "tags", None) or ())
+    """The seller workflows a change touches (``diffs.taxonomy`` ids)."""
+    return tuple(change.tags)
 
 
 def is_published(change: Change) -> bool:
     """A technical change (only the extraction rules changed, not the page) is recorded but
     kept out of the changelogs and the feeds."""
-    return not getattr(change, "technical", False)
+    return not change.technical
 
 
 _SILENT = {True: " · silent (the page's stated date did not change)", False: "", None: ""}
@@ -234,7 +170,7 @@ def feed_item(change: Change, document: Document | None, site_url: str) -> Item:
         body=_body(change, permalink),
         doc_id=change.doc_id,
         silent=change.silent,
-        effective_date=getattr(change, "effective_date", None),
+        effective_date=change.effective_date,
     )
 
 

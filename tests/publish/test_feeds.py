@@ -16,19 +16,9 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from kb.models import Change, Document, Reason, Version
-from kb.publish.feeds import (
-    FEED_ITEMS,
-    Feed,
-    change_anchor,
-    change_permalink,
-    diff_excerpt,
-    document_feed,
-    feed_files,
-    feed_urls,
-    notice_text,
-    version_file,
-)
+from kb.models import Change, Document, Reason
+from kb.publish.feeds import FEED_ITEMS, Feed, diff_excerpt, feed_files, notice_text
+from kb.publish.urls import change_permalink, document_feed, feed_urls
 from tests.support.feeds import json_feed_as_entries
 
 SITE = "https://policies.example.org/watch/"
@@ -335,19 +325,6 @@ def test_hostile_text_is_escaped_or_removed_in_every_format():
     for item in jsonfeed()["items"]:
         assert "<" not in item["title"]
         _inert(item["content_html"], "json")
-
-
-# ----------------------------------------------------------------------------- URL layout
-
-
-def test_permalink_and_version_layout():
-    change = CHANGES[0]
-    assert change_anchor(change) == "change-20261015T060000Z"
-    assert change_permalink(change) == ("documents/northwind/seller-agreement/#change-20261015T060000Z")
-    fractional = _change(5, "a/b", "2026-10-15T06:00:00.123456Z", "minor", "x")
-    assert change_anchor(fractional) == "change-20261015T060000Z"
-    version = Version(1, "a/b", 1, "0" * 64, "2026-10-15T06:00:00Z", "", "text", "1f" * 32)
-    assert version_file(version) == "documents/a/b/versions/20261015T060000Z-1f1f1f1f1f1f.txt"
 
 
 @pytest.mark.parametrize(

@@ -21,23 +21,21 @@ import markdown
 import pytest
 import yaml
 
-import kb.publish
+import kb.publish.mkdocs_config
+import kb.publish.pages
 from kb.models import Change, Document, PublishInput, Reason, Version
 from kb.publish import (
-    DEFAULT_SITE_URL,
     PENDING_FILE,
     PublishError,
     SiteResult,
     build_site,
-    diff_by_section,
     iter_sources,
     publish,
     render_sources,
-    resolve_site_url,
     write_sources,
 )
-from kb.publish.feeds import change_permalink, version_file
 from kb.publish.sanitize import clean_html, escape_markdown_html, safe_title
+from kb.publish.urls import change_permalink, version_file
 from tests.support.feeds import json_feed_as_entries
 
 SITE_URL = "https://policies.example.org/watch/"
@@ -359,12 +357,12 @@ def test_navigation_has_a_tab_per_marketplace(built):
 
 
 def test_a_big_marketplace_lists_its_documents_on_its_page_not_in_the_navigation(monkeypatch):
-    monkeypatch.setattr(kb.publish, "NAV_DOCUMENTS", 1)
+    monkeypatch.setattr(kb.publish.mkdocs_config, "NAV_DOCUMENTS", 1)
     config = yaml.safe_load(render_sources(DATA, SITE_URL)["mkdocs.yml"])
     sections = {name: entries for item in config["nav"] for name, entries in item.items()}
     assert sections["northwind"] == [{"Overview": "marketplaces/northwind.md"}]
     assert sections["southsea"] == [{"Overview": "marketplaces/southsea.md"}]
-    monkeypatch.setattr(kb.publish, "NAV_DOCUMENTS", 2)
+    monkeypatch.setattr(kb.publish.mkdocs_config, "NAV_DOCUMENTS", 2)
     config = yaml.safe_load(render_sources(DATA, SITE_URL)["mkdocs.yml"])
     sections = {name: entries for item in config["nav"] for name, entries in item.items()}
     assert len(sections["southsea"]) == 3
@@ -440,32 +438,6 @@ def test_diff_shows_insertions_and_deletions_section_by_section(built):
     assert re.search(r"ins\s*\{[^}]*background", css)
     assert re.search(r"del\s*\{[^}]*line-through", css)
     assert tree.xpath("//link[@rel='stylesheet' and @href='../../../stylesheets/policywatch.css']")
-
-
-def test_diff_by_section_cuts_at_the_headings_of_the_new_text():
-    old = "Intro.\n\n## Fees\n\nFee is 5.\n\n## Payments\n\nPaid weekly.\n"
-    new = "Intro!\n\n## Fees\n\nFee is 6.\n\n## Payments\n\nPaid weekly.\n\n## Appeals\n\nAsk.\n"
-    ops = [
-        (0, "Intro"),
-        (-1, "."),
-        (1, "!"),
-        (0, "\n\n## Fees\n\nFee is "),
-        (-1, "5"),
-        (1, "6"),
-        (0, ".\n\n## Payments\n\nPaid weekly.\n"),
-        (1, "\n## Appeals\n\nAsk.\n"),
-    ]
-    assert "".join(t for op, t in ops if op != -1) == new
-    assert "".join(t for op, t in ops if op != 1) == old
-    groups = diff_by_section(ops, new)
-    assert [label for label, _ in groups] == ["", "Fees", "Appeals"]
-    assert groups[1][1] == [(0, "## Fees\n\nFee is "), (-1, "5"), (1, "6"), (0, ".\n\n")]
-    assert groups[2][1] == [(1, "\n## Appeals\n\nAsk.\n")]
-    kept = [op for _, group in groups for op in group]  # every change is shown, once
-    for kind in (-1, 1):
-        assert "".join(t for op, t in kept if op == kind) == "".join(t for op, t in ops if op == kind)
-    assert diff_by_section([(0, "same")], "same") == []
-    assert diff_by_section([(1, "all new")], "all new") == [("", [(1, "all new")])]
 
 
 def test_document_page_shows_header_box_and_current_rules(built):
@@ -554,7 +526,7 @@ def test_changelogs_list_changes_newest_first_one_class_per_page(built):
 
 
 def test_a_long_changelog_shows_whole_recent_months_and_links_every_month(monkeypatch):
-    monkeypatch.setattr(kb.publish, "LISTING_LIMIT", 3)
+    monkeypatch.setattr(kb.publish.pages, "LISTING_LIMIT", 3)
     files = render_sources(DATA, SITE_URL)
     listing = files["docs/changes/index.md"].decode()
     assert "## 2026-11" in listing and "## 2026-10" not in listing  # 3 in November: enough
@@ -863,7 +835,7 @@ def quiet_crawl(data: PublishInput, checked: str) -> PublishInput:
 
 
 @pytest.mark.parametrize(
-    "nav_documents", [0, kb.publish.NAV_DOCUMENTS], ids=["documents-off-the-nav", "documents-in-the-nav"]
+    "nav_documents", [0, kb.publish.mkdocs_config.NAV_DOCUMENTS], ids=["documents-off-the-nav", "documents-in-the-nav"]
 )
 def test_each_publish_equals_a_whole_build_of_the_same_data(tmp_path, monkeypatch, nav_documents):
     """After the first build, publish rebuilds only the pages whose sources changed (a copy of
@@ -871,7 +843,7 @@ def test_each_publish_equals_a_whole_build_of_the_same_data(tmp_path, monkeypatc
     the one a whole build of the same data makes: after a crawl with one change, after a crawl
     with none (only check times move), and after a document is dropped (a whole build when the
     navigation lists it, an incremental one that removes its files when it does not)."""
-    monkeypatch.setattr(kb.publish, "NAV_DOCUMENTS", nav_documents)
+    monkeypatch.setattr(kb.publish.mkdocs_config, "NAV_DOCUMENTS", nav_documents)
     home = tmp_path / "home"
     crawled = after_a_crawl(DATA)
     states = [
@@ -908,7 +880,6 @@ def test_site_src_builds_with_plain_mkdocs_as_deployment_md_says(tmp_path, dirty
     """Hosts that build the site themselves run `mkdocs build` on site-src, without publish:
     the hook works there too, a --dirty build on an existing output included."""
     import subprocess
-    import sys
 
     write_sources(after_a_crawl(DATA), tmp_path / "site-src", site_url=SITE_URL)
     command = [
@@ -1042,19 +1013,6 @@ def test_a_build_that_dies_is_one_line_and_keeps_the_previous_site(tmp_path, hoo
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "src"]  # no staging left
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
-def test_the_new_site_is_exchanged_with_the_old_in_one_step(tmp_path):
-    old, new = tmp_path / "site", tmp_path / "staging"
-    for folder, name in ((old, "old.html"), (new, "new.html")):
-        folder.mkdir()
-        (folder / name).write_text(name)
-    assert kb.publish._exchange(new, old)
-    assert [p.name for p in old.iterdir()] == ["new.html"]
-    assert [p.name for p in new.iterdir()] == ["old.html"]
-    with pytest.raises(OSError):  # a real error is not taken for "unsupported"
-        kb.publish._exchange(tmp_path / "missing", old)
-
-
 def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path):
     precious = tmp_path / "precious"
     precious.mkdir()
@@ -1062,16 +1020,6 @@ def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path):
     with pytest.raises(PublishError, match="is not a policywatch site"):
         publish(DATA, tmp_path / "home", site_dir=precious)
     assert (precious / "notes.txt").read_text() == "keep me"
-
-
-def test_site_url_comes_from_argument_then_environment_then_default(monkeypatch):
-    monkeypatch.delenv("POLICYWATCH_SITE_URL", raising=False)
-    assert resolve_site_url(None) == DEFAULT_SITE_URL == "http://localhost:8000/"
-    monkeypatch.setenv("POLICYWATCH_SITE_URL", "https://env.example/site")
-    assert resolve_site_url(None) == "https://env.example/site/"
-    assert resolve_site_url("https://arg.example/") == "https://arg.example/"
-    with pytest.raises(PublishError, match="not an absolute http"):
-        resolve_site_url("policies.example.org")
 
 
 def test_unsafe_document_id_is_refused(tmp_path):

@@ -78,18 +78,18 @@ if _SPEC:
         from whoosh.writing import SegmentWriter
         _arm(SegmentWriter, "_commit_toc", _nth, "parent", _scope)
     elif _point == "site-sources":
-        import kb.publish
-        _arm(kb.publish.os, "replace", _nth, "parent", _scope)
+        import kb.publish.files
+        _arm(kb.publish.files.os, "replace", _nth, "parent", _scope)
     elif _point == "site-build":
         import mkdocs.commands.build
         _arm(mkdocs.commands.build, "_build_page", _nth, "child", _scope)
     elif _point == "site-swap":  # the atomic exchange, as it is called
-        import kb.publish
-        _arm(kb.publish, "_exchange", _nth, "parent", _scope)
+        import kb.publish.files
+        _arm(kb.publish.files, "_exchange", _nth, "parent", _scope)
     elif _point == "site-swap-renames":  # a system without the exchange: between two renames
         import pathlib
-        import kb.publish
-        kb.publish._exchange = lambda a, b: False
+        import kb.publish.files
+        kb.publish.files._exchange = lambda a, b: False
         _arm(pathlib.Path, "rename", _nth, "parent", _scope,
              when=lambda self, target: pathlib.Path(target).name == "site")
 '''

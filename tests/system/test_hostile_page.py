@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from kb.pipeline import crawl, publish
-from kb.publish.feeds import version_file
+from kb.publish.urls import version_file
 from kb.sources import load_sources
 from kb.store import Store
 from tests.support.browser import Watch, browser_missing, chromium, serve

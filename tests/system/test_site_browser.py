@@ -20,7 +20,7 @@ from diffs import Rules, compare, extract
 from kb.demo.server import load_corpus
 from kb.models import Change, Document, PublishInput, Reason, Version
 from kb.publish import publish
-from kb.publish.feeds import change_permalink
+from kb.publish.urls import change_permalink
 from tests.support.browser import Watch, browser_missing, chromium, serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")]

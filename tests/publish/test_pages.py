@@ -1,0 +1,63 @@
+"""kb.publish.pages: what the pages hold, checked on small records (the whole site is built in
+test_publish.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kb.errors import PublishError
+from kb.publish.pages import AS_OF_MARKER, LAST_CHECKED_MARKER, Site, checks_json
+from tests.support.site_data import CHECKED, change, doc, site_data
+
+
+def test_a_change_of_an_unknown_document_is_refused_with_a_hint():
+    with pytest.raises(PublishError, match=r"belongs to unknown document 'shop/gone'") as err:
+        Site(site_data(doc("shop/fees"), changes=(change("shop/gone", "2026-11-01T06:00:00Z"),)))
+    assert err.value.hint == "the store is inconsistent: run `policywatch status`"
+
+
+def test_check_times_are_markers_in_the_pages_and_values_in_checks_json():
+    site = Site(site_data(doc("shop/fees"), doc("shop/returns", last_checked=None)))
+    page = site.document_page(site.by_id["shop/fees"])
+    assert LAST_CHECKED_MARKER in page and "06:00 UTC" not in page  # a check alone rewrites no page
+    assert AS_OF_MARKER in site.index_page()
+    assert json.loads(checks_json(site)) == {
+        "generated_at": CHECKED,
+        "as_of": "2026-11-10 06:00 UTC",
+        "last_checked": {"shop/fees": "2026-11-10 06:00 UTC", "shop/returns": "—"},
+    }
+
+
+def test_changes_are_listed_newest_first_and_technical_ones_not_at_all():
+    changes = (
+        change("shop/fees", "2026-10-01T06:00:00Z"),
+        change("shop/fees", "2026-11-01T06:00:00Z", "substantive"),
+        change("shop/fees", "2026-11-05T06:00:00Z", technical=True),
+    )
+    site = Site(site_data(doc("shop/fees"), changes=changes))
+    assert [c.detected_at for c in site.changes] == ["2026-11-01T06:00:00Z", "2026-10-01T06:00:00Z"]
+    pages = site.listing_pages(None)
+    assert sorted(pages) == ["changes/2026-10.md", "changes/2026-11.md", "changes/index.md"]
+    assert "2026-11-05" not in "".join(pages.values())
+
+
+def test_each_change_entry_says_when_it_takes_effect_or_that_it_does_not_say():
+    changes = (
+        change("shop/fees", "2026-10-01T06:00:00Z"),
+        change("shop/fees", "2026-11-01T06:00:00Z", effective_date="2026-12-01", notice_days=30),
+    )
+    page = Site(site_data(doc("shop/fees"), changes=changes)).document_page(doc("shop/fees"))
+    assert page.count("No effective date stated.") == 1
+    assert "Takes effect 2026-12-01, 30 days after it was detected." in page
+
+
+def test_section_labels_prefer_the_detailed_ones():
+    changes = (
+        change("shop/fees", "2026-10-01T06:00:00Z", sections=("Fees",)),
+        change("shop/fees", "2026-11-01T06:00:00Z", sections=("Fees",), section_changes=("Fees: 1 sentence changed",)),
+    )
+    page = Site(site_data(doc("shop/fees"), changes=changes)).document_page(doc("shop/fees"))
+    assert "<li>Sections: Fees</li>" in page
+    assert "<li>Sections: Fees: 1 sentence changed</li>" in page
