@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from html import escape
 
 from diffs.diff import render_html
+from diffs.flapping import flapping_passages
 from diffs.sections import diff_by_section
 from diffs.taxonomy import label_of
 from kb.errors import PublishError
@@ -427,6 +428,7 @@ class Site:
             what = "is gone from its source" if doc.status == "gone" else "failed at its last check"
             last = " The text below is the last version captured." if current else ""
             out += [f'<p class="pw-warning">This document {what}{failure}.{last}</p>', ""]
+        out += self._flapping_note(doc)
         out += ["## Changelog", ""]
         if not changes:
             out += ["No change recorded since the first version.", ""]
@@ -438,6 +440,26 @@ class Site:
         else:
             out += ["No version captured yet.", ""]
         return "\n".join(out)
+
+    def _flapping_note(self, doc: Document) -> list[str]:
+        """The passages of this page that keep switching between texts (diffs.flapping): every
+        capture is kept, but no change is reported for them, and the reader is told so."""
+        flaps = [(at, passages) for doc_id, at, passages in self.data.flaps if doc_id == doc.doc_id]
+        found = flapping_passages(flaps, doc.last_good_check) if flaps else []
+        if not found:
+            return []
+        items = [f"<li>{escape(p.text)}</li>" for p in found]
+        return [
+            '<div class="pw-flapping" data-search-exclude>',
+            "<p>Ignored flapping: the source serves these passages in two versions by turns. Every "
+            "capture is kept as evidence, but a switch back to a recent text is not reported as a "
+            "change.</p>",
+            "<ul>",
+            *items,
+            "</ul>",
+            "</div>",
+            "",
+        ]
 
     # ---------------------------------------------------------------- fragments
 

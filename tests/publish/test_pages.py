@@ -61,3 +61,22 @@ def test_section_labels_prefer_the_detailed_ones():
     page = Site(site_data(doc("shop/fees"), changes=changes)).document_page(doc("shop/fees"))
     assert "<li>Sections: Fees</li>" in page
     assert "<li>Sections: Fees: 1 sentence changed</li>" in page
+
+
+def test_a_page_that_keeps_flapping_says_which_passage_is_ignored_and_since_when():
+    from dataclasses import replace
+
+    from kb.models import FlapPassage
+
+    lang = FlapPassage("k1", "Prix en euros", "Prices in euros", 1, 1)
+    flaps = tuple(("shop/fees", f"2026-11-0{day}T06:00:00Z", (lang,)) for day in range(1, 6))
+    data = replace(
+        site_data(doc("shop/fees", last_good_check=CHECKED), doc("shop/returns")),
+        flaps=flaps,
+    )
+    site = Site(data)
+    page = site.document_page(site.by_id["shop/fees"])
+    assert '<div class="pw-flapping" data-search-exclude>' in page
+    assert "“Prix en euros” / “Prices in euros”: this passage alternates between two texts (5 flaps)" in page
+    assert "ignored since 2026-11-01T06:00:00Z" in page
+    assert "pw-flapping" not in site.document_page(site.by_id["shop/returns"])
