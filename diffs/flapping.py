@@ -25,7 +25,7 @@ captures give the same verdicts, and deriving a history again gives them again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
@@ -243,13 +243,17 @@ class FlappingPassage:
 
     @property
     def text(self) -> str:
+        return self.describe()
+
+    def describe(self, time: Callable[[str], str] = str) -> str:
+        """What the passage does, its times written by ``time`` (the site writes them its way)."""
         a, b = (variant_text(*v) for v in sorted(self.variants, key=lambda v: v[1] == 0))
         if b == "nothing":  # a block that comes and goes
             a, b = f"{a} comes and goes", ""
         a, b = (a, f" / {b}") if b else (a, "")
         if self.ongoing:
-            return f"{a}{b}: this passage alternates between two texts ({self.flaps} flaps); ignored since {self.since}"
-        return f"{a}{b}: alternated between two texts ({self.flaps} flaps, {self.since} to {self.last})"
+            return f"{a}{b}: this passage alternates between two texts ({self.flaps} flaps); ignored since {time(self.since)}"
+        return f"{a}{b}: alternated between two texts ({self.flaps} flaps, {time(self.since)} to {time(self.last)})"
 
     def as_json(self) -> dict:
         return {

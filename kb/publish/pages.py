@@ -448,7 +448,7 @@ class Site:
         found = flapping_passages(flaps, doc.last_good_check) if flaps else []
         if not found:
             return []
-        items = [f"<li>{escape(p.text)}</li>" for p in found]
+        items = [f"<li>{escape(p.describe(utc_time))}</li>" for p in found]
         return [
             '<div class="pw-flapping" data-search-exclude>',
             "<p>Ignored flapping: the source serves these passages in two versions by turns. Every "
