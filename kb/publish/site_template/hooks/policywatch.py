@@ -97,7 +97,7 @@ def on_files(files, config):
 
 
 def pages_built() -> tuple[int, int]:
-    """(pages MkDocs built in this build, pages of the site): read by kb.sitebuild."""
+    """(pages MkDocs built in this build, pages of the site): read by kb.publish.build."""
     files = _build.get("files")
     return len(_build.get("rebuilt", ())), len(files.documentation_pages()) if files else 0
 
