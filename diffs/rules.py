@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cached_property
 
 from diffs.dates import effect_word, find_dates, is_stated_label_before, stated_dates
 from diffs.findings import Finding, quote, shorten, with_section
@@ -146,16 +149,111 @@ def _defined_term(lead: str) -> str:
     return " ".join(words[:6]) if len(words) <= 8 else ""
 
 
-def _number_findings(
-    old: str, new: str, unit: Passage, hint: str, hint_rank: int, passages: tuple[str, ...]
-) -> tuple[list[Finding], list[str], list[str]]:
-    """Findings for changed quantities; also returns the counters of each side."""
-    (old_q, old_counters), (new_q, new_counters) = quantities(old), quantities(new)
+# ---------------------------------------------------------------- an edited passage
+
+
+@dataclass
+class _Edit:
+    """A passage (or a table cell) that was edited, as the rules read it."""
+
+    old: str
+    new: str
+    unit: Passage  # where it was found (the new side)
+    ctx: Context
+    hint: str = ""  # what a table cell sets: its row and column
+    hint_rank: int = 0
+
+    @property
+    def passages(self) -> tuple[str, ...]:
+        return (self.old, self.new)
+
+    @cached_property
+    def shown(self) -> tuple[str, str]:
+        """What a reader sees: numbers in link targets and clause numbering ("1. Introduction"
+        vs "1.Introduction", or renumbered clauses) are not rules."""
+        return CLAUSE_NUMBER.sub("", plain_text(self.old)), CLAUSE_NUMBER.sub("", plain_text(self.new))
+
+    @cached_property
+    def quantities(self) -> tuple[tuple[list[Quantity], list[str]], tuple[list[Quantity], list[str]]]:
+        """(quantities, counters) of each side as shown."""
+        return quantities(self.shown[0]), quantities(self.shown[1])
+
+    @cached_property
+    def lower_words(self) -> tuple[list[str], list[str]]:
+        return [w.lower() for w in word_list(self.shown[0])], [w.lower() for w in word_list(self.shown[1])]
+
+
+def _found(view: _Edit | _Lone, kind: str, text: str, head: str | None = None, **extra) -> Finding:
+    """A finding whose summary says ``head`` (default: ``text``) after the section's title."""
+    return Finding(
+        kind, text, with_section(view.unit, text if head is None else head), view.unit, view.passages, **extra
+    )
+
+
+# A rule returns its findings, or None when it does not apply.
+
+
+def _link_only(e: _Edit) -> list[Finding] | None:
+    if without_link_targets(e.old) != without_link_targets(e.new):
+        return None
+    text = f"link target changed in {quote(e.new, 60)}" if plain_text(e.new) else "link target changed"
+    return [_found(e, "link", text)]
+
+
+def _counter_only(e: _Edit) -> list[Finding] | None:
+    old_counters, new_counters = quantities(plain_text(e.old))[1], quantities(plain_text(e.new))[1]
+    if old_counters == new_counters or strip_counters(plain_text(e.old)) != strip_counters(plain_text(e.new)):
+        return None
+    text = f"counter {' '.join(old_counters) or 'none'} → {' '.join(new_counters) or 'none'}"
+    return [_found(e, "counter", text)]
+
+
+def _formatting_only(e: _Edit) -> list[Finding] | None:
+    if e.shown[0] != e.shown[1]:
+        return None
+    return [_found(e, "formatting", f"formatting of {quote(e.new, 60)}")]
+
+
+def _stated_date_only(e: _Edit) -> list[Finding] | None:
+    """Only the page's own date changed: one "stated-date" reason says so, not each passage."""
+    p_old, p_new = e.shown
+    if _unstated(p_old, e.ctx.old_stated) != _unstated(p_new, e.ctx.new_stated):
+        return None
+    if [d for _, _, d in find_dates(p_old)] == [d for _, _, d in find_dates(p_new)]:
+        return [_found(e, "whitespace", f"the page's date is written differently: {quote(e.new, 60)}")]
+    return []
+
+
+def _dates_changed(e: _Edit) -> list[Finding]:
+    """Dates in the text, other than the page's own: due dates, effective dates, others."""
+    old_dates, new_dates = _dates(e.shown[0], e.ctx.old_stated), _dates(e.shown[1], e.ctx.new_stated)
+    if [d for d, _ in old_dates] == [d for d, _ in new_dates]:
+        return []
+    findings = []
+    gone = [d for d in old_dates if d[0] not in [n for n, _ in new_dates]]
+    came = [d for d in new_dates if d[0] not in [o for o, _ in old_dates]]
+    for k in range(max(len(gone), len(came))):
+        g = gone[k] if k < len(gone) else None
+        c = came[k] if k < len(came) else None
+        effect = (c and c[1]) or (g and g[1])
+        due = bool(effect) and DUE.match(effect) is not None
+        kind = "deadline" if due else "effective-date" if effect else "date"
+        label = "due date" if due else "effective date" if effect else "date"
+        text = f"{label} {g[0] if g else 'none'} → {c[0] if c else 'none'}"
+        findings.append(_found(e, kind, text, effective=c[0] if c and effect and not due else None))
+    return findings
+
+
+def _numbers_changed(e: _Edit) -> list[Finding]:
+    """Amounts, percentages, durations and other quantities added, removed or changed."""
+    old, new = e.shown
+    unit, hint, hint_rank, passages = e.unit, e.hint, e.hint_rank, e.passages
+    (old_q, _), (new_q, _) = e.quantities
     findings: list[Finding] = []
     old_keys = Counter(q.key for q in old_q)
     new_keys = Counter(q.key for q in new_q)
     if old_keys == new_keys:
-        return findings, old_counters, new_counters
+        return findings
     gone, came = [], []
     remaining = Counter(new_keys)
     for q in old_q:
@@ -197,105 +295,92 @@ def _number_findings(
             head = with_section(unit, text)
             merge = (None if g is None else g.key, None if c is None else c.key)
         findings.append(Finding(kind, text, head, unit, passages, merge=merge + (kind,), subject_rank=hint_rank))
-    return findings, old_counters, new_counters
+    return findings
 
 
-def _compare_text(old: str, new: str, unit: Passage, ctx: Context, hint: str = "", hint_rank: int = 0) -> list[Finding]:
-    """Reasons for a passage (or a table cell) that was edited."""
-    passages = (old, new)
-    if old == new:
-        return []
-    if without_link_targets(old) == without_link_targets(new):
-        text = f"link target changed in {quote(new, 60)}" if plain_text(new) else "link target changed"
-        return [Finding("link", text, with_section(unit, text), unit, passages)]
-    counters = quantities(plain_text(old))[1], quantities(plain_text(new))[1]
-    if counters[0] != counters[1] and strip_counters(plain_text(old)) == strip_counters(plain_text(new)):
-        text = f"counter {' '.join(counters[0]) or 'none'} → {' '.join(counters[1]) or 'none'}"
-        return [Finding("counter", text, with_section(unit, text), unit, passages)]
-    # From here on, compare what a reader sees: numbers in link targets and clause numbering
-    # ("1. Introduction" vs "1.Introduction", or renumbered clauses) are not rules.
-    p_old, p_new = CLAUSE_NUMBER.sub("", plain_text(old)), CLAUSE_NUMBER.sub("", plain_text(new))
-    if p_old == p_new:
-        text = f"formatting of {quote(new, 60)}"
-        return [Finding("formatting", text, with_section(unit, text), unit, passages)]
-
-    if _unstated(p_old, ctx.old_stated) == _unstated(p_new, ctx.new_stated):
-        if [d for _, _, d in find_dates(p_old)] == [d for _, _, d in find_dates(p_new)]:
-            text = f"the page's date is written differently: {quote(new, 60)}"
-            return [Finding("whitespace", text, with_section(unit, text), unit, passages)]
-        return []  # only the page's own date changed: one "stated-date" reason says so
-    findings: list[Finding] = []
-    old_dates, new_dates = _dates(p_old, ctx.old_stated), _dates(p_new, ctx.new_stated)
-    if [d for d, _ in old_dates] != [d for d, _ in new_dates]:
-        gone = [d for d in old_dates if d[0] not in [n for n, _ in new_dates]]
-        came = [d for d in new_dates if d[0] not in [o for o, _ in old_dates]]
-        for k in range(max(len(gone), len(came))):
-            g = gone[k] if k < len(gone) else None
-            c = came[k] if k < len(came) else None
-            effect = (c and c[1]) or (g and g[1])
-            due = bool(effect) and DUE.match(effect) is not None
-            kind = "deadline" if due else "effective-date" if effect else "date"
-            label = "due date" if due else "effective date" if effect else "date"
-            text = f"{label} {g[0] if g else 'none'} → {c[0] if c else 'none'}"
-            findings.append(
-                Finding(
-                    kind,
-                    text,
-                    with_section(unit, text),
-                    unit,
-                    passages,
-                    effective=c[0] if c and effect and not due else None,
-                )
-            )
-
-    numbers, old_counters, new_counters = _number_findings(p_old, p_new, unit, hint, hint_rank, passages)
-    findings += numbers
-
-    lower_old = [w.lower() for w in word_list(p_old)]
-    lower_new = [w.lower() for w in word_list(p_new)]
+def _negation_or_modality(e: _Edit) -> list[Finding]:
+    """A "not" or "never" came or went; failing that, an obligation word changed (may → must)."""
+    p_old, p_new = e.shown
+    lower_old, lower_new = e.lower_words
     neg_old = Counter(w for w in lower_old if w in NEGATIONS)
     neg_new = Counter(w for w in lower_new if w in NEGATIONS)
     if neg_old != neg_new:
         added = _counted(neg_new - neg_old)
         removed = _counted(neg_old - neg_new)
         what = "; ".join(p for p in (added and f"added {added}", removed and f"removed {removed}") if p)
-        text = f"{what}: {quote(new if added else old)}"
-        findings.append(Finding("negation", text, with_section(unit, text), unit, passages))
+        return [_found(e, "negation", f"{what}: {quote(e.new if added else e.old)}")]
+    gone_modals, came_modals = _modal_change(p_old, p_new)
+    if Counter(gone_modals) == Counter(came_modals):
+        return []
+    if not gone_modals:
+        change = f"adds {', '.join(repr(w) for w in came_modals)}"
+    elif not came_modals:
+        change = f"drops {', '.join(repr(w) for w in gone_modals)}"
     else:
-        gone_modals, came_modals = _modal_change(p_old, p_new)
-        if Counter(gone_modals) != Counter(came_modals):
-            if not gone_modals:
-                change = f"adds {', '.join(repr(w) for w in came_modals)}"
-            elif not came_modals:
-                change = f"drops {', '.join(repr(w) for w in gone_modals)}"
-            else:
-                change = f"{' '.join(gone_modals)} → {' '.join(came_modals)}"
-            text = f"{change}: {quote(new)}"
-            head = f"{change} in {quote(new, 60)}"
-            findings.append(Finding("obligation", text, with_section(unit, head), unit, passages))
+        change = f"{' '.join(gone_modals)} → {' '.join(came_modals)}"
+    return [_found(e, "obligation", f"{change}: {quote(e.new)}", f"{change} in {quote(e.new, 60)}")]
 
-    if findings:
-        return findings
+
+def _references(e: _Edit) -> list[Finding] | None:
+    p_old, p_new = e.shown
     old_refs = [" ".join(m.group(0).split()) for m in REFERENCES.finditer(p_old)]
     new_refs = [" ".join(m.group(0).split()) for m in REFERENCES.finditer(p_new)]
-    if old_refs != new_refs and word_list(REFERENCES.sub("#", p_old)) == word_list(REFERENCES.sub("#", p_new)):
-        gone_r = [r for r in old_refs if r not in new_refs]
-        came_r = [r for r in new_refs if r not in old_refs]
-        text = f"cross-references renumbered: {', '.join(gone_r) or 'none'} → {', '.join(came_r) or 'none'}"
-        return [Finding("reference", text, with_section(unit, text), unit, passages)]
-    if old_counters != new_counters and strip_counters(p_old) == strip_counters(p_new):
-        text = f"counter {' '.join(old_counters) or 'none'} → {' '.join(new_counters) or 'none'}"
-        return [Finding("counter", text, with_section(unit, text), unit, passages)]
-    if word_list(p_old) == word_list(p_new):
-        text = f"punctuation or spacing in {quote(new, 60)}"
-        return [Finding("whitespace", text, with_section(unit, text), unit, passages)]
-    if lower_old == lower_new:
-        text = "letter case: {!r} → {!r}".format(*_changed_span(p_old, p_new))
-        return [Finding("wording", text, with_section(unit, text), unit, passages)]
-    a, b = _changed_span(p_old, p_new)
-    spelling = _spelling_fix(p_old, p_new)
+    if old_refs == new_refs or word_list(REFERENCES.sub("#", p_old)) != word_list(REFERENCES.sub("#", p_new)):
+        return None
+    gone_r = [r for r in old_refs if r not in new_refs]
+    came_r = [r for r in new_refs if r not in old_refs]
+    text = f"cross-references renumbered: {', '.join(gone_r) or 'none'} → {', '.join(came_r) or 'none'}"
+    return [_found(e, "reference", text)]
+
+
+def _counters(e: _Edit) -> list[Finding] | None:
+    (_, old_counters), (_, new_counters) = e.quantities
+    if old_counters == new_counters or strip_counters(e.shown[0]) != strip_counters(e.shown[1]):
+        return None
+    text = f"counter {' '.join(old_counters) or 'none'} → {' '.join(new_counters) or 'none'}"
+    return [_found(e, "counter", text)]
+
+
+def _spacing(e: _Edit) -> list[Finding] | None:
+    if word_list(e.shown[0]) != word_list(e.shown[1]):
+        return None
+    return [_found(e, "whitespace", f"punctuation or spacing in {quote(e.new, 60)}")]
+
+
+def _letter_case(e: _Edit) -> list[Finding] | None:
+    if e.lower_words[0] != e.lower_words[1]:
+        return None
+    return [_found(e, "wording", "letter case: {!r} → {!r}".format(*_changed_span(*e.shown)))]
+
+
+def _wording(e: _Edit) -> list[Finding]:
+    a, b = _changed_span(*e.shown)
+    spelling = _spelling_fix(*e.shown)
     text = f"spelling: {spelling[0]!r} → {spelling[1]!r}" if spelling else f"{a!r} → {b!r}"
-    return [Finding("wording", text, with_section(unit, text), unit, passages)]
+    return [_found(e, "wording", text)]
+
+
+# How the rules on an edited passage combine: the first EXCLUSIVE rule that applies decides
+# alone; otherwise every ADDITIVE rule adds its findings; when they found nothing, the first
+# FALLBACK rule that applies decides (the last always does).
+EXCLUSIVE = (_link_only, _counter_only, _formatting_only, _stated_date_only)
+ADDITIVE = (_dates_changed, _numbers_changed, _negation_or_modality)
+FALLBACK = (_references, _counters, _spacing, _letter_case, _wording)
+
+
+def _first_match(rules: tuple[Callable, ...], view: _Edit | _Lone) -> list[Finding] | None:
+    return next((found for rule in rules if (found := rule(view)) is not None), None)
+
+
+def _compare_text(old: str, new: str, unit: Passage, ctx: Context, hint: str = "", hint_rank: int = 0) -> list[Finding]:
+    """Reasons for a passage (or a table cell) that was edited."""
+    if old == new:
+        return []
+    edit = _Edit(old, new, unit, ctx, hint, hint_rank)
+    found = _first_match(EXCLUSIVE, edit)
+    if found is not None:
+        return found
+    return [f for rule in ADDITIVE for f in rule(edit)] or _first_match(FALLBACK, edit) or []
 
 
 def _counted(words: Counter[str]) -> str:
@@ -335,56 +420,100 @@ def compare_pair(o: Passage, n: Passage, ctx: Context) -> list[Finding]:
     return _compare_text(o.text, n.text, n, ctx)
 
 
+# ---------------------------------------------------------------- an added or removed passage
+
+
+@dataclass
+class _Lone:
+    """A passage added (or removed) without a counterpart, as the rules read it."""
+
+    unit: Passage
+    added: bool
+    ctx: Context
+
+    @property
+    def passages(self) -> tuple[str, ...]:
+        return (self.unit.text,)
+
+    @property
+    def verb(self) -> str:
+        return "added" if self.added else "removed"
+
+    @cached_property
+    def plain(self) -> str:
+        return CLAUSE_NUMBER.sub("", self.unit.plain)
+
+    @cached_property
+    def dated(self) -> list[tuple[int, int, str]]:
+        return find_dates(self.plain)
+
+
+def _markup(p: _Lone) -> list[Finding] | None:
+    if re.search(r"\w", p.plain):
+        return None
+    text = f"{p.verb} {quote(p.unit.text, 40)}" if p.plain else f"{p.verb} markup"
+    return [_found(p, "formatting", text)]
+
+
+def _own_date_line(p: _Lone) -> list[Finding] | None:
+    """The page's own date line: reported once, as the stated date."""
+    stated = p.ctx.new_stated if p.added else p.ctx.old_stated
+    if p.dated and len(word_list(_undated(p.plain))) <= 4 and all(iso in stated for _, _, iso in p.dated):
+        return []
+    return None
+
+
+def _counter_line(p: _Lone) -> list[Finding] | None:
+    counters = quantities(p.plain)[1]
+    if not counters or re.search(r"[^\W\d]", _undated(strip_counters(p.plain)).replace("#", "")):
+        return None
+    return [_found(p, "counter", f"counter {p.verb}: {' '.join(counters)}")]
+
+
+def _heading_or_title(p: _Lone) -> list[Finding] | None:
+    heading = p.unit.kind == "heading"
+    if not heading and (len(word_list(p.plain)) > _TITLE_WORDS or re.search(r"[.!?;:]\W*$", p.plain)):
+        return None
+    return [_found(p, "wording", f"{p.verb} {'heading' if heading else 'title'} {quote(p.unit.text, 70)}")]
+
+
+def _effective_notice(p: _Lone) -> list[Finding] | None:
+    """An added passage announcing when something takes effect is reported as that date."""
+    if not p.added:
+        return None
+    effective = [(iso, effect_word(p.plain, start)) for start, _, iso in p.dated]
+    effective = [(iso, word) for iso, word in effective if word and not DUE.match(word)]
+    if not effective:
+        return None
+    iso = effective[0][0]
+    text = f"effective {iso}: {quote(p.unit.text)}"
+    lead = f"effective {iso}: {quote(p.unit.text, 80)}"
+    return [Finding("effective-date", text, f"effective {iso}", p.unit, p.passages, effective=iso, lead=lead)]
+
+
+def _rule_passage(p: _Lone) -> list[Finding] | None:
+    """A passage that sets a rule; a question is a heading or an FAQ prompt ("How may you
+    appeal a fee?"), not a rule."""
+    weight = _weight(p.plain)
+    if not weight or p.unit.text.rstrip("*_ ").endswith("?"):
+        return None
+    text = f"{p.verb} {weight}: {quote(p.unit.text)}"
+    where = f" in {p.unit.section.title}" if p.unit.section else ""
+    head = f"{'New' if p.added else 'Removed'} {weight}{where}: {quote(p.unit.text, 70)}"
+    return [Finding(f"{p.verb}-obligation", text, head, p.unit, p.passages)]
+
+
+def _other_passage(p: _Lone) -> list[Finding]:
+    return [_found(p, "wording", f"{p.verb} {quote(p.unit.text, 70)}")]
+
+
+# The rules on an added or removed passage: the first that applies decides (the last always does).
+LONE = (_markup, _own_date_line, _counter_line, _heading_or_title, _effective_notice, _rule_passage, _other_passage)
+
+
 def lone_passage(unit: Passage, added: bool, ctx: Context) -> list[Finding]:
     """Reasons for a passage that was added (or removed) without a counterpart."""
-    verb = "added" if added else "removed"
-    plain = CLAUSE_NUMBER.sub("", unit.plain)
-    passages = (unit.text,)
-    if not re.search(r"\w", plain):
-        text = f"{verb} {quote(unit.text, 40)}" if plain else f"{verb} markup"
-        return [Finding("formatting", text, with_section(unit, text), unit, passages)]
-    stated = ctx.new_stated if added else ctx.old_stated
-    dated = find_dates(plain)
-    if dated and len(word_list(_undated(plain))) <= 4 and all(iso in stated for _, _, iso in dated):
-        return []  # the page's own date line: reported once, as the stated date
-    counters = quantities(plain)[1]
-    if counters and not re.search(r"[^\W\d]", _undated(strip_counters(plain)).replace("#", "")):
-        text = f"counter {verb}: {' '.join(counters)}"
-        return [Finding("counter", text, with_section(unit, text), unit, passages)]
-    if unit.kind == "heading" or (len(word_list(plain)) <= _TITLE_WORDS and not re.search(r"[.!?;:]\W*$", plain)):
-        text = (
-            f"{verb} heading {quote(unit.text, 70)}"
-            if unit.kind == "heading"
-            else (f"{verb} title {quote(unit.text, 70)}")
-        )
-        return [Finding("wording", text, with_section(unit, text), unit, passages)]
-    # An added passage announcing when something takes effect is reported as that date.
-    effective = [(iso, effect_word(plain, start)) for start, _, iso in dated]
-    effective = [(iso, word) for iso, word in effective if word]
-    effective = [(iso, word) for iso, word in effective if not DUE.match(word)]
-    if added and effective:
-        iso = effective[0][0]
-        text = f"effective {iso}: {quote(unit.text)}"
-        return [
-            Finding(
-                "effective-date",
-                text,
-                f"effective {iso}",
-                unit,
-                passages,
-                effective=iso,
-                lead=f"effective {iso}: {quote(unit.text, 80)}",
-            )
-        ]
-    # A question is a heading or an FAQ prompt ("How may you appeal a fee?"), not a rule.
-    weight = _weight(plain)
-    if weight and not unit.text.rstrip("*_ ").endswith("?"):
-        text = f"{verb} {weight}: {quote(unit.text)}"
-        where = f" in {unit.section.title}" if unit.section else ""
-        head = f"{'New' if added else 'Removed'} {weight}{where}: {quote(unit.text, 70)}"
-        return [Finding(f"{verb}-obligation", text, head, unit, passages)]
-    text = f"{verb} {quote(unit.text, 70)}"
-    return [Finding("wording", text, with_section(unit, text), unit, passages)]
+    return _first_match(LONE, _Lone(unit, added, ctx)) or []
 
 
 def _undated(text: str) -> str:
