@@ -23,7 +23,7 @@ from diffs import EXTRACTOR_VERSION, Classification, compare
 from diffs.extract import extract, fingerprint
 from diffs.responses import response_fault
 from kb.errors import ExtractionError
-from kb.models import Check, FaultKind, Outcome, Reason
+from kb.models import Check, FaultKind, Outcome
 from kb.sources import Sources
 from kb.store import Store
 
@@ -171,7 +171,7 @@ def _record_change(
         detected_at=detected_at,
         label=c.label,
         summary=c.summary,
-        reasons=[Reason(r.kind, r.text, r.section) for r in c.reasons],
+        reasons=c.reasons,
         silent=c.silent,
         ops=comparison.ops,
         sections=c.sections,
