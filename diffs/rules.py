@@ -404,6 +404,8 @@ def _spelling_fix(old: str, new: str) -> tuple[str, str] | None:
 
 
 def compare_pair(o: Passage, n: Passage, ctx: Context) -> list[Finding]:
+    """Reasons for a passage edited in place; a table row cell by cell, each cell read with
+    its row and column as what it sets."""
     if o.text == n.text:
         return []
     if o.kind == n.kind == "table row" and o.header and n.header:
