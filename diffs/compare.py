@@ -13,7 +13,7 @@ from diffs.brief import change_json
 from diffs.classify import Classification, classify
 from diffs.diff import Move, Op, diff_stats, diff_texts, find_moves
 from diffs.sections import sections
-from kb.models import Change, Reason, SectionChange
+from kb.models import Change
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,6 @@ class Comparison:
     def as_change(self, *, doc_id: str = "", key: str = "", detected_at: str | None = None) -> Change:
         """The change this comparison describes, as the recorder stores it."""
         c = self.classification
-        details = tuple(SectionChange(s.id, s.label, s.changes) for s in c.section_changes)
         return Change(
             id=0,
             key=key,
@@ -35,15 +34,15 @@ class Comparison:
             detected_at=detected_at or "",
             label=c.label,
             summary=c.summary,
-            reasons=tuple(Reason(r.kind, r.text, r.section) for r in c.reasons),
+            reasons=c.reasons,
             silent=c.silent,
             ops=self.ops,
             sections=c.sections,
             tags=c.tags,
             effective_date=c.effective_date,
             notice_days=c.notice_days,
-            section_changes=tuple(s.text for s in details),
-            section_details=details,
+            section_changes=tuple(s.text for s in c.section_changes),
+            section_details=c.section_changes,
         )
 
     def as_json(self, **change) -> dict:

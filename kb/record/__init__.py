@@ -32,7 +32,7 @@ from diffs.extract import Extracted, Rules, extract, fingerprint, read_text_vers
 from diffs.flapping import Verdict, reversion_summary
 from diffs.responses import is_text_version, response_fault
 from kb.errors import EmptyPage, ExtractionError, SelectorMatchedNothing
-from kb.models import Check, FaultKind, Outcome, Reason
+from kb.models import Check, FaultKind, Outcome
 from kb.record import flapping
 from kb.sources import Sources
 from kb.store import Store
@@ -219,7 +219,7 @@ def _record_change(
         detected_at=detected_at,
         label=c.label,
         summary=reversion_summary(back_to, c.summary) if reverts else c.summary,
-        reasons=[Reason(r.kind, r.text, r.section) for r in c.reasons],
+        reasons=c.reasons,
         silent=c.silent,
         ops=comparison.ops,
         sections=c.sections,
