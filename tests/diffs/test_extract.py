@@ -3,7 +3,7 @@
 Golden files: ``golden/extract/<name>.html`` (+ optional ``<name>.rules.json`` with ``select``,
 ``remove``, ``url``) must extract to ``<name>.md``; the title is checked against the first line of
 ``<name>.title`` when present. Regenerate after a deliberate change with
-``POLICYWATCH_REGEN_GOLDEN=1 pytest tests/test_diffs_extract.py`` and review the diff.
+``POLICYWATCH_REGEN_GOLDEN=1 pytest tests/diffs/test_extract.py`` and review the diff.
 """
 
 from __future__ import annotations

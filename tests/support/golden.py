@@ -3,7 +3,7 @@
 Each case is a pair of texts with the class a person expects (``class``, written by hand and
 never regenerated) and the output recorded the last time the rules were reviewed (``expected``:
 summary, reasons, silent, tags, effective date, notice, sections). After a deliberate change
-to the rules, regenerate with ``POLICYWATCH_REGEN_GOLDEN=1 pytest tests/test_diffs_classify.py``
+to the rules, regenerate with ``POLICYWATCH_REGEN_GOLDEN=1 pytest tests/diffs/test_classify.py``
 and review the diff of the YAML file like code: regeneration refuses to record a class that
 differs from the hand-written one.
 """
@@ -20,13 +20,13 @@ from diffs import compare, normalize_markdown
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "classify.yaml"
 REGEN = os.environ.get("POLICYWATCH_REGEN_GOLDEN") == "1"
 HEADER = """\
-# Classification golden cases, read by tests/test_diffs_classify.py.
+# Classification golden cases, read by tests/diffs/test_classify.py.
 #
 # name, covers (the rule it exercises), class (a person's judgement: written by hand, never
 # regenerated), optional detected_at (when the change was first seen, for the notice period)
 # and normalize (run normalize_markdown on both texts first), old and new (Markdown).
 # expected: the recorded output. Regenerate it after a deliberate rule change with
-#   POLICYWATCH_REGEN_GOLDEN=1 pytest tests/test_diffs_classify.py
+#   POLICYWATCH_REGEN_GOLDEN=1 pytest tests/diffs/test_classify.py
 # and review the diff.
 """
 
