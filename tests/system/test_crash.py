@@ -37,7 +37,7 @@ pytestmark = pytest.mark.slow
 DOCS = [f"doc-{i:02d}" for i in range(1, 13)]
 
 HOOK = r'''
-"""Test hook: SIGKILL at the Nth call of a chosen function (see tests/test_crash.py)."""
+"""Test hook: SIGKILL at the Nth call of a chosen function (see tests/system/test_crash.py)."""
 import os
 import signal
 import sys
