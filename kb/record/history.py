@@ -8,7 +8,7 @@ version with its interval.
 from __future__ import annotations
 
 from diffs.sections import Section, sections
-from kb.errors import PolicywatchError, QueryError
+from kb.errors import NoVersion, QueryError
 from kb.models import Change, Version
 from kb.store import Store
 from kb.timeline import Timeline, VersionSpan, build_timeline
@@ -43,9 +43,7 @@ def as_of(store: Store, doc_id: str, at: str | None = None) -> VersionSpan:
     there was no text at that time."""
     line = timeline(store, doc_id)
     if not line.versions:
-        raise PolicywatchError(
-            f"{doc_id} has no version yet", hint=f"its last check: {line.document.failure or 'none'}"
-        )
+        raise NoVersion(f"{doc_id} has no version yet", hint=f"its last check: {line.document.failure or 'none'}")
     if at is None:
         return line.versions[-1]
     moment = parse_time(at)

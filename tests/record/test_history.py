@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kb import search as index
-from kb.errors import PolicywatchError, QueryError, UnknownDocument
+from kb.errors import NoVersion, QueryError, UnknownDocument
 from kb.models import Change, Check, Document, Version
 from kb.record.history import as_of, find_section, timeline
 from kb.search.when import when
@@ -189,7 +189,7 @@ def test_as_of_boundaries(home):
         assert as_of(store, "acme/legacy").number == 1  # without a date: the last text, gone or not
         with pytest.raises(QueryError, match="bad date 'soon'"):
             as_of(store, "acme/metrics", "soon")
-        with pytest.raises(PolicywatchError, match="acme/empty has no version yet"):
+        with pytest.raises(NoVersion, match="acme/empty has no version yet"):
             as_of(store, "acme/empty", T2)
 
 

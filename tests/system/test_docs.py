@@ -1,5 +1,6 @@
 """Documentation that is tested: every command, action and option of the CLI is in docs/cli.md,
-and no unit test asserts a wall-clock bound (timings belong in bench/)."""
+no unit test asserts a wall-clock bound (timings belong in bench/), and the base error class is
+never raised (kb/errors.py)."""
 
 import ast
 import re
@@ -79,3 +80,15 @@ def test_no_unit_test_asserts_an_upper_bound_on_wall_clock_time():
             if upper and uses_time:
                 found.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert not found, f"move these timings to bench/: {found}"
+
+
+def test_the_base_error_class_is_never_raised():
+    """kb/errors.py promises a concrete class for every error (the tree is the docs): a bare
+    ``raise PolicywatchError(...)`` tells a caller nothing it can catch by kind."""
+    found = []
+    for path in sorted(p for package in ("kb", "diffs", "crawler") for p in (REPO / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            call = node.exc if isinstance(node, ast.Raise) else None
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "PolicywatchError":
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert not found, f"raise a concrete class of kb/errors.py instead: {found}"
