@@ -158,7 +158,7 @@ def _json(data) -> int:
 @command("demo", "run the whole pipeline on the bundled demo marketplace")
 @arg("--site-url", help="absolute URL the site will be served from (for feed links)")
 def cmd_demo(args) -> int:
-    from kb.demo import run_demo
+    from kb.demo.run import run_demo
 
     run_demo(_home(args), site_url=args.site_url, out=sys.stdout)
     return 0

@@ -1,7 +1,7 @@
 """Unchanged pages cost almost nothing: recognised by hash, never stored or extracted again."""
 
 from diffs.extract import Rules, extract, fingerprint, rules_key
-from kb.demo import write_sources
+from kb.demo.run import write_sources
 from kb.demo.server import DemoServer
 from kb.pipeline import crawl
 from kb.sources import open_sources

@@ -384,7 +384,7 @@ def test_cli_serves_a_state_switches_on_input_and_stops_on_ctrl_c():
         assert ArticleText.of(fetch("/help/fees/selling-fees")) is not None
         proc.stdin.close()
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=5) == 0
+        assert proc.wait(timeout=60) == 0
     finally:
         if proc.poll() is None:
             proc.kill()

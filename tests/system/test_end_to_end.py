@@ -140,7 +140,7 @@ def test_scrapy_crawl_entry_point_then_record(tmp_path):
     import subprocess
     import sys
 
-    from kb.demo import write_sources
+    from kb.demo.run import write_sources
     from kb.demo.server import DemoServer
     from tests.support import REPO
 
