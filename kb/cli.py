@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kb import __version__
 from kb.errors import NoVersion, PolicywatchError, StoreError, UsageError
-from kb.models import CLASSES, ExitCode
+from kb.models import CLASSES, ExitCode, Outcome
 
 HOME_HELP = "home folder of the store, index and site (default: $POLICYWATCH_HOME or ~/.policywatch)"
 SOURCES_HELP = "folder of source declarations (default: the shipped sources/)"
@@ -224,7 +224,6 @@ NEW_LISTED = 10  # more new documents than this (a first crawl) are counted, not
 def _crawl_summary(report, *, quiet: bool) -> None:
     """The counts, then each document that changed, appeared, went or failed, by name."""
     from kb.console import Paint, colour_wanted
-    from kb.models import Outcome
 
     r = report.record
     out, err = Paint(colour_wanted(sys.stdout)), Paint(colour_wanted(sys.stderr))
@@ -244,8 +243,9 @@ def _crawl_summary(report, *, quiet: bool) -> None:
         new = list(dict.fromkeys(r.first_versions))
         if len(new) > NEW_LISTED:
             print(f"  {out.outcome(Outcome.FIRST_VERSION)} {len(new)} documents (`policywatch status` lists them)")
-        for doc_id in new if len(new) <= NEW_LISTED else ():
-            print(f"  {out.outcome(Outcome.FIRST_VERSION)} {doc_id}")
+        else:
+            for doc_id in new:
+                print(f"  {out.outcome(Outcome.FIRST_VERSION)} {doc_id}")
         for doc_id in r.gone:
             print(f"  {out.outcome(Outcome.GONE)} {doc_id}")
         for doc_id, reason in report.moved_away:

@@ -51,9 +51,10 @@ class Paint:
     def __call__(self, text: str, style: str) -> str:
         return f"\x1b[{STYLES[style]}m{text}\x1b[0m" if self.enabled and text else text
 
-    def outcome(self, outcome: str | None, *, pad: bool = True) -> str:
+    def outcome(self, outcome: str | None) -> str:
+        """The word for a check's outcome, padded so that the names after it line up."""
         word, style = OUTCOME_WORDS.get(outcome, (str(outcome), "bold"))
-        return self(word, style) + " " * (WORD_WIDTH - len(word)) if pad else self(word, style)
+        return self(word, style) + " " * (WORD_WIDTH - len(word))
 
 
 class CrawlProgressView:
