@@ -134,6 +134,7 @@ class CrawlPlan:
         wanted = set(doc_ids)
         targets = [t for t in self.targets if t.doc_id in wanted or _marketplace(t.doc_id) in marketplaces]
         hubs = [h for h in self.hubs if h.marketplace in marketplaces]
+        # ``known`` stays whole: a hub that links to a document left out must not take it for a new one.
         return replace(self, targets=targets, hubs=hubs, unchanged=dict(self.unchanged))
 
     def needs_browser(self) -> bool:

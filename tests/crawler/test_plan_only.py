@@ -40,6 +40,7 @@ def test_a_marketplace_keeps_its_documents_discovered_ones_and_its_hubs(plan):
     assert ids(part) == ["b/fees", "b/found"]
     assert [h.marketplace for h in part.hubs] == ["b"]  # it may find new pages of b
     assert ids(plan) == ["a/fees", "a/returns", "b/fees", "b/found"]  # the plan itself is untouched
+    assert part.known == plan.known  # a hub of b linking to a/fees must not take it for a new page
 
 
 def test_documents_alone_run_no_hub(plan):
