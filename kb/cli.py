@@ -264,6 +264,7 @@ def _crawl_summary(report, *, quiet: bool) -> None:
 
 @command("record", "process stored snapshots not processed yet (after `scrapy crawl policy`)", sources=True)
 def cmd_record(args) -> int:
+    from kb.console import Paint, colour_wanted
     from kb.pipeline import exit_code, record
 
     r = record(_home(args), _sources(args))
@@ -271,8 +272,9 @@ def cmd_record(args) -> int:
         f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, {r.unchanged} unchanged, "
         f"{len(r.flaps)} flaps, {len(r.failed)} failed checks, {len(r.gone)} gone"
     )
+    paint = Paint(colour_wanted(sys.stdout))
     for doc_id, reason in r.failed:
-        print(f"  failed  {doc_id}: {reason}")
+        print(f"  {paint.outcome(Outcome.FAILED)} {doc_id}: {reason}")
     return exit_code(r)
 
 
