@@ -8,11 +8,14 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test install clean lint
 
 $(BIN)/python:
+	@echo "Creating the virtualenv $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# Not --quiet: the first install downloads about a hundred packages, and pip shows its progress.
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@echo "Installing policywatch and its dependencies into $(VENV) (the first time takes a few minutes)"
+	$(BIN)/python -m pip install -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -7,9 +7,11 @@ validators (ETag, Last-Modified) of its last good response for a conditional req
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from diffs.extract import Rules, rules_key
+from kb.errors import UnknownDocument, UsageError
 from kb.sources import DiscoverRule, Sources, open_sources
 from kb.store import Store, resolve_home
 from kb.timeutil import utc_now
@@ -110,11 +112,40 @@ class CrawlPlan:
             private_hosts=sources.private_hosts,
         )
 
+    def only(self, marketplaces: Sequence[str] = (), doc_ids: Sequence[str] = ()) -> CrawlPlan:
+        """Part of the plan: the documents of ``marketplaces`` (with their hubs, which may find
+        new ones) and the documents ``doc_ids``. Nothing given: the whole plan. A name the
+        plan does not know is an error that lists what it knows."""
+        if not marketplaces and not doc_ids:
+            return self
+        known_markets = sorted({_marketplace(t.doc_id) for t in self.targets} | {h.marketplace for h in self.hubs})
+        unknown = [m for m in marketplaces if m not in known_markets]
+        if unknown:
+            raise UsageError(
+                f"no marketplace {unknown[0]!r} in these sources", hint=f"marketplaces: {', '.join(known_markets)}"
+            )
+        planned = {t.doc_id for t in self.targets}
+        missing = [d for d in doc_ids if d not in planned]
+        if missing:
+            raise UnknownDocument(
+                f"unknown document {missing[0]!r}",
+                hint="list declared documents with `policywatch sources list`, discovered ones with `policywatch status`",
+            )
+        wanted = set(doc_ids)
+        targets = [t for t in self.targets if t.doc_id in wanted or _marketplace(t.doc_id) in marketplaces]
+        hubs = [h for h in self.hubs if h.marketplace in marketplaces]
+        # ``known`` stays whole: a hub that links to a document left out must not take it for a new one.
+        return replace(self, targets=targets, hubs=hubs, unchanged=dict(self.unchanged))
+
     def needs_browser(self) -> bool:
         return any(t.browser for t in self.targets) or any(h.browser for h in self.hubs)
 
     def browser_targets(self) -> list[Target]:
         return [t for t in self.targets if t.browser]
+
+
+def _marketplace(doc_id: str) -> str:
+    return doc_id.partition("/")[0]  # ids are <marketplace>/<document>
 
 
 def wait_selectors(rules: Rules) -> tuple[tuple[str, ...], tuple[str, ...]]:

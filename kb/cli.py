@@ -3,7 +3,9 @@
 Each command is a function declared with its arguments right above it (``@command``, ``@arg``);
 the library does the work (``kb.pipeline`` for anything that runs stages, the stage packages
 for reads). Known errors (``kb.errors.PolicywatchError``) become one line on stderr with a hint
-and exit status 1; usage errors exit 2 (argparse). Library imports happen inside the commands:
+and exit status 1; usage errors exit 2 (argparse); ``crawl`` and ``record`` say what they found
+in their status too (``kb.models.ExitCode``, decided by ``kb.pipeline.exit_code``). What is drawn
+on a terminal (colour, progress) is ``kb.console``'s. Library imports happen inside the commands:
 ``policywatch --help`` must not load Scrapy, Whoosh or MkDocs.
 """
 
@@ -16,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb import __version__
 from kb.errors import NoVersion, PolicywatchError, StoreError, UsageError
-from kb.models import CLASSES
+from kb.models import CLASSES, ExitCode, Outcome
 
 HOME_HELP = "home folder of the store, index and site (default: $POLICYWATCH_HOME or ~/.policywatch)"
 SOURCES_HELP = "folder of source declarations (default: the shipped sources/)"
@@ -65,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="policywatch",
         description="Watch the rules marketplaces impose on sellers: crawl, diff, search, publish.",
     )
+    parser.add_argument("--version", action="version", version=f"policywatch {__version__}")
     sub = parser.add_subparsers(metavar="COMMAND")
     parents: dict[str, argparse._SubParsersAction] = {}
     for cmd in COMMANDS:
@@ -106,13 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return 2
+        return ExitCode.USAGE
     try:
-        return args.func(args) or 0
+        return int(args.func(args) or 0)
     except PolicywatchError as err:
         hint = f" (hint: {err.hint})" if err.hint else ""
         print(f"policywatch: {err}{hint}", file=sys.stderr)
-        return 1
+        return ExitCode.RUN_FAILED
     except KeyboardInterrupt:
         print("policywatch: interrupted; what was stored is kept", file=sys.stderr)
         return 130
@@ -166,27 +170,89 @@ def cmd_demo(args) -> int:
 
 @command("crawl", "fetch every declared document, record changes, update the index", sources=True)
 @arg("--fast", action="store_true", help="no politeness delays (only for servers you run yourself)")
+@arg(
+    "--source",
+    dest="marketplaces",
+    metavar="M",
+    action="append",
+    default=[],
+    help="only the documents of this marketplace, and its discovery hubs (repeatable)",
+)
+@arg("--doc", dest="doc_ids", metavar="ID", action="append", default=[], help="only this document (repeatable)")
+@arg(
+    "--quiet",
+    "-q",
+    action="store_true",
+    group="verbosity",
+    help="no progress and no summary; failed checks still go to stderr, the exit status says the rest",
+)
+@arg(
+    "--verbose",
+    "-v",
+    action="store_true",
+    group="verbosity",
+    help="a line per document, also on a terminal, and Scrapy's log",
+)
 def cmd_crawl(args) -> int:
-    from kb.pipeline import crawl
+    from kb.console import CrawlProgressView, Paint, colour_wanted, is_terminal
+    from kb.pipeline import crawl, exit_code
 
-    report = crawl(_home(args), _sources(args), fast=args.fast)
+    view = None
+    if not args.quiet:
+        lines = args.verbose or not is_terminal(sys.stderr)
+        view = CrawlProgressView(sys.stderr, lines=lines, paint=Paint(colour_wanted(sys.stderr)))
+    try:
+        report = crawl(
+            _home(args),
+            _sources(args),
+            fast=args.fast,
+            marketplaces=args.marketplaces,
+            doc_ids=args.doc_ids,
+            extra_settings={"LOG_LEVEL": "INFO"} if args.verbose else None,
+            progress=view,
+        )
+    finally:
+        if view is not None:
+            view.close()
+    _crawl_summary(report, quiet=args.quiet)
+    return exit_code(report)
+
+
+NEW_LISTED = 10  # more new documents than this (a first crawl) are counted, not listed
+
+
+def _crawl_summary(report, *, quiet: bool) -> None:
+    """The counts, then each document that changed, appeared, went or failed, by name."""
+    from kb.console import Paint, colour_wanted
+
     r = report.record
-    print(
-        f"fetched {report.fetched} pages ({report.fetch_failures} fetch failures); "
-        f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, "
-        f"{r.unchanged + report.known_unchanged + report.not_modified} unchanged, {len(r.flaps)} flaps, "
-        f"{len(r.failed)} failed checks, {len(r.gone)} gone; index: {report.index.updated} updated"
-    )
-    if report.not_modified:
-        print(f"  {report.not_modified} unchanged by conditional request (HTTP 304)")
-    for doc_id, reason in report.fetch_failed:
-        print(f"  failed  {doc_id}: {reason}")
-    for doc_id, reason in r.failed:
-        print(f"  failed  {doc_id}: {reason}")
-    for doc_id in r.gone:
-        print(f"  gone    {doc_id}")
-    for doc_id, reason in report.moved_away:
-        print(f"  gone    {doc_id}: {reason}")
+    out, err = Paint(colour_wanted(sys.stdout)), Paint(colour_wanted(sys.stderr))
+    skipped = set(report.needs_browser)  # said once, below, with the fix
+    failed = list(dict.fromkeys((doc_id, reason) for doc_id, reason in report.failed if doc_id not in skipped))
+    if not quiet:
+        print(
+            f"fetched {report.fetched} pages ({report.fetch_failures} fetch failures); "
+            f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, "
+            f"{r.unchanged + report.known_unchanged + report.not_modified} unchanged, {len(r.flaps)} flaps, "
+            f"{len(r.failed)} failed checks, {len(r.gone)} gone; index: {report.index.updated} updated"
+        )
+        if report.not_modified:
+            print(f"  {report.not_modified} unchanged by conditional request (HTTP 304)")
+        for change in report.changes:
+            print(f"  {out.outcome(Outcome.NEW_VERSION)} {change.doc_id}: {change.label}: {change.summary}")
+        new = list(dict.fromkeys(r.first_versions))
+        if len(new) > NEW_LISTED:
+            print(f"  {out.outcome(Outcome.FIRST_VERSION)} {len(new)} documents (`policywatch status` lists them)")
+        else:
+            for doc_id in new:
+                print(f"  {out.outcome(Outcome.FIRST_VERSION)} {doc_id}")
+        for doc_id in r.gone:
+            print(f"  {out.outcome(Outcome.GONE)} {doc_id}")
+        for doc_id, reason in report.moved_away:
+            print(f"  {out.outcome(Outcome.GONE)} {doc_id}: {reason}")
+    stream, paint = (sys.stderr, err) if quiet else (sys.stdout, out)
+    for doc_id, reason in failed:
+        print(f"  {paint.outcome(Outcome.FAILED)} {doc_id}: {reason}", file=stream)
     if report.needs_browser:
         print(
             f"{len(report.needs_browser)} documents need a browser and were not crawled: {report.browser_problem}",
@@ -194,19 +260,22 @@ def cmd_crawl(args) -> int:
         )
         for doc_id in report.needs_browser:
             print(f"  needs a browser  {doc_id}", file=sys.stderr)
-    return 0
 
 
 @command("record", "process stored snapshots not processed yet (after `scrapy crawl policy`)", sources=True)
 def cmd_record(args) -> int:
-    from kb.pipeline import record
+    from kb.console import Paint, colour_wanted
+    from kb.pipeline import exit_code, record
 
     r = record(_home(args), _sources(args))
     print(
         f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, {r.unchanged} unchanged, "
         f"{len(r.flaps)} flaps, {len(r.failed)} failed checks, {len(r.gone)} gone"
     )
-    return 0
+    paint = Paint(colour_wanted(sys.stdout))
+    for doc_id, reason in r.failed:
+        print(f"  {paint.outcome(Outcome.FAILED)} {doc_id}: {reason}")
+    return exit_code(r)
 
 
 @command("import", "record saved captures as snapshots taken at their capture times", sources=True)
@@ -311,7 +380,8 @@ def cmd_backfill(args) -> int:
             print(f"  not downloaded  {problem}")
         for _, reason in r.record.failed if r.record else []:
             print(f"  failed  {reason}")
-    return 0
+    # Captures that could not be downloaded are tried again by the next backfill: worth a status.
+    return ExitCode.CHECKS_FAILED if any(r.failed for r in results) else ExitCode.NOTHING_CHANGED
 
 
 @command(
@@ -723,6 +793,24 @@ def cmd_publish(args) -> int:
     if result.pages_built is not None:
         how = "only what changed" if result.incremental else "the whole site"
         print(f"built: {result.pages_built} of {result.pages_total} pages ({how})")
+    site = f" --site {result.site_dir}" if args.site else ""
+    print(f"look at it: policywatch serve --home {_home(args)}{site}")
+    return 0
+
+
+@command("serve", "serve the built site on 127.0.0.1 to look at it in a browser (Ctrl-C stops)")
+@arg("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
+@arg("--site", type=Path, help="the site folder (default: <home>/site)")
+def cmd_serve(args) -> int:
+    from kb.publish.serve import address, site_server
+
+    site = args.site or _home(args) / "site"
+    with site_server(site, args.port) as server:
+        print(f"serving {site} at {address(server)} (Ctrl-C stops)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:  # the way to stop it: not an interruption of work
+            print("stopped")
     return 0
 
 

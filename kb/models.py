@@ -10,7 +10,7 @@ the index); a reason's type is its ``kind``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 CLASSES = ("substantive", "minor", "noise")
 
@@ -29,6 +29,18 @@ class Outcome(StrEnum):
 
 OUTCOMES = tuple(Outcome)
 GOOD_OUTCOMES = (Outcome.FIRST_VERSION, Outcome.NEW_VERSION, Outcome.UNCHANGED, Outcome.FLAP)  # read as the document
+
+
+class ExitCode(IntEnum):
+    """The exit status of a command, for schedulers (docs/cli.md, "Exit status"). 0 and the
+    change code follow diff(1) and git: success is 0, and news is not an error. Which one a
+    crawl gets is decided in one place, ``kb.pipeline.exit_code``."""
+
+    NOTHING_CHANGED = 0  # the run worked and found nothing new (also: any command that succeeded)
+    RUN_FAILED = 1  # the run itself failed: a known error, said in one line on stderr
+    USAGE = 2  # the command line cannot be parsed (argparse)
+    CHANGES_FOUND = 3  # new, changed or gone documents, and every check succeeded
+    CHECKS_FAILED = 4  # some checks failed (with or without changes: this code wins)
 
 
 class FaultKind(StrEnum):

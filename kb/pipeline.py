@@ -8,6 +8,7 @@ order, and returns the report the command prints.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from crawler.run import crawl_settings, run_spider
 from crawler.wayback import PoliteClient, fetch_captures
 from diffs import Comparison, compare
 from kb import search as index
-from kb.models import Capture, Outcome
+from kb.models import Capture, Change, ExitCode, Outcome
 from kb.publish import SiteResult
 from kb.publish import publish as publish_site
 from kb.record import RecordReport, ReextractReport, process_pending
@@ -45,6 +46,63 @@ class CrawlReport:
     moved_away: list[tuple[str, str]] = field(default_factory=list)  # discovered pages now redirecting
     needs_browser: list[str] = field(default_factory=list)  # documents skipped: no browser here
     browser_problem: str | None = None  # why, and how to install one
+    changes: list[Change] = field(default_factory=list)  # the latest change of each changed document
+
+    @property
+    def failed(self) -> list[tuple[str, str]]:
+        """(doc_id, reason) of every check that failed: no response, or not the document."""
+        return [*self.fetch_failed, *self.record.failed]
+
+
+def exit_code(report: CrawlReport | RecordReport) -> ExitCode:
+    """The one mapping from what a crawl (or a ``record``) found to its exit status: a failed
+    check wins over changes, since a scheduler must notice it (the changes are recorded and
+    published all the same); changes are new, changed and gone documents (flaps are not)."""
+    record = report if isinstance(report, RecordReport) else report.record
+    if record.failed or (isinstance(report, CrawlReport) and (report.fetch_failed or report.needs_browser)):
+        return ExitCode.CHECKS_FAILED
+    if record.first_versions or record.new_versions or record.gone:
+        return ExitCode.CHANGES_FOUND
+    return ExitCode.NOTHING_CHANGED
+
+
+@dataclass(frozen=True)
+class CrawlProgress:
+    """What a crawl tells its caller while it runs (the CLI draws it; nothing here prints).
+    One event when the plan is made (``doc_id`` None), one per document checked, in the order
+    their checks were settled, and one when the index update starts (``stage`` "index")."""
+
+    done: int  # documents checked so far
+    total: int  # documents planned; it grows when a hub finds new ones
+    doc_id: str | None = None  # the document just checked
+    outcome: str | None = None  # its check's Outcome
+    reason: str = ""  # why the check failed
+    stage: str = "fetch"  # "fetch", then "index"
+
+
+class _ProgressWatch:
+    """Turns the checks the crawl child writes into ``CrawlProgress`` events, once each
+    check is settled (recorded by the parent, or final as written: 304s, known unchanged
+    responses, fetch failures)."""
+
+    def __init__(self, store: Store, after_check: int, total: int, emit: Callable[[CrawlProgress], None]):
+        self.store, self.after_check, self.total, self.emit = store, after_check, total, emit
+        self.seen: set[int] = set()
+        self.docs: set[str] = set()
+        emit(CrawlProgress(0, total))
+
+    def poll(self) -> None:
+        for check in self.store.checks_after(self.after_check):
+            if check.id in self.seen or check.outcome == Outcome.PENDING:
+                continue
+            self.seen.add(check.id)
+            self.docs.add(check.doc_id)
+            self.total = max(self.total, len(self.docs))
+            reason = (check.reason or "") if check.outcome in (Outcome.FAILED, Outcome.GONE) else ""
+            self.emit(CrawlProgress(len(self.docs), self.total, check.doc_id, check.outcome, reason))
+
+    def indexing(self) -> None:
+        self.emit(CrawlProgress(len(self.docs), self.total, stage="index"))
 
 
 def crawl(
@@ -54,21 +112,36 @@ def crawl(
     fast: bool = False,
     fixed_time: str | None = None,
     extra_settings: dict | None = None,
+    marketplaces: Sequence[str] = (),
+    doc_ids: Sequence[str] = (),
+    progress: Callable[[CrawlProgress], None] | None = None,
 ) -> CrawlReport:
-    """Fetch every document, record what changed, update the index."""
+    """Fetch every document (or those of ``marketplaces`` and ``doc_ids``), record what
+    changed, update the index; ``progress`` is called as documents are checked."""
     config = load_config(home)
     with run_lock(home, "crawl"):
         with Store(home) as store:
-            plan = plan_from_store(store, sources, fixed_time or utc_now())
+            plan = plan_from_store(store, sources, fixed_time or utc_now()).only(marketplaces, doc_ids)
             last_check = store.last_check_id()
         settings = crawl_settings(plan, config, home=str(home), fast=fast, fixed_time=fixed_time, extra=extra_settings)
         record = RecordReport()
         with Store(home) as store:
-            # Record while the child fetches: extraction and diffing use the second core.
-            run_spider(plan, settings, while_running=lambda: process_pending(store, sources, record))
+            watch = _ProgressWatch(store, last_check, len(plan.targets), progress) if progress else None
+
+            def while_running() -> None:
+                # Record while the child fetches: extraction and diffing use the second core.
+                process_pending(store, sources, record)
+                if watch:
+                    watch.poll()
+
+            run_spider(plan, settings, while_running=while_running)
             fetched = store.checks_after(last_check)  # no response = no snapshot
-            process_pending(store, sources, record)
+            while_running()
+            if watch:
+                watch.indexing()
             sync = update_index(home, store)
+            latest = {doc_id: store.changes(doc_id)[-1:] for doc_id in dict.fromkeys(record.new_versions)}
+    changes = [change for found in latest.values() for change in found]
     return CrawlReport(
         fetched=sum(1 for c in fetched if c.http_status is not None),
         fetch_failures=sum(1 for c in fetched if c.snapshot_id is None and c.outcome == Outcome.FAILED),
@@ -84,6 +157,7 @@ def crawl(
         moved_away=[(c.doc_id, c.reason or "") for c in fetched if c.snapshot_id is None and c.outcome == Outcome.GONE],
         needs_browser=[t.doc_id for t in plan.browser_targets()] if plan.browser_unavailable else [],
         browser_problem=plan.browser_unavailable,
+        changes=changes,
     )
 
 

@@ -108,11 +108,12 @@ def run_demo(home: Path, *, site_url: str | None = None, out: TextIO | None = No
     for state, doc_id in gone:
         say(f"  gone ({state}) {doc_id}")
     say()
-    say(f"Site:  {report.site_index}")
-    say(f"       serve it: python -m http.server -d {result.site_dir} 8000  →  http://localhost:8000/")
+    cli = _command_name()
+    # Served, not opened from file://: there MkDocs' directory links land on folder listings.
+    say(f"Site:  {cli} serve --home {home}   then open http://127.0.0.1:8000/")
+    say(f"       (built in {result.site_dir}; open it over HTTP, not from the files)")
     say(f"Feed:  {report.feed}")
     say("Next:")
-    cli = _command_name()
     say(f"  {cli} changes --home {home}")
     say(f'  {cli} search "late shipment rate" --home {home}')
     say(f'  {cli} search "late shipment rate" --as-of 2026-08-20 --home {home}')

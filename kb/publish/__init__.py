@@ -22,7 +22,7 @@ feeds. The sitemap's dates come from the data's ``generated_at`` (``SOURCE_DATE_
 from the clock.
 
 Nothing in the site loads from the network (no web fonts, no CDN); search works when the site is
-served over HTTP, e.g. ``python -m http.server -d site``. The site URL (absolute, used for feed
+served over HTTP, e.g. by ``policywatch serve`` (``serve``: loopback only). The site URL (absolute, used for feed
 links, the sitemap and canonical links) comes from the ``site_url`` argument, else
 ``$POLICYWATCH_SITE_URL``, else ``http://localhost:8000/``.
 """

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from crawler.browser import DEBIAN_CHROMIUM
+from kb.models import ExitCode
 from kb.pipeline import crawl
 from kb.sources import load_sources
 from kb.store import Store
@@ -98,8 +99,9 @@ def test_without_chromium_the_crawl_names_what_needs_it_and_crawls_the_rest(tmp_
     with LoopbackSite() as site:
         serve(site)
         sources_for(site, tmp_path / "sources")
-        result = run_cli("crawl", "--fast", "--sources", str(tmp_path / "sources"), home=home)
+        result = run_cli("crawl", "--fast", "--sources", str(tmp_path / "sources"), home=home, check=False)
         paths = [h.path for h in site.hits()]
+    assert result.returncode == ExitCode.CHECKS_FAILED, result.stderr  # skipped documents are failed checks
     assert "/help/G1801" not in paths and "/help/fees" in paths
     assert "2 documents need a browser and were not crawled: no Chromium at /nonexistent/chromium" in result.stderr
     assert "apt-get install chromium" in result.stderr

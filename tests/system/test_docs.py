@@ -44,6 +44,17 @@ def test_readme_shows_the_two_commands():
     assert "make demo" in readme and "make test" in readme
 
 
+def test_readme_counts_the_shipped_documents_that_need_chromium():
+    """A new user must know before the first crawl how much of it needs a browser."""
+    from kb.sources import open_sources
+
+    documents = open_sources(None).documents
+    browser = sum(1 for d in documents if d.browser)
+    readme = (REPO / "README.md").read_text()
+    said = f"{browser} of the {len(documents)} shipped documents are declared `render: browser`"
+    assert said in " ".join(readme.split()), f"README.md, 'The first real crawl': write '{said}'"
+
+
 CLOCKS = {"perf_counter", "monotonic", "time", "process_time"}
 
 

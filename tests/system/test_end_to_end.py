@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from kb.demo.server import CORPUS_DIR
+from kb.models import ExitCode
 from kb.store import Store
 from tests.support import run_cli
 
@@ -27,7 +28,8 @@ def demo_home(tmp_path_factory):
 def test_demo_prints_counts_and_where_things_are(demo_home):
     home, out = demo_home
     assert "Documents 16, versions 19, changes 3 (substantive 2, minor 1, noise 0), failed checks 1" in out
-    assert f"Site:  {home / 'site' / 'index.html'}" in out
+    assert f"serve --home {home}   then open http://127.0.0.1:8000/" in out  # served: links work there
+    assert "python -m" not in out  # stock Debian has python3 only: hints name the installed command
     assert f"Feed:  {home / 'site' / 'feed.xml'}" in out
     assert "policywatch search" in out
 
@@ -170,5 +172,6 @@ def test_scrapy_crawl_entry_point_then_record(tmp_path):
         )
     with Store(home) as store:
         assert {c.outcome for c in store.checks()} == {"pending"}
-    out = run_cli("record", "--sources", str(sources), home=home).stdout
-    assert out.startswith("15 new documents, 0 changed")
+    recorded = run_cli("record", "--sources", str(sources), home=home, check=False)
+    assert recorded.returncode == ExitCode.CHANGES_FOUND, recorded.stderr
+    assert recorded.stdout.startswith("15 new documents, 0 changed")
