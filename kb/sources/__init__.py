@@ -51,6 +51,7 @@ import ipaddress
 import os
 import re
 import reprlib
+import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -671,6 +672,13 @@ def _check_url(path: Path, key: str, url, allow_private: bool) -> str:
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise _fail(path, key, f"{_shown(url)} is not an http(s) URL", "use an absolute http:// or https:// address")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        given = parts.netloc.rpartition(":")[2]
+        raise _fail(path, key, f"port {given[:20]} is not a port from 1 to 65535", "fix the URL's port")
     if is_private_host(parts.hostname) and not allow_private:
         raise _fail(
             path,
@@ -682,10 +690,37 @@ def _check_url(path: Path, key: str, url, allow_private: bool) -> str:
 
 
 def is_private_host(host: str) -> bool:
-    if host in ("localhost",) or host.endswith(".localhost"):
+    """Whether ``host`` is not a public address: a ``localhost`` name, or an address that is not
+    globally routable (``ipaddress``'s ``is_global``: private, loopback, link-local, shared CGNAT
+    space, reserved, documentation), multicast, IPv6 site-local, or an IPv6 form that carries such
+    an IPv4 address (mapped, 6to4). Numeric forms the resolver reads as an address (``127.1``,
+    ``0x7f000001``, ``2130706433``, octal) are judged as that address. Any other name is judged by
+    what it resolves to, at request time (``crawler.middlewares.ScopeGuard``)."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
         return True
+    address = _numeric_address(host)
+    return address is not None and not _is_public(address)
+
+
+def _numeric_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        address = ipaddress.ip_address(host)
+        return ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local
+        pass
+    if not re.fullmatch(r"[0-9][0-9a-fx.]*", host):
+        return None
+    try:  # the resolver's inet_aton: 127.1, 0x7f.1, 017700000001
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is not None:
+            return _is_public(embedded)
+        if address.is_site_local:
+            return False
+    return address.is_global and not address.is_multicast and not address.is_reserved
