@@ -83,3 +83,9 @@ def test_a_key_given_twice_beside_a_merge_key_is_still_refused(tmp_path):  # 2d
 def test_a_title_must_be_a_text(tmp_path, title):  # 2f
     message = refused(tmp_path, HEAD + DOC.replace("title: A", f"title: {title}"))
     assert "documents[0].title" in message and "None" not in message
+
+
+def test_a_deprecated_selector_is_refused_naming_its_replacement(tmp_path, recwarn):  # 2f
+    message = refused(tmp_path, HEAD + DOC.replace("type: policy", "type: policy, select: ['p:contains(\"fee\")']"))
+    assert "documents[0].select" in message and ":-soup-contains" in message
+    assert not [w for w in recwarn if issubclass(w.category, FutureWarning)]
