@@ -68,6 +68,7 @@ def record_captures(store: Store, sources: Sources, doc_id: str, captures: list[
             f"unknown document '{doc_id}'", hint="declare it in sources/ or use an id from `policywatch sources list`"
         )
     doc_url = declared.url if declared else store.document(doc_id).url
+    before = store.last_check_id()
     with store.transaction():
         if declared is not None and captures:
             store.ensure_document(
@@ -90,7 +91,9 @@ def record_captures(store: Store, sources: Sources, doc_id: str, captures: list[
                 body=capture.body,
                 origin="import",
             )
-    return process_pending(store, sources)
+    report = process_pending(store, sources)
+    report.imported = [c for c in store.checks_after(before) if c.doc_id == doc_id]
+    return report
 
 
 # -- one saved page, tried without a store (``policywatch extract`` and ``compare``) ------------
