@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass
 
 import lxml.html
@@ -81,7 +82,13 @@ def selector_error(selector: str) -> str | None:
     if not selector or not selector.strip():
         return "empty selector"
     try:
-        soupsieve.compile(selector)
+        with warnings.catch_warnings():
+            # A deprecated form (``:contains()``) still works but warns on every command: refused
+            # here, with soupsieve's own sentence naming its replacement (``:-soup-contains()``).
+            warnings.simplefilter("error", FutureWarning)
+            soupsieve.compile(selector)
+    except FutureWarning as exc:
+        return f"deprecated: {str(exc).splitlines()[0]}"
     except soupsieve.SelectorSyntaxError as exc:
         return str(exc).splitlines()[0]
     except (TypeError, ValueError, NotImplementedError) as exc:

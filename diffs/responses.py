@@ -106,7 +106,7 @@ def response_fault(
             Outcome.FAILED, FaultKind.EMPTY, f"{status_text(status)} with an empty body: the server sent no page"
         )
     content_type = _header(headers, "content-type").split(";")[0].strip().lower()
-    binary = _binary_kind(body)
+    binary = binary_kind(body)
     if binary:
         declared = f" (declared as {content_type})" if content_type else ""
         return Fault(
@@ -223,11 +223,20 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return ""
 
 
-def _binary_kind(body: bytes) -> str | None:
+def binary_kind(body: bytes) -> str | None:
+    """What a body is when it is not text (``a PNG image``, ``binary data``), else None: known
+    magic bytes, a NUL, or more than one byte in 20 of the start a control character no text
+    has. The crawler's check and ``compare``/``extract`` sniff with this one function."""
     for magic, kind in MAGIC:
         if body.startswith(magic):
             return kind
     head = body[:4096]
-    if b"\x00" in head and not head.startswith(UNICODE_BOMS):
+    if head.startswith(UNICODE_BOMS):
+        return None
+    if b"\x00" in head or len(head.translate(None, _TEXT_BYTES)) * 20 > len(head):
         return "binary data"
     return None
+
+
+# Every byte but the C0 controls text never holds (tab, newlines, form feed and ESC it may) and DEL.
+_TEXT_BYTES = bytes(set(range(0x20, 0x7F)) | set(range(0x80, 0x100)) | set(b"\t\n\r\f\x1b"))

@@ -289,6 +289,8 @@ def cmd_record(args) -> int:
 @arg("--at", help="capture time of FILE, ISO 8601 UTC (2025-12-04T12:30:02Z); default: read from the file name")
 @arg("--url", help="URL the capture was taken from (default: the declared URL)")
 def cmd_import(args) -> int:
+    from kb.errors import UnusableCapture
+    from kb.models import Outcome
     from kb.pipeline import import_capture, import_folder
     from kb.timeutil import capture_name_time, parse_time
 
@@ -300,14 +302,15 @@ def cmd_import(args) -> int:
                 hint="drop --at, or import one file at a time",
             )
         count, report = import_folder(_home(args), sources, args.doc, args.file, url=args.url)
+        failed = [c for c in report.imported if c.outcome == Outcome.FAILED]  # the captures', once each
         print(
             f"imported {count} captures of {args.doc} from {args.file}: "
             f"{len(report.first_versions) + len(report.new_versions) + len(report.flaps)} versions, "
             f"{len(report.new_versions)} changes, {len(report.flaps)} flaps (kept, not reported), "
-            f"{report.unchanged} unchanged, {len(report.failed)} failed, {len(report.gone)} gone"
+            f"{report.unchanged} unchanged, {len(failed)} failed, {len(report.gone)} gone"
         )
-        for _, reason in report.failed:
-            print(f"  failed  {reason}")
+        for check in failed:
+            print(f"  failed  {check.checked_at}  {check.reason}")
         return 0
     at = parse_time(args.at) if args.at else capture_name_time(args.file.stem)
     if at is None:
@@ -316,21 +319,20 @@ def cmd_import(args) -> int:
             hint="give --at 2025-12-04T12:30:02Z, or name the file 2025-12-04T12-30-02Z.html",
         )
     report = import_capture(_home(args), sources, doc_id=args.doc, path=args.file, at=at, url=args.url)
-    outcome = (
-        "new document"
-        if report.first_versions
-        else "changed"
-        if report.new_versions
-        else "flap: back to a recent text, kept and not reported"
-        if report.flaps
-        else "unchanged"
-        if report.unchanged
-        else "gone"
-        if report.gone
-        else f"failed: {report.failed[0][1]}"
-        if report.failed
-        else "recorded"
-    )
+    check = report.imported[0]  # the capture's own check, not the re-derived history's outcomes
+    if check.outcome in (Outcome.FAILED, Outcome.PENDING):
+        raise UnusableCapture(
+            f"{args.file} as {args.doc} at {at} was not usable: {check.reason or check.outcome}; "
+            "it is kept as evidence with a failed check",
+            hint="import a saved HTML page or Markdown text of the document",
+        )
+    outcome = {
+        Outcome.FIRST_VERSION: "new document",
+        Outcome.NEW_VERSION: "changed",
+        Outcome.FLAP: "flap: back to a recent text, kept and not reported",
+        Outcome.UNCHANGED: "unchanged",
+        Outcome.GONE: "gone",
+    }.get(check.outcome, check.outcome)
     print(f"imported {args.file} as {args.doc} at {at}: {outcome}")
     return 0
 

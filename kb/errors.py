@@ -15,6 +15,7 @@
   |  |  - InvalidSelector      a ``select``/``remove`` selector does not parse
   |  |  - EmptyPage            nothing is left to read after extraction
   |  + CombinedCaptureError    a multi-page capture (``diffs.combine``) cannot be unpacked
+  |  + UnusableCapture         an imported capture failed its check (kept as evidence; ``import``)
   x UsageError                 a command was given something it cannot use (the user fixes the call)
   |  + QueryError              a search query, a phrase or a date that cannot be parsed
   |  + UnknownDocument         a document id that no declaration or store knows
@@ -123,6 +124,10 @@ class InvalidSelector(ExtractionError):
 
 class CombinedCaptureError(OperationalError):
     kind = FaultKind.UNREADABLE
+
+
+class UnusableCapture(OperationalError):
+    """``import`` stored a capture whose check failed: said, with its reason, and exit 1."""
 
 
 # -- usage -------------------------------------------------------------------------------

@@ -23,18 +23,31 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime(ISO_FORMAT)
 
 
+# Years a time may have, in UTC: four digits (``%Y`` does not pad below 1000 on glibc, so the
+# text would not parse back), and a day to spare at the top (a window's end adds one).
+FIRST_YEAR, LAST_YEAR = 1000, 9998
+_FIRST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
+_AFTER_LAST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)
+
+
 def parse_time(value: str) -> str:
     """Accept ``2025-12-04``, ``2025-12-04T12:30:02Z``, ``…+01:00`` or the file-name form
-    ``2025-12-04T12-30-02Z``; return ``2025-12-04T12:30:02Z``."""
+    ``2025-12-04T12-30-02Z``; return ``2025-12-04T12:30:02Z``. A time whose UTC form is outside
+    the years ``FIRST_YEAR`` to ``LAST_YEAR`` is a bad date."""
     text = value.strip()
+    shown = repr(text if len(text) <= 40 else text[:37] + "...")
+    hint = "use ISO 8601, e.g. 2025-12-04 or 2025-12-04T12:30:02Z"
     if len(text) >= 19 and text[10] == "T" and text[13] == "-" and text[16] == "-":
         text = text[:13] + ":" + text[14:16] + ":" + text[17:]  # file-name form
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise QueryError(f"bad date {value!r}", hint="use ISO 8601, e.g. 2025-12-04 or 2025-12-04T12:30:02Z") from None
+        raise QueryError(f"bad date {shown}", hint=hint) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    # Compared before converting: 0001-01-01T00:00+01:00 is before year 1 in UTC.
+    if not _FIRST <= moment < _AFTER_LAST:
+        raise QueryError(f"bad date {shown}: years {FIRST_YEAR} to {LAST_YEAR} only", hint=hint)
     return moment.astimezone(UTC).strftime(ISO_FORMAT)
 
 

@@ -72,13 +72,16 @@ class PolicySpider(scrapy.Spider):
                 for request_or_item in self._fetch(target):
                     yield request_or_item
         for index, hub in enumerate(self.plan.hubs):
-            yield scrapy.Request(
-                hub.start_url,
-                callback=self.parse_sitemap if hub.sitemap else self.parse_hub,
-                errback=self.hub_failed,
-                meta={"hub": index, "depth": 0},
-                dont_filter=True,
-            )
+            try:
+                yield scrapy.Request(
+                    hub.start_url,
+                    callback=self.parse_sitemap if hub.sitemap else self.parse_hub,
+                    errback=self.hub_failed,
+                    meta={"hub": index, "depth": 0},
+                    dont_filter=True,
+                )
+            except ValueError as exc:  # as for documents: one hub, not the crawl
+                self.logger.warning("hub %s cannot be requested: %s", hub.start_url, exc)
 
     def spider_idle(self):
         """Documents found by earlier crawls that no hub linked to this time: check them now."""
@@ -101,15 +104,26 @@ class PolicySpider(scrapy.Spider):
             )
             return
         for index, page in enumerate(target.fetches):
-            yield self._document_request(
-                target.doc_id,
-                page.url,
-                hub=hub,
-                depth=depth,
-                page=page,
-                part=index if target.combined else None,
-                target=target,
-            )
+            try:
+                request = self._document_request(
+                    target.doc_id,
+                    page.url,
+                    hub=hub,
+                    depth=depth,
+                    page=page,
+                    part=index if target.combined else None,
+                    target=target,
+                )
+            except ValueError as exc:  # Scrapy refuses the URL (a port out of range, a bad host)
+                yield from self._failure(
+                    target.doc_id,
+                    page.url,
+                    f"{page.url} cannot be requested ({exc}); fix the URL",
+                    kind=FaultKind.NO_RESPONSE,
+                    part=index if target.combined else None,
+                )
+                return
+            yield request
 
     def _document_request(
         self,

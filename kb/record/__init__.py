@@ -57,6 +57,9 @@ class RecordReport:
     gone: list[str] = field(default_factory=list)
     changed_docs: set[str] = field(default_factory=set)  # docs whose current version moved
     flaps: list[str] = field(default_factory=list)  # back to a recent text: a version, no change reported
+    # An import's own captures, as their checks ended (a re-derived history reports the outcomes
+    # of every capture again: these say what became of the ones imported).
+    imported: list[Check] = field(default_factory=list)
 
 
 def process_pending(store: Store, sources: Sources, report: RecordReport | None = None) -> RecordReport:

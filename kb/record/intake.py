@@ -20,7 +20,7 @@ from diffs.combine import is_combined
 from diffs.expect import judge
 from diffs.extract import Rules, extract
 from diffs.normalize import normalize_markdown
-from diffs.responses import TEXT_VERSION_TYPE, Fault, looks_like_html
+from diffs.responses import TEXT_VERSION_TYPE, Fault, binary_kind, looks_like_html
 from kb.errors import ExtractionError, UnknownDocument, UsageError
 from kb.models import Capture
 from kb.record import RecordReport, process_pending
@@ -68,6 +68,7 @@ def record_captures(store: Store, sources: Sources, doc_id: str, captures: list[
             f"unknown document '{doc_id}'", hint="declare it in sources/ or use an id from `policywatch sources list`"
         )
     doc_url = declared.url if declared else store.document(doc_id).url
+    before = store.last_check_id()
     with store.transaction():
         if declared is not None and captures:
             store.ensure_document(
@@ -90,7 +91,9 @@ def record_captures(store: Store, sources: Sources, doc_id: str, captures: list[
                 body=capture.body,
                 origin="import",
             )
-    return process_pending(store, sources)
+    report = process_pending(store, sources)
+    report.imported = [c for c in store.checks_after(before) if c.doc_id == doc_id]
+    return report
 
 
 # -- one saved page, tried without a store (``policywatch extract`` and ``compare``) ------------
@@ -100,10 +103,19 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 
 
 def read_file(path: Path, *, what: str = "a saved HTML page") -> bytes:
+    """A saved page or text given by the user; an image, a PDF or other binary data is refused
+    with the crawler's own sniffing (``diffs.responses.binary_kind``), before it is read as text."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such file", hint=f"give {what}")
-    return path.read_bytes()
+    body = path.read_bytes()
+    kind = binary_kind(body)
+    if kind is not None:
+        raise UsageError(f"{path}: {kind}, not a page or a text", hint=NOT_A_PAGE_HINT)
+    return body
+
+
+NOT_A_PAGE_HINT = "give a saved HTML page or Markdown text"
 
 
 def extract_file(
@@ -142,7 +154,13 @@ def capture_text(
     suffix = Path(path).suffix.lower()
     is_html = suffix in HTML_SUFFIXES or (suffix not in MARKDOWN_SUFFIXES and looks_like_html(body))
     if not is_html:
-        return normalize_markdown(body.decode("utf-8", errors="replace"))
+        try:
+            return normalize_markdown(body.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"{path}: not UTF-8 text (byte 0x{body[exc.start]:02x} at offset {exc.start})",
+                hint=f"{NOT_A_PAGE_HINT}; save the text as UTF-8",
+            ) from None
     rules, url = _rules(sources, doc_id, select, remove, url)
     try:
         return extract(body, rules, url=url).markdown

@@ -98,6 +98,10 @@ def _end_of(value: str) -> str:
 _FIELD = re.compile(r"(?<![\w\\])([A-Za-z_]\w*):")
 _PHRASE = "\x00"  # stands for the characters of a quoted phrase while checking the syntax
 _OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")
+# A fuzzy word (word~N, Whoosh reads one digit): the automaton and the terms it visits grow
+# steeply with N (shipment~9 took a minute on eight documents); two edits catch typos.
+MAX_EDIT_DISTANCE = 2
+_FUZZY = re.compile(r"(?<=[^\s\x00\\])~([0-9])")  # not after a "phrase" (that ~N is proximity)
 
 
 def check_syntax(query: str) -> None:
@@ -146,6 +150,13 @@ def check_syntax(query: str) -> None:
             raise QueryError(
                 f"{left} {right} in {query!r} has nothing between them",
                 hint="put words between operators: fees OR charges",
+            )
+    for fuzzy in _FUZZY.finditer(bare):
+        if int(fuzzy.group(1)) > MAX_EDIT_DISTANCE:
+            word = bare[: fuzzy.end()].split()[-1]
+            raise QueryError(
+                f"fuzzy word {word!r} asks for {fuzzy.group(1)} edits; a word allows at most {MAX_EDIT_DISTANCE} edits",
+                hint=f"write e.g. shipment~{MAX_EDIT_DISTANCE} (a larger distance matches nearly every word)",
             )
     for word in words:
         term = word.split(":", 1)[-1]

@@ -50,6 +50,8 @@ import functools
 import ipaddress
 import os
 import re
+import reprlib
+import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -322,6 +324,17 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
     return Sources(tuple(documents), tuple(discover), tuple(p.name for p in files), frozenset(private_hosts))
 
 
+def _shown(value) -> str:
+    """A declared value as an error message quotes it, shortened (``reprlib``), so that a hostile
+    value (an alias bomb, a megabyte of text) never becomes the message."""
+    return "nothing (null)" if value is None else _SHORT.repr(value)
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 80
+_SHORT.maxlevel = 3
+
+
 def _fail(path: Path, key: str, problem: str, fix: str) -> DeclarationError:
     return DeclarationError(f"{path.name}: {key}: {problem}; {fix}")
 
@@ -346,7 +359,9 @@ def _load_file(path: Path, text: str):
             raise _fail(path, required, "missing", f"add '{required}:'")
     marketplace = data["marketplace"]
     if not isinstance(marketplace, str) or not SLUG.match(marketplace):
-        raise _fail(path, "marketplace", f"'{marketplace}' is not a slug", "use lower-case letters, digits and '-'")
+        raise _fail(
+            path, "marketplace", f"{_shown(marketplace)} is not a slug", "use lower-case letters, digits and '-'"
+        )
     allow_private = data.get("allow_private_addresses", False)
     if not isinstance(allow_private, bool):
         raise _fail(path, "allow_private_addresses", "must be true or false", "write true or false")
@@ -385,7 +400,16 @@ def _load_file(path: Path, text: str):
                 "write 'url: https://…', or 'pages:' with one '- url: …' per page",
             )
         if not isinstance(raw["id"], str) or not SLUG.match(raw["id"]):
-            raise _fail(path, f"{key}.id", f"'{raw['id']}' is not a slug", "use lower-case letters, digits and '-'")
+            raise _fail(
+                path, f"{key}.id", f"{_shown(raw['id'])} is not a slug", "use lower-case letters, digits and '-'"
+            )
+        if not isinstance(raw["title"], str) or not raw["title"].strip():
+            raise _fail(
+                path,
+                f"{key}.title",
+                f"{_shown(raw['title'])} is not a title",
+                "write the document's name as text (quote it if it looks like a number)",
+            )
         rules = _rules(path, key, raw, default_rules)
         browser = _render(path, key, raw, default_browser)
         if "url" in raw:
@@ -396,7 +420,7 @@ def _load_file(path: Path, text: str):
         documents.append(
             DocumentSource(
                 doc_id=f"{marketplace}/{raw['id']}",
-                title=str(raw["title"]),
+                title=raw["title"].strip(),
                 url=pages[0].url,
                 marketplace=marketplace,
                 doc_type=_doc_type(path, f"{key}.type", raw["type"]),
@@ -443,7 +467,7 @@ def _load_file(path: Path, text: str):
                 ) from None
         depth = raw.get("depth", 1)
         if not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= 5:
-            raise _fail(path, f"{key}.depth", f"'{depth}' is not a depth from 1 to 5", "use a small whole number")
+            raise _fail(path, f"{key}.depth", f"{_shown(depth)} is not a depth from 1 to 5", "use a small whole number")
         start_key = "sitemap" if "sitemap" in raw else "from"
         browser = _render(path, key, raw, default_browser)
         rules.append(
@@ -483,17 +507,17 @@ def _keep_query(path: Path, key: str, value) -> tuple[str, ...]:
         raise _fail(
             path,
             key,
-            f"{value!r} is not a list of query parameter names",
+            f"{_shown(value)} is not a list of query parameter names",
             "write e.g. keep_query: [id] (letters, digits, '_', '-', '.', '~')",
         )
     if len(set(names)) != len(names):
-        raise _fail(path, key, f"{value!r} names a parameter twice", "name each query parameter once")
+        raise _fail(path, key, f"{_shown(value)} names a parameter twice", "name each query parameter once")
     return tuple(names)
 
 
 def _doc_type(path: Path, key: str, value) -> str:
     if value not in DOC_TYPES:
-        raise _fail(path, key, f"unknown document type '{value}'", f"use one of: {', '.join(DOC_TYPES)}")
+        raise _fail(path, key, f"unknown document type {_shown(value)}", f"use one of: {', '.join(DOC_TYPES)}")
     return value
 
 
@@ -528,7 +552,7 @@ def _render(path: Path, key: str, raw: dict, inherited: bool) -> bool:
         raise _fail(
             path,
             f"{key}.render",
-            f"unknown render '{raw['render']}'",
+            f"unknown render {_shown(raw['render'])}",
             "use 'browser' (JavaScript pages, needs Chromium) or 'http'",
         )
     return raw["render"] == "browser"
@@ -544,7 +568,7 @@ def _expectations(path: Path, key: str, raw: dict, inherited: Expectations) -> E
             raise _fail_at(
                 path,
                 f"{key}.lang",
-                f"unknown language {value!r}",
+                f"unknown language {_shown(value)}",
                 "give an ISO 639-1 code such as en, de or fr (a locale such as en-GB works too), "
                 "or 'any' not to check the language",
             )
@@ -573,7 +597,7 @@ def _expectations(path: Path, key: str, raw: dict, inherited: Expectations) -> E
                 raise _fail_at(
                     path,
                     f"{where}.min_chars",
-                    f"{value!r} is not a whole number above 0",
+                    f"{_shown(value)} is not a whole number above 0",
                     "give the least number of characters the text has, e.g. min_chars: 2000",
                 )
             min_chars = value
@@ -638,7 +662,7 @@ def _css(path: Path, key: str, selector) -> str:
         raise _fail(
             path,
             key,
-            f"invalid CSS selector '{selector}' ({problem})",
+            f"invalid CSS selector {_shown(selector)} ({problem})",
             "fix the selector; try it with `policywatch extract PAGE --select …`",
         )
     return selector
@@ -647,7 +671,14 @@ def _css(path: Path, key: str, selector) -> str:
 def _check_url(path: Path, key: str, url, allow_private: bool) -> str:
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _fail(path, key, f"'{url}' is not an http(s) URL", "use an absolute http:// or https:// address")
+        raise _fail(path, key, f"{_shown(url)} is not an http(s) URL", "use an absolute http:// or https:// address")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        given = parts.netloc.rpartition(":")[2]
+        raise _fail(path, key, f"port {given[:20]} is not a port from 1 to 65535", "fix the URL's port")
     if is_private_host(parts.hostname) and not allow_private:
         raise _fail(
             path,
@@ -659,10 +690,37 @@ def _check_url(path: Path, key: str, url, allow_private: bool) -> str:
 
 
 def is_private_host(host: str) -> bool:
-    if host in ("localhost",) or host.endswith(".localhost"):
+    """Whether ``host`` is not a public address: a ``localhost`` name, or an address that is not
+    globally routable (``ipaddress``'s ``is_global``: private, loopback, link-local, shared CGNAT
+    space, reserved, documentation), multicast, IPv6 site-local, or an IPv6 form that carries such
+    an IPv4 address (mapped, 6to4). Numeric forms the resolver reads as an address (``127.1``,
+    ``0x7f000001``, ``2130706433``, octal) are judged as that address. Any other name is judged by
+    what it resolves to, at request time (``crawler.middlewares.ScopeGuard``)."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
         return True
+    address = _numeric_address(host)
+    return address is not None and not _is_public(address)
+
+
+def _numeric_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        address = ipaddress.ip_address(host)
+        return ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local
+        pass
+    if not re.fullmatch(r"[0-9][0-9a-fx.]*", host):
+        return None
+    try:  # the resolver's inet_aton: 127.1, 0x7f.1, 017700000001
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is not None:
+            return _is_public(embedded)
+        if address.is_site_local:
+            return False
+    return address.is_global and not address.is_multicast and not address.is_reserved

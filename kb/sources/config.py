@@ -47,10 +47,18 @@ def load_config(home: Path | None) -> CrawlConfig:
     path = Path(home) / CONFIG_FILE if home else None
     values: dict[str, str] = {}
     if path is not None and path.is_file():
+        raw = path.read_bytes()
         try:
-            data = load_strict(path.read_text(encoding="utf-8")) or {}
-        except YamlProblem:
-            raise DeclarationError(f"{path}: invalid YAML", hint="write one 'key: value' per line") from None
+            data = load_strict(raw.decode("utf-8")) or {}
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise DeclarationError(
+                f"{path}: line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x})", hint="save the file as UTF-8"
+            ) from None
+        except YamlProblem as exc:
+            raise DeclarationError(
+                f"{path}: {exc.where}: {exc.problem}", hint=f"{exc.fix}; write one 'key: value' per line"
+            ) from None
         if not isinstance(data, dict):
             raise DeclarationError(
                 f"{path}: expected 'key: value' lines",
@@ -59,7 +67,9 @@ def load_config(home: Path | None) -> CrawlConfig:
         for key, value in data.items():
             if key not in ENVIRONMENT:
                 raise DeclarationError(f"{path}: {key}: unknown key", hint=f"allowed keys: {', '.join(ENVIRONMENT)}")
-            values[key] = str(value)
+            if not isinstance(value, str):
+                raise DeclarationError(f"{path}: {key}: expected a text", hint=f"write '{key}: …' with one value")
+            values[key] = value
     for key, variable in ENVIRONMENT.items():
         if os.environ.get(variable):
             values[key] = os.environ[variable]

@@ -4,6 +4,12 @@ Everything a user writes (``sources/*.yaml``, a home's ``crawl.yaml``, the demo 
 by ``load_strict``: YAML's safe loader, except that a key given twice is an error (PyYAML keeps
 the last one silently, so a second ``url:`` would replace the first without a word). What
 policywatch writes (converted declarations, ``mkdocs.yml``) is written by ``dump``.
+
+A text is bounded before any of it becomes data, since a file of a few bytes can describe a
+huge value: nesting deeper than ``MAX_DEPTH`` (PyYAML composes recursively), a value that
+contains itself, and more than ``MAX_NODES`` values once every alias is counted at the size of
+what it stands for (a 1 KB "billion laughs" is 9⁹ of them) are refused. Keys are plain scalars.
+Merge keys (``<<: *base``) work as YAML 1.1 says: the mapping's own keys win.
 """
 
 from __future__ import annotations
@@ -27,10 +33,102 @@ class _DuplicateKey(yaml.YAMLError):
         self.key, self.line = key, line
 
 
+MAX_DEPTH = 64  # levels of nesting, aliases followed; a declaration needs about 6
+MAX_NODES = 2_000_000  # values once aliases are expanded; 40,000 documents take about 500,000
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Refused(yaml.YAMLError):
+    def __init__(self, problem: str, fix: str, line: int | None = None):
+        super().__init__(problem)
+        self.problem, self.fix, self.line = problem, fix, line
+
+
+def _too_deep(node) -> _Refused:
+    return _Refused(
+        f"values nested deeper than {MAX_DEPTH} levels", "a declaration needs a few levels", node.start_mark.line + 1
+    )
+
+
+def _check_expanded(root) -> None:
+    """Refuse a node graph whose expansion is too deep, too large or endless, without expanding it:
+    each node's expanded size and depth are computed once (aliases share nodes)."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    stack = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in size:
+            continue
+        children = _children(node)
+        if children_done:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if size[key] > MAX_NODES:
+                raise _Refused(
+                    f"more than {MAX_NODES:,} values once its aliases are expanded",
+                    "write the values out, or use fewer aliases",
+                    node.start_mark.line + 1,
+                )
+            if depth[key] > MAX_DEPTH:
+                raise _too_deep(node)
+            continue
+        if key in open_nodes:
+            raise _Refused(
+                "a value that contains itself", "remove the alias to its own anchor", node.start_mark.line + 1
+            )
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise _Refused(
+                    "a value that contains itself", "remove the alias to its own anchor", child.start_mark.line + 1
+                )
+            if id(child) not in size:
+                stack.append((child, False))
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
 class _StrictLoader(yaml.SafeLoader):
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _too_deep(self.peek_event())
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def get_single_node(self):
+        node = super().get_single_node()
+        if node is not None:
+            _check_expanded(node)
+        return node
+
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
+            if key_node.tag == _MERGE:  # flattened by SafeLoader; its keys may be overridden
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(
+                    "a key that is a list or a mapping",
+                    "write keys as plain words",
+                    key_node.start_mark.line + 1,
+                )
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise _DuplicateKey(key, key_node.start_mark.line + 1)
@@ -46,6 +144,8 @@ def load_strict(text: str):
         raise YamlProblem(
             f"line {exc.line}", f"key '{exc.key}' given twice (the first would be lost)", "keep one"
         ) from None
+    except _Refused as exc:
+        raise YamlProblem(f"line {exc.line}" if exc.line else "file", exc.problem, exc.fix) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
@@ -56,7 +156,7 @@ def key_line(text: str, key: str) -> int | None:
     """The line (1-based) where ``key`` is written, a path such as ``documents[2].expect.min_chars``;
     None when the text does not hold it (an error message then names the key alone)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_StrictLoader)
     except yaml.YAMLError:
         return None
     line = None

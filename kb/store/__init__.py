@@ -55,6 +55,7 @@ from kb.models import (
     Snapshot,
     Version,
 )
+from kb.store.lock import make_home
 from kb.store.schema import migrate
 from kb.timeutil import compact
 
@@ -83,8 +84,8 @@ class Store:
 
     def __init__(self, home: Path):
         self.home = Path(home)
+        make_home(self.home)
         try:
-            self.home.mkdir(parents=True, exist_ok=True)
             self.path = self.home / self.FILE
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.row_factory = sqlite3.Row

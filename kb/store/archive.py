@@ -42,7 +42,7 @@ from pathlib import Path
 
 from kb.errors import ArchiveError
 from kb.store import Store, reasons_json, sha256
-from kb.store.lock import run_lock
+from kb.store.lock import folder_problem, run_lock
 from kb.timeutil import utc_now
 
 FORMAT = "policywatch-archive"
@@ -69,9 +69,15 @@ def export(home: Path, target: Path) -> ArchiveReport:
     target = Path(target).resolve()
     if target.is_dir():
         raise ArchiveError(f"{target} is a folder", hint="give a file name, e.g. policywatch-export.tar")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".policywatch-export-", dir=target.parent))
+    except OSError as err:
+        raise ArchiveError(
+            f"cannot write {target}: {folder_problem(target.parent, err)}",
+            hint="give a file in a folder you can write",
+        ) from None
     exported_at = utc_now()
-    work = Path(tempfile.mkdtemp(prefix=".policywatch-export-", dir=target.parent))
     try:
         with Store.open_read_only(home) as store, store.reading():
             counts = {"snapshots": _write_warc(store, work / WARC_MEMBER, exported_at)}
@@ -220,7 +226,6 @@ def restore(source: Path, home: Path) -> ArchiveReport:
             f"{home} already holds a store; restoring would mix two histories",
             hint="restore into a new or empty folder with --home",
         )
-    home.mkdir(parents=True, exist_ok=True)
     with run_lock(home, "restore"):
         for stale in home.glob(".restore-*"):  # left by a restore that was killed
             shutil.rmtree(stale, ignore_errors=True)

@@ -138,3 +138,16 @@ def test_canonical_url_keeps_named_parameters_in_declared_order():
     url = "https://shop.example/a?b=2&ref_=x&a=1&b=3&empty="
     assert canonical_url(url, ("a", "b", "empty", "missing")) == "https://shop.example/a?a=1&b=2&b=3&empty="
     assert canonical_url(url) == "https://shop.example/a"
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "65536"])
+def test_a_port_out_of_range_is_refused_at_load(tmp_path, port):  # probe 2e
+    with pytest.raises(DeclarationError) as caught:
+        load_sources(write(tmp_path, GOOD.replace("https://shop.example/fees", f"https://shop.example:{port}/fees")))
+    assert str(caught.value).startswith(f"shop.yaml: documents[1].url: port {port} is not a port from 1 to 65535")
+
+
+@pytest.mark.parametrize("host", ["100.64.0.1", "[fec0::7]", "224.0.0.1", "0x0a000007", "127.1"])
+def test_non_global_addresses_need_explicit_permission(tmp_path, host):  # probe 2h
+    with pytest.raises(DeclarationError, match="is a loopback or private address"):
+        load_sources(write(tmp_path, GOOD.replace("https://shop.example/fees", f"https://{host}/fees")))

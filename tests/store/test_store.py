@@ -115,7 +115,7 @@ def test_transaction_rolls_back_on_error(tmp_path):
 def test_unusable_home_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    with pytest.raises(StoreError, match="cannot open the store"):
+    with pytest.raises(StoreError, match="cannot make the home .* is a file, not a folder"):
         Store(blocker)
 
 
