@@ -14,6 +14,8 @@ Subscriptions filter on it (``severity:`` in ``notify.yaml``); ``change_json`` c
 
 from __future__ import annotations
 
+from datetime import date
+
 from kb.models import Change
 
 SEVERITIES = ("high", "medium", "low")
@@ -37,5 +39,7 @@ def what_to_do(change: Change) -> str | None:
     if change.label != "substantive" or not change.effective_date:
         return None
     if change.notice_days is not None and change.notice_days < 0:
-        return f"Check that you comply now: the change took effect on {change.effective_date}, before it was first seen."
+        return (
+            f"Check that you comply now: the change took effect on {change.effective_date}, before it was first seen."
+        )
     return f"Be ready by {change.effective_date}, when the change takes effect."
