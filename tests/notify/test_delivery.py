@@ -12,6 +12,7 @@ from kb import pipeline
 from kb.cli import main
 from kb.models import DeliveryState
 from kb.notify import send as apprise_send
+from kb.publish import render_sources
 from kb.store import Store
 from tests.support.notify_data import Made, add_changes, write_notify
 from tests.support.receivers import SmtpReceiver, WebhookReceiver
@@ -149,7 +150,10 @@ def test_a_failing_destination_is_retried_on_the_next_run_and_shown_in_status(tm
     assert problem["state"] == "failing" and problem["changes"] == [fees] and problem["error"]
     assert problem["destination"] == f"json://127.0.0.1:{hook.port}/amazon"
     with Store(tmp_path) as store:
-        assert len(store.publish_input().failing_deliveries) == 2  # the site's home page counts them
+        data = store.publish_input()
+    home_page = render_sources(data, "https://policies.example.org/")["docs/index.md"].decode()
+    assert "Notifications: 2 destinations failing since " in home_page
+    assert str(hook.port) not in home_page  # the site names no destination
 
     hook.failing = False
     assert main(["notify", "--home", str(tmp_path)]) == 0
