@@ -98,6 +98,8 @@ def crawl(
 
 def notify_config(home: Path, store: Store, sources: Sources | None = None):
     """The home's notify.yaml, checked against the marketplaces it knows; None without one."""
+    if not notifications.notify_path(home).is_file():
+        return None
     known = {d.marketplace for d in store.documents()}
     if sources is not None:
         known |= {d.marketplace for d in sources.documents} | {r.marketplace for r in sources.discover}
