@@ -214,7 +214,7 @@ class Delivery:
 
     id: int
     subscription: str
-    destination: str  # sha256 of the Apprise URL
+    destination: str  # sha256 of the Apprise URL without its password
     shown_as: str  # the URL with its secrets masked
     kind: str  # each | daily | weekly | test
     period: str | None  # a digest's day or ISO week

@@ -99,26 +99,28 @@ def run(
         report.unconfirmed = store.unconfirm_deliveries(clock)
     new_start = store.newest_check_time() if new_start is None else new_start
     known = store.subscription_starts()
-    starts = {}
+    starts = {}  # (subscription, destination) → the newest check when first seen
     for sub in config.subscriptions:
-        if sub.name not in known:
+        if not any(name == sub.name for name, _ in known):
             report.started.append(sub.name)
-        if dry_run:
-            starts[sub.name] = known.get(sub.name, (clock, new_start))[1]
-        else:
-            starts[sub.name] = store.start_subscription(sub.name, added_at=clock, starts_after=new_start)[1]
+        for url in sub.to:
+            key = (sub.name, destination_id(url))
+            if dry_run:
+                starts[key] = known.get(key, new_start)
+            else:
+                starts[key] = store.start_subscription(*key, added_at=clock, starts_after=new_start)
     items = change_items(store, config.site_url)
     by_destination: dict[tuple[str, str], list[Delivery]] = {}
     for delivery in store.deliveries():
         by_destination.setdefault((delivery.subscription, delivery.destination), []).append(delivery)
     renderer = Renderer(home)
     for sub in config.subscriptions:
-        start = starts_after(sub, starts[sub.name])
-        wanted = [c for c in items if matches(sub, c) and after_start(c, start)]
+        wanted = [c for c in items if matches(sub, c)]
         for url in sub.to:
-            destination = sha256(url)
+            destination = destination_id(url)
+            start = starts_after(sub, starts[(sub.name, destination)])
             taken = taken_keys(by_destination.get((sub.name, destination), ()))
-            due = [c for c in wanted if c["key"] not in taken]
+            due = [c for c in wanted if after_start(c, start) and c["key"] not in taken]
             ready = batches(sub, due, now)
             report.waiting += len(due) - sum(len(b.changes) for b in ready)
             fmt = apprise_send.body_format(url)
@@ -141,7 +143,7 @@ def deliver(store: Store, sender: Sender, url: str, message: Message, kind: str 
     batch = message.batch
     delivery_id = store.begin_delivery(
         subscription=message.subscription,
-        destination=sha256(url),
+        destination=destination_id(url),
         shown_as=message.shown_as,
         kind=kind or batch.kind,
         period=batch.period,
@@ -153,6 +155,12 @@ def deliver(store: Store, sender: Sender, url: str, message: Message, kind: str 
         delivery_id, DeliveryState.SENT if error is None else DeliveryState.FAILED, error=error, finished_at=utc_now()
     )
     return error
+
+
+def destination_id(url: str) -> str:
+    """How the store knows a destination: the sha256 of its URL without the password, so that a
+    new SMTP password is the same mailbox (and the URL's secrets are never stored)."""
+    return sha256(apprise_send.without_password(url))
 
 
 def compose(

@@ -10,6 +10,7 @@ a failed destination is data (recorded, shown in ``status``, retried on the next
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlsplit
 
 import apprise
@@ -32,6 +33,11 @@ def _service(url: str):
 def readable(url: str) -> bool:
     """Whether Apprise knows the URL's service and can parse it."""
     return _service(url) is not None
+
+
+def without_password(url: str) -> str:
+    """The URL with the password of its ``user:password@`` part removed."""
+    return re.sub(r"^([a-z0-9+.-]+://[^:/@?#]*):[^@/?#]*@", r"\1@", url, flags=re.I)
 
 
 def shown_as(url: str) -> str:

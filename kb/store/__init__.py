@@ -27,8 +27,8 @@ Layout (SQLite, ``<home>/store.sqlite`` (``Store.FILE``), WAL journal; ``kb.stor
 - ``versions``: extracted text derived from a snapshot (records which one);
 - ``changes``: the difference between consecutive versions, its diff and classification; a
   flap (``diffs.flapping``) is a change marked ``flap``, kept out of ``changes()`` by default;
-- ``subscriptions``, ``deliveries``: when each subscription of ``notify.yaml`` was first seen,
-  and every message sent (or tried) to each of its destinations, with the changes it carried.
+- ``subscriptions``, ``deliveries``: when each destination of each subscription of ``notify.yaml``
+  was first seen, and every message sent (or tried) to it, with the changes it carried.
 
 Every write that belongs together is one transaction, so a killed process never
 leaves half a version or a change behind.
@@ -539,19 +539,21 @@ class Store:
             row = self._db.execute("SELECT MAX(checked_at) FROM checks WHERE id <= ?", (up_to_check,)).fetchone()
         return row[0] or ""
 
-    def start_subscription(self, name: str, *, added_at: str, starts_after: str) -> tuple[str, str]:
-        """Record a subscription the first time it is seen; (added_at, starts_after) as first recorded."""
+    def start_subscription(self, name: str, destination: str, *, added_at: str, starts_after: str) -> str:
+        """Record a destination of a subscription the first time it is seen; its start as first recorded."""
         self._db.execute(
-            "INSERT OR IGNORE INTO subscriptions (name, added_at, starts_after) VALUES (?, ?, ?)",
-            (name, added_at, starts_after),
+            "INSERT OR IGNORE INTO subscriptions (name, destination, added_at, starts_after) VALUES (?, ?, ?, ?)",
+            (name, destination, added_at, starts_after),
         )
-        row = self._db.execute("SELECT added_at, starts_after FROM subscriptions WHERE name=?", (name,)).fetchone()
-        return row["added_at"], row["starts_after"]
+        row = self._db.execute(
+            "SELECT starts_after FROM subscriptions WHERE name=? AND destination=?", (name, destination)
+        ).fetchone()
+        return row["starts_after"]
 
-    def subscription_starts(self) -> dict[str, tuple[str, str]]:
-        """name → (added_at, starts_after) of every subscription seen so far."""
-        rows = self._db.execute("SELECT name, added_at, starts_after FROM subscriptions").fetchall()
-        return {row["name"]: (row["added_at"], row["starts_after"]) for row in rows}
+    def subscription_starts(self) -> dict[tuple[str, str], str]:
+        """(name, destination) → starts_after, for every destination of a subscription seen so far."""
+        rows = self._db.execute("SELECT name, destination, starts_after FROM subscriptions").fetchall()
+        return {(row["name"], row["destination"]): row["starts_after"] for row in rows}
 
     def begin_delivery(
         self,

@@ -249,3 +249,26 @@ def test_a_template_in_the_home_replaces_the_default_and_a_broken_one_is_named(t
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "notify-templates/change.md" in err and "nosuchkey" in err
     assert hook.posts == []  # nothing half-rendered is sent
+
+
+def test_a_new_password_is_the_same_destination_and_a_new_destination_starts_afresh(tmp_path, receivers):
+    smtp, hook = receivers
+    add_changes(tmp_path, [Made("amazon-us/fees", AUG_24)], checked_at=AUG_24)
+    amazon = hook.url("amazon")
+    first = subscriptions(smtp, hook).replace(amazon, amazon.replace("json://", "json://pw:old@"))
+    first = first.replace("    since: 2026-08-01\n", "")  # since: would give a new destination its history
+    write_notify(tmp_path, first)
+    assert pipeline.notify(tmp_path).sent == []
+    add_changes(tmp_path, [Made("amazon-us/fees", AUG_25)])
+    assert len(pipeline.notify(tmp_path).sent) == 3
+    added = f'"{hook.url("high")}", "{hook.url("added")}"'
+    write_notify(tmp_path, first.replace("pw:old@", "pw:new@").replace(f'"{hook.url("high")}"', added))
+    again = pipeline.notify(tmp_path)
+    assert again.sent == [] and again.failed == []  # nothing resent to the hook; no history to the new one
+    assert len(hook.at("amazon")) == 1 and hook.at("added") == []
+    add_changes(tmp_path, [Made("amazon-us/fees", AUG_31, summary="Fee raised to 16%")])
+    assert len(pipeline.notify(tmp_path).sent) == 4
+    assert [p["title"] for p in hook.at("added")] == ["Fees: Fee raised to 16%"]
+    with Store(tmp_path) as store:
+        stored = repr(store.deliveries()) + repr(store.subscription_starts())
+    assert ":old@" not in stored and ":new@" not in stored and "pw:****@" in stored  # passwords masked
