@@ -81,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p = made[cmd.name] = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
         if cmd.home:
-            p.add_argument("--home", help=HOME_HELP)
+            # An action of a command that takes --home too (`notify --home H test S`): keep the command's.
+            keep = {"default": argparse.SUPPRESS} if action and head in made else {}
+            p.add_argument("--home", help=HOME_HELP, **keep)
         if cmd.sources:
             p.add_argument("--sources", help=SOURCES_HELP)
         groups: dict[str, argparse._MutuallyExclusiveGroup] = {}

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from kb.demo import write_sources
 from kb.errors import DeclarationError
 from kb.notify.config import load_notify
+from kb.store import Store
 from tests.support import run_cli
 from tests.support.notify_data import Made, add_changes, write_notify
 
@@ -125,3 +127,15 @@ def test_notify_without_a_notify_yaml_says_how_to_start(tmp_path):
     result = run_cli("notify", home=tmp_path, check=False)
     assert result.returncode == 1
     assert "no notify.yaml in" in result.stderr and "docs/notify.md" in result.stderr
+
+
+def test_a_bad_notify_yaml_stops_a_crawl_before_it_fetches(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    sources = write_sources(home, "http://127.0.0.1:9")  # nothing listens: a fetch would fail
+    write_notify(home, GOOD.replace("[amazon-us]", "[northwind]").replace("    mode: each ", "    mode: hourly", 1))
+    result = run_cli("crawl", "--fast", "--sources", str(sources), home=home, check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith("policywatch: notify.yaml: subscriptions[0].mode (line 7): 'hourly' is not a mode")
+    with Store(home) as store:
+        assert store.checks() == []
