@@ -8,6 +8,7 @@ Keys are an interface: new ones are added, existing ones are never renamed.
 
 from __future__ import annotations
 
+from diffs.severity import severity, what_to_do
 from diffs.taxonomy import label_of
 from kb.models import Change, Document, SectionChange
 
@@ -31,6 +32,8 @@ def change_json(change: Change, document: Document | None = None) -> dict:
         "tag_labels": [label_of(t) for t in change.tags],
         "effective_date": change.effective_date,
         "notice_days": change.notice_days,
+        "severity": severity(change),
+        "what_to_do": what_to_do(change),
         "technical": change.technical,
         "flap": change.flap,
         "returns_to": None

@@ -71,18 +71,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"policywatch {__version__}")
     sub = parser.add_subparsers(metavar="COMMAND")
     parents: dict[str, argparse._SubParsersAction] = {}
+    made: dict[str, argparse.ArgumentParser] = {}  # commands that also have actions (`notify`, `notify test`)
     for cmd in COMMANDS:
         head, _, action = cmd.name.partition(" ")
         if action:
             if head not in parents:
-                group = sub.add_parser(head, help=_group_help(head), description=_group_help(head))
-                group.set_defaults(func=lambda args, group=group: group.print_help() or 2)
+                group = made.get(head)
+                if group is None:
+                    group = sub.add_parser(head, help=_group_help(head), description=_group_help(head))
+                    group.set_defaults(func=lambda args, group=group: group.print_help() or 2)
                 parents[head] = group.add_subparsers(metavar="ACTION")
             p = parents[head].add_parser(action, help=cmd.help, description=cmd.help)
         else:
-            p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+            p = made[cmd.name] = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
         if cmd.home:
-            p.add_argument("--home", help=HOME_HELP)
+            # An action of a command that takes --home too (`notify --home H test S`): keep the command's.
+            keep = {"default": argparse.SUPPRESS} if action and head in made else {}
+            p.add_argument("--home", help=HOME_HELP, **keep)
         if cmd.sources:
             p.add_argument("--sources", help=SOURCES_HELP)
         groups: dict[str, argparse._MutuallyExclusiveGroup] = {}
@@ -215,6 +220,8 @@ def cmd_crawl(args) -> int:
         if view is not None:
             view.close()
     _crawl_summary(report, quiet=args.quiet)
+    if report.notify is not None:
+        _print_notify(report.notify)
     return exit_code(report)
 
 
@@ -423,14 +430,114 @@ def cmd_status(args) -> int:
     with _store(args) as store:
         docs = store.documents()
         passages = flapping(store)
+        deliveries = store.delivery_problems()
     if args.json:
-        return _json([{**d.as_json(), "flapping": [p.as_json() for p in passages.get(d.doc_id, ())]} for d in docs])
+        return _json(
+            [
+                {
+                    **d.as_json(),
+                    "flapping": [p.as_json() for p in passages.get(d.doc_id, ())],
+                    "notify_problems": [
+                        _delivery_json(x)
+                        for x in deliveries
+                        if any(k.startswith(d.doc_id + "/") for k in x.change_keys)
+                    ],
+                }
+                for d in docs
+            ]
+        )
     for d in docs:
         problem = f"  {d.status.upper()}: {d.failure}" if d.status != "active" else ""
         print(f"{d.doc_id:<55} checked {d.last_good_check or '-':<21} changed {d.last_changed or '-':<21}{problem}")
         for passage in passages.get(d.doc_id, ()):
             print(f"    flapping  {passage.text}")
+    for x in deliveries:
+        if x.state == "failed":
+            print(
+                f"notify {x.subscription} → {x.shown_as}  FAILING since {x.finished_at}: {x.error} "
+                f"(retried by the next crawl or `policywatch notify`)"
+            )
+        else:
+            print(
+                f"notify {x.subscription} → {x.shown_as}  UNCONFIRMED: a run stopped while sending at "
+                f"{x.started_at}; not sent again ({len(x.change_keys)} changes)"
+            )
     return 0
+
+
+def _delivery_json(delivery) -> dict:
+    """A destination's problem in `status --json` (no URL: only its masked form)."""
+    return {
+        "subscription": delivery.subscription,
+        "destination": delivery.shown_as,
+        "state": "failing" if delivery.state == "failed" else delivery.state,
+        "error": delivery.error,
+        "since": delivery.finished_at,
+        "changes": list(delivery.change_keys),
+    }
+
+
+@command("notify", "send the notifications that are due (notify.yaml in the home); every crawl runs it at its end")
+@arg("--dry-run", action="store_true", help="print what would be sent; send and record nothing")
+def cmd_notify(args) -> int:
+    from kb.pipeline import notify
+
+    report = notify(_home(args), dry_run=args.dry_run)
+    if args.dry_run:
+        for message in report.planned:
+            count = len(message.batch.changes)
+            what = f"{message.batch.kind} digest, {count} change{'s' if count != 1 else ''}"
+            what = "1 change" if message.batch.kind == "each" else what
+            print(f"=== {message.subscription} → {message.shown_as} ({message.fmt}, {what})")
+            print(f"Title: {message.title}\n")
+            print(message.body)
+        print(f"would send {len(report.planned)} messages" + _waiting(report))
+        return 0
+    _print_notify(report)
+    return 1 if report.failed else 0
+
+
+@command("notify test", "send a sample message to every destination of one subscription")
+@arg("subscription", help="name of a subscription in notify.yaml")
+def cmd_notify_test(args) -> int:
+    from kb.pipeline import notify_test
+
+    results = notify_test(_home(args), args.subscription)
+    for shown, error in results:
+        print(f"  {'sent' if error is None else 'FAILED'}  {shown}" + (f": {error}" if error else ""))
+    failed = sum(error is not None for _, error in results)
+    if failed:
+        print(f"policywatch: {failed} of {len(results)} destinations failed", file=sys.stderr)
+        return 1
+    print(f"sent a sample to {len(results)} destinations of {args.subscription}")
+    return 0
+
+
+def _waiting(report) -> str:
+    return f"; {report.waiting} changes wait for a digest whose period has not ended" if report.waiting else ""
+
+
+def _print_notify(report) -> None:
+    """What one notify run did, for `notify` and the end of `crawl`."""
+    if report.problem:
+        print(f"notify: nothing sent: {report.problem}", file=sys.stderr)
+        return
+    print(f"notify: {len(report.sent)} sent, {len(report.failed)} failed" + _waiting(report))
+    for name in report.started:
+        print(f"  started  {name}: it gets the changes detected from now on (or since its since: date)")
+    for message in report.sent:
+        print(f"  sent    {message.subscription} → {message.shown_as}: {message.title}")
+    for message, error in report.failed:
+        print(
+            f"  FAILED  {message.subscription} → {message.shown_as}: {error} (retried on the next run)",
+            file=sys.stderr,
+        )
+    for delivery in report.unconfirmed:
+        print(
+            f"  UNCONFIRMED  {delivery.subscription} → {delivery.shown_as}: a run stopped while sending it "
+            f"({len(delivery.change_keys)} changes); perhaps delivered, not sent again",
+            file=sys.stderr,
+        )
 
 
 # -- reading ---------------------------------------------------------------------------------

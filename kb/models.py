@@ -211,6 +211,35 @@ class Check:
     fault: str | None = None  # a FaultKind, for failed and gone checks
 
 
+class DeliveryState(StrEnum):
+    """Where one notification message stands (``kb.notify``)."""
+
+    SENDING = "sending"  # recorded before the send: found again on a later run, it becomes unconfirmed
+    SENT = "sent"
+    FAILED = "failed"  # the destination refused it or could not be reached: its changes are due again
+    UNCONFIRMED = "unconfirmed"  # the run stopped while sending: perhaps delivered, never resent
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to one destination of a subscription, and the changes it carries."""
+
+    id: int
+    subscription: str
+    destination: str  # sha256 of the Apprise URL without its password
+    shown_as: str  # the URL with its secrets masked
+    kind: str  # each | daily | weekly | test
+    period: str | None  # a digest's day or ISO week
+    change_keys: tuple[str, ...]
+    state: str  # a DeliveryState
+    error: str | None
+    started_at: str
+    finished_at: str | None
+
+    def as_json(self) -> dict:
+        return {**vars(self), "change_keys": list(self.change_keys)}
+
+
 @dataclass(frozen=True)
 class PublishInput:
     """Everything the publisher needs, read from the store in one go."""
@@ -223,3 +252,4 @@ class PublishInput:
     # (doc_id, detected_at, passages) of every flap, for the passages that keep flapping
     # (diffs.flapping.flapping_passages); flaps are not in ``changes``
     flaps: tuple[tuple[str, str, tuple[FlapPassage, ...]], ...] = ()
+    failing_deliveries: tuple[Delivery, ...] = ()  # the latest message to each failing destination

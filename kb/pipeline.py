@@ -16,7 +16,9 @@ from crawler.plan import plan_from_store
 from crawler.run import crawl_settings, run_spider
 from crawler.wayback import PoliteClient, fetch_captures
 from diffs import Comparison, compare
+from kb import notify as notifications
 from kb import search as index
+from kb.errors import PolicywatchError, StoreError, UsageError
 from kb.models import Capture, Change, ExitCode, Outcome
 from kb.publish import SiteResult
 from kb.publish import publish as publish_site
@@ -47,6 +49,7 @@ class CrawlReport:
     needs_browser: list[str] = field(default_factory=list)  # documents skipped: no browser here
     browser_problem: str | None = None  # why, and how to install one
     changes: list[Change] = field(default_factory=list)  # the latest change of each changed document
+    notify: notifications.NotifyReport | None = None  # None: the home has no notify.yaml
 
     @property
     def failed(self) -> list[tuple[str, str]]:
@@ -123,6 +126,7 @@ def crawl(
         with Store(home) as store:
             plan = plan_from_store(store, sources, fixed_time or utc_now()).only(marketplaces, doc_ids)
             last_check = store.last_check_id()
+            subscriptions = notify_config(home, store, sources)  # a bad notify.yaml stops the crawl before it fetches
         settings = crawl_settings(plan, config, home=str(home), fast=fast, fixed_time=fixed_time, extra=extra_settings)
         record = RecordReport()
         with Store(home) as store:
@@ -141,6 +145,7 @@ def crawl(
                 watch.indexing()
             sync = update_index(home, store)
             latest = {doc_id: store.changes(doc_id)[-1:] for doc_id in dict.fromkeys(record.new_versions)}
+            notified = notify_after_crawl(home, store, subscriptions, last_check, fixed_time)
     changes = [change for found in latest.values() for change in found]
     return CrawlReport(
         fetched=sum(1 for c in fetched if c.http_status is not None),
@@ -158,7 +163,64 @@ def crawl(
         needs_browser=[t.doc_id for t in plan.browser_targets()] if plan.browser_unavailable else [],
         browser_problem=plan.browser_unavailable,
         changes=changes,
+        notify=notified,
     )
+
+
+# -- notifications: at the end of a crawl, and `policywatch notify` -------------------------
+
+
+def notify_config(home: Path, store: Store, sources: Sources | None = None):
+    """The home's notify.yaml, checked against the marketplaces it knows; None without one."""
+    if not notifications.notify_path(home).is_file():
+        return None
+    known = {d.marketplace for d in store.documents()}
+    if sources is not None:
+        known |= {d.marketplace for d in sources.documents} | {r.marketplace for r in sources.discover}
+    return notifications.load_notify(home, marketplaces=frozenset(known))
+
+
+def notify_after_crawl(home: Path, store: Store, config, last_check: int, fixed_time: str | None):
+    """Send what the crawl made due. A subscription first seen now starts where the crawl
+    started, so the changes it found are sent; a broken template is reported, not raised."""
+    if config is None:
+        return None
+    try:
+        return notifications.run(
+            store, config, home=home, now=fixed_time, new_start=store.newest_check_time(up_to_check=last_check)
+        )
+    except PolicywatchError as err:
+        return notifications.NotifyReport(problem=f"{err}" + (f" (hint: {err.hint})" if err.hint else ""))
+
+
+def notify(home: Path, *, dry_run: bool = False, now: str | None = None) -> notifications.NotifyReport:
+    """Send every notification that is due (``policywatch notify``); a dry run only lists them."""
+    with run_lock(home, "notify"), _existing_store(home) as store:
+        config = _required_notify_config(home, store)
+        return notifications.run(store, config, home=home, now=now, dry_run=dry_run)
+
+
+def notify_test(home: Path, name: str) -> list[tuple[str, str | None]]:
+    """Send a sample message to each destination of one subscription."""
+    with run_lock(home, "notify"), _existing_store(home) as store:
+        config = _required_notify_config(home, store)
+        return notifications.send_test(store, config, name, home=home)
+
+
+def _existing_store(home: Path) -> Store:
+    if not Store.exists_in(home):
+        raise StoreError(f"no store in {home}", hint="run `policywatch crawl` first, or pass --home")
+    return Store(home)
+
+
+def _required_notify_config(home: Path, store: Store):
+    config = notify_config(home, store)
+    if config is None:
+        raise UsageError(
+            f"no {notifications.notify_path(home).name} in {home}",
+            hint="write one with your subscriptions (see docs/notify.md)",
+        )
+    return config
 
 
 def update_index(home: Path, store: Store) -> index.SyncReport:

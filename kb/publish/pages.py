@@ -233,6 +233,15 @@ class Site:
             out += [table("pw-failing", ("Document", "Status", "Last good check", "Reason"), rows), ""]
         else:
             out += ["None: every document was fetched at its last check.", ""]
+        if self.data.failing_deliveries:  # the operator's news, no destination named: they hold addresses
+            count = len(self.data.failing_deliveries)
+            since = min(d.finished_at or d.started_at for d in self.data.failing_deliveries)
+            out += [
+                f'<p class="pw-notify-failing">Notifications: {count} destination{"s" if count != 1 else ""} '
+                f"failing since {utc_time(since)}; they are retried by the next crawl "
+                "(<code>policywatch status</code> names them).</p>",
+                "",
+            ]
         out += ["## Marketplaces", ""]
         rows = []
         for marketplace in self.marketplaces:

@@ -11,6 +11,9 @@ Its interface, as verbs (``Store``):
 - derived records: ``add_version``, ``versions``, ``latest_version``, ``add_change``, ``changes``,
   ``delete_derived`` (before a history is derived again from the snapshots), and what the
   flapping rule reads (``version_digests``, ``recent_versions``, ``flaps``);
+- notifications (``kb.notify``): ``start_subscription``, ``newest_check_time``,
+  ``begin_delivery`` (recorded before the send), ``finish_delivery``, ``deliveries``,
+  ``unconfirm_deliveries``, ``delivery_problems``;
 - reads for the other stages: ``counts``, ``publish_input``;
 - the whole store: ``open_read_only``, ``reading``, ``integrity_errors``, ``bodies``, ``rows``,
   ``insert_row``, ``add_body``, ``checkpoint`` (verify, export, restore).
@@ -23,7 +26,9 @@ Layout (SQLite, ``<home>/store.sqlite`` (``Store.FILE``), WAL journal; ``kb.stor
 - ``checks``: every attempt to fetch a document, with its outcome once processed;
 - ``versions``: extracted text derived from a snapshot (records which one);
 - ``changes``: the difference between consecutive versions, its diff and classification; a
-  flap (``diffs.flapping``) is a change marked ``flap``, kept out of ``changes()`` by default.
+  flap (``diffs.flapping``) is a change marked ``flap``, kept out of ``changes()`` by default;
+- ``subscriptions``, ``deliveries``: when each destination of each subscription of ``notify.yaml``
+  was first seen, and every message sent (or tried) to it, with the changes it carried.
 
 Every write that belongs together is one transaction, so a killed process never
 leaves half a version or a change behind.
@@ -38,6 +43,7 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from kb.errors import StoreError, UnknownDocument
@@ -46,6 +52,8 @@ from kb.models import (
     GOOD_OUTCOMES,
     Change,
     Check,
+    Delivery,
+    DeliveryState,
     Document,
     FlapPassage,
     Outcome,
@@ -522,6 +530,102 @@ class Store:
         row = self._db.execute("SELECT extractor_version FROM versions WHERE id=?", (version_id,)).fetchone()
         return row[0] if row else None
 
+    # -- notifications ---------------------------------------------------
+
+    def newest_check_time(self, up_to_check: int | None = None) -> str:
+        """``checked_at`` of the newest check (of those with an id up to ``up_to_check``); "" if none."""
+        if up_to_check is None:
+            row = self._db.execute("SELECT MAX(checked_at) FROM checks").fetchone()
+        else:
+            row = self._db.execute("SELECT MAX(checked_at) FROM checks WHERE id <= ?", (up_to_check,)).fetchone()
+        return row[0] or ""
+
+    def start_subscription(self, name: str, destination: str, *, added_at: str, starts_after: str) -> str:
+        """Record a destination of a subscription the first time it is seen; its start as first recorded."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO subscriptions (name, destination, added_at, starts_after) VALUES (?, ?, ?, ?)",
+            (name, destination, added_at, starts_after),
+        )
+        row = self._db.execute(
+            "SELECT starts_after FROM subscriptions WHERE name=? AND destination=?", (name, destination)
+        ).fetchone()
+        return row["starts_after"]
+
+    def subscription_starts(self) -> dict[tuple[str, str], str]:
+        """(name, destination) → starts_after, for every destination of a subscription seen so far."""
+        rows = self._db.execute("SELECT name, destination, starts_after FROM subscriptions").fetchall()
+        return {(row["name"], row["destination"]): row["starts_after"] for row in rows}
+
+    def begin_delivery(
+        self,
+        *,
+        subscription: str,
+        destination: str,
+        shown_as: str,
+        kind: str,
+        period: str | None,
+        change_keys: Iterable[str],
+        started_at: str,
+    ) -> int:
+        """Record a message as being sent, before it is sent (committed at once): if the process
+        dies before ``finish_delivery``, a later run finds it and never sends it again."""
+        cursor = self._db.execute(
+            "INSERT INTO deliveries (subscription, destination, shown_as, kind, period, change_keys, state, "
+            "started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                subscription,
+                destination,
+                shown_as,
+                kind,
+                period,
+                json.dumps(list(change_keys)),
+                DeliveryState.SENDING,
+                started_at,
+            ),
+        )
+        return cursor.lastrowid
+
+    def finish_delivery(self, delivery_id: int, state: str, *, error: str | None, finished_at: str) -> None:
+        self._db.execute(
+            "UPDATE deliveries SET state=?, error=?, finished_at=? WHERE id=?",
+            (str(state), error, finished_at, delivery_id),
+        )
+
+    def unconfirm_deliveries(self, finished_at: str) -> list[Delivery]:
+        """Mark every message still ``sending`` (its run stopped mid-send) ``unconfirmed``; returns them."""
+        with self.transaction():
+            rows = self._db.execute(
+                "SELECT * FROM deliveries WHERE state=? ORDER BY id", (DeliveryState.SENDING,)
+            ).fetchall()
+            self._db.execute(
+                "UPDATE deliveries SET state=?, finished_at=? WHERE state=?",
+                (DeliveryState.UNCONFIRMED, finished_at, DeliveryState.SENDING),
+            )
+        return [replace(_delivery(row), state=DeliveryState.UNCONFIRMED, finished_at=finished_at) for row in rows]
+
+    def deliveries(self, subscription: str | None = None) -> list[Delivery]:
+        """Every message recorded (of one subscription), oldest first."""
+        if subscription is None:
+            rows = self._db.execute("SELECT * FROM deliveries ORDER BY id").fetchall()
+        else:
+            rows = self._db.execute(
+                "SELECT * FROM deliveries WHERE subscription=? ORDER BY id", (subscription,)
+            ).fetchall()
+        return [_delivery(row) for row in rows]
+
+    def delivery_problems(self) -> list[Delivery]:
+        """The latest message to each destination, where it failed or is unconfirmed (test
+        messages aside): a destination is failing until a later message to it is sent."""
+        rows = self._db.execute(
+            """SELECT d.* FROM deliveries d JOIN (
+                   SELECT subscription, destination, MAX(id) AS latest FROM deliveries
+                   WHERE kind != 'test' AND state != ? GROUP BY subscription, destination
+               ) last ON d.id = last.latest
+               WHERE d.state IN (?, ?) ORDER BY d.subscription, d.id""",
+            (DeliveryState.SENDING, DeliveryState.FAILED, DeliveryState.UNCONFIRMED),
+        ).fetchall()
+        return [_delivery(row) for row in rows]
+
     def counts(self) -> dict[str, int]:
         q = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
         counts = {
@@ -553,11 +657,20 @@ class Store:
             changes=tuple(self.changes()),
             versions={v.id: v for v in versions},
             flaps=tuple(self.flaps()),
+            failing_deliveries=tuple(d for d in self.delivery_problems() if d.state == DeliveryState.FAILED),
         )
 
     # -- the whole store at once: verify, export, restore ------------------
 
-    TABLES = ("documents", "snapshots", "checks", "versions", "changes")  # bodies: see bodies()
+    TABLES = (
+        "documents",
+        "snapshots",
+        "checks",
+        "versions",
+        "changes",
+        "subscriptions",
+        "deliveries",
+    )  # bodies: see bodies()
 
     @classmethod
     def open_read_only(cls, home: Path) -> Store:
@@ -724,6 +837,22 @@ def _change(row: sqlite3.Row) -> Change:
         returns_to=row["returns_to"],
         returns_to_at=row["returns_to_at"],
         flapping=_flapping(row["flapping"]),
+    )
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        subscription=row["subscription"],
+        destination=row["destination"],
+        shown_as=row["shown_as"],
+        kind=row["kind"],
+        period=row["period"],
+        change_keys=tuple(json.loads(row["change_keys"])),
+        state=row["state"],
+        error=row["error"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
     )
 
 

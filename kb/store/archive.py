@@ -13,6 +13,8 @@ The archive is a plain tar file (the only module importing warcio is this one)::
     checks.jsonl.gz
     versions.jsonl.gz       with the text
     changes.jsonl.gz        reasons, ops, sections and silent as JSON values
+    subscriptions.jsonl.gz  notify.yaml's subscriptions as first seen, and every notification
+    deliveries.jsonl.gz       sent or tried (so a restored home never sends them again)
 
 Any WARC tool reads the snapshots (``warcio index snapshots.warc.gz``); ``zcat`` reads the rest.
 Bodies are the bytes the store kept (decoded when the site compressed them), so the headers
@@ -48,8 +50,13 @@ from kb.timeutil import utc_now
 FORMAT = "policywatch-archive"
 FORMAT_VERSION = 1
 WARC_MEMBER = "snapshots.warc.gz"
-TABLE_MEMBERS = {table: f"{table}.jsonl.gz" for table in ("documents", "checks", "versions", "changes")}
-JSON_COLUMNS = {"changes": ("reasons", "ops", "sections")}
+TABLE_MEMBERS = {
+    table: f"{table}.jsonl.gz"
+    for table in ("documents", "checks", "versions", "changes", "subscriptions", "deliveries")
+}
+# Added after the first archives: restored when the archive holds them (an older one does not).
+OPTIONAL_TABLES = ("subscriptions", "deliveries")
+JSON_COLUMNS = {"changes": ("reasons", "ops", "sections"), "deliveries": ("change_keys",)}
 TRANSFER_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
 RECORD_NAMESPACE = uuid.UUID("6f1c1c9e-4a55-4b8e-9d1c-0a9d1b6b2c11")  # deterministic record ids
 
@@ -83,7 +90,10 @@ def export(home: Path, target: Path) -> ArchiveReport:
             counts = {"snapshots": _write_warc(store, work / WARC_MEMBER, exported_at)}
             for table, member in TABLE_MEMBERS.items():
                 counts[table] = _write_jsonl(store, table, work / member)
-        members = [WARC_MEMBER, *TABLE_MEMBERS.values()]
+            for table in OPTIONAL_TABLES:  # a home that never notified exports as before
+                if not counts[table]:
+                    del counts[table]
+        members = [WARC_MEMBER, *(member for table, member in TABLE_MEMBERS.items() if table in counts)]
         manifest = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -250,7 +260,9 @@ def _restore_into(source: Path, staging: Path) -> dict[str, int]:
             try:
                 counts["documents"] = _restore_table(tar, manifest, store, "documents", source)
                 counts["snapshots"] = _restore_warc(tar, manifest, store, source)
-                for table in ("checks", "versions", "changes"):
+                for table in ("checks", "versions", "changes", *OPTIONAL_TABLES):
+                    if table in OPTIONAL_TABLES and TABLE_MEMBERS[table] not in manifest["members"]:
+                        continue  # an archive of a home that never notified, or an older one
                     counts[table] = _restore_table(tar, manifest, store, table, source)
             except tarfile.TarError as err:
                 raise ArchiveError(f"{source} is damaged or cut short ({err})") from None
@@ -335,6 +347,8 @@ def _restore_row(store: Store, table: str, row: dict, source: Path) -> None:
         row["ops"] = json.dumps(row["ops"], ensure_ascii=False)
         row["sections"] = json.dumps(row["sections"], ensure_ascii=False)
         row["silent"] = None if row.get("silent") is None else int(row["silent"])
+    if table == "deliveries":
+        row["change_keys"] = json.dumps(row["change_keys"])
     if table == "versions" and sha256(row["text"]) != row["text_sha256"]:
         raise ArchiveError(f"{source}: version {row['id']} text does not match its sha256")
     store.insert_row(table, row)

@@ -70,6 +70,28 @@ CREATE TABLE IF NOT EXISTS changes (
     sections TEXT NOT NULL          -- JSON list of section labels
 );
 CREATE INDEX IF NOT EXISTS changes_doc ON changes(doc_id, detected_at);
+CREATE TABLE IF NOT EXISTS subscriptions (   -- each destination of notify.yaml's subscriptions, as first seen
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    destination TEXT NOT NULL,      -- as in deliveries
+    added_at TEXT NOT NULL,         -- clock time of the run that first saw it
+    starts_after TEXT NOT NULL,     -- newest check then: only changes detected later are due ('' = all)
+    UNIQUE (name, destination)
+);
+CREATE TABLE IF NOT EXISTS deliveries (      -- one message to one destination of a subscription
+    id INTEGER PRIMARY KEY,
+    subscription TEXT NOT NULL,
+    destination TEXT NOT NULL,      -- sha256 of the Apprise URL without its password (kb.notify)
+    shown_as TEXT NOT NULL,         -- the URL with its secrets masked
+    kind TEXT NOT NULL,             -- each | daily | weekly | test
+    period TEXT,                    -- a digest's day (2026-08-24) or ISO week (2026-W35)
+    change_keys TEXT NOT NULL,      -- JSON list of the keys of the changes it carries
+    state TEXT NOT NULL,            -- sending | sent | failed | unconfirmed
+    error TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_to ON deliveries(subscription, destination);
 """
 # Columns added after the first release: (table, column, declaration). Added to a store that
 # lacks them when it is opened, so old homes keep working.

@@ -1,0 +1,53 @@
+"""How urgent a change is for a seller, in three levels (pure): the one place that decides it.
+
+A first, simple rule, read from what classification already found (its class, the kinds of its
+reasons, its effective date and the workflows it touches); briefs will refine it:
+
+- ``high``: a substantive change that moves a deadline, a number, a "not", an obligation word or
+  the day a rule takes effect, states an effective date, or touches account health (metrics,
+  suspension, deactivation);
+- ``medium``: any other substantive change (an obligation, prohibition or fee added or removed);
+- ``low``: minor changes and noise.
+
+Subscriptions filter on it (``severity:`` in ``notify.yaml``); ``change_json`` carries it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kb.models import Change
+
+SEVERITIES = ("high", "medium", "low")
+# Reason kinds (diffs.KINDS) that change what a seller must do, or by when.
+HIGH_KINDS = frozenset({"deadline", "number", "negation", "obligation", "effective-date"})
+HIGH_TAGS = frozenset({"account-health"})  # diffs.taxonomy workflows where a miss costs the account
+
+
+def severity(change: Change) -> str:
+    """``high``, ``medium`` or ``low`` (see the module's docstring)."""
+    if change.label != "substantive":
+        return "low"
+    kinds = {reason.kind for reason in change.reasons}
+    if kinds & HIGH_KINDS or change.effective_date or set(change.tags) & HIGH_TAGS:
+        return "high"
+    return "medium"
+
+
+def what_to_do(change: Change) -> str | None:
+    """The next step a change calls for, when the text says by when; None otherwise."""
+    if change.label != "substantive" or not change.effective_date:
+        return None
+    when = _words(change.effective_date)
+    if change.notice_days is not None and change.notice_days < 0:
+        return f"Check that you comply now: the change took effect on {when}, before it was first seen."
+    return f"Be ready by {when}, when the change takes effect."
+
+
+def _words(day: str) -> str:
+    """``2026-10-01`` → ``1 October 2026`` (as written, if it is not such a date)."""
+    try:
+        moment = date.fromisoformat(day[:10])
+    except ValueError:
+        return day
+    return f"{moment.day} {moment:%B %Y}"
