@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.demo import write_sources
+from kb.demo.run import write_sources
 from kb.errors import DeclarationError
 from kb.notify.config import load_notify
 from kb.store import Store

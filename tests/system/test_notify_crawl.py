@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from kb.demo import write_sources
+from kb.demo.run import write_sources
 from kb.demo.server import DemoServer
 from kb.pipeline import crawl
 from kb.sources import open_sources
