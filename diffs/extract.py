@@ -45,7 +45,8 @@ from kb.errors import (
 # Names the extraction and normalization rules: bump it whenever they change what a page
 # extracts to, so stored versions say which rules made them (``policywatch reextract``).
 # 2: Markdown link targets canonical (tracking parameters dropped) in normalize_markdown.
-EXTRACTOR_VERSION = "2"
+# 3: C0/C1 control characters dropped; the HTTP charset honoured, UTF-7 never decoded.
+EXTRACTOR_VERSION = "3"
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    stdout = sys.stdout
+    sys.stdout = _ControlFree(stdout)
     try:
         return args.func(args) or 0
     except PolicywatchError as err:
@@ -118,6 +120,24 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        sys.stdout = stdout
+
+
+class _ControlFree:
+    """stdout without control characters: printed text comes from crawled pages, and a
+    terminal obeys ESC sequences (stored before extraction dropped them)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from diffs.normalize import drop_controls
+
+        return self._stream.write(drop_controls(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 # -- helpers ---------------------------------------------------------------------------------
