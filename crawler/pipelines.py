@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from diffs.extract import fingerprint
+from diffs.extract import charset_of, fingerprint
 from kb.models import Outcome
 from kb.store import Store, sha256
 
@@ -101,7 +101,7 @@ class StorePipeline:
         if body_sha256 == known.body_sha256:
             matched = known.fingerprint
         else:
-            matched = fingerprint(item["body"], known.rules)
+            matched = fingerprint(item["body"], known.rules, encoding=charset_of(item["headers"]))
             if matched != known.fingerprint:
                 return False
         self.store.add_check(

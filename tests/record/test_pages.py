@@ -1,0 +1,99 @@
+"""What one stored response can make the recorder believe (issue 16): each test stores
+responses as the crawler does (``Store.add_response``, with their headers) and records them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.record import process_pending
+from kb.sources import load_sources
+from kb.store import Store
+
+DOC = "shop/fees"
+URL = "https://shop.example/help/fees"
+CZECH = "Prodejce musí odeslat zboží do dvou pracovních dnů. Příliš žluťoučký kůň úpěl ďábelské ódy."
+
+
+class Site:
+    """A declared document and its store; ``answer`` stores one response and records it."""
+
+    def __init__(self, root: Path, select: str = "main") -> None:
+        (root / "sources").mkdir()
+        (root / "sources" / "shop.yaml").write_text(
+            f"marketplace: shop\nname: Shop\ndefaults:\n  select: ['{select}']\ndocuments:\n"
+            f"  - {{id: fees, title: Fees, url: '{URL}', type: fees}}\n"
+        )
+        self.sources = load_sources(root / "sources")
+        self.home = root / "home"
+        with Store(self.home) as store:
+            store.ensure_document(
+                DOC,
+                title="Fees",
+                url=URL,
+                marketplace="shop",
+                doc_type="fees",
+                origin="declared",
+                seen_at="2026-01-01T00:00:00Z",
+            )
+        self.day = 0
+
+    def answer(
+        self, body: bytes | str, *, status: int = 200, headers: dict | None = None, url: str = URL, hours: int = 24
+    ):
+        """Store a response ``hours`` after the previous one and record it; returns its check."""
+        self.day += hours
+        at = f"2026-01-{1 + self.day // 24:02d}T{self.day % 24:02d}:00:00Z"
+        body = body.encode() if isinstance(body, str) else body
+        with Store(self.home) as store:
+            with store.transaction():
+                check_id = store.add_response(
+                    doc_id=DOC,
+                    requested_url=URL,
+                    url=url,
+                    fetched_at=at,
+                    http_status=status,
+                    headers=headers if headers is not None else {"content-type": "text/html; charset=utf-8"},
+                    body=body,
+                )
+            process_pending(store, self.sources)
+            return next(c for c in store.checks(DOC) if c.id == check_id)
+
+    def versions(self) -> list[str]:
+        with Store(self.home) as store:
+            return [v.text for v in store.versions(DOC)]
+
+
+@pytest.fixture
+def site(tmp_path) -> Site:
+    return Site(tmp_path)
+
+
+# -- 3g, 3h: charsets -------------------------------------------------------------------------
+
+
+def test_the_http_header_charset_decodes_a_page_without_meta(site):
+    page = f"<html><body><main><p>{CZECH}</p></main></body></html>".encode("iso-8859-2")
+    check = site.answer(page, headers={"content-type": "text/html; charset=ISO-8859-2"})
+    assert check.outcome == "first-version", check.reason
+    assert site.versions() == [CZECH + "\n"]
+
+
+def test_a_bom_beats_the_header_and_the_header_beats_meta(site):
+    bom = "\ufeff<html><head><meta charset='windows-1252'></head><body><main><p>Café 5 €</p></main></body></html>"
+    check = site.answer(bom.encode("utf-8"), headers={"content-type": "text/html; charset=iso-8859-2"})
+    assert check.outcome == "first-version", check.reason
+    meta = f"<html><head><meta charset='windows-1252'></head><body><main><p>{CZECH}</p></main></body></html>"
+    site.answer(meta.encode("iso-8859-2"), headers={"content-type": "text/html; charset=iso-8859-2"})
+    assert site.versions() == ["Café 5 €\n", CZECH + "\n"]
+
+
+@pytest.mark.parametrize("where", ["meta", "header"])
+def test_utf7_is_never_decoded(site, where):
+    # Browsers refuse UTF-7 (the HTML standard has no such encoding): the archive reads what they show.
+    meta = '<meta charset="utf-7">' if where == "meta" else ""
+    page = f"<html><head>{meta}</head><body><main><p>Fees are +ADw-b+AD4-15%+ADw-/b+AD4-</p></main></body></html>"
+    charset = "utf-7" if where == "header" else "utf-8"
+    site.answer(page.encode("ascii"), headers={"content-type": f"text/html; charset={charset}"})
+    assert site.versions() == ["Fees are +ADw-b+AD4-15%+ADw-/b+AD4-\n"]
