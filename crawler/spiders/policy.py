@@ -16,7 +16,6 @@ that left the hub is still checked (and reported gone if it is).
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
@@ -31,13 +30,10 @@ from crawler.browser import WAIT_MS, wait_for_text
 from crawler.faults import describe_failure
 from crawler.plan import CrawlPlan, Page, Target, plan_crawl, wait_selectors
 from diffs.combine import CapturedPage, combined_status, pack
-from diffs.responses import HANDLED_STATUSES, SIGN_IN_PATH
+from diffs.responses import HANDLED_STATUSES, is_sign_in, is_wall_redirect
 from kb.models import FaultKind
 from kb.sources import DiscoverRule, canonical_url, discovered_doc_id
 from kb.timeutil import utc_now
-
-# Where bot walls send a crawler: followed, so the wall itself is recorded as one.
-CHALLENGE_PATH = re.compile(r"captcha|/challenge|/splashui/|/cdn-cgi/|/_incapsula_|/distil_", re.IGNORECASE)
 
 
 class PolicySpider(scrapy.Spider):
@@ -342,9 +338,9 @@ def moved(requested: str, final: str) -> bool:
     pages and bot walls are followed on purpose: the recorder names them."""
     if requested == final:
         return False
-    target = urlsplit(final)
-    if SIGN_IN_PATH.search(target.path) or CHALLENGE_PATH.search(target.path):
+    if is_sign_in(final) or is_wall_redirect(requested, final):  # followed: the recorder judges the wall
         return False
+    target = urlsplit(final)
     before, after = urlsplit(requested), target
     if (
         _host(before.hostname) != _host(after.hostname)

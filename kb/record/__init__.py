@@ -30,7 +30,7 @@ from diffs import EXTRACTOR_VERSION, Classification, compare
 from diffs.expect import explain_missing, judge
 from diffs.extract import Extracted, Rules, charset_of, extract, fingerprint, read_text_version
 from diffs.flapping import Verdict, reversion_summary
-from diffs.responses import is_text_version, response_fault
+from diffs.responses import gone_confirmed, is_text_version, response_fault, unconfirmed_gone_reason
 from kb.errors import EmptyPage, ExtractionError, SelectorMatchedNothing
 from kb.models import Check, FaultKind, Outcome
 from kb.record import flapping
@@ -87,6 +87,8 @@ def rebuild_history(store: Store, sources: Sources, doc_id: str, report: RecordR
 
 def _process(store: Store, sources: Sources, check: Check, report: RecordReport) -> None:
     def fail(kind: str, reason: str, outcome: str = Outcome.FAILED) -> None:
+        if outcome == Outcome.GONE and not gone_confirmed(_earlier(store, check), check.checked_at):
+            outcome, reason = Outcome.FAILED, unconfirmed_gone_reason(reason)  # one answer can lie
         store.set_outcome(check.id, outcome, reason, kind)
         if outcome != Outcome.GONE:
             report.failed.append((check.doc_id, reason))
@@ -180,6 +182,15 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
     store.set_outcome(check.id, Outcome.NEW_VERSION)
     report.new_versions.append(check.doc_id)
     report.changed_docs.add(check.doc_id)
+
+
+def _earlier(store: Store, check: Check) -> list[tuple[str, str, str | None]]:
+    """The document's processed checks before ``check``, newest first."""
+    return [
+        (c.checked_at, c.outcome, c.fault)
+        for c in reversed(store.checks(check.doc_id))
+        if c.outcome != Outcome.PENDING and (c.checked_at, c.id) < (check.checked_at, check.id)
+    ]
 
 
 def _page_text(body: bytes, url: str, encoding: str | None = None) -> str:

@@ -97,3 +97,45 @@ def test_utf7_is_never_decoded(site, where):
     charset = "utf-7" if where == "header" else "utf-8"
     site.answer(page.encode("ascii"), headers={"content-type": f"text/html; charset={charset}"})
     assert site.versions() == ["Fees are +ADw-b+AD4-15%+ADw-/b+AD4-\n"]
+
+
+# -- 6d, 1d3: gone needs a confirmation --------------------------------------------------------
+
+PAGE = "<html><body><main><h1>Fees</h1><p>The referral fee is 15% of the sale price.</p></main></body></html>"
+
+
+def status(site: Site) -> str:
+    with Store(site.home) as store:
+        return store.document(DOC).status
+
+
+@pytest.mark.parametrize("code", [404, 410])
+def test_one_removed_answer_is_a_failed_check_and_the_second_confirms_it(site, code):
+    site.answer(PAGE)
+    once = site.answer("<html><body>Not found</body></html>", status=code)
+    assert (once.outcome, once.fault) == ("failed", "removed"), once.reason
+    assert "confirm" in once.reason and status(site) == "failing"
+    soon = site.answer("<html><body>Not found</body></html>", status=code, hours=1)  # the same deploy
+    assert soon.outcome == "failed" and status(site) == "failing"
+    confirmed = site.answer("<html><body>Not found</body></html>", status=code)
+    assert (confirmed.outcome, confirmed.fault) == ("gone", "removed") and status(site) == "gone"
+
+
+def test_a_page_back_after_one_404_was_never_gone(site):
+    site.answer(PAGE)
+    assert site.answer("nope", status=404).outcome == "failed"
+    assert site.answer(PAGE).outcome == "unchanged"
+    assert site.answer("nope", status=404).outcome == "failed"  # a new streak starts again
+    assert status(site) == "failing"
+
+
+def test_a_redirect_to_a_wall_is_a_failed_check(site):
+    # 1d3: the recorder judges the page a redirect to an interstitial reached, never "moved".
+    site.answer(PAGE)
+    wall = site.answer(
+        "<html><head><title>Robot or human?</title></head><body><main><p>Activate and hold the button "
+        "to confirm that you're human. Thank You!</p></main></body></html>",
+        url="https://shop.example/blocked?url=L2hlbHAvZmVlcw==&uuid=1&g=b",
+    )
+    assert (wall.outcome, wall.fault) == ("failed", "bot-wall"), wall.reason
+    assert "redirected to a wall" in wall.reason
