@@ -139,3 +139,61 @@ def test_a_redirect_to_a_wall_is_a_failed_check(site):
     )
     assert (wall.outcome, wall.fault) == ("failed", "bot-wall"), wall.reason
     assert "redirected to a wall" in wall.reason
+
+
+# -- 1e2, 1f2, 1h, 6e: a notice inside the site's template is not the document ------------------
+
+TOPICS = "".join(f'<li><a href="/help/topic-{i}">Help topic number {i}</a></li>' for i in range(25))
+POLICY = "".join(
+    f"<p>Section {i}: sellers must ship orders within {i + 1} business days and keep tracking records "
+    f"for twelve months, or the order counts as late.</p>"
+    for i in range(8)
+)
+
+
+def in_template(article: str) -> str:
+    """A help centre's page: ``<main>`` holds a breadcrumb, a topic sidebar, the article and a
+    feedback widget, so a broad selector keeps the template's own text."""
+    return (
+        "<html><head><title>Seller Help</title></head><body><nav>Site menu</nav><main>"
+        '<div class="crumbs"><a href="/">Home</a> › <a href="/help">Help</a> › <a href="/help/fees">Fees</a></div>'
+        f"<aside><ul>{TOPICS}</ul></aside><article>{article}</article>"
+        "<div class=feedback><p>Was this page helpful?</p><button>Yes</button><button>No</button></div>"
+        "</main><footer>© Shop</footer></body></html>"
+    )
+
+
+NOTICES = {
+    "consent": "<h2>Before you continue to Shop</h2><p>We and our 842 partners use cookies and data to deliver "
+    "and maintain our services and measure audience engagement.</p><p>If you choose to accept all, we will "
+    "also use cookies to personalise ads.</p><p>Accept all</p><p>Reject all</p>",
+    "consent-de": "<h2>Bevor Sie fortfahren</h2><p>Wir verwenden Cookies und Daten, um unsere Dienste "
+    "bereitzustellen.</p><p>Alle akzeptieren</p><p>Alle ablehnen</p>",
+    "maintenance": "<h1>We're sorry, something went wrong.</h1><p>We are performing scheduled maintenance. "
+    "Please try again later.</p>",
+    "maintenance-fr": "<h1>Site en maintenance</h1><p>Ce service est temporairement indisponible. Veuillez "
+    "réessayer plus tard.</p>",
+    "region": "<p>This content is not available in your region.</p>",
+    "region-es": "<p>Este contenido no está disponible en tu país.</p>",
+    "soft-404": "<h1>Sorry, we couldn't find that page</h1><p>The page you're looking for doesn't exist or "
+    "has been moved. Try the search box or browse the topics.</p>",
+    "soft-404-de": "<h1>Seite nicht gefunden</h1><p>Die von Ihnen gesuchte Seite existiert nicht.</p>",
+}
+
+
+@pytest.mark.parametrize("notice", sorted(NOTICES))
+def test_a_notice_in_the_template_is_a_failed_check_not_a_version(site, notice):
+    assert site.answer(in_template(f"<h1>Shipping on time</h1>{POLICY}")).outcome == "first-version"
+    check = site.answer(in_template(NOTICES[notice]))
+    assert (check.outcome, check.fault) == ("failed", "block-page"), check.reason
+    assert len(site.versions()) == 1
+    assert site.answer(in_template(f"<h1>Shipping on time</h1>{POLICY}")).outcome == "unchanged"
+
+
+def test_a_policy_that_mentions_such_words_is_still_the_policy(site):
+    policy = (
+        f"<h1>Regional availability</h1>{POLICY}<p>Some programs are not available in your region; "
+        "if something went wrong with a payout, please try again later or contact us. We use cookies "
+        "as the cookie policy says.</p>"
+    )
+    assert site.answer(in_template(policy)).outcome == "first-version"
