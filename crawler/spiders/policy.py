@@ -35,6 +35,9 @@ from kb.models import FaultKind
 from kb.sources import DiscoverRule, canonical_url, discovered_doc_id
 from kb.timeutil import utc_now
 
+# The sitemaps.org protocol caps a sitemap at 50 MB uncompressed: more is not a sitemap.
+SITEMAP_MAX_BYTES = 50 << 20
+
 
 class PolicySpider(scrapy.Spider):
     name = "policy"
@@ -224,12 +227,21 @@ class PolicySpider(scrapy.Spider):
         if response.status != 200:
             self.logger.warning("sitemap %s answered HTTP %s", response.url, response.status)
             return
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        limit = min(self.settings.getint("DOWNLOAD_MAXSIZE") or SITEMAP_MAX_BYTES, SITEMAP_MAX_BYTES)
+        try:
+            body = response.body
+            if body[:2] == b"\x1f\x8b":
+                body = gunzip(body, max_size=limit)  # a gzip bomb stops at the limit
+            sitemap = Sitemap(body)
+            entries = list(sitemap)
+        except Exception as exc:  # hostile bytes (a bomb, broken gzip, not XML): refused, discovery goes on
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.logger.warning(
+                "sitemap %s refused: %s (limit %d MB); its links were not read", response.url, why, limit >> 20
+            )
+            return
         hub = response.meta["hub"]
-        sitemap = Sitemap(body)
-        for entry in sitemap:
+        for entry in entries:
             location = entry.get("loc", "").strip()
             if not location:
                 continue
