@@ -365,7 +365,8 @@ def _compiled(selector: str) -> CSSSelector:
 def fingerprint(body: bytes, rules: Rules, *, encoding: str | None = None) -> str | None:
     """``<rules key>:<sha256 of the selected subtrees' HTML>``, or None when it cannot be
     computed cheaply and exactly (range selectors, combined pages, a selector lxml cannot
-    translate, a selector that matches nothing: the full extraction decides those).
+    translate, a selector that matches nothing, a page the parser could not read whole: the
+    full extraction decides those).
 
     Two responses with the same fingerprint extract to the same text: BeautifulSoup's
     "lxml" builder parses with the same parser, removals are applied before selection as
@@ -374,7 +375,12 @@ def fingerprint(body: bytes, rules: Rules, *, encoding: str | None = None) -> st
     if rules.parts or rules.select_ranges or rules.remove_ranges or not body:
         return None
     try:
-        root = lxml.html.fromstring(body)
+        parser = lxml.html.HTMLParser()
+        root = lxml.html.fromstring(body, parser=parser)
+        if any(error.level_name == "FATAL" for error in parser.error_log):
+            # libxml2 gave up on part of the page (nesting past 256 levels, a text node over
+            # 10 MB): what it read is not what extraction reads, so only extraction may decide.
+            return None
         for selector in rules.remove:
             for node in _compiled(selector)(root):
                 if node.getparent() is not None:
