@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from diffs.extract import fingerprint
+from diffs.extract import charset_of, fingerprint
+from diffs.responses import gone_confirmed, unconfirmed_gone_reason
 from kb.models import Outcome
 from kb.store import Store, sha256
 
@@ -65,14 +66,20 @@ class StorePipeline:
                 )
                 self.counts["snapshots"] += 1
             elif kind == "failure":
+                outcome, reason = item.get("outcome", Outcome.FAILED), item["reason"]
+                if outcome == Outcome.GONE and not gone_confirmed(
+                    [(c.checked_at, c.outcome, c.fault) for c in reversed(store.checks(item["doc_id"]))],
+                    item["checked_at"],
+                ):
+                    outcome, reason = Outcome.FAILED, unconfirmed_gone_reason(reason)  # one answer can lie
                 store.add_check(
                     doc_id=item["doc_id"],
                     url=item["url"],
                     checked_at=item["checked_at"],
                     http_status=None,
                     snapshot_id=None,
-                    outcome=item.get("outcome", Outcome.FAILED),
-                    reason=item["reason"],
+                    outcome=outcome,
+                    reason=reason,
                     fault=item.get("fault"),
                 )
                 self.counts["failures"] += 1
@@ -101,7 +108,7 @@ class StorePipeline:
         if body_sha256 == known.body_sha256:
             matched = known.fingerprint
         else:
-            matched = fingerprint(item["body"], known.rules)
+            matched = fingerprint(item["body"], known.rules, encoding=charset_of(item["headers"]))
             if matched != known.fingerprint:
                 return False
         self.store.add_check(

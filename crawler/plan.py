@@ -161,6 +161,12 @@ def _with_validators(target: Target, validators: dict) -> Target:
     return replace(target, etag=etag, last_modified=last_modified)
 
 
+# A 304 says "unchanged" on the server's word: a CDN that answers 304 to any If-None-Match, or a
+# stale Last-Modified, would hide every later change. After this many 304s in a row for a
+# document, its next request carries no validators, so a full response confirms them.
+TRUSTED_NOT_MODIFIED = 3
+
+
 def plan_from_store(store: Store, sources: Sources, now: str) -> CrawlPlan:
     """Register the declared documents, then plan: declared and discovered documents, the
     validators of their last good responses, and the fast path for unchanged pages."""
@@ -175,7 +181,9 @@ def plan_from_store(store: Store, sources: Sources, now: str) -> CrawlPlan:
                 origin="declared",
                 seen_at=now,
             )
-    plan = CrawlPlan.from_sources(sources, store.discovered_documents(), store.validators())
+    streaks = store.not_modified_streaks()
+    validators = {key: v for key, v in store.validators().items() if streaks.get(key, 0) < TRUSTED_NOT_MODIFIED}
+    plan = CrawlPlan.from_sources(sources, store.discovered_documents(), validators)
     return plan.with_unchanged(sources, store.unchanged_evidence())
 
 

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
+from diffs.notices import notice
 from diffs.responses import Fault
 from kb.models import FaultKind, Outcome
 
@@ -202,6 +203,13 @@ def judge(text: str, expected: Expectations, *, url: str = "", page: bytes | str
             fault = _shell(page, expected)
         if fault:
             return fault
+    shown = notice(text)
+    if shown is not None:
+        return _failed(
+            FaultKind.BLOCK_PAGE,
+            f'the site served {shown.what} instead of the document ("{shown.said}"): an outage, not a '
+            "change of the policy; the next crawl tries again (if it lasts, check the page in a browser)",
+        )
     if size < expected.min_chars:
         return _failed(
             FaultKind.TOO_SHORT,

@@ -15,10 +15,12 @@ must be reported as a wall, not as a broken declaration.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import hashlib
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import lxml.html
@@ -46,7 +48,8 @@ from kb.errors import (
 # Names the extraction and normalization rules: bump it whenever they change what a page
 # extracts to, so stored versions say which rules made them (``policywatch reextract``).
 # 2: Markdown link targets canonical (tracking parameters dropped) in normalize_markdown.
-EXTRACTOR_VERSION = "2"
+# 3: C0/C1 control characters dropped; the HTTP charset honoured, UTF-7 never decoded.
+EXTRACTOR_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -99,13 +102,37 @@ def selector_error(selector: str) -> str | None:
 # ---------------------------------------------------------------- decoding
 
 
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# The HTML standard knows no UTF-7 and browsers never decode it (a page could show readers one
+# text and the archive another): every name Python accepts for it is refused.
+_REFUSED_ENCODINGS = ("utf-7", "utf7", "utf_7", "u7", "unicode-1-1-utf-7", "csunicode11utf7", "x-utf-7")
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
+
+
+def charset_of(headers: Mapping[str, str] | None) -> str | None:
+    """The charset a response's ``Content-Type`` header names, if Python knows it (never UTF-7)."""
+    content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
+    found = _CHARSET.search(content_type or "")
+    return _usable_encoding(found.group(1)) if found else None
+
+
+def _usable_encoding(name: str | None) -> str | None:
+    try:
+        canonical = codecs.lookup(name or "").name
+    except (LookupError, ValueError):
+        return None
+    return None if canonical == "utf-7" else name
+
+
 def _decode(body: bytes | str, encoding: str | None) -> str:
-    """Decode with: the caller's encoding (HTTP header), then a BOM, then the page's own
-    declaration, then detection, then windows-1252; each candidate must decode strictly."""
+    """Decode as browsers do: a BOM, then the caller's encoding (the HTTP header's charset),
+    then the page's own declaration, then detection, then windows-1252; each candidate must
+    decode strictly, and UTF-7 is never one."""
     if isinstance(body, str):
         return body.lstrip("\ufeff")
-    known = [encoding] if encoding else []
-    dammit = UnicodeDammit(body, known_definite_encodings=known, is_html=True)
+    encoding = _usable_encoding(encoding)
+    known = [encoding] if encoding and not body.startswith(_BOMS) else []
+    dammit = UnicodeDammit(body, known_definite_encodings=known, is_html=True, exclude_encodings=_REFUSED_ENCODINGS)
     if dammit.unicode_markup is not None:
         return dammit.unicode_markup.lstrip("\ufeff")
     return body.decode("utf-8", errors="replace").lstrip("\ufeff")
@@ -342,19 +369,25 @@ def _compiled(selector: str) -> CSSSelector:
     return CSSSelector(selector)
 
 
-def fingerprint(body: bytes, rules: Rules) -> str | None:
+def fingerprint(body: bytes, rules: Rules, *, encoding: str | None = None) -> str | None:
     """``<rules key>:<sha256 of the selected subtrees' HTML>``, or None when it cannot be
     computed cheaply and exactly (range selectors, combined pages, a selector lxml cannot
-    translate, a selector that matches nothing: the full extraction decides those).
+    translate, a selector that matches nothing, a page the parser could not read whole: the
+    full extraction decides those).
 
     Two responses with the same fingerprint extract to the same text: BeautifulSoup's
     "lxml" builder parses with the same parser, removals are applied before selection as
-    in ``extract``, and the detected encoding is part of the hash.
+    in ``extract``, and the detected encoding and the header's ``encoding`` are part of the hash.
     """
     if rules.parts or rules.select_ranges or rules.remove_ranges or not body:
         return None
     try:
-        root = lxml.html.fromstring(body)
+        parser = lxml.html.HTMLParser()
+        root = lxml.html.fromstring(body, parser=parser)
+        if any(error.level_name == "FATAL" for error in parser.error_log):
+            # libxml2 gave up on part of the page (nesting past 256 levels, a text node over
+            # 10 MB): what it read is not what extraction reads, so only extraction may decide.
+            return None
         for selector in rules.remove:
             for node in _compiled(selector)(root):
                 if node.getparent() is not None:
@@ -372,7 +405,7 @@ def fingerprint(body: bytes, rules: Rules) -> str | None:
             nodes = [root]
     except (SelectorError, ValueError, lxml.etree.LxmlError):
         return None
-    digest = hashlib.sha256(str(root.getroottree().docinfo.encoding).encode())
+    digest = hashlib.sha256(f"{root.getroottree().docinfo.encoding}|{_usable_encoding(encoding)}".encode())
     for node in nodes:
         digest.update(lxml.html.tostring(node, encoding="unicode", with_tail=False).encode())
     return f"{rules_key(rules)}:{digest.hexdigest()}"

@@ -10,6 +10,9 @@ Dash rule: every dash-like character (U+2010..U+2015, U+2212 minus) becomes ASCI
 wherever it stands, except as the first character of a line, where ``- `` would turn a
 sentence into a list item.
 
+Control rule: C0 and C1 control characters other than tab and newline (ESC, backspace, NUL,
+DEL, U+0080..U+009F) are dropped: they are not text, XML refuses them and a terminal obeys them.
+
 Link rule: link targets (``[text](target)``, ``<https://…>``) are put in canonical form by
 ``diffs.links.canonical_target``: tracking and session parameters dropped, parameters sorted.
 """
@@ -41,6 +44,7 @@ _QUOTES = str.maketrans(
 # Spaces that render as a space; zero-width characters and soft hyphens that render as nothing.
 _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _DASH = re.compile("(?<=[^\n])[\u2010-\u2015\u2212]")
 _INNER_SPACES = re.compile(r"(?<=\S) {2,}")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -67,6 +71,7 @@ def normalize_markdown(md: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text)
+    text = drop_controls(text)
     text = text.translate(_QUOTES)
     text = _DASH.sub("-", text)
 
@@ -74,6 +79,12 @@ def normalize_markdown(md: str) -> str:
     text = "\n".join(lines).strip("\n")
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text + "\n" if text else ""
+
+
+def drop_controls(text: str) -> str:
+    """``text`` without C0/C1 control characters except tab and newline (``\\r`` dropped too):
+    what may be written to XML or shown on a terminal."""
+    return _CONTROLS.sub("", text.replace("\r\n", "\n"))
 
 
 def _normalize_lines(lines: list[str]) -> list[str]:

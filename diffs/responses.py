@@ -10,13 +10,15 @@ check, with its kind, and never becomes a version.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from diffs.combine import is_combined, unpack
 from kb.errors import CombinedCaptureError
@@ -24,6 +26,9 @@ from kb.models import FaultKind, Outcome
 
 MAX_BODY_BYTES = 20 * 1024 * 1024  # a response larger than this is not a policy page
 GONE_STATUSES = (404, 410)
+# One "removed" answer is a failed check: a deploy or a CDN hiccup answers 404 for minutes. The
+# document is gone when removed answers keep coming for this long (each check between them too).
+GONE_CONFIRM_HOURS = 12
 # Statuses Scrapy follows as redirects; the spider takes every other status as a response,
 # so an error page is stored as evidence and a redirect is followed (and checked) first.
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -37,6 +42,15 @@ TEXT_VERSION_TYPE = "text/markdown"
 SIGN_IN_PATH = re.compile(
     r"(^|/)(ap/)?(sign[-_]?in|log[-_]?in|logon|auth|authenticate|authorize|sso|oauth2?|"
     r"session/new|servicelogin|cas/login)(/|\.|$)",
+    re.IGNORECASE,
+)
+# A redirect here is an interstitial (a bot wall, a verification, a block notice), not a move:
+# the page it reaches is judged as the wall it is, and the document is never "moved" or gone.
+WALL_PATH = re.compile(
+    r"captcha|/challenge|/splashui/|/cdn-cgi/|/_incapsula_|/distil_|(^|/)(ap/)?cvf(/|$)|"
+    r"(^|/)(blocked|block|denied|access[-_]?denied|forbidden|unavailable|verify|verification|"
+    r"verify[-_]?(you|human|humanity)|are[-_]?you[-_]?(a[-_]?)?(human|robot)|(human|bot|robot)[-_]?(check|verification)|"
+    r"consent|interstitial|px[-_]?captcha|geo[-_]?block(ed)?)(/|\.|$)",
     re.IGNORECASE,
 )
 MAGIC = (
@@ -90,6 +104,13 @@ def response_fault(
             FaultKind.SIGN_IN,
             f"redirected to a sign-in page ({url}): the document is no longer "
             "public at its declared URL; check it in a browser",
+        )
+    if requested_url and url != requested_url and is_wall_redirect(requested_url, url):
+        return Fault(
+            Outcome.FAILED,
+            FaultKind.BOT_WALL,
+            f"redirected to a wall ({url}) instead of the document: a check that failed, "
+            "not a move; retry later, slow the crawl down, or fetch it with a browser",
         )
     size = len(body)
     if max_size and size > max_size:
@@ -167,8 +188,56 @@ def looks_like_html(body: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--", b"<?xml"))
 
 
+def gone_confirmed(earlier: Iterable[tuple[str, str, str | None]], at: str) -> bool:
+    """May a check at ``at`` that finds the page removed (404/410, or a discovered page moved)
+    mark it gone? ``earlier``: the document's earlier checks as ``(checked_at, outcome, fault)``,
+    newest first. Yes when it is gone already, or when every check since the first of an
+    unbroken run of removed answers found it removed and that first one is at least
+    ``GONE_CONFIRM_HOURS`` old; otherwise the check is a failed one."""
+    first = None
+    for checked_at, outcome, fault in earlier:
+        if outcome == Outcome.GONE:
+            return True
+        if outcome != Outcome.FAILED or fault not in (FaultKind.REMOVED, FaultKind.MOVED):
+            break
+        first = checked_at
+    if first is None:
+        return False
+    hours = (datetime.fromisoformat(at) - datetime.fromisoformat(first)).total_seconds() / 3600
+    return hours >= GONE_CONFIRM_HOURS
+
+
+def unconfirmed_gone_reason(reason: str) -> str:
+    return f"{reason}; not gone until a check {GONE_CONFIRM_HOURS} h or more later confirms it"
+
+
 def is_sign_in(url: str) -> bool:
     return bool(SIGN_IN_PATH.search(urlsplit(url).path))
+
+
+def is_wall_redirect(requested: str, final: str) -> bool:
+    """Did a redirect from ``requested`` reach an interstitial rather than another page? Its
+    path says so (``/blocked``, ``/ap/cvf/…``, ``/verify-human``, a challenge), or its query
+    carries the page asked for, to send the visitor back once past it (``?url=<base64>``,
+    ``?return=/help/a``): a page that really moved does not point back at its old address."""
+    target = urlsplit(final)
+    if WALL_PATH.search(target.path):
+        return True
+    path = urlsplit(requested).path.rstrip("/").lower()
+    if len(path) < 2:
+        return False
+    return any(path in text for value in parse_qs(target.query).values() for v in value for text in _readings(v))
+
+
+def _readings(value: str) -> tuple[str, ...]:
+    """A query value as given and, if it is one, decoded from base64 (both lower case)."""
+    readings = [value.lower()]
+    try:
+        decoded = base64.urlsafe_b64decode(value.replace("+", "-").replace("/", "_") + "=" * (-len(value) % 4))
+        readings.append(decoded.decode("utf-8", errors="ignore").lower())
+    except (ValueError, binascii.Error):
+        pass
+    return tuple(readings)
 
 
 def status_text(code: int) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -116,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return ExitCode.USAGE
+    stdout = sys.stdout
+    sys.stdout = _ControlFree(stdout)
     try:
         return int(args.func(args) or 0)
     except PolicywatchError as err:
@@ -127,6 +130,30 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        sys.stdout = stdout
+
+
+_SGR = re.compile(r"(\x1b\[[0-9;]*m)")
+
+
+class _ControlFree:
+    """stdout without control characters: printed text comes from crawled pages, and a
+    terminal obeys ESC sequences (stored before extraction dropped them)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from diffs.normalize import drop_controls
+
+        # kb.console's own colours (SGR: ESC [ … m) pass; every other control is dropped
+        parts = _SGR.split(text)
+        kept = "".join(drop_controls(part) if i % 2 == 0 else part for i, part in enumerate(parts))
+        return self._stream.write(kept)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 # -- helpers ---------------------------------------------------------------------------------

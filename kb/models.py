@@ -72,6 +72,7 @@ class FaultKind(StrEnum):
     MISSING_TEXT = "missing-text"  # a text the declaration expects is not there
     TOO_SHORT = "too-short"  # less text than the declaration's min_chars
     JS_SHELL = "js-shell"  # a JavaScript application's shell, without the text
+    BLOCK_PAGE = "block-page"  # a notice in the site's template: consent, maintenance, region, not found
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ that left the hub is still checked (and reported gone if it is).
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
@@ -31,13 +30,13 @@ from crawler.browser import WAIT_MS, wait_for_text
 from crawler.faults import describe_failure
 from crawler.plan import CrawlPlan, Page, Target, plan_crawl, wait_selectors
 from diffs.combine import CapturedPage, combined_status, pack
-from diffs.responses import HANDLED_STATUSES, SIGN_IN_PATH
+from diffs.responses import HANDLED_STATUSES, is_sign_in, is_wall_redirect
 from kb.models import FaultKind
 from kb.sources import DiscoverRule, canonical_url, discovered_doc_id
 from kb.timeutil import utc_now
 
-# Where bot walls send a crawler: followed, so the wall itself is recorded as one.
-CHALLENGE_PATH = re.compile(r"captcha|/challenge|/splashui/|/cdn-cgi/|/_incapsula_|/distil_", re.IGNORECASE)
+# The sitemaps.org protocol caps a sitemap at 50 MB uncompressed: more is not a sitemap.
+SITEMAP_MAX_BYTES = 50 << 20
 
 
 class PolicySpider(scrapy.Spider):
@@ -242,12 +241,21 @@ class PolicySpider(scrapy.Spider):
         if response.status != 200:
             self.logger.warning("sitemap %s answered HTTP %s", response.url, response.status)
             return
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        limit = min(self.settings.getint("DOWNLOAD_MAXSIZE") or SITEMAP_MAX_BYTES, SITEMAP_MAX_BYTES)
+        try:
+            body = response.body
+            if body[:2] == b"\x1f\x8b":
+                body = gunzip(body, max_size=limit)  # a gzip bomb stops at the limit
+            sitemap = Sitemap(body)
+            entries = list(sitemap)
+        except Exception as exc:  # hostile bytes (a bomb, broken gzip, not XML): refused, discovery goes on
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.logger.warning(
+                "sitemap %s refused: %s (limit %d MB); its links were not read", response.url, why, limit >> 20
+            )
+            return
         hub = response.meta["hub"]
-        sitemap = Sitemap(body)
-        for entry in sitemap:
+        for entry in entries:
             location = entry.get("loc", "").strip()
             if not location:
                 continue
@@ -356,9 +364,9 @@ def moved(requested: str, final: str) -> bool:
     pages and bot walls are followed on purpose: the recorder names them."""
     if requested == final:
         return False
-    target = urlsplit(final)
-    if SIGN_IN_PATH.search(target.path) or CHALLENGE_PATH.search(target.path):
+    if is_sign_in(final) or is_wall_redirect(requested, final):  # followed: the recorder judges the wall
         return False
+    target = urlsplit(final)
     before, after = urlsplit(requested), target
     if (
         _host(before.hostname) != _host(after.hostname)

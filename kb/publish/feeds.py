@@ -27,6 +27,7 @@ from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
+from diffs.normalize import drop_controls
 from diffs.taxonomy import label_of
 from kb.models import Change, Document
 from kb.publish.sanitize import clean_html
@@ -162,12 +163,13 @@ def feed_item(change: Change, document: Document | None, site_url: str) -> Item:
     title = document.title if document else change.doc_id
     return Item(
         key=change.key,
-        title=_plain(f"{title}: {change.summary}"),
+        # Text stored before extraction dropped control characters: XML refuses them.
+        title=_plain(drop_controls(f"{title}: {change.summary}")),
         link=permalink,
         published=parse_time(change.detected_at),
         label=change.label,
         tags=change_tags(change),
-        body=_body(change, permalink),
+        body=drop_controls(_body(change, permalink)),
         doc_id=change.doc_id,
         silent=change.silent,
         effective_date=change.effective_date,

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 
 from diffs import EXTRACTOR_VERSION, Classification, compare
 from diffs.expect import explain_missing, judge
-from diffs.extract import Extracted, Rules, extract, fingerprint, read_text_version
+from diffs.extract import Extracted, Rules, charset_of, extract, fingerprint, read_text_version
 from diffs.flapping import Verdict, reversion_summary
-from diffs.responses import is_text_version, response_fault
+from diffs.responses import gone_confirmed, is_text_version, response_fault, unconfirmed_gone_reason
 from kb.errors import EmptyPage, ExtractionError, SelectorMatchedNothing
 from kb.models import Check, FaultKind, Outcome
 from kb.record import flapping
@@ -90,6 +90,8 @@ def rebuild_history(store: Store, sources: Sources, doc_id: str, report: RecordR
 
 def _process(store: Store, sources: Sources, check: Check, report: RecordReport) -> None:
     def fail(kind: str, reason: str, outcome: str = Outcome.FAILED) -> None:
+        if outcome == Outcome.GONE and not gone_confirmed(_earlier(store, check), check.checked_at):
+            outcome, reason = Outcome.FAILED, unconfirmed_gone_reason(reason)  # one answer can lie
         store.set_outcome(check.id, outcome, reason, kind)
         if outcome != Outcome.GONE:
             report.failed.append((check.doc_id, reason))
@@ -115,11 +117,12 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         return fail(FaultKind.UNDECLARED, "no declaration covers this document any more")
     expected = sources.expectations_for(check.doc_id, check.url)
     text_version = is_text_version(snapshot.headers)
+    charset = charset_of(snapshot.headers)  # a page may name its charset only in the header
     try:
-        extracted = _read(body, rules, snapshot.url, text_version)  # links resolve where the page answered
+        extracted = _read(body, rules, snapshot.url, text_version, charset)  # links resolve where the page answered
     except (SelectorMatchedNothing, EmptyPage) as exc:
         # Nothing where the text should be: a sign-in page or a JavaScript shell says why.
-        page_text = "" if text_version else _page_text(body, snapshot.url)
+        page_text = "" if text_version else _page_text(body, snapshot.url, charset)
         fault = explain_missing(page_text, body, expected)
         return fail(fault.kind, fault.reason) if fault else fail(exc.kind, str(exc))
     except ExtractionError as exc:
@@ -143,7 +146,7 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         )
     title = extracted.title or store.document(check.doc_id).title
     # Evidence for the crawler's fast path: the next response that matches is known unchanged.
-    store.set_evidence(check.id, snapshot.sha256, None if text_version else fingerprint(body, rules))
+    store.set_evidence(check.id, snapshot.sha256, None if text_version else fingerprint(body, rules, encoding=charset))
     if previous is None:
         store.add_version(
             doc_id=check.doc_id,
@@ -184,19 +187,28 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
     report.changed_docs.add(check.doc_id)
 
 
-def _page_text(body: bytes, url: str) -> str:
+def _earlier(store: Store, check: Check) -> list[tuple[str, str, str | None]]:
+    """The document's processed checks before ``check``, newest first."""
+    return [
+        (c.checked_at, c.outcome, c.fault)
+        for c in reversed(store.checks(check.doc_id))
+        if c.outcome != Outcome.PENDING and (c.checked_at, c.id) < (check.checked_at, check.id)
+    ]
+
+
+def _page_text(body: bytes, url: str, encoding: str | None = None) -> str:
     """The whole page's text (no selectors), or "" when even that cannot be read."""
     try:
-        return extract(body, Rules(), url=url).markdown
+        return extract(body, Rules(), url=url, encoding=encoding).markdown
     except Exception:  # a hostile page: the extraction's own fault is recorded
         return ""
 
 
 @functools.lru_cache(maxsize=4)
-def _read(body: bytes, rules: Rules, url: str, text_version: bool) -> Extracted:
+def _read(body: bytes, rules: Rules, url: str, text_version: bool, encoding: str | None = None) -> Extracted:
     """The text of a capture. Extraction is pure, so the same bytes read under the same rules
     are read once: a page that flaps serves the same few bodies again and again."""
-    return read_text_version(body, url=url) if text_version else extract(body, rules, url=url)
+    return read_text_version(body, url=url) if text_version else extract(body, rules, url=url, encoding=encoding)
 
 
 def _record_change(
@@ -289,7 +301,7 @@ def _reextract_current(store: Store, sources: Sources, doc_id: str, now: str, re
         extracted = (
             read_text_version(body, url=snapshot.url)
             if is_text_version(snapshot.headers)
-            else extract(body, rules, url=snapshot.url)
+            else extract(body, rules, url=snapshot.url, encoding=charset_of(snapshot.headers))
         )
     except ExtractionError as exc:
         report.failed.append((doc_id, f"{exc} (the current version is kept)"))

@@ -341,6 +341,18 @@ class Store:
                 found[(row["doc_id"], row["url"])] = (etag, modified)
         return found
 
+    def not_modified_streaks(self) -> dict[tuple[str, str], int]:
+        """(doc_id, requested URL) -> how many 304 checks came since the newest response that
+        was read as the document (failed checks in between neither count nor break the run)."""
+        rows = self._db.execute(
+            f"""SELECT c.doc_id, c.url, COUNT(*) AS n FROM checks c
+                WHERE c.http_status = 304 AND c.outcome = '{Outcome.UNCHANGED}' AND c.checked_at > COALESCE((
+                    SELECT MAX(d.checked_at) FROM checks d WHERE d.doc_id = c.doc_id AND d.url = c.url
+                    AND d.outcome IN {_GOOD} AND COALESCE(d.http_status, 0) != 304), '')
+                GROUP BY c.doc_id, c.url"""
+        ).fetchall()
+        return {(row["doc_id"], row["url"]): row["n"] for row in rows}
+
     def previous_outcome(self, check: Check) -> str | None:
         """Outcome of the document's check just before this one."""
         row = self._db.execute(

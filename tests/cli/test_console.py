@@ -97,3 +97,16 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch, env, ter
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert colour_wanted(Terminal() if terminal else io.StringIO()) is wanted
+
+
+def test_stdout_keeps_the_consoles_colours_and_drops_every_other_control():
+    # main() wraps stdout so crawled text cannot drive the terminal; kb.console's SGR colours pass
+    import io
+
+    from kb.cli import _ControlFree
+    from kb.console import Paint
+
+    out = io.StringIO()
+    green = Paint(True).outcome("new_version")
+    _ControlFree(out).write(f"{green} page \x1b]0;title\x07 back\x08space\n")
+    assert out.getvalue() == f"{green} page ]0;title backspace\n"

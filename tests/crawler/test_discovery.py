@@ -1,5 +1,6 @@
 """Discovery on a loopback help centre: a hub page followed to depth 2, a sitemap index,
-then the next state of the site: a page added, one removed, one moved, one declared page moved."""
+then the next state of the site: a page added, one removed, one moved, one declared page moved;
+a third crawl a day later finds the same state, which confirms what is gone."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tests.support.loopback_site import LoopbackSite, declaration, help_page, po
 
 pytestmark = pytest.mark.slow
 
-FIRST, SECOND = "2026-05-01T00:00:00Z", "2026-05-08T00:00:00Z"
+FIRST, SECOND, THIRD = "2026-05-01T00:00:00Z", "2026-05-08T00:00:00Z", "2026-05-09T00:00:00Z"
 
 
 def hub(*paths: str) -> str:
@@ -91,11 +92,16 @@ def history(tmp_path_factory):
         site.redirect("/help/policies/declared", "/help/policies/declared-v2")
         second = crawl(home, sources, fast=True, fixed_time=SECOND)
         hits_second = [h.path for h in site.hits()]
+        with Store(home) as store:
+            docs = {d.doc_id: d for d in store.documents()}
+            versions = {doc_id: len(store.versions(doc_id)) for doc_id in docs}
+            checks = {doc_id: store.checks(doc_id) for doc_id in docs}
+        third = crawl(home, sources, fast=True, fixed_time=THIRD)
     with Store(home) as store:
-        docs = {d.doc_id: d for d in store.documents()}
-        versions = {doc_id: len(store.versions(doc_id)) for doc_id in docs}
-        checks = {doc_id: store.checks(doc_id) for doc_id in docs}
+        docs3 = {d.doc_id: d for d in store.documents()}
     return {
+        "third": third,
+        "docs3": docs3,
         "first": first,
         "second": second,
         "docs": docs,
@@ -129,20 +135,26 @@ def test_an_added_page_is_tracked_from_its_first_crawl(history):
 
 def test_a_removed_page_is_reported_gone_with_its_history_kept(history):
     b = history["docs"]["disc/b"]
-    assert b.status == "gone" and "404" in b.failure
+    assert b.status == "failing" and "404" in b.failure and "not gone until" in b.failure  # once: unconfirmed
+    assert history["second"].record.gone == []
     assert history["versions"]["disc/b"] == 1
     assert "/help/policies/b" in history["hits2"]  # no longer linked, still checked
-    assert history["second"].record.gone == ["disc/b"]
+    b = history["docs3"]["disc/b"]
+    assert b.status == "gone" and "404" in b.failure  # confirmed a day later
+    assert history["third"].record.gone == ["disc/b"]
 
 
 def test_a_page_that_redirects_elsewhere_is_reported_moved_never_recorded_as_itself(history):
     privacy = history["docs"]["disc/privacy"]
+    assert privacy.status == "failing" and privacy.failure.startswith("moved: ")
+    privacy = history["docs3"]["disc/privacy"]
     assert privacy.status == "gone"
     assert privacy.failure.startswith("moved: ") and privacy.failure.endswith(
         "/legal/privacy-notice; its history is kept"
     )
     assert history["versions"]["disc/privacy"] == 1
-    assert [doc for doc, _ in history["second"].moved_away] == ["disc/privacy"]
+    assert history["second"].moved_away == []
+    assert [doc for doc, _ in history["third"].moved_away] == ["disc/privacy"]
     declared = history["docs"]["disc/declared"]
     assert declared.status == "failing" and "update its url in the declaration" in declared.failure
     assert ("disc/declared", declared.failure) in history["second"].fetch_failed

@@ -59,3 +59,20 @@ def test_recrawl_of_unchanged_pages_stores_checks_not_copies(tmp_path):
     assert report.known_unchanged == 15 and report.fetched == 15
     assert second["snapshots"] == first["snapshots"] == 15  # no body stored for unchanged pages
     assert all(c.outcome == "unchanged" and c.snapshot_id is None for c in rechecked)
+
+
+def test_fingerprint_declines_a_page_its_parser_could_not_read_whole():
+    # 3d, 3e: libxml2 stops at 256 levels of nesting and drops a text node over 10 MB, so two
+    # pages that extract differently would share a fingerprint: the fast path must decline them.
+    def deep(word: str) -> bytes:
+        return f"<html><body><main><article>{'<div>' * 300}deep text {word}{'</div>' * 300}</article></main></body></html>".encode()
+
+    def big_line(char: str) -> bytes:
+        line = "A" * 5_000_000 + char + "A" * 5_000_000
+        return f"<html><body><main><article><p>{line}</p></article></main></body></html>".encode()
+
+    rules = Rules(select=("main article",))
+    for page_0, page_1 in ((deep("0"), deep("1")), (big_line("A"), big_line("B"))):
+        assert extract(page_0, rules).markdown != extract(page_1, rules).markdown
+        assert fingerprint(page_0, rules) is None and fingerprint(page_1, rules) is None
+    assert fingerprint(page(), RULES) is not None  # ordinary malformed markup still has one

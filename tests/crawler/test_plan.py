@@ -143,6 +143,13 @@ def test_a_304_to_a_conditional_request_is_an_unchanged_check():
         ("https://m.example/help/a", "https://other.example/help/a", True),
         ("https://m.example/help/a", "https://m.example/ap/signin?openid.return_to=x", False),  # the recorder names it
         ("https://m.example/help/a", "https://m.example/errors/validateCaptcha", False),  # a wall: recorded as one
+        # 1d3: interstitials that carry the page asked for, or whose path says block/verify, are walls
+        ("https://m.example/help/a", "https://m.example/blocked?url=aHR0cHM6Ly9tLmV4YW1wbGUvaGVscC9h&g=b", False),
+        ("https://m.example/help/a", "https://m.example/ap/cvf/request?arb=1f2e", False),
+        ("https://m.example/help/a", "https://m.example/access-denied", False),
+        ("https://m.example/help/a", "https://m.example/gate?return=%2Fhelp%2Fa", False),
+        ("https://m.example/help/a", "https://m.example/verify-human?id=9", False),
+        ("https://m.example/help/a", "https://m.example/help/blocked-items", True),  # a page about blocking
     ],
 )
 def test_moved_means_another_page_not_another_spelling(requested, final, is_moved):

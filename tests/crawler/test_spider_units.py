@@ -1,8 +1,11 @@
 """The spider's parsing, without a reactor or a network (Scrapy's own testing style)."""
 
+import gzip
+import logging
+
 import pytest
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Request
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 
 from crawler.middlewares import ScopeGuard
@@ -89,3 +92,22 @@ def test_scope_guard_keeps_requests_on_declared_hosts(url, allowed):
     else:
         with pytest.raises(IgnoreRequest, match="out of scope"):
             guard.process_request(Request(url), spider)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(gzip.compress(b"\0" * (3 << 20)), id="gzip-bomb"),  # 3 MB of zeros in 3 KB
+        pytest.param(b"\x1f\x8b\x08\x00garbage", id="broken-gzip"),
+    ],
+)
+def test_a_sitemap_that_cannot_be_read_is_one_warning_line(body, caplog):
+    # 3j: decompression is bounded; a refused sitemap is reported in one line, the crawl goes on.
+    crawler = get_crawler(PolicySpider, {"POLICYWATCH_FIXED_TIME": "2026-01-01T00:00:00Z", "DOWNLOAD_MAXSIZE": 1 << 20})
+    spider = PolicySpider.from_crawler(crawler, plan=make_plan())
+    request = Request("https://shop.example/sitemap.xml.gz", meta={"hub": 0, "depth": 0})
+    page = Response("https://shop.example/sitemap.xml.gz", body=body, request=request)
+    with caplog.at_level(logging.WARNING):
+        assert list(spider.parse_sitemap(page)) == []
+    [line] = [r.getMessage() for r in caplog.records if "sitemap" in r.getMessage()]
+    assert line.startswith("sitemap https://shop.example/sitemap.xml.gz refused: ") and "\n" not in line

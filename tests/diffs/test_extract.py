@@ -282,3 +282,13 @@ def test_deep_nesting_is_read_not_a_recursion_error():
     )
     text = extract(page.encode(), Rules(select=("main",))).markdown
     assert "order defect rate under 1%" in text and "tail" in text
+
+
+def test_control_characters_never_reach_the_text() -> None:
+    # 3b: ESC sequences, backspace, NUL and C1 controls are not text: XML feeds refuse them and a
+    # terminal would obey them. Tab and newline stay whitespace.
+    page = "<main><h1>Fees\x07</h1><p>The fee is 20%\x1b[31m of\x08 the price\x9b0m.\tNow.</p></main>"
+    got = extract(page, Rules(select=("main",)))
+    assert got.markdown == "# Fees\n\nThe fee is 20%[31m of the price0m. Now.\n"
+    assert got.title == "Fees"
+    assert normalize_markdown("a\x1bb\x7fc\x85d\x00\r\ne") == "abcd\ne\n"

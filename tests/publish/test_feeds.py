@@ -351,3 +351,13 @@ def test_diff_excerpt_is_short_and_keeps_context_around_changes():
     assert len(lxml.html.fragment_fromstring(excerpt, create_parent="div").text_content()) < 700
     assert excerpt.endswith("…</ins>")
     assert diff_excerpt([(0, "unchanged")]) == ""
+
+
+def test_control_characters_in_stored_text_do_not_break_the_feeds():
+    # 3b: a summary stored before extraction dropped control characters still publishes.
+    hostile = _change(
+        9, "southsea/fees", "2026-11-03T06:00:00Z", "substantive", "New fee \x1b[31m20%\x08", [(1, "fee\x1b[0m\x00")]
+    )
+    for path, content in files([*CHANGES, hostile]).items():
+        assert b"\x1b" not in content and b"\x08" not in content and b"\\u001b" not in content, path
+        parse(path, content)

@@ -4,7 +4,7 @@ Four real crawls share the whole matrix (one document per row, plus controls and
 
     A  every document serves its good page, version 1      → first versions
     B  every document serves its fault                     → the row's outcome
-    C  every document serves version 2 (gone pages: still gone)
+    C  every document serves version 2 (removed pages: removed again, which confirms gone)
     D  every document serves version 2 (gone pages are back)
 
 Each row asserts that crawl B finished, that the document's check is recorded with a clear
@@ -87,6 +87,7 @@ class Row:
     evidence: bool = False  # B's response is kept as a snapshot
     server: str = "site"  # "down": served by a second server that is stopped during B
     known_bug: str = ""  # a strict xfail: the row must start passing once the bug is fixed
+    gone_next: bool = False  # the fault again in crawl C, a day later: that confirms "gone"
 
 
 ROWS = [
@@ -146,8 +147,9 @@ ROWS = [
         "gone-404",
         "status",
         {"code": 404},
-        outcome="gone",
-        reason=r"^HTTP 404 Not Found: the page was removed; its history is kept",
+        reason=r"^HTTP 404 Not Found: the page was removed; its history is kept; not gone until a check 12 h "
+        r"or more later confirms it",
+        gone_next=True,
         status=404,
         evidence=True,
     ),
@@ -156,8 +158,9 @@ ROWS = [
         "gone-410",
         "status",
         {"code": 410},
-        outcome="gone",
-        reason=r"^HTTP 410 Gone: the page was removed; its history is kept",
+        reason=r"^HTTP 410 Gone: the page was removed; its history is kept; not gone until a check 12 h "
+        r"or more later confirms it",
+        gone_next=True,
         status=410,
         evidence=True,
     ),
@@ -354,8 +357,8 @@ def serve(matrix: Matrix, phase: str) -> None:
             target.answer(
                 path, row.behaviour, **({"doc": row.doc} if row.behaviour == "page" and not params else params)
             )
-        elif phase == "C" and row.outcome == "gone":
-            target.answer(path, row.behaviour, **row.params)  # still gone: reported once
+        elif phase == "C" and row.gone_next:
+            target.answer(path, row.behaviour, **row.params)  # still removed: now gone
         else:
             target.answer(path, "page", doc=row.doc, version=version)
     for doc in CONTROLS:
@@ -452,9 +455,9 @@ def test_fault_row(matrix, row):
     # The next good response is handled normally: the change starts from A's version.
     first, *later = versions
     assert first.captured_at == TIMES["A"]
-    if row.outcome == "gone":
-        assert matrix.check(row.doc, "C").outcome == "gone"
-        assert doc_id not in matrix.reports["C"].record.gone  # a removal is reported once
+    if row.gone_next:
+        assert matrix.check(row.doc, "C").outcome == "gone"  # a second removed answer, a day later
+        assert doc_id in matrix.reports["C"].record.gone  # reported once, when confirmed
         recovered, settled = "D", None
     else:
         recovered, settled = "C", "D"
