@@ -433,7 +433,7 @@ class Store:
         (``policywatch reextract``), so it stays out of ``changes()`` and the feed; ``flap``: the
         page only switched back to a recent text, kept out the same way. ``returns_to``: the
         earlier version whose text came back (a flap, or a reported reversion)."""
-        key = f"{doc_id}/{compact(detected_at)}" + ("-technical" if technical else "")
+        key = self._free_key(f"{doc_id}/{compact(detected_at)}" + ("-technical" if technical else ""))
         self._db.execute(
             "INSERT INTO changes (key, doc_id, from_version_id, to_version_id, detected_at, label, "
             "summary, reasons, silent, ops, sections, tags, effective_date, notice_days, technical, "
@@ -464,6 +464,19 @@ class Store:
                 json.dumps([vars(p) for p in flapping], ensure_ascii=False),
             ),
         )
+        return key
+
+    def _free_key(self, base: str) -> str:
+        """``base``, or ``base-2``, ``base-3``… when changes of the same second already hold it:
+        keys stay permalinks made of dates, and a history derived again in the same order
+        gets the same keys."""
+        taken = {
+            row[0] for row in self._db.execute("SELECT key FROM changes WHERE substr(key, 1, ?) = ?", (len(base), base))
+        }
+        key, n = base, 1
+        while key in taken:
+            n += 1
+            key = f"{base}-{n}"
         return key
 
     def changes(self, doc_id: str | None = None, *, technical: bool = False, flaps: bool = False) -> list[Change]:
