@@ -56,7 +56,9 @@ def test_three_captures_within_one_second_each_make_a_change(tmp_path, sources):
     home = tmp_path / "home"
     with Store(home) as store:
         ats = ["2026-03-01T10:00:00.1Z", "2026-03-01T10:00:00.2Z", "2026-03-01T10:00:00.3Z"]
-        record_captures(store, sources, DOC, [capture(at, fee) for at, fee in zip(ats, ["$1", "$2", "$3"])])
+        record_captures(
+            store, sources, DOC, [capture(at, fee) for at, fee in zip(ats, ["$1", "$2", "$3"], strict=True)]
+        )
         assert [c.outcome for c in store.checks(DOC)] == [
             Outcome.FIRST_VERSION,
             Outcome.NEW_VERSION,
@@ -74,7 +76,96 @@ def test_keys_are_the_same_when_the_history_is_derived_again(tmp_path, sources):
     home = tmp_path / "home"
     with Store(home) as store:
         ats = ["2026-03-01T10:00:00.1Z", "2026-03-01T10:00:00.2Z", "2026-03-01T10:00:00.3Z"]
-        record_captures(store, sources, DOC, [capture(at, fee) for at, fee in zip(ats, ["$1", "$2", "$3"])])
+        record_captures(
+            store, sources, DOC, [capture(at, fee) for at, fee in zip(ats, ["$1", "$2", "$3"], strict=True)]
+        )
         before = [c.key for c in store.changes(DOC)]
         kb.record.rebuild_history(store, sources, DOC, kb.record.RecordReport())
         assert [c.key for c in store.changes(DOC)] == before
+
+
+def late_capture_home(tmp_path: Path, sources) -> Path:
+    home = tmp_path / "home"
+    with Store(home) as store:
+        record_captures(
+            store,
+            sources,
+            DOC,
+            [capture("2026-03-01T00:00:00Z", "$1"), capture("2026-03-08T00:00:00Z", "$2")],
+        )
+    return home
+
+
+def test_a_failure_inside_the_late_capture_rebuild_leaves_the_previous_history(tmp_path, sources, monkeypatch):
+    """4c: the late capture was committed on its own, and the re-derivation it needed was
+    remembered only in memory: a kill between the two left two first versions, for good."""
+    home = late_capture_home(tmp_path, sources)
+    real = kb.record._process
+    calls = {"n": 0}
+
+    def fail_on_second(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("killed")  # what a SIGKILL inside the rebuild leaves: no commit
+        return real(*args, **kwargs)
+
+    with Store(home) as store:
+        store.add_response(
+            doc_id=DOC,
+            requested_url="https://shop.example/help/fees",
+            url="https://shop.example/help/fees",
+            fetched_at="2026-02-01T00:00:00Z",
+            http_status=200,
+            headers={},
+            body=page("$0.50"),
+            origin="import",
+        )
+        monkeypatch.setattr(kb.record, "_process", fail_on_second)
+        with pytest.raises(RuntimeError):
+            process_pending(store, sources)
+        monkeypatch.setattr(kb.record, "_process", real)
+        assert [c.outcome for c in store.checks(DOC)][0] == Outcome.PENDING  # left for the next run
+        process_pending(store, sources)  # the next run resumes
+        versions = store.versions(DOC)
+        assert [v.captured_at for v in versions] == [
+            "2026-02-01T00:00:00Z",
+            "2026-03-01T00:00:00Z",
+            "2026-03-08T00:00:00Z",
+        ]
+        assert len(store.changes(DOC)) == 2
+    assert verify(home).ok
+
+
+def break_store(home: Path, sql: str) -> None:
+    db = sqlite3.connect(home / Store.FILE)
+    db.execute("PRAGMA foreign_keys=OFF")
+    db.executescript(sql)
+    db.commit()
+    db.close()
+
+
+def test_verify_finds_two_first_versions_and_a_missing_change(tmp_path, sources):
+    home = late_capture_home(tmp_path, sources)
+    assert verify(home).ok
+    break_store(home, "DELETE FROM changes;")
+    problems = history_problems(home)
+    assert any("no change" in p for p in problems), problems
+
+
+def test_verify_finds_a_version_dated_after_the_newest_check(tmp_path, sources):
+    home = late_capture_home(tmp_path, sources)
+    break_store(
+        home, "UPDATE versions SET captured_at = '2099-01-01T00:00:00Z' WHERE id = (SELECT MAX(id) FROM versions);"
+    )
+    problems = history_problems(home)
+    assert any("future" in p for p in problems), problems
+
+
+def test_verify_finds_a_change_that_skips_a_version(tmp_path, sources):
+    home = late_capture_home(tmp_path, sources)
+    with Store(home) as store:
+        record_captures(store, sources, DOC, [capture("2026-03-15T00:00:00Z", "$3")])
+    v1 = "(SELECT MIN(id) FROM versions)"
+    break_store(home, f"UPDATE changes SET from_version_id = {v1} WHERE id = (SELECT MAX(id) FROM changes);")
+    problems = history_problems(home)
+    assert problems, verify(home).problems
