@@ -61,27 +61,37 @@ class RecordReport:
 
 def process_pending(store: Store, sources: Sources, report: RecordReport | None = None) -> RecordReport:
     """Process every pending check; each one is its own transaction. Pass ``report`` to add
-    to it (the crawl calls this repeatedly while its child process fetches)."""
+    to it (the crawl calls this repeatedly while its child process fetches).
+
+    A capture older than the document's latest version arrived late: the document's whole
+    history is derived again, in the same transaction as the late check, so a process killed
+    halfway leaves the check pending and the history as it was (the next run resumes)."""
     report = report if report is not None else RecordReport()
-    rederive: set[str] = set()
+    rebuilt: set[str] = set()
     for check in store.pending_checks():
+        if check.doc_id in rebuilt:
+            continue  # its re-derivation already processed it
         with store.transaction():
             later = store.latest_version(check.doc_id)
             if later is not None and later.captured_at > check.checked_at:
-                rederive.add(check.doc_id)  # an older capture arrived late: replay the history
-            _process(store, sources, check, report)
-    for doc_id in sorted(rederive):
-        rebuild_history(store, sources, doc_id, report)
+                _rebuild(store, sources, check.doc_id, report)
+                rebuilt.add(check.doc_id)
+            else:
+                _process(store, sources, check, report)
     return report
 
 
 def rebuild_history(store: Store, sources: Sources, doc_id: str, report: RecordReport) -> None:
     """Derive a document's versions and changes again from its snapshots, in capture order."""
     with store.transaction():
-        store.delete_derived(doc_id)
-        for check in store.checks(doc_id):
-            if check.snapshot_id is not None:
-                _process(store, sources, check, report)
+        _rebuild(store, sources, doc_id, report)
+
+
+def _rebuild(store: Store, sources: Sources, doc_id: str, report: RecordReport) -> None:
+    store.delete_derived(doc_id)
+    for check in store.checks(doc_id):
+        if check.snapshot_id is not None:
+            _process(store, sources, check, report)
     report.changed_docs.add(doc_id)
 
 

@@ -4,12 +4,14 @@ a capture dated in the future (6g); and ``verify`` sees a history that breaks th
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 import kb.record
 from kb.models import Capture, Outcome
+from kb.record import process_pending
 from kb.record.intake import record_captures
 from kb.sources import open_sources
 from kb.store import Store
