@@ -31,6 +31,7 @@ leaves half a version or a change behind.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -40,7 +41,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kb.errors import StoreError, UnknownDocument
+from kb.errors import DiskFull, StoreError, UnknownDocument
 from kb.models import (
     CLASSES,
     GOOD_OUTCOMES,
@@ -93,6 +94,8 @@ class Store:
             self._db.execute("PRAGMA foreign_keys=ON")
             migrate(self._db)
         except (OSError, sqlite3.DatabaseError) as exc:
+            if is_disk_full(exc):
+                raise write_failure(exc, self.home, "open the store") from None
             raise StoreError(f"cannot open the store in {self.home}: {exc}") from None
 
     @classmethod
@@ -110,14 +113,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        """One atomic write; a full disk (or a failing one) is a ``DiskFull``/``StoreError``
+        and leaves the store as it was before the transaction."""
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
-            self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+        except (sqlite3.OperationalError, OSError) as exc:
+            if not is_disk_full(exc):
+                raise
+            if self._db.in_transaction:
+                try:
+                    self._db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite rolled back itself
+            raise write_failure(exc, self.home, "record") from None
 
     # -- documents -------------------------------------------------------
 
@@ -670,6 +686,19 @@ class Store:
             (digest, len(body), zlib.compress(body, 6)),
         )
         return digest
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """What SQLite or the system says when a write finds no space (or no working disk)."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("disk is full" in text or "disk i/o error" in text)
+
+
+def write_failure(exc: BaseException, home: Path, what: str) -> StoreError:
+    """The one line for a write that found no space: what it was, and how the next run resumes."""
+    return DiskFull(f"no space left on the disk of {home}: could not {what} ({exc}); nothing stored was lost")
 
 
 def reasons_json(reasons: Iterable[dict]) -> str:
