@@ -148,3 +148,11 @@ def test_record_on_a_full_disk_leaves_its_checks_pending(lab, tmp_path):
     one_line(run, "no space left", "policywatch record")
     with Store(copy) as store:
         assert len(store.pending_checks()) == 3
+
+
+def test_index_rebuild_on_a_full_disk_is_one_line(lab):
+    _, _, home, hook = lab
+    run = policywatch(
+        "index", "--rebuild", "--home", str(home), hook=hook, full="parent:kb.search:os.replace:1:oserror"
+    )
+    one_line(run, "no space left")
