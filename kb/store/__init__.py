@@ -56,7 +56,7 @@ from kb.models import (
     Snapshot,
     Version,
 )
-from kb.store.schema import migrate
+from kb.store.schema import migrate, needs_migration
 from kb.timeutil import compact
 
 # The outcomes that read a response as the document, as an SQL list (defined once, in kb.models).
@@ -613,6 +613,15 @@ class Store:
             store._db = db
             return store
         raise StoreError(f"cannot open {store.path} read-only: {problem}") from None
+
+    @classmethod
+    def open_for_reading(cls, home: Path) -> Store:
+        """Read-only, unless the store predates columns its reads need (it is migrated first)."""
+        store = cls.open_read_only(home)
+        if not needs_migration(store._db):
+            return store
+        store.close()
+        return cls(home)
 
     @contextmanager
     def reading(self) -> Iterator[None]:

@@ -156,3 +156,10 @@ def test_index_rebuild_on_a_full_disk_is_one_line(lab):
         "index", "--rebuild", "--home", str(home), hook=hook, full="parent:kb.search:os.replace:1:oserror"
     )
     one_line(run, "no space left")
+
+
+def test_status_on_a_full_disk_reads_without_writing(lab):
+    """5d: status opened the store for writing (schema check, WAL) and blamed --home."""
+    _, _, home, hook = lab
+    run = policywatch("status", "--home", str(home), hook=hook, full="parent:kb.store:migrate:1")
+    assert run.returncode == 0, run.stderr
