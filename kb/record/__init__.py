@@ -24,6 +24,7 @@ like instead of reporting the rule change as a policy change.
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 from dataclasses import dataclass, field
 
 from diffs import EXTRACTOR_VERSION, Classification, compare
@@ -36,7 +37,9 @@ from kb.models import Check, FaultKind, Outcome
 from kb.record import flapping
 from kb.sources import Sources
 from kb.store import Store
+from kb.timeutil import to_datetime
 
+CLOCK_TOLERANCE = timedelta(hours=1)  # a crawl earlier than the latest capture by more: the clock went back
 SHRINK_LIMIT = 0.2  # a text that loses more than 80 % at once is a broken page, not a policy
 
 
@@ -74,11 +77,31 @@ def process_pending(store: Store, sources: Sources, report: RecordReport | None 
         with store.transaction():
             later = store.latest_version(check.doc_id)
             if later is not None and later.captured_at > check.checked_at:
+                if _clock_went_back(store, check, later.captured_at, report):
+                    continue
                 _rebuild(store, sources, check.doc_id, report)
                 rebuilt.add(check.doc_id)
             else:
                 _process(store, sources, check, report)
     return report
+
+
+def _clock_went_back(store: Store, check: Check, latest: str, report: RecordReport) -> bool:
+    """A crawl cannot fetch the past: a crawled response dated well before the document's
+    latest capture says this machine's clock is wrong, so it is a failed check, never filed
+    in the past (an import or backfill with its own date may be). The snapshot is kept."""
+    snapshot = store.snapshot(check.snapshot_id) if check.snapshot_id is not None else None
+    if snapshot is None or snapshot.origin != "crawl":
+        return False
+    if to_datetime(latest) - to_datetime(check.checked_at) <= CLOCK_TOLERANCE:
+        return False
+    reason = (
+        f"this machine's clock reads {check.checked_at}, before the last capture of this document "
+        f"({latest}): check the clock; the response is kept, not filed as a version"
+    )
+    store.set_outcome(check.id, Outcome.FAILED, reason, FaultKind.CLOCK)
+    report.failed.append((check.doc_id, reason))
+    return True
 
 
 def rebuild_history(store: Store, sources: Sources, doc_id: str, report: RecordReport) -> None:

@@ -171,3 +171,44 @@ def test_verify_finds_a_change_that_skips_a_version(tmp_path, sources):
     break_store(home, f"UPDATE changes SET from_version_id = {v1} WHERE id = (SELECT MAX(id) FROM changes);")
     problems = history_problems(home)
     assert problems, verify(home).problems
+
+
+def crawled(store: Store, at: str, fee: str) -> None:
+    store.ensure_document(
+        DOC,
+        title="Selling fees",
+        url="https://shop.example/help/fees",
+        marketplace="shop",
+        doc_type="fees",
+        origin="declared",
+        seen_at=at,
+    )
+    store.add_response(
+        doc_id=DOC,
+        requested_url="https://shop.example/help/fees",
+        url="https://shop.example/help/fees",
+        fetched_at=at,
+        http_status=200,
+        headers={},
+        body=page(fee),
+    )
+
+
+def test_a_crawl_with_the_clock_set_back_is_refused_not_filed_in_the_past(tmp_path, sources):
+    """6f: a crawl dated a year before the latest version rewrote the history around it."""
+    home = tmp_path / "home"
+    with Store(home) as store:
+        crawled(store, "2026-06-01T00:00:00Z", "$1")
+        process_pending(store, sources)
+        crawled(store, "2025-06-01T00:00:00Z", "$2")  # this machine's clock is a year behind
+        process_pending(store, sources)
+        late = store.checks(DOC)[0]
+        assert late.outcome == Outcome.FAILED
+        assert "clock" in late.reason and "2026-06-01T00:00:00Z" in late.reason, late.reason
+        assert [v.captured_at for v in store.versions(DOC)] == ["2026-06-01T00:00:00Z"]
+        assert store.changes(DOC) == []
+        crawled(store, "2026-06-02T00:00:00Z", "$2")
+        process_pending(store, sources)
+        assert len(store.changes(DOC)) == 1
+    assert verify(home).ok
+
