@@ -24,8 +24,8 @@ like instead of reporting the rule change as a policy change.
 from __future__ import annotations
 
 import functools
-from datetime import timedelta
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from diffs import EXTRACTOR_VERSION, Classification, compare
 from diffs.expect import explain_missing, judge
