@@ -212,3 +212,13 @@ def test_a_crawl_with_the_clock_set_back_is_refused_not_filed_in_the_past(tmp_pa
         assert len(store.changes(DOC)) == 1
     assert verify(home).ok
 
+
+def test_a_capture_dated_in_the_future_is_refused(tmp_path, sources):
+    """6g: an import dated 2099 became the current text for good."""
+    from kb.errors import UsageError
+
+    home = tmp_path / "home"
+    with Store(home) as store:
+        with pytest.raises(UsageError, match="future"):
+            record_captures(store, sources, DOC, [capture("2099-01-01T00:00:00Z", "$1")])
+        assert store.checks(DOC) == [] and store.versions(DOC) == []
