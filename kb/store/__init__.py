@@ -679,9 +679,21 @@ class Store:
                 hint="restore with the policywatch version that made the export",
             )
         names = [c for c in columns if c in row]
-        self._db.execute(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", [row[c] for c in names]
-        )
+        try:
+            self._db.execute(
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                [row[c] for c in names],
+            )
+        except sqlite3.Error as exc:  # a duplicate id, a reference to nothing, a value of no SQL type
+            raise StoreError(f"{table} row refused: {exc}") from None
+
+    def required_columns(self, table: str) -> list[str]:
+        """The columns a row of ``table`` must give (restore): its id and what has no default."""
+        return [
+            info[1]
+            for info in self._db.execute(f"PRAGMA table_info({table})")
+            if info[5] or (info[3] and info[4] is None)
+        ]
 
     def checkpoint(self) -> None:
         """Write the WAL into the database file, so that the one file holds the whole store."""
