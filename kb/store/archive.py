@@ -280,9 +280,7 @@ def _manifest(tar: tarfile.TarFile, source: Path) -> dict:
         if not isinstance(entries, dict) or not all(
             isinstance(v, value_type) and not isinstance(v, bool) for v in entries.values()
         ):
-            raise ArchiveError(
-                f"{source}: manifest.json: '{key}' is missing or is not an object of {kind}"
-            )
+            raise ArchiveError(f"{source}: manifest.json: '{key}' is missing or is not an object of {kind}")
     return manifest
 
 
