@@ -32,13 +32,14 @@ from diffs.expect import explain_missing, judge
 from diffs.extract import Extracted, Rules, extract, fingerprint, read_text_version
 from diffs.flapping import Verdict, reversion_summary
 from diffs.responses import is_text_version, response_fault
-from kb.errors import EmptyPage, ExtractionError, SelectorMatchedNothing
+from kb.errors import EmptyPage, ExtractionError, SelectorMatchedNothing, StoreError
 from kb.models import Check, FaultKind, Outcome
 from kb.record import flapping
 from kb.sources import Sources
 from kb.store import Store
 from kb.timeutil import to_datetime
 
+RECORDING_FAILED = "could not be recorded"  # the reason of a pending check the recorder failed on (verify)
 CLOCK_TOLERANCE = timedelta(hours=1)  # a crawl earlier than the latest capture by more: the clock went back
 SHRINK_LIMIT = 0.2  # a text that loses more than 80 % at once is a broken page, not a policy
 
@@ -71,18 +72,31 @@ def process_pending(store: Store, sources: Sources, report: RecordReport | None 
     halfway leaves the check pending and the history as it was (the next run resumes)."""
     report = report if report is not None else RecordReport()
     rebuilt: set[str] = set()
+    stuck: set[str] = set()  # a check of theirs could not be recorded: the rest waits for it
     for check in store.pending_checks():
-        if check.doc_id in rebuilt:
-            continue  # its re-derivation already processed it
-        with store.transaction():
-            later = store.latest_version(check.doc_id)
-            if later is not None and later.captured_at > check.checked_at:
-                if _clock_went_back(store, check, later.captured_at, report):
-                    continue
-                _rebuild(store, sources, check.doc_id, report)
-                rebuilt.add(check.doc_id)
-            else:
-                _process(store, sources, check, report)
+        if check.doc_id in rebuilt or check.doc_id in stuck:
+            continue  # its re-derivation already processed it, or an earlier check must come first
+        try:
+            with store.transaction():
+                later = store.latest_version(check.doc_id)
+                if later is not None and later.captured_at > check.checked_at:
+                    if _clock_went_back(store, check, later.captured_at, report):
+                        continue
+                    _rebuild(store, sources, check.doc_id, report)
+                    rebuilt.add(check.doc_id)
+                else:
+                    _process(store, sources, check, report)
+        except StoreError:
+            raise  # the store itself cannot be written (a full disk): the run stops
+        except Exception as exc:  # a fault in recording this one check must not wedge the home
+            reason = (
+                f"{RECORDING_FAILED} ({type(exc).__name__}: {str(exc)[:160]}); it stays pending and "
+                "the next run tries again; please report this"
+            )
+            with store.transaction():
+                store.set_outcome(check.id, Outcome.PENDING, reason)
+            report.failed.append((check.doc_id, reason))
+            stuck.add(check.doc_id)
     return report
 
 

@@ -123,8 +123,7 @@ def test_a_failure_inside_the_late_capture_rebuild_leaves_the_previous_history(t
             origin="import",
         )
         monkeypatch.setattr(kb.record, "_process", fail_on_second)
-        with pytest.raises(RuntimeError):
-            process_pending(store, sources)
+        process_pending(store, sources)
         monkeypatch.setattr(kb.record, "_process", real)
         assert [c.outcome for c in store.checks(DOC)][0] == Outcome.PENDING  # left for the next run
         process_pending(store, sources)  # the next run resumes
@@ -222,3 +221,30 @@ def test_a_capture_dated_in_the_future_is_refused(tmp_path, sources):
         with pytest.raises(UsageError, match="future"):
             record_captures(store, sources, DOC, [capture("2099-01-01T00:00:00Z", "$1")])
         assert store.checks(DOC) == [] and store.versions(DOC) == []
+
+
+def test_a_check_the_recorder_fails_on_does_not_wedge_the_home_and_verify_says_so(tmp_path, sources, monkeypatch):
+    """2q, the class: one check the recorder crashed on stopped every later crawl and record,
+    and verify said ok. Now it stays pending with the reason, the rest is recorded, verify
+    reports it, and the next run (the bug fixed) completes it."""
+    home = tmp_path / "home"
+    with Store(home) as store:
+        record_captures(store, sources, DOC, [capture("2026-03-01T00:00:00Z", "$1")])
+        real = Store.add_change
+
+        def broken(self, **fields):
+            raise sqlite3.IntegrityError("UNIQUE constraint failed: changes.key")
+
+        monkeypatch.setattr(Store, "add_change", broken)
+        report = record_captures(
+            store, sources, DOC, [capture("2026-03-02T00:00:00Z", "$2"), capture("2026-03-03T00:00:00Z", "$3")]
+        )
+        assert [c.outcome for c in store.checks(DOC)] == [Outcome.FIRST_VERSION, Outcome.PENDING, Outcome.PENDING]
+        assert "IntegrityError" in report.failed[0][1]
+    problems = verify(home).problems
+    assert any("could not be recorded" in p and "IntegrityError" in p for p in problems), problems
+    monkeypatch.setattr(Store, "add_change", real)
+    with Store(home) as store:
+        process_pending(store, sources)
+        assert [c.outcome for c in store.checks(DOC)][1:] == [Outcome.NEW_VERSION, Outcome.NEW_VERSION]
+    assert verify(home).ok
