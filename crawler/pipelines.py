@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from diffs.extract import charset_of, fingerprint
 from diffs.responses import gone_confirmed, unconfirmed_gone_reason
+from kb.errors import StoreError
 from kb.models import Outcome
 from kb.store import Store, sha256
 
@@ -14,6 +16,7 @@ class StorePipeline:
     def __init__(self, home: str | None):
         self.home = Path(home) if home else None
         self.store: Store | None = None
+        self.failure: StoreError | None = None  # the store refused a write (a full disk): the crawl stops
         self.counts = {"snapshots": 0, "failures": 0, "discovered": 0, "not_modified": 0, "unchanged": 0}
 
     @classmethod
@@ -38,6 +41,23 @@ class StorePipeline:
             self.store.close()
 
     def process_item(self, item, spider=None):
+        """Store one item. When the store cannot be written (a full disk), the crawl stops:
+        what was stored stays (pending, for the next ``record``), what was not is fetched
+        again by the next crawl; ``crawler.run`` reports the failure and the run fails."""
+        if self.failure is not None:
+            return item  # stopping: the next crawl fetches it again
+        try:
+            self._store(item)
+        except StoreError as err:
+            self.failure = err
+            crawler = getattr(self, "crawler", None)
+            if crawler is not None:
+                crawler.policywatch_failure = err
+                # the asyncio reactor runs the crawl: stop it as Scrapy's own CloseSpider would
+                asyncio.ensure_future(crawler.engine.close_spider_async(reason="store-failure"))
+        return item
+
+    def _store(self, item) -> None:
         store = self.store
         kind = item["kind"]
         with store.transaction():
@@ -94,7 +114,6 @@ class StorePipeline:
                     outcome=Outcome.UNCHANGED,
                 )
                 self.counts["not_modified"] += 1
-        return item
 
     def _record_if_unchanged(self, item) -> bool:
         """Storage grows with changes, not with checks: a response that holds the current

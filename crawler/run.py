@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from crawler.browser import browser_unavailable, find_chromium, playwright_settings
 from crawler.plan import CrawlPlan
-from kb.errors import CrawlerFailed
+from kb.errors import CrawlerFailed, PolicywatchError
 from kb.sources.config import CrawlConfig
 
 # Loopback runs (tests, demo, benchmarks): politeness delays are a policy for real
@@ -64,12 +64,19 @@ def run_spider(
     queue = context.Queue()
     child = context.Process(target=_spider_child, args=(plan, settings, queue))
     child.start()
-    while child.is_alive():
-        child.join(every)
-        if while_running is not None and child.is_alive():
-            while_running()
+    try:
+        while child.is_alive():
+            child.join(every)
+            if while_running is not None and child.is_alive():
+                while_running()
+    except BaseException:  # the parent cannot go on (a full disk): the child stops with it
+        child.terminate()
+        child.join()
+        raise
     child.join()
     error = queue.get() if not queue.empty() else None
+    if isinstance(error, PolicywatchError):  # the child's store refused a write: its own line
+        raise error
     if child.exitcode != 0 or error:
         raise CrawlerFailed(f"the crawler stopped: {error or f'exit code {child.exitcode}'}")
 
@@ -89,9 +96,10 @@ def _spider_child(plan: CrawlPlan, settings: dict, queue) -> None:
         if os.environ.get("POLICYWATCH_LOG"):
             merged.set("LOG_LEVEL", os.environ["POLICYWATCH_LOG"], priority="cmdline")
         process = CrawlerProcess(merged)
-        process.crawl(PolicySpider, plan=plan)
+        crawler = process.create_crawler(PolicySpider)
+        process.crawl(crawler, plan=plan)
         process.start()
-        queue.put(None)
+        queue.put(getattr(crawler, "policywatch_failure", None))
     except BaseException as exc:  # report, then exit non-zero
         queue.put(f"{type(exc).__name__}: {exc}")
         raise

@@ -16,6 +16,7 @@ same classification on any machine.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections import Counter
@@ -154,24 +155,42 @@ def _label(kinds: set[str]) -> str:
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
     """One finding per thing said: the same number change in a table row and in a sentence
-    is one reason (worded from the table, which names the metric and the column)."""
+    is one reason (worded from the table, which names the metric and the column).
+
+    Each finding's twin is the first kept finding with the same kind and text, or with the
+    same merge key and subject; the kept findings are indexed by both, so a rewritten page's
+    thousands of findings are not compared with one another pairwise."""
     kept: list[Finding] = []
+    by_text: dict[tuple[str, str], list[int]] = {}
+    by_merge: dict[tuple, list[int]] = {}
+
+    def index(position: int, finding: Finding) -> None:
+        bisect.insort(by_text.setdefault((finding.kind, finding.text), []), position)
+        if finding.merge is not None:
+            bisect.insort(by_merge.setdefault(finding.merge, []), position)
+
+    def unindex(position: int, finding: Finding) -> None:
+        by_text[(finding.kind, finding.text)].remove(position)
+        if finding.merge is not None:
+            by_merge[finding.merge].remove(position)
+
     for f in findings:
-        twin = None
-        for k in kept:
-            if (
-                (k.kind, k.text) == (f.kind, f.text)
-                or f.merge is not None
-                and k.merge == f.merge
-                and _same_subject(k, f)
-            ):
-                twin = k
-            if twin is not None:
-                break
+        same_text = by_text.get((f.kind, f.text))
+        twin = same_text[0] if same_text else None
+        if f.merge is not None:
+            for position in by_merge.get(f.merge, ()):
+                if twin is not None and position > twin:
+                    break
+                if _same_subject(kept[position], f):
+                    twin = position
+                    break
         if twin is None:
             kept.append(f)
-        elif f.subject_rank > twin.subject_rank:
-            kept[kept.index(twin)] = f
+            index(len(kept) - 1, f)
+        elif f.subject_rank > kept[twin].subject_rank:
+            unindex(twin, kept[twin])
+            kept[twin] = f
+            index(twin, f)
     return kept
 
 

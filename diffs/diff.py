@@ -14,6 +14,8 @@ insertion.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import html
 import os
 import re
@@ -33,6 +35,12 @@ _WORD = re.compile(r"\w+(?:[.,']\w+)*", re.UNICODE)
 # it is shown as deleted then inserted: for a rewrite, a word diff says nothing more.
 _MAX_HUNK_TOKENS = 20_000
 _MAX_WORD_DIFF_COST = 2_000_000
+# The same budget for lines and sentences (N·D, D at least the units the two sides do not
+# share): two versions of a rewritten document (thousands of paragraphs, nearly all changed)
+# are aligned on the lines found once in each (patience diff) and Myers runs between them; a
+# stretch with no such line that is still over budget is shown as deleted then inserted.
+# Under the budget (every ordinary change) the diff is Myers' own, unchanged.
+_MAX_UNIT_DIFF_COST = 10_000_000
 
 
 def _engine() -> diff_match_patch:
@@ -64,11 +72,80 @@ def _decode(diffs: list, table: list[str]) -> list[Op]:
 
 def diff_lines(old: str, new: str) -> list[Op]:
     """Line-level diff: every op's text is made of whole lines."""
+    return list(_line_ops(old, new))
+
+
+@functools.lru_cache(maxsize=2)
+def _line_ops(old: str, new: str) -> tuple[Op, ...]:
+    # Pure and the costliest step of a comparison (Myers is O(N·D) in lines): ``compare``
+    # diffs the texts and then classifies the same pair, which reads the same line diff.
     dmp = _engine()
     a, b, lines = dmp.diff_linesToChars(old, new)
-    diffs = dmp.diff_main(a, b, False)
+    diffs = _diff_encoded(dmp, a, b)
     dmp.diff_charsToLines(diffs, lines)
-    return [(op, text) for op, text in diffs if text]
+    return tuple((op, text) for op, text in diffs if text)
+
+
+def _diff_encoded(dmp: diff_match_patch, a: str, b: str, depth: int = 0) -> list:
+    """Diff two strings of encoded units (one character a line, a sentence): Myers when its
+    cost is within ``_MAX_UNIT_DIFF_COST``, else aligned on the units found once in each."""
+    if _unit_cost(a, b) <= _MAX_UNIT_DIFF_COST:
+        return dmp.diff_main(a, b, False)
+    head = dmp.diff_commonPrefix(a, b)
+    tail = dmp.diff_commonSuffix(a[head:], b[head:])
+    middle_a, middle_b = a[head : len(a) - tail], b[head : len(b) - tail]
+    ops = [(EQUAL, a[:head])] if head else []
+    anchors = _anchors(middle_a, middle_b) if depth < 32 else []
+    if not anchors:
+        ops += [(op, text) for op, text in ((DELETE, middle_a), (INSERT, middle_b)) if text]
+    else:
+        i = j = 0
+        for ai, bj in anchors:
+            ops += _diff_encoded(dmp, middle_a[i:ai], middle_b[j:bj], depth + 1)
+            ops.append((EQUAL, middle_a[ai]))
+            i, j = ai + 1, bj + 1
+        ops += _diff_encoded(dmp, middle_a[i:], middle_b[j:], depth + 1)
+    if tail:
+        ops.append((EQUAL, a[len(a) - tail :]))
+    if depth == 0:
+        dmp.diff_cleanupMerge(ops)
+    return ops
+
+
+def _unit_cost(a: str, b: str) -> int:
+    """A lower bound of Myers' work on ``a`` and ``b``: length times the units not shared."""
+    n = len(a) + len(b)
+    if n * n <= _MAX_UNIT_DIFF_COST:
+        return 0
+    shared = sum((Counter(a) & Counter(b)).values())
+    return n * (n - 2 * shared)
+
+
+def _anchors(a: str, b: str) -> list[tuple[int, int]]:
+    """Positions of the units found exactly once in ``a`` and once in ``b``, the longest run
+    of them in the same order in both (patience diff's anchors)."""
+    count_a, count_b = Counter(a), Counter(b)
+    where_b = {unit: j for j, unit in enumerate(b) if count_b[unit] == 1}
+    pairs = [(i, where_b[unit]) for i, unit in enumerate(a) if count_a[unit] == 1 and unit in where_b]
+    # Longest increasing subsequence of the b positions (patience sorting), O(k log k).
+    tops: list[int] = []  # b position at the top of each pile
+    top_index: list[int] = []  # index in ``pairs`` of that top
+    back: list[int] = [-1] * len(pairs)
+    for k, (_, bj) in enumerate(pairs):
+        pile = bisect.bisect_left(tops, bj)
+        back[k] = top_index[pile - 1] if pile else -1
+        if pile == len(tops):
+            tops.append(bj)
+            top_index.append(k)
+        else:
+            tops[pile] = bj
+            top_index[pile] = k
+    run: list[tuple[int, int]] = []
+    k = top_index[-1] if top_index else -1
+    while k >= 0:
+        run.append(pairs[k])
+        k = back[k]
+    return run[::-1]
 
 
 def _diff_words(old: str, new: str) -> list[Op]:
@@ -111,7 +188,8 @@ _SENTENCE = re.compile(r".+?(?:[.!?;:](?=\s)\s*|\n|$)|\n", re.DOTALL)
 def _diff_units(old: list[str], new: list[str]) -> list[Op]:
     """Diff two token lists, each token encoded as one character."""
     a, b, table = _encode(old, new)
-    return _decode(_engine().diff_main(a, b, False), table)
+    dmp = _engine()
+    return _decode(_diff_encoded(dmp, a, b), table)
 
 
 def _affordable(old: str, new: str) -> bool:

@@ -166,7 +166,8 @@ def _home(args) -> Path:
 
 
 def _store(args):
-    """The existing store of ``--home`` (a read never creates one)."""
+    """The existing store of ``--home``, opened read-only (a read never creates one, and never
+    needs to write: it works on a full disk or read-only media)."""
     from kb.store import Store
 
     home = _home(args)
@@ -174,7 +175,7 @@ def _store(args):
         raise StoreError(
             f"no store in {home}", hint="run `policywatch crawl` or `policywatch demo --home DIR` first, or pass --home"
         )
-    return Store(home)
+    return Store.open_for_reading(home)
 
 
 def _sources(args):

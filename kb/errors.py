@@ -24,6 +24,8 @@
   |  + CorpusError             the demo corpus is inconsistent
   x StoreError                 the home or its store cannot be used: the run stops, nothing is lost
   |  + RunLocked               another run holds the home
+  |  + DiskFull                the store (or its index) could not be written: no space left;
+  |                            what was not recorded stays pending or is fetched again
   |  + ArchiveError            an export or restore archive cannot be written or read
   x CrawlerFailed              the crawl process itself stopped (not one page: the whole crawl)
   x ArchiveUnavailable         a web archive (Wayback CDX) could not be reached or answered nonsense
@@ -169,6 +171,10 @@ class StoreError(PolicywatchError):
 
 class RunLocked(StoreError):
     hint = "wait for it to finish, or stop it"
+
+
+class DiskFull(StoreError):
+    hint = "free space, then run `policywatch record` (what was fetched but not stored, the next crawl fetches again)"
 
 
 class ArchiveError(StoreError):

@@ -66,6 +66,7 @@ class FaultKind(StrEnum):
     UNREADABLE = "unreadable"  # the page could not be parsed
     NEEDS_BROWSER = "needs-browser"  # render: browser, and no Chromium here
     UNDECLARED = "undeclared"  # no declaration covers the document any more
+    CLOCK = "clock"  # a crawl dated before the document's latest capture: this machine's clock went back
     # The page answered, but not with the document it claims to be (diffs.expect):
     WRONG_LANGUAGE = "wrong-language"  # another language than the declared or URL's one
     WRONG_MARKETPLACE = "wrong-marketplace"  # another marketplace's page ("applies to selling in: France")

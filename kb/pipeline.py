@@ -8,7 +8,8 @@ order, and returns the report the command prints.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from crawler.wayback import PoliteClient, fetch_captures
 from diffs import Comparison, compare
 from kb import notify as notifications
 from kb import search as index
-from kb.errors import PolicywatchError, StoreError, UsageError
+from kb.errors import DiskFull, PolicywatchError, StoreError, UsageError
 from kb.models import Capture, Change, ExitCode, Outcome
 from kb.publish import SiteResult
 from kb.publish import publish as publish_site
@@ -28,7 +29,7 @@ from kb.record.history import timelines
 from kb.record.intake import capture_text, file_capture, folder_captures, record_captures
 from kb.sources import Sources
 from kb.sources.config import load_config
-from kb.store import Store
+from kb.store import Store, is_disk_full
 from kb.store.archive import ArchiveReport
 from kb.store.archive import restore as restore_store
 from kb.store.lock import run_lock
@@ -225,7 +226,22 @@ def _required_notify_config(home: Path, store: Store):
 
 def update_index(home: Path, store: Store) -> index.SyncReport:
     """Write to the index only the documents whose timeline moved."""
-    return index.sync(home, timelines(store))
+    with index_writes(home):
+        return index.sync(home, timelines(store))
+
+
+@contextmanager
+def index_writes(home: Path) -> Iterator[None]:
+    """A full disk while the index is written is one line; the old index keeps answering."""
+    try:
+        yield
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        raise DiskFull(
+            f"no space left on the disk of {home}: the search index could not be written ({exc})",
+            hint="free space, then run `policywatch index --rebuild`; searches use the previous index meanwhile",
+        ) from None
 
 
 def reindex(home: Path, *, rebuild: bool = False) -> index.SyncReport:
@@ -233,7 +249,8 @@ def reindex(home: Path, *, rebuild: bool = False) -> index.SyncReport:
     with run_lock(home, "index"):
         with Store(home) as store:
             lines = timelines(store)
-        return index.rebuild(home, lines) if rebuild else index.sync(home, lines)
+        with index_writes(home):
+            return index.rebuild(home, lines) if rebuild else index.sync(home, lines)
 
 
 def record(home: Path, sources: Sources) -> RecordReport:

@@ -25,18 +25,22 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from diffs import EXTRACTOR_VERSION, Classification, compare
 from diffs.expect import explain_missing, judge
 from diffs.extract import Extracted, Rules, charset_of, extract, fingerprint, read_text_version
 from diffs.flapping import Verdict, reversion_summary
 from diffs.responses import gone_confirmed, is_text_version, response_fault, unconfirmed_gone_reason
-from kb.errors import EmptyPage, ExtractionError, SelectorMatchedNothing
+from kb.errors import EmptyPage, ExtractionError, SelectorMatchedNothing, StoreError
 from kb.models import Check, FaultKind, Outcome
 from kb.record import flapping
 from kb.sources import Sources
 from kb.store import Store
+from kb.timeutil import to_datetime
 
+RECORDING_FAILED = "could not be recorded"  # the reason of a pending check the recorder failed on (verify)
+CLOCK_TOLERANCE = timedelta(hours=1)  # a crawl earlier than the latest capture by more: the clock went back
 SHRINK_LIMIT = 0.2  # a text that loses more than 80 % at once is a broken page, not a policy
 
 
@@ -64,27 +68,70 @@ class RecordReport:
 
 def process_pending(store: Store, sources: Sources, report: RecordReport | None = None) -> RecordReport:
     """Process every pending check; each one is its own transaction. Pass ``report`` to add
-    to it (the crawl calls this repeatedly while its child process fetches)."""
+    to it (the crawl calls this repeatedly while its child process fetches).
+
+    A capture older than the document's latest version arrived late: the document's whole
+    history is derived again, in the same transaction as the late check, so a process killed
+    halfway leaves the check pending and the history as it was (the next run resumes)."""
     report = report if report is not None else RecordReport()
-    rederive: set[str] = set()
+    rebuilt: set[str] = set()
+    stuck: set[str] = set()  # a check of theirs could not be recorded: the rest waits for it
     for check in store.pending_checks():
-        with store.transaction():
-            later = store.latest_version(check.doc_id)
-            if later is not None and later.captured_at > check.checked_at:
-                rederive.add(check.doc_id)  # an older capture arrived late: replay the history
-            _process(store, sources, check, report)
-    for doc_id in sorted(rederive):
-        rebuild_history(store, sources, doc_id, report)
+        if check.doc_id in rebuilt or check.doc_id in stuck:
+            continue  # its re-derivation already processed it, or an earlier check must come first
+        try:
+            with store.transaction():
+                later = store.latest_version(check.doc_id)
+                if later is not None and later.captured_at > check.checked_at:
+                    if _clock_went_back(store, check, later.captured_at, report):
+                        continue
+                    _rebuild(store, sources, check.doc_id, report)
+                    rebuilt.add(check.doc_id)
+                else:
+                    _process(store, sources, check, report)
+        except StoreError:
+            raise  # the store itself cannot be written (a full disk): the run stops
+        except Exception as exc:  # a fault in recording this one check must not wedge the home
+            reason = (
+                f"{RECORDING_FAILED} ({type(exc).__name__}: {str(exc)[:160]}); it stays pending and "
+                "the next run tries again; please report this"
+            )
+            with store.transaction():
+                store.set_outcome(check.id, Outcome.PENDING, reason)
+            report.failed.append((check.doc_id, reason))
+            stuck.add(check.doc_id)
     return report
+
+
+def _clock_went_back(store: Store, check: Check, latest: str, report: RecordReport) -> bool:
+    """A crawl cannot fetch the past: a crawled response dated well before the document's
+    latest capture says this machine's clock is wrong, so it is a failed check, never filed
+    in the past (an import or backfill with its own date may be). The snapshot is kept."""
+    snapshot = store.snapshot(check.snapshot_id) if check.snapshot_id is not None else None
+    if snapshot is None or snapshot.origin != "crawl":
+        return False
+    if to_datetime(latest) - to_datetime(check.checked_at) <= CLOCK_TOLERANCE:
+        return False
+    reason = (
+        f"this machine's clock reads {check.checked_at}, before the last capture of this document "
+        f"({latest}): check the clock; the response is kept, not filed as a version"
+    )
+    store.set_outcome(check.id, Outcome.FAILED, reason, FaultKind.CLOCK)
+    report.failed.append((check.doc_id, reason))
+    return True
 
 
 def rebuild_history(store: Store, sources: Sources, doc_id: str, report: RecordReport) -> None:
     """Derive a document's versions and changes again from its snapshots, in capture order."""
     with store.transaction():
-        store.delete_derived(doc_id)
-        for check in store.checks(doc_id):
-            if check.snapshot_id is not None:
-                _process(store, sources, check, report)
+        _rebuild(store, sources, doc_id, report)
+
+
+def _rebuild(store: Store, sources: Sources, doc_id: str, report: RecordReport) -> None:
+    store.delete_derived(doc_id)
+    for check in store.checks(doc_id):
+        if check.snapshot_id is not None:
+            _process(store, sources, check, report)
     report.changed_docs.add(doc_id)
 
 

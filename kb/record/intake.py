@@ -14,6 +14,7 @@ in any order.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from diffs.combine import is_combined
@@ -26,7 +27,7 @@ from kb.models import Capture
 from kb.record import RecordReport, process_pending
 from kb.sources import Sources
 from kb.store import Store
-from kb.timeutil import capture_time
+from kb.timeutil import capture_time, to_datetime, utc_now
 
 CAPTURE_SUFFIXES = (".html", ".htm")
 TEXT_VERSION_SUFFIXES = (".md",)
@@ -60,6 +61,9 @@ def _capture(path: Path, *, at: str, url: str | None, status: int = 200) -> Capt
     return Capture(at=at, body=path.read_bytes(), url=url, status=status, headers=headers)
 
 
+FUTURE_TOLERANCE = timedelta(minutes=5)  # a capture later than now by more cannot have been taken yet
+
+
 def record_captures(store: Store, sources: Sources, doc_id: str, captures: list[Capture]) -> RecordReport:
     """Store captures as snapshots taken at their times, then process every pending check."""
     declared = sources.get(doc_id)
@@ -68,6 +72,14 @@ def record_captures(store: Store, sources: Sources, doc_id: str, captures: list[
             f"unknown document '{doc_id}'", hint="declare it in sources/ or use an id from `policywatch sources list`"
         )
     doc_url = declared.url if declared else store.document(doc_id).url
+    now = utc_now()
+    for capture in captures:
+        if to_datetime(capture.at) - to_datetime(now) > FUTURE_TOLERANCE:
+            raise UsageError(
+                f"capture time {capture.at} is in the future (this machine's clock reads {now})",
+                hint="give the time the page was saved (--at, or the file's name); a future date would "
+                "stay the current text",
+            )
     before = store.last_check_id()
     with store.transaction():
         if declared is not None and captures:

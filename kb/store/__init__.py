@@ -36,6 +36,7 @@ leaves half a version or a change behind.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -46,7 +47,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from kb.errors import StoreError, UnknownDocument
+from kb.errors import DiskFull, StoreError, UnknownDocument
 from kb.models import (
     CLASSES,
     GOOD_OUTCOMES,
@@ -64,7 +65,7 @@ from kb.models import (
     Version,
 )
 from kb.store.lock import make_home
-from kb.store.schema import migrate
+from kb.store.schema import migrate, needs_migration
 from kb.timeutil import compact
 
 # The outcomes that read a response as the document, as an SQL list (defined once, in kb.models).
@@ -102,6 +103,8 @@ class Store:
             self._db.execute("PRAGMA foreign_keys=ON")
             migrate(self._db)
         except (OSError, sqlite3.DatabaseError) as exc:
+            if is_disk_full(exc):
+                raise write_failure(exc, self.home, "open the store") from None
             raise StoreError(f"cannot open the store in {self.home}: {exc}") from None
 
     @classmethod
@@ -119,14 +122,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        """One atomic write; a full disk (or a failing one) is a ``DiskFull``/``StoreError``
+        and leaves the store as it was before the transaction."""
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
-            self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+        except (sqlite3.OperationalError, OSError) as exc:
+            if not is_disk_full(exc):
+                raise
+            if self._db.in_transaction:
+                try:
+                    self._db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite rolled back itself
+            raise write_failure(exc, self.home, "record") from None
 
     # -- documents -------------------------------------------------------
 
@@ -454,7 +470,7 @@ class Store:
         (``policywatch reextract``), so it stays out of ``changes()`` and the feed; ``flap``: the
         page only switched back to a recent text, kept out the same way. ``returns_to``: the
         earlier version whose text came back (a flap, or a reported reversion)."""
-        key = f"{doc_id}/{compact(detected_at)}" + ("-technical" if technical else "")
+        key = self._free_key(f"{doc_id}/{compact(detected_at)}" + ("-technical" if technical else ""))
         self._db.execute(
             "INSERT INTO changes (key, doc_id, from_version_id, to_version_id, detected_at, label, "
             "summary, reasons, silent, ops, sections, tags, effective_date, notice_days, technical, "
@@ -485,6 +501,19 @@ class Store:
                 json.dumps([vars(p) for p in flapping], ensure_ascii=False),
             ),
         )
+        return key
+
+    def _free_key(self, base: str) -> str:
+        """``base``, or ``base-2``, ``base-3``… when changes of the same second already hold it:
+        keys stay permalinks made of dates, and a history derived again in the same order
+        gets the same keys."""
+        taken = {
+            row[0] for row in self._db.execute("SELECT key FROM changes WHERE substr(key, 1, ?) = ?", (len(base), base))
+        }
+        key, n = base, 1
+        while key in taken:
+            n += 1
+            key = f"{base}-{n}"
         return key
 
     def changes(self, doc_id: str | None = None, *, technical: bool = False, flaps: bool = False) -> list[Change]:
@@ -711,6 +740,15 @@ class Store:
             return store
         raise StoreError(f"cannot open {store.path} read-only: {problem}") from None
 
+    @classmethod
+    def open_for_reading(cls, home: Path) -> Store:
+        """Read-only, unless the store predates columns its reads need (it is migrated first)."""
+        store = cls.open_read_only(home)
+        if not needs_migration(store._db):
+            return store
+        store.close()
+        return cls(home)
+
     @contextmanager
     def reading(self) -> Iterator[None]:
         """One consistent view for a long read, even while a crawl writes (WAL); a damaged
@@ -767,9 +805,21 @@ class Store:
                 hint="restore with the policywatch version that made the export",
             )
         names = [c for c in columns if c in row]
-        self._db.execute(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", [row[c] for c in names]
-        )
+        try:
+            self._db.execute(
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                [row[c] for c in names],
+            )
+        except sqlite3.Error as exc:  # a duplicate id, a reference to nothing, a value of no SQL type
+            raise StoreError(f"{table} row refused: {exc}") from None
+
+    def required_columns(self, table: str) -> list[str]:
+        """The columns a row of ``table`` must give (restore): its id and what has no default."""
+        return [
+            info[1]
+            for info in self._db.execute(f"PRAGMA table_info({table})")
+            if info[5] or (info[3] and info[4] is None)
+        ]
 
     def checkpoint(self) -> None:
         """Write the WAL into the database file, so that the one file holds the whole store."""
@@ -783,6 +833,19 @@ class Store:
             (digest, len(body), zlib.compress(body, 6)),
         )
         return digest
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """What SQLite or the system says when a write finds no space (or no working disk)."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("disk is full" in text or "disk i/o error" in text)
+
+
+def write_failure(exc: BaseException, home: Path, what: str) -> StoreError:
+    """The one line for a write that found no space: what it was, and how the next run resumes."""
+    return DiskFull(f"no space left on the disk of {home}: could not {what} ({exc}); nothing stored was lost")
 
 
 def reasons_json(reasons: Iterable[dict]) -> str:

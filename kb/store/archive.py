@@ -34,15 +34,17 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tarfile
 import tempfile
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 
-from kb.errors import ArchiveError
+from kb.errors import ArchiveError, StoreError
 from kb.store import Store, reasons_json, sha256
 from kb.store.lock import folder_problem, run_lock
 from kb.timeutil import utc_now
@@ -282,12 +284,35 @@ def _manifest(tar: tarfile.TarFile, source: Path) -> dict:
         manifest = json.loads(tar.extractfile("manifest.json").read())
     except (KeyError, AttributeError, ValueError, tarfile.TarError):
         raise ArchiveError(f"{source} has no readable manifest.json") from None
+    if not isinstance(manifest, dict):
+        raise ArchiveError(f"{source}: manifest.json is a JSON {type(manifest).__name__}, not an object")
     if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
         raise ArchiveError(
-            f"{source}: unsupported archive format {manifest.get('format')!r} version {manifest.get('version')!r}",
+            f"{source}: unsupported archive format {_shown(manifest.get('format'))} "
+            f"version {_shown(manifest.get('version'))}",
             hint=f"this policywatch reads {FORMAT} version {FORMAT_VERSION}",
         )
+    for key, value_type, kind in (("counts", int, "numbers"), ("members", str, "sha256 strings")):
+        entries = manifest.get(key)
+        if not isinstance(entries, dict) or not all(
+            isinstance(v, value_type) and not isinstance(v, bool) for v in entries.values()
+        ):
+            raise ArchiveError(f"{source}: manifest.json: '{key}' is missing or is not an object of {kind}")
     return manifest
+
+
+def _shown(value: object) -> str:
+    """A value from the archive, short and printable, for a message."""
+    text = repr(value)
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _brief(err: BaseException) -> str:
+    """What a decoder said, without the raw bytes it quotes (gzip, zlib and warcio quote them)."""
+    text = re.split(r"[\[(]?b?['\"]|,? first line", str(err), maxsplit=1)[0].rstrip(" ,:(")
+    text = "".join(c if c.isprintable() and c.isascii() else "?" for c in text)[:100]
+    return text or type(err).__name__
 
 
 class _Member(io.RawIOBase):
@@ -328,30 +353,50 @@ def _restore_table(tar, manifest, store: Store, table: str, source: Path) -> int
     try:
         with gzip.GzipFile(fileobj=io.BufferedReader(member), mode="rb") as lines:
             for number, line in enumerate(lines, 1):
+                where = f"{source}: {TABLE_MEMBERS[table]} line {number}"
                 try:
                     row = json.loads(line)
                 except ValueError:
-                    raise ArchiveError(f"{source}: {TABLE_MEMBERS[table]} line {number} is not JSON") from None
-                _restore_row(store, table, row, source)
+                    raise ArchiveError(f"{where} is not JSON") from None
+                _restore_row(store, table, row, where)
                 count += 1
-    except (OSError, EOFError) as err:
-        raise ArchiveError(f"{source}: {TABLE_MEMBERS[table]} is damaged ({err})") from None
+    except (OSError, EOFError, zlib.error) as err:
+        raise ArchiveError(f"{source}: {TABLE_MEMBERS[table]} is damaged ({_brief(err)})") from None
     member.check()
     return count
 
 
-def _restore_row(store: Store, table: str, row: dict, source: Path) -> None:
+def _restore_row(store: Store, table: str, row: object, where: str) -> None:
+    """Check one exported row's shape and types before it is written; ``where``: its member and line."""
+    if not isinstance(row, dict):
+        raise ArchiveError(f"{where} is a JSON {type(row).__name__}, not an object")
+    missing = [column for column in store.required_columns(table) if column not in row]
+    if missing:
+        raise ArchiveError(f"{where} has no {', '.join(missing)}")
+    structured = JSON_COLUMNS.get(table, ())
+    for column, value in row.items():
+        allowed = (list,) if column in structured else (str, int, float, type(None))
+        if not isinstance(value, allowed):
+            raise ArchiveError(f"{where}: {_shown(column)} is a JSON {type(value).__name__}")
     if table == "changes":
         # Encoded as the store encodes them (kb.store.Store.add_change).
-        row["reasons"] = reasons_json(row["reasons"])
+        try:
+            row["reasons"] = reasons_json(row["reasons"])
+        except (TypeError, KeyError, AttributeError):
+            raise ArchiveError(f"{where}: reasons are not a list of {{kind, text}} objects") from None
         row["ops"] = json.dumps(row["ops"], ensure_ascii=False)
         row["sections"] = json.dumps(row["sections"], ensure_ascii=False)
         row["silent"] = None if row.get("silent") is None else int(row["silent"])
     if table == "deliveries":
         row["change_keys"] = json.dumps(row["change_keys"])
-    if table == "versions" and sha256(row["text"]) != row["text_sha256"]:
-        raise ArchiveError(f"{source}: version {row['id']} text does not match its sha256")
-    store.insert_row(table, row)
+    if table == "versions" and (not isinstance(row["text"], str) or sha256(row["text"]) != row["text_sha256"]):
+        raise ArchiveError(f"{where}: version {_shown(row['id'])} text does not match its sha256")
+    try:
+        store.insert_row(table, row)
+    except ArchiveError:
+        raise
+    except StoreError as err:
+        raise ArchiveError(f"{where}: {err}") from None
 
 
 def _restore_warc(tar, manifest, store: Store, source: Path) -> int:
@@ -377,11 +422,10 @@ def _restore_warc(tar, manifest, store: Store, source: Path) -> int:
                     raise ArchiveError(f"{source}: snapshot {snapshot_id}: body does not match its sha256")
                 store.add_body(body)
             headers = fields.get_header("Policywatch-Headers")
-            if fields.get_header("Policywatch-Headers-Raw"):
-                headers = json.loads(headers)
-            store.insert_row(
-                "snapshots",
-                {
+            try:
+                if fields.get_header("Policywatch-Headers-Raw"):
+                    headers = json.loads(headers)
+                row = {
                     "id": int(snapshot_id),
                     "doc_id": fields.get_header("Policywatch-Doc-Id"),
                     "url": fields.get_header("WARC-Target-URI"),
@@ -390,11 +434,15 @@ def _restore_warc(tar, manifest, store: Store, source: Path) -> int:
                     "headers": headers,
                     "sha256": digest,
                     "origin": fields.get_header("Policywatch-Origin"),
-                },
-            )
+                }
+            except (TypeError, ValueError):
+                raise ArchiveError(
+                    f"{source}: {WARC_MEMBER}: snapshot {_shown(snapshot_id)} has a missing or malformed field"
+                ) from None
+            _restore_row(store, "snapshots", row, f"{source}: {WARC_MEMBER} snapshot {_shown(snapshot_id)}")
             count += 1
-    except (ArchiveLoadFailed, OSError, EOFError) as err:
-        raise ArchiveError(f"{source}: {WARC_MEMBER} is not a readable WARC ({err})") from None
+    except (ArchiveLoadFailed, OSError, EOFError, zlib.error) as err:
+        raise ArchiveError(f"{source}: {WARC_MEMBER} is not a readable WARC ({_brief(err)})") from None
     member.check()
     return count
 

@@ -119,3 +119,14 @@ def migrate(db: sqlite3.Connection) -> None:
         present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         if column not in present:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+def needs_migration(db: sqlite3.Connection) -> bool:
+    """Whether ``migrate`` would change anything (a read-only open can serve the store as is)."""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {"documents", "blobs", "snapshots", "checks", "versions", "changes"} <= tables:
+        return True
+    for table, column, _ in ADDED_COLUMNS:
+        if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+            return True
+    return False

@@ -8,10 +8,13 @@ Checked, in one consistent read of a store opened read-only:
 - every snapshot: its body exists; every check: its snapshot exists and is the same document's,
   and every snapshot is named by a check (nothing stored that no check accounts for);
 - every version: its snapshot exists and is the same document's, its text matches its sha256;
-- every change: both versions exist, belong to its document, and go forward in time.
+- every change: both versions exist, belong to its document, and go forward in time;
+- every document's history: one first version (the earliest, no change leads to it), a change
+  from each version to the next, no version dated after the newest check (the future), and
+  change keys that are unique.
 
-Checks still pending (a crawl was stopped before recording) are reported, not counted as
-problems: the next crawl, ``record`` or ``import`` completes them.
+A pending check the recorder failed on (it keeps the reason) is a problem. Other checks still
+pending (a crawl was stopped before recording) are reported, not counted as problems: the next crawl, ``record`` or ``import`` completes them.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ def verify(home: Path) -> VerifyReport:
                 _snapshots_and_checks(store, report)
                 _versions(store, report)
                 _changes(store, report)
+                _history(store, report)
                 report.counts["documents"] = store._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         except StoreError as err:  # the file itself is damaged: what was found so far, and this
             report.problem(f"sqlite: {err}")
@@ -116,6 +120,12 @@ def _snapshots_and_checks(store: Store, report: VerifyReport) -> None:
         "SELECT id, doc_id FROM checks WHERE outcome = ? AND snapshot_id IS NULL ORDER BY id", (Outcome.PENDING,)
     ):
         report.problem(f"check {row['id']} ({row['doc_id']}): pending without a snapshot to process")
+    for row in q(
+        "SELECT id, doc_id, reason FROM checks WHERE outcome = ? AND reason IS NOT NULL ORDER BY id", (Outcome.PENDING,)
+    ):
+        # kb.record leaves a check it failed on pending, with why: the home is not wedged, but
+        # this check (and its document's later ones) will not be recorded until that is fixed.
+        report.problem(f"check {row['id']} ({row['doc_id']}): pending, {row['reason']}")
     report.pending = q("SELECT COUNT(*) FROM checks WHERE outcome = ?", (Outcome.PENDING,)).fetchone()[0]
 
 
@@ -160,3 +170,35 @@ def _changes(store: Store, report: VerifyReport) -> None:
                 f"back to version {row['to_version_id']} ({row['to_at']})"
             )
     report.counts["changes"] = count
+
+
+def _history(store: Store, report: VerifyReport) -> None:
+    """The invariants of each document's history, which a half-done re-derivation or a
+    wrong clock would break even though every row is sound on its own."""
+    q = store._db.execute
+    newest_check = q("SELECT MAX(checked_at) FROM checks").fetchone()[0]
+    versions: dict[str, list[tuple[int, str]]] = {}
+    for row in q("SELECT id, doc_id, captured_at FROM versions ORDER BY doc_id, captured_at, id"):
+        versions.setdefault(row["doc_id"], []).append((row["id"], row["captured_at"]))
+        if newest_check is not None and row["captured_at"] > newest_check:
+            report.problem(
+                f"history of {row['doc_id']}: version {row['id']} is dated {row['captured_at']}, "
+                f"in the future of the newest check ({newest_check})"
+            )
+    steps = {(row[0], row[1]) for row in q("SELECT from_version_id, to_version_id FROM changes")}
+    reached = {to_id for _, to_id in steps}
+    for doc_id, line in versions.items():
+        firsts = [vid for vid, _ in line if vid not in reached]
+        if len(firsts) > 1:
+            report.problem(
+                f"history of {doc_id}: {len(firsts)} first versions ({', '.join(map(str, firsts))}); "
+                "run `policywatch reextract --history` on it"
+            )
+        for (before, _), (after, at) in zip(line, line[1:], strict=False):
+            if (before, after) not in steps:
+                report.problem(
+                    f"history of {doc_id}: no change from version {before} to version {after} ({at}); "
+                    "run `policywatch reextract --history` on it"
+                )
+    for row in q("SELECT key, COUNT(*) AS n FROM changes GROUP BY key HAVING n > 1"):
+        report.problem(f"history: change key {row['key']} is used {row['n']} times")
