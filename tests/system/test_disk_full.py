@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kb.models import ExitCode
 from kb.store import Store
 from tests.support import REPO
 from tests.support.faultserver import ARTICLE_SELECTOR, FaultServer, policy_page
@@ -95,7 +96,7 @@ def lab(tmp_path_factory):
         serve(server, 1)
         home = root / "home"
         first = policywatch("crawl", "--fast", "--sources", str(sources), "--home", str(home), hook=hook)
-        assert first.returncode == 0, first.stderr
+        assert first.returncode == ExitCode.CHANGES_FOUND, first.stderr  # new documents
         yield server, sources, home, hook
 
 
@@ -117,11 +118,13 @@ def test_a_crawl_on_a_full_disk_fails_in_one_line_and_the_next_run_resumes(lab, 
     subprocess.run(["cp", "-a", str(home), str(copy)], check=True)
     serve(server, 2, changed=6)
     try:
-        run = policywatch("crawl", "--fast", "--sources", str(sources), "--home", str(copy), hook=hook, full=full)
+        run = policywatch(
+            "crawl", "--fast", "--quiet", "--sources", str(sources), "--home", str(copy), hook=hook, full=full
+        )  # --quiet: no progress lines, so stderr holds the error alone
         one_line(run, "no space left", "policywatch")
         assert changes(copy) < 6
         again = policywatch("crawl", "--fast", "--sources", str(sources), "--home", str(copy), hook=hook)
-        assert again.returncode == 0, again.stderr
+        assert again.returncode == ExitCode.CHANGES_FOUND, again.stderr
         assert changes(copy) == 6  # nothing lost: the next run records every change
     finally:
         serve(server, 1)
