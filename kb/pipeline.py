@@ -60,10 +60,14 @@ class CrawlReport:
 
 def exit_code(report: CrawlReport | RecordReport) -> ExitCode:
     """The one mapping from what a crawl (or a ``record``) found to its exit status: a failed
-    check wins over changes, since a scheduler must notice it (the changes are recorded and
-    published all the same); changes are new, changed and gone documents (flaps are not)."""
+    check (or a notification that could not be delivered) wins over changes, since a scheduler
+    must notice it (the changes are recorded and published all the same); changes are new,
+    changed and gone documents (flaps are not)."""
     record = report if isinstance(report, RecordReport) else report.record
     if record.failed or (isinstance(report, CrawlReport) and (report.fetch_failed or report.needs_browser)):
+        return ExitCode.CHECKS_FAILED
+    # a change nobody was told of must be noticed too: the destination is retried next run
+    if isinstance(report, CrawlReport) and report.notify and (report.notify.failed or report.notify.problem):
         return ExitCode.CHECKS_FAILED
     if record.first_versions or record.new_versions or record.gone:
         return ExitCode.CHANGES_FOUND

@@ -45,6 +45,18 @@ CASES = {
 }
 
 
+def test_a_notification_that_could_not_be_delivered_is_noticed_like_a_failed_check():
+    from dataclasses import replace
+
+    from kb.notify import NotifyReport
+
+    changed = report(new_versions=["m/a"])
+    assert exit_code(replace(changed, notify=NotifyReport())) is ExitCode.CHANGES_FOUND
+    assert exit_code(replace(changed, notify=NotifyReport(problem="template broken"))) is ExitCode.CHECKS_FAILED
+    failed = NotifyReport(failed=[(None, "SMTP refused")])
+    assert exit_code(replace(report(unchanged=1), notify=failed)) is ExitCode.CHECKS_FAILED
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_each_kind_of_crawl_has_its_exit_status(case):
     crawled, expected = CASES[case]
