@@ -5,7 +5,8 @@ serves another language despite ``?locale=``, or another marketplace's page ("Th
 applies to selling in: France" on the UK site); a site serves its sign-in form at the policy's
 URL; a JavaScript application ships its shell and no text. ``judge`` compares the extracted text
 with what the declaration expects (``Expectations``: ``lang``, ``expect.text``,
-``expect.min_chars``) and returns a ``diffs.responses.Fault`` with its kind
+``expect.min_chars``; without a declared or URL language, the language of the current
+version) and returns a ``diffs.responses.Fault`` with its kind
 (``kb.models.FaultKind``) and one line naming what was expected and the fix, or ``None``. The
 recorder records a fault on the check; it never becomes a version.
 
@@ -190,11 +191,15 @@ def language_of_url(url: str) -> tuple[str, str] | None:
 # ---------------------------------------------------------------- the judgement
 
 
-def judge(text: str, expected: Expectations, *, url: str = "", page: bytes | str = b"") -> Fault | None:
+def judge(
+    text: str, expected: Expectations, *, url: str = "", page: bytes | str = b"", previous: str = ""
+) -> Fault | None:
     """The first expectation an extracted text fails, as a failed check's fault, or None.
 
     ``text``: the extracted Markdown; ``url``: the URL that was asked for (its locale is the
-    default language); ``page``: the raw page, read only to explain a short or missing text."""
+    default language); ``page``: the raw page, read only to explain a short or missing text;
+    ``previous``: the text of the document's current version, whose language is the one
+    expected when neither the declaration nor the URL names one."""
     plain = plain_text(text)
     size = len(plain)
     if size < SHORT_PAGE_CHARS:
@@ -219,6 +224,10 @@ def judge(text: str, expected: Expectations, *, url: str = "", page: bytes | str
     language = expected.language(url)
     if language is not None:
         fault = _wrong_language(plain, *language, url)
+        if fault:
+            return fault
+    elif expected.lang != ANY_LANGUAGE and previous and previous != text:
+        fault = _language_switch(plain, plain_text(previous), url)
         if fault:
             return fault
     for wanted in expected.texts:
@@ -253,6 +262,32 @@ def _wrong_language(plain: str, code: str, came_from: str, url: str) -> Fault | 
         FaultKind.WRONG_LANGUAGE,
         f"served in {language_name(found)}, expected {language_name(code)}: {_language_fix(url, code, came_from, found)}",
     )
+
+
+def _language_switch(plain: str, previous: str, url: str) -> Fault | None:
+    """A text confidently in another language than the current version's: the site served a
+    translation (geo-IP, a visitor's cookie), not a new policy."""
+    detected = _confident_language(plain)
+    before = _confident_language(previous) if detected else None
+    if before is None or SAME_AS.get(detected, detected) == SAME_AS.get(before, before):
+        return None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    pin = (
+        f"`mons_sel_locale={before}_{_region(parts.query, host)}`"
+        if _SELLER_CENTRAL.match(host)
+        else "a locale parameter"
+    )
+    return _failed(
+        FaultKind.WRONG_LANGUAGE,
+        f"served in {language_name(detected)}, the previous versions are in {language_name(before)}: "
+        f"pin the language with {pin}, or declare `lang: {detected}` if the page really changed language",
+    )
+
+
+def _confident_language(plain: str) -> str | None:
+    detected = detect_language(plain)
+    return detected[0] if detected and detected[1] >= MIN_CONFIDENCE else None
 
 
 def _language_fix(url: str, code: str, came_from: str, found: str) -> str:

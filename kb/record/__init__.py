@@ -181,10 +181,11 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
             "its snapshot is kept; please report this page",
         )
     text = extracted.markdown
-    fault = judge(text, expected, url=check.url, page=body)  # what it claims to be, before any comparison
+    previous = store.latest_version(check.doc_id, before=check.checked_at)
+    # What it claims to be, before any comparison; in the current version's language unless declared.
+    fault = judge(text, expected, url=check.url, page=body, previous=previous.text if previous else "")
     if fault is not None:
         return fail(fault.kind, fault.reason)
-    previous = store.latest_version(check.doc_id, before=check.checked_at)
     if previous is not None and shrank(previous.text, text):
         return fail(
             FaultKind.SHRANK,
@@ -357,7 +358,7 @@ def _reextract_current(store: Store, sources: Sources, doc_id: str, now: str, re
     if text == current.text:
         report.up_to_date.append(doc_id)
         return
-    fault = judge(text, sources.expectations_for(doc_id, requested), url=requested, page=body)
+    fault = judge(text, sources.expectations_for(doc_id, requested), url=requested, page=body, previous=current.text)
     if fault is not None:
         report.failed.append((doc_id, f"{fault.reason} (the current version is kept)"))
         return

@@ -8,7 +8,7 @@ from diffs import expect
 from diffs.expect import Expectations, explain_missing, judge, language_code, language_of_url, plain_text
 from kb.models import FaultKind
 from tests.support.faultserver import policy_text
-from tests.support.impostors import APPLIES_UK, JS_SHELL, SIGN_IN_PAGE, french_text
+from tests.support.impostors import APPLIES_UK, JS_SHELL, SIGN_IN_PAGE, french_text, german_text
 
 UK = "https://sellercentral.amazon.co.uk/help/hub/reference/external/G1801?locale=en-GB"
 ENGLISH = "\n\n".join(policy_text("fees"))
@@ -85,6 +85,24 @@ def test_other_sites_in_another_language_say_what_was_ignored():
     assert fault.reason.endswith("or declare `lang: fr` if that is the language to track")
     declared = judge(GERMAN, Expectations(lang="en"), url="https://shop.example/terms")
     assert declared.reason.startswith("served in German, expected English: pin the language in the URL")
+
+
+def test_without_a_declared_language_the_current_versions_language_is_expected():
+    shop = "https://shop.example/terms"  # no locale in the URL, no lang declared
+    translated = "\n\n".join(german_text("fees"))
+    fault = judge(translated, Expectations(), url=shop, previous=ENGLISH)
+    assert fault.kind == FaultKind.WRONG_LANGUAGE and fault.outcome == "failed"
+    assert fault.reason == (
+        "served in German, the previous versions are in English: pin the language with a locale "
+        "parameter, or declare `lang: de` if the page really changed language"
+    )
+    assert judge(translated, Expectations(), url=shop) is None  # a first version: nothing to hold it to
+    assert judge(ENGLISH, Expectations(), url=shop, previous=ENGLISH.replace("5 €", "6 €")) is None
+    assert judge(translated, Expectations(lang="de"), url=shop, previous=ENGLISH) is None  # declared: it changed
+    assert judge(translated, Expectations(lang=expect.ANY_LANGUAGE), url=shop, previous=ENGLISH) is None
+    assert judge(translated, Expectations(), url=shop, previous=french_text("x")[0]) is None  # too short to tell
+    seller_central = judge(FRENCH, Expectations(), url="https://sellercentral.amazon.de/help/x", previous=GERMAN)
+    assert "pin the language with `mons_sel_locale=de_DE`" in seller_central.reason
 
 
 def test_a_short_text_is_not_judged_by_its_language():

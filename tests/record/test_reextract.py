@@ -15,6 +15,8 @@ from kb.sources import open_sources
 from kb.store import Store
 from kb.store.schema import ADDED_COLUMNS
 from tests.support import run_cli
+from tests.support.faultserver import policy_text
+from tests.support.impostors import german_text
 
 T1, T2, T3 = "2026-03-01T06:00:00Z", "2026-03-08T06:00:00Z", "2026-03-15T06:00:00Z"
 NOW = "2026-03-10T12:00:00Z"
@@ -109,6 +111,27 @@ def test_broken_rules_change_nothing(home_with_counter_noise) -> None:
         assert [doc for doc, _ in report.failed] == [DOC]
         assert "matched nothing" in report.failed[0][1]
         assert store.versions(DOC) == before
+
+
+def test_rules_that_pick_a_translation_change_nothing(tmp_path: Path) -> None:
+    """No language declared or in the URL: the current version's is expected of re-extraction too."""
+    home, sources = tmp_path / "home", declare(tmp_path / "sources", [])
+    english = "".join(f"<p>{line}</p>" for line in policy_text("fees"))
+    german = "".join(f"<p>{line}</p>" for line in german_text("fees"))
+    both = f'<html><body><main id="content">{english}</main><div id="de">{german}</div></body></html>'
+    import_capture(home, open_sources(sources), doc_id=DOC, at=T1, path=capture(tmp_path, "both.html", both))
+    (sources / "shop.yaml").write_text((sources / "shop.yaml").read_text().replace("#content", "#de"), encoding="utf-8")
+    with Store(home) as store:
+        before = store.versions(DOC)
+        report = reextract(store, open_sources(sources), now=NOW)
+        assert report.failed == [
+            (
+                DOC,
+                "served in German, the previous versions are in English: pin the language with a locale "
+                "parameter, or declare `lang: de` if the page really changed language (the current version is kept)",
+            )
+        ]
+        assert store.versions(DOC) == before and store.changes(DOC, technical=True) == []
 
 
 def test_reextract_and_changes_commands(home_with_counter_noise) -> None:

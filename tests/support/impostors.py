@@ -1,7 +1,7 @@
 """Pages that answer 200 and are not the document they claim to be (``diffs.expect``).
 
 Each is built on the same template as ``faultserver.policy_page`` (``main article.policy``), so
-only what it claims differs: the language it is in, the marketplace it applies to, or that it
+only what it claims differs: the language it is in (French, German), the marketplace it applies to, or that it
 is a sign-in form or a JavaScript application's empty shell.
 """
 
@@ -25,6 +25,17 @@ def french_text(doc: str) -> list[str]:
     return lines
 
 
+def german_text(doc: str) -> list[str]:
+    """The fictional policy of ``faultserver.policy_text``, translated to German."""
+    lines = [f"Richtlinie „{doc}“ für Verkäufer: für jede Bestellung fällt eine Gebühr von 5 € an."]
+    lines += [
+        f"Abschnitt {i} der Richtlinie {doc}: Verkäufer müssen Regel {i} jederzeit einhalten und "
+        f"die Nachweise zu Regel {i} zwölf Monate lang aufbewahren."
+        for i in range(1, 30)
+    ]
+    return lines
+
+
 def page_of(doc: str, lines: list[str], *, lang: str = "en", title: str | None = None) -> str:
     """A page of the ``policy_page`` template holding ``lines``."""
     body = "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in lines)
@@ -39,6 +50,10 @@ def page_of(doc: str, lines: list[str], *, lang: str = "en", title: str | None =
 
 def french_page(doc: str) -> str:
     return page_of(doc, french_text(doc), lang="fr", title=f"Politique {doc}")
+
+
+def german_page(doc: str) -> str:
+    return page_of(doc, german_text(doc), lang="de", title=f"Richtlinie {doc}")
 
 
 def marketplace_page(doc: str, marketplace: str = "United Kingdom", version: int = 1) -> str:

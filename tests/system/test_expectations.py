@@ -23,7 +23,7 @@ from kb.pipeline import crawl
 from kb.sources import load_sources
 from kb.store import Store
 from tests.support.faultserver import ARTICLE_SELECTOR, FaultServer, policy_page
-from tests.support.impostors import APPLIES_UK, JS_SHELL, SIGN_IN_PAGE, french_page, marketplace_page
+from tests.support.impostors import APPLIES_UK, JS_SHELL, SIGN_IN_PAGE, french_page, german_page, marketplace_page
 from tests.support.loopback_site import declaration
 
 pytestmark = pytest.mark.slow
@@ -52,6 +52,14 @@ ROWS = [
         FaultKind.WRONG_LANGUAGE,
         r"^served in French, expected English: the site ignored `locale=en-GB`; .* `lang: fr`",
         query="?locale=en-GB",
+    ),
+    Row(  # no locale in the URL, no lang declared: the current version's language is expected
+        "translated",
+        policy_page("translated"),
+        german_page("translated"),
+        FaultKind.WRONG_LANGUAGE,
+        r"^served in German, the previous versions are in English: pin the language with a locale parameter, "
+        r"or declare `lang: de` if the page really changed language$",
     ),
     Row(
         "wrong-marketplace",
