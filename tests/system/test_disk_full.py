@@ -20,6 +20,7 @@ from kb.models import ExitCode
 from kb.store import Store
 from tests.support import REPO
 from tests.support.faultserver import ARTICLE_SELECTOR, FaultServer, policy_page
+from tests.support.loopback_site import declaration
 
 DOCS = [f"doc-{i}" for i in range(1, 9)]
 
@@ -88,11 +89,8 @@ def lab(tmp_path_factory):
     with FaultServer() as server:
         sources = root / "sources"
         sources.mkdir()
-        (sources / "lab.yaml").write_text(
-            f"marketplace: lab\nname: Disk lab\nallow_private_addresses: true\n"
-            f'defaults:\n  select: ["{ARTICLE_SELECTOR}"]\ndocuments:\n'
-            + "".join(f'  - {{id: {d}, title: {d}, url: "{server.url("/doc/" + d)}", type: policy}}\n' for d in DOCS)
-        )
+        documents = [{"id": d, "title": d, "url": server.url("/doc/" + d), "type": "policy"} for d in DOCS]
+        (sources / "lab.yaml").write_text(declaration("lab", documents, defaults={"select": [ARTICLE_SELECTOR]}))
         serve(server, 1)
         home = root / "home"
         first = policywatch("crawl", "--fast", "--sources", str(sources), "--home", str(home), hook=hook)
