@@ -569,8 +569,9 @@ class Site:
 
 def head_json(site: Site) -> bytes:
     """``head.json`` at the site's root: the store's head digest as of the latest check
-    (kb.store.chain; docs/reliability.md), for ``verify --head`` and ``restore --head``."""
-    head = {"head": site.data.head, "as_of": site.data.generated_at, "documents": len(site.documents)}
+    (kb.store.chain; docs/reliability.md), for ``verify --head`` and ``restore --head``. No
+    date: a crawl that finds nothing new leaves it, and the feeds, unchanged."""
+    head = {"head": site.data.head, "documents": len(site.documents)}
     return (json.dumps(head, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 

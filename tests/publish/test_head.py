@@ -18,7 +18,7 @@ def test_head_is_in_head_json_on_the_home_page_and_in_every_feed(tmp_path):
         data, head = store.publish_input(), store.head()
     assert len(head) == 64 and data.head == head
     files = render_sources(data, "https://pw.example/")
-    assert json.loads(files["docs/head.json"]) == {"head": head, "as_of": data.generated_at, "documents": 2}
+    assert json.loads(files["docs/head.json"]) == {"head": head, "documents": 2}
     assert f"<code>{head}</code>" in files["docs/index.md"].decode()
     feeds = {path: content for path, content in files.items() if path.startswith("docs/feeds/") or "/feed." in path}
     xml = [p for p in files if p.endswith((".xml", ".atom", ".rss")) and "sitemap" not in p]
