@@ -184,6 +184,13 @@ def _sources(args):
     return open_sources(args.sources)
 
 
+def _head_digest(value: str) -> str:
+    """A head as published (64 hex digits), for --head."""
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a head: give the 64 hex digits of a published head.json")
+    return value.lower()
+
+
 def _json(data) -> int:
     print(json.dumps(data, indent=2, ensure_ascii=False))
     return 0
@@ -969,20 +976,42 @@ def cmd_index(args) -> int:
 
 @command(
     "verify",
-    "check the store: bodies match their sha256, versions and changes point at what they came from; changes nothing",
+    "check the store: bodies match their sha256, versions and changes point at what they came from "
+    "and match their chain of digests; changes nothing",
+    sources=True,
 )
 @arg("--json", action="store_true", help="print JSON for scripts")
+@arg(
+    "--deep",
+    action="store_true",
+    help="also re-extract each version made by the current extractor from its snapshot, "
+    "under the current declarations (--sources), and report a text its snapshot does not yield",
+)
+@arg(
+    "--head",
+    type=_head_digest,
+    help="a head published before (site's head.json, a feed): report if this store never had it",
+)
 def cmd_verify(args) -> int:
-    from kb.store.verify import verify
+    from kb.pipeline import verify_home
 
-    report = verify(_home(args))
+    report, deep = verify_home(_home(args), head=args.head, sources=_sources(args) if args.deep else None)
     if args.json:
-        _json(report.as_json())
+        data = report.as_json()
+        if deep is not None:
+            data["deep"] = {
+                "checked": deep.checked,
+                "older_extractor": deep.older_extractor,
+                "undeclared": deep.undeclared,
+            }
+        _json(data)
         return 0 if report.ok else 1
     counts = ", ".join(f"{n} {name}" for name, n in report.counts.items())
+    if deep is not None:
+        counts += f"; deep: {deep.checked} versions re-extracted"
     pending = f"; {report.pending} checks pending (the next crawl records them)" if report.pending else ""
     if report.ok:
-        print(f"ok: {report.store}: {counts}{pending}")
+        print(f"ok: {report.store}: {counts}; head {report.head}{pending}")
         return 0
     for problem in report.problems:
         print(f"problem: {problem}")
@@ -1006,11 +1035,12 @@ def cmd_export(args) -> int:
 
 @command("restore", "rebuild a home from an archive written by `policywatch export`")
 @arg("file", type=Path, help="archive to read")
+@arg("--head", type=_head_digest, help="a head published before: restore nothing unless the archive's history had it")
 def cmd_restore(args) -> int:
     from kb.pipeline import restore
 
     home = _home(args)
-    report, check = restore(args.file, home)
+    report, check = restore(args.file, home, head=args.head)
     counts = ", ".join(f"{n} {name}" for name, n in report.counts.items())
     print(f"restored {counts} into {home}; verify: {'ok' if check.ok else f'{check.problem_count} problems'}")
     return 0 if check.ok else 1

@@ -255,3 +255,4 @@ class PublishInput:
     # (diffs.flapping.flapping_passages); flaps are not in ``changes``
     flaps: tuple[tuple[str, str, tuple[FlapPassage, ...]], ...] = ()
     failing_deliveries: tuple[Delivery, ...] = ()  # the latest message to each failing destination
+    head: str = ""  # the store's head digest (kb.store.chain), published on the site and in the feeds

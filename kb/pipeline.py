@@ -25,6 +25,7 @@ from kb.publish import SiteResult
 from kb.publish import publish as publish_site
 from kb.record import RecordReport, ReextractReport, process_pending
 from kb.record import reextract as reextract_store
+from kb.record.deep import DeepReport, rederive
 from kb.record.history import timelines
 from kb.record.intake import capture_text, file_capture, folder_captures, record_captures
 from kb.sources import Sources
@@ -362,12 +363,27 @@ def compare_captures(
     return compare(*texts, detected_at=detected_at), detected_at
 
 
-def restore(archive: Path, home: Path) -> tuple[ArchiveReport, VerifyReport]:
-    """Rebuild a home from an export, build its search index, then verify it."""
-    report = restore_store(archive, home)
+def restore(archive: Path, home: Path, *, head: str | None = None) -> tuple[ArchiveReport, VerifyReport]:
+    """Rebuild a home from an export (refused unless it gives the published ``head``, when
+    one is given), build its search index, then verify it."""
+    report = restore_store(archive, home, head=head)
     with run_lock(home, "restore"), Store(home) as store:
         update_index(home, store)  # search works in the restored home at once
     return report, verify(home)
+
+
+def verify_home(
+    home: Path, *, head: str | None = None, sources: Sources | None = None
+) -> tuple[VerifyReport, DeepReport | None]:
+    """``verify``; with ``sources`` (``--deep``), each version re-extracted from its snapshot too."""
+    report = verify(home, head=head)
+    if sources is None:
+        return report, None
+    with Store.open_read_only(home) as store, store.reading():
+        deep = rederive(store, sources)
+    for problem in deep.problems:
+        report.problem(problem)
+    return report, deep
 
 
 def publish(home: Path, *, site_dir: Path | None = None, site_url: str | None = None) -> SiteResult:

@@ -38,7 +38,7 @@ from kb.models import CLASSES, PublishInput
 from kb.publish.feeds import Item, feed_files, parse_time
 from kb.publish.files import PENDING_FILE, TMP_PREFIX, swap, sync
 from kb.publish.mkdocs_config import mkdocs_yml
-from kb.publish.pages import Site, checks_json
+from kb.publish.pages import Site, checks_json, head_json
 from kb.publish.urls import document_md, marketplace_md, resolve_site_url, version_file
 
 TEMPLATE_DIR = Path(__file__).with_name("site_template")
@@ -119,6 +119,7 @@ def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes
         yield f"docs/{version_file(version)}", version.text.encode("utf-8")
     yield "mkdocs.yml", mkdocs_yml(site, site_url).encode("utf-8")
     yield CHECKS_FILE, checks_json(site)
+    yield "docs/head.json", head_json(site)
     items: dict[str, Item] = {}
     answered: set[str] = set()
     for feed in site.feeds():

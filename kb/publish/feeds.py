@@ -41,6 +41,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # ----------------------------------------------------------------------------- items
 
 
+HEAD_CATEGORY = "policywatch-head:"  # RSS and Atom: the feed's category that carries the head
+
+
 def parse_time(iso: str) -> datetime:
     """``2026-11-01T00:00:00Z`` → an aware UTC datetime."""
     return datetime.fromisoformat(iso).astimezone(UTC)
@@ -196,6 +199,7 @@ class Feed:
     page: str  # site-relative URL of the page the feed follows ("" for the home page)
     changes: tuple[Change, ...]  # any order, noise included: the feed filters
     empty_since: str = ""  # the feed's date while it has no item (ISO-8601 UTC; "": 1970)
+    head: str = ""  # the store's head digest (kb.store.chain): readers who cache the feed keep it
 
 
 def feed_files(
@@ -235,6 +239,8 @@ def _xml_feed(kind: str, feed: Feed, items: Sequence[Item], *, page: str, self_l
     generator.language("en")
     generator.generator(GENERATOR)  # feedgen's default names its own version: bytes would move
     generator.updated(updated)  # Atom <updated> and RSS <lastBuildDate>
+    if feed.head:  # a category of the feed itself: the one field both formats carry
+        generator.category(term=f"{HEAD_CATEGORY}{feed.head}")
     for item in items:
         entry = generator.add_entry(order="append")
         entry.id(item.id)  # also the RSS guid, isPermaLink="false": it outlives the site URL
@@ -253,7 +259,7 @@ def _xml_feed(kind: str, feed: Feed, items: Sequence[Item], *, page: str, self_l
 
 def json_feed(feed: Feed, items: Sequence[Item], *, page: str, self_link: str) -> bytes:
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1); ``_policywatch`` holds the change's
-    class, silent flag and effective date for programs."""
+    class, silent flag and effective date for programs, and at the top the store's head."""
     document = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed.title,
@@ -262,6 +268,7 @@ def json_feed(feed: Feed, items: Sequence[Item], *, page: str, self_link: str) -
         "description": feed.description,
         "language": "en",
         "authors": [{"name": GENERATOR}],
+        **({"_policywatch": {"head": feed.head}} if feed.head else {}),
         "items": [
             {
                 "id": item.id,

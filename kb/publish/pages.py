@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from html import escape
 
 from diffs.diff import render_html
@@ -175,7 +176,7 @@ class Site:
                     doc.first_seen or "",
                 )
             )
-        return out
+        return [replace(feed, head=self.data.head) for feed in out]
 
     # ---------------------------------------------------------------- pages
 
@@ -210,6 +211,16 @@ class Site:
             # rebuilt has only its printed check times updated (see the site's hook).
             (f'<p class="pw-as-of-line" data-search-exclude>Data as of {AS_OF_MARKER} (the latest check).</p>'),
             "",
+            *(
+                [
+                    f'<p class="pw-head-line" data-search-exclude>Head digest of the archive: '
+                    f'<code>{escape(self.data.head)}</code> (<a href="head.json">head.json</a>; '
+                    "check an archive against it with <code>policywatch verify --head</code>).</p>",
+                    "",
+                ]
+                if self.data.head
+                else []
+            ),
         ]
         for label in ("substantive", "minor"):  # the important ones first, each newest first
             latest = [c for c in self.changes if c.label == label][:LATEST_ON_HOME]
@@ -554,6 +565,14 @@ class Site:
                 parts.append(f'<p class="pw-diff-section">§ {heading}</p>')
             parts.append(f'<div class="pw-diff">{body}</div>')
         return "".join(parts) or '<p class="pw-diff-section">No visible difference.</p>'
+
+
+def head_json(site: Site) -> bytes:
+    """``head.json`` at the site's root: the store's head digest as of the latest check
+    (kb.store.chain; docs/reliability.md), for ``verify --head`` and ``restore --head``. No
+    date: a crawl that finds nothing new leaves it, and the feeds, unchanged."""
+    head = {"head": site.data.head, "documents": len(site.documents)}
+    return (json.dumps(head, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
 def checks_json(site: Site) -> bytes:

@@ -64,6 +64,7 @@ from kb.models import (
     Snapshot,
     Version,
 )
+from kb.store import chain
 from kb.store.lock import make_home
 from kb.store.schema import migrate, needs_migration
 from kb.timeutil import compact
@@ -441,6 +442,7 @@ class Store:
             "extractor_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (doc_id, snapshot_id, captured_at, title, text, sha256(text), extractor_version),
         )
+        chain.chain_version(self._db, cursor.lastrowid)
         return cursor.lastrowid
 
     def add_change(
@@ -501,6 +503,7 @@ class Store:
                 json.dumps([vars(p) for p in flapping], ensure_ascii=False),
             ),
         )
+        chain.chain_change(self._db, self._db.execute("SELECT id FROM changes WHERE key=?", (key,)).fetchone()[0])
         return key
 
     def _free_key(self, base: str) -> str:
@@ -699,7 +702,16 @@ class Store:
             versions={v.id: v for v in versions},
             flaps=tuple(self.flaps()),
             failing_deliveries=tuple(d for d in self.delivery_problems() if d.state == DeliveryState.FAILED),
+            head=self.head(),
         )
+
+    def head(self) -> str:
+        """The store's head digest (``kb.store.chain``): what publish publishes."""
+        return chain.heads(self._db)[-1][1]
+
+    def fill_chain(self) -> None:
+        """Digest the versions and changes that have none (restore of an older archive)."""
+        chain.fill_missing(self._db)
 
     # -- the whole store at once: verify, export, restore ------------------
 

@@ -45,7 +45,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from kb.errors import ArchiveError, StoreError
-from kb.store import Store, reasons_json, sha256
+from kb.store import Store, chain, reasons_json, sha256
 from kb.store.lock import folder_problem, run_lock
 from kb.timeutil import utc_now
 
@@ -228,8 +228,10 @@ def _write_jsonl(store: Store, table: str, path: Path) -> int:
 # ----------------------------------------------------------------------------- restore
 
 
-def restore(source: Path, home: Path) -> ArchiveReport:
-    """Rebuild a home from an archive. ``home`` must not hold a store yet."""
+def restore(source: Path, home: Path, *, head: str | None = None) -> ArchiveReport:
+    """Rebuild a home from an archive. ``home`` must not hold a store yet. ``head``: a head
+    published before (``kb.store.chain``); unless the restored history had it as of one of its
+    checks, nothing is written."""
     source, home = Path(source), Path(home)
     if not source.is_file():
         raise ArchiveError(f"{source}: no such file")
@@ -244,6 +246,8 @@ def restore(source: Path, home: Path) -> ArchiveReport:
         staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=home))
         try:
             counts = _restore_into(source, staging)
+            if head is not None:
+                _check_head(source, staging, head)
             os.replace(staging / Store.FILE, home / Store.FILE)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -275,8 +279,22 @@ def _restore_into(source: Path, staging: Path) -> dict[str, int]:
                         f"{expected}; the archive is incomplete"
                     )
         with Store(staging) as store:
+            with store.transaction():
+                store.fill_chain()  # an archive older than the chain
             store.checkpoint()  # everything in the one file we move
     return counts
+
+
+def _check_head(source: Path, staging: Path, published: str) -> None:
+    """The head the archive's rows give (digests recomputed, not as stored) against a published one."""
+    with Store(staging) as store:
+        heads = {h for _, h in chain.heads(store._db, chain.compute(store._db))}
+    if published.lower() not in heads:
+        raise ArchiveError(
+            f"{source}: its history does not give the published head {published}; "
+            "it was rewritten, or it is another store's; nothing restored",
+            hint="restore an archive of the store that published that head",
+        )
 
 
 def _manifest(tar: tarfile.TarFile, source: Path) -> dict:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from kb.store import chain
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY,
@@ -109,16 +111,22 @@ ADDED_COLUMNS = (
     ("changes", "flap", "INTEGER NOT NULL DEFAULT 0"),  # 1: back to a recent text (diffs.flapping), not reported
     ("changes", "returns_to", "INTEGER REFERENCES versions(id)"),  # the earlier version whose text came back
     ("changes", "flapping", "TEXT NOT NULL DEFAULT '[]'"),  # JSON list of {key, before, after, …} a flap switched
+    ("versions", "chain_digest", "TEXT"),  # kb.store.chain: over its snapshot, its text, the previous version
+    ("changes", "chain_digest", "TEXT"),  # kb.store.chain: over its versions, its content, the previous change
 )
 
 
 def migrate(db: sqlite3.Connection) -> None:
     """Create what is missing: the tables of a new store, the added columns of an old one."""
     db.executescript(SCHEMA)
+    chained = True
     for table, column, declaration in ADDED_COLUMNS:
         present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         if column not in present:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            chained = chained and column != "chain_digest"
+    if not chained:  # a store older than the chain: its rows are digested once, as they are now
+        chain.fill_missing(db)
 
 
 def needs_migration(db: sqlite3.Connection) -> bool:

@@ -9,6 +9,9 @@ Checked, in one consistent read of a store opened read-only:
   and every snapshot is named by a check (nothing stored that no check accounts for);
 - every version: its snapshot exists and is the same document's, its text matches its sha256;
 - every change: both versions exist, belong to its document, and go forward in time;
+- the chain of digests (``kb.store.chain``): every version's and change's stored digest is the
+  one its row and the rows before it give; the head is reported, and compared with a published
+  one when given (``--head``); ``--deep`` (``kb.record.deep``) re-extracts versions too;
 - every document's history: one first version (the earliest, no change leads to it), a change
   from each version to the next, no version dated after the newest check (the future), and
   change keys that are unique.
@@ -24,7 +27,7 @@ from pathlib import Path
 
 from kb.errors import StoreError
 from kb.models import OUTCOMES, Outcome
-from kb.store import Store, sha256
+from kb.store import Store, chain, sha256
 
 MAX_LISTED = 50  # problems listed one by one; the count is always exact
 
@@ -36,6 +39,7 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
     pending: int = 0
+    head: str = ""
 
     @property
     def ok(self) -> bool:
@@ -54,10 +58,13 @@ class VerifyReport:
             "problem_count": self.problem_count,
             "problems": self.problems,
             "pending": self.pending,
+            "head": self.head,
         }
 
 
-def verify(home: Path) -> VerifyReport:
+def verify(home: Path, *, head: str | None = None) -> VerifyReport:
+    """``head``: a head published before (on the site, in a feed); a problem unless the store
+    had it as of one of its checks."""
     with Store.open_read_only(home) as store:
         report = VerifyReport(store=store.path)
         try:
@@ -69,6 +76,7 @@ def verify(home: Path) -> VerifyReport:
                 _versions(store, report)
                 _changes(store, report)
                 _history(store, report)
+                _chain(store, report, head)
                 report.counts["documents"] = store._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         except StoreError as err:  # the file itself is damaged: what was found so far, and this
             report.problem(f"sqlite: {err}")
@@ -202,3 +210,27 @@ def _history(store: Store, report: VerifyReport) -> None:
                 )
     for row in q("SELECT key, COUNT(*) AS n FROM changes GROUP BY key HAVING n > 1"):
         report.problem(f"history: change key {row['key']} is used {row['n']} times")
+
+
+def _chain(store: Store, report: VerifyReport, published: str | None) -> None:
+    """Each stored digest against what its row and the rows before it give, then the head."""
+    q = store._db.execute
+    if "chain_digest" not in {row[1] for row in q("PRAGMA table_info(versions)")}:
+        report.problem("chain: the store predates digest chains; run any writing command (e.g. `record`) once")
+        return
+    expected = chain.compute(store._db)
+    for table, name, digests in (("versions", "version", expected[0]), ("changes", "change", expected[1])):
+        for row in q(f"SELECT id, doc_id, chain_digest FROM {table} ORDER BY id"):
+            if row["chain_digest"] != digests.get(row["id"]):
+                stored = "none" if row["chain_digest"] is None else row["chain_digest"][:12]
+                report.problem(
+                    f"chain: {name} {row['id']} ({row['doc_id']}): digest {stored} does not match its row and "
+                    f"the rows before it ({digests.get(row['id'], '')[:12]}); it was changed after it was recorded"
+                )
+    heads = chain.heads(store._db, expected)
+    report.head = heads[-1][1]
+    if published is not None and published.lower() not in {h for _, h in heads}:
+        report.problem(
+            f"head: the published head {published} is not this store's at any of its checks "
+            f"(now {report.head}); its history was rewritten, or it is another store"
+        )

@@ -49,8 +49,11 @@ def test_a_sound_store_passes_and_is_left_untouched(home, capsys):
     before = fingerprint(home)
     code, out, err = run_verify(home, capsys)
     assert code == 0 and err == ""
+    with Store.open_read_only(home) as store:
+        head = store.head()
     assert out == (
-        f"ok: {home / 'store.sqlite'}: 2 bodies, 3 snapshots, 4 checks, 2 versions, 1 changes, 2 documents\n"
+        f"ok: {home / 'store.sqlite'}: 2 bodies, 3 snapshots, 4 checks, 2 versions, 1 changes, 2 documents; "
+        f"head {head}\n"
     )
     assert fingerprint(home) == before
 
