@@ -21,7 +21,9 @@ from diffs import Rules, extract  # noqa: E402
 
 
 def page(levels: int) -> bytes:
-    return ("<html><body><main>" + "<div>Sellers must ship within two days. " * levels + "</main></body></html>").encode()
+    return (
+        "<html><body><main>" + "<div>Sellers must ship within two days. " * levels + "</main></body></html>"
+    ).encode()
 
 
 def main() -> None:
