@@ -212,7 +212,9 @@ def test_search_answers_on_a_site_with_a_10_mb_line(browser, tmp_path):
     # probe's site). The bound on the index is tested in tests/publish; this checks the outcome.
     data = demo_input()
     doc_id = next(doc_id for doc_id in data.current if doc_id != "northwind/account-health")
-    huge = replace(data.current[doc_id], id=10_000, text=data.current[doc_id].text + "\n" + "A" * 10 * 1024 * 1024 + "\n")
+    huge = replace(
+        data.current[doc_id], id=10_000, text=data.current[doc_id].text + "\n" + "A" * 10 * 1024 * 1024 + "\n"
+    )
     data = replace(data, versions={**data.versions, huge.id: huge}, current={**data.current, doc_id: huge})
     with serve(tmp_path / "home" / "site") as base:
         publish(data, tmp_path / "home", site_url=base)
