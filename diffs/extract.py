@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import lxml.html
 import soupsieve
-from bs4 import BeautifulSoup, Comment, Tag
+from bs4 import BeautifulSoup, Comment, PageElement, Tag
 from bs4.dammit import UnicodeDammit
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
@@ -224,18 +224,45 @@ MAX_DEPTH = 120  # markdownify recurses once per level; real pages nest a few do
 
 def _flatten_deep(root: Tag) -> None:
     """Unwrap elements nested deeper than MAX_DEPTH (keeping their text), so a page of
-    thousands of unclosed <div>s is read instead of exhausting the recursion limit."""
-    too_deep: list[Tag] = []
+    thousands of unclosed <div>s is read instead of exhausting the recursion limit.
+
+    Linear in the size of the tree (issue 16, 3e): unwrapping the deep tags one by one
+    moved every child up once per level, quadratic in the depth."""
     stack = [(root, 0)]
     while stack:
         node, depth = stack.pop()
-        for child in node.children:
+        for child in node.contents:
             if isinstance(child, Tag):
-                if depth + 1 > MAX_DEPTH:
-                    too_deep.append(child)
-                stack.append((child, depth + 1))
-    for tag in reversed(too_deep):  # innermost first: each unwrap moves children up one level
-        tag.unwrap()
+                if depth + 1 == MAX_DEPTH:
+                    _keep_only_strings(child)
+                else:
+                    stack.append((child, depth + 1))
+
+
+def _keep_only_strings(tag: Tag) -> None:
+    """Replace ``tag``'s descendants by its strings, in document order: what unwrapping each
+    descendant tag would leave, relinked in one pass."""
+    descendants = list(tag.descendants)
+    if not any(isinstance(node, Tag) for node in descendants):
+        return
+    after = descendants[-1].next_element  # the first element past tag's subtree
+    strings = [node for node in descendants if not isinstance(node, Tag)]
+    for node in descendants:
+        if isinstance(node, Tag):
+            node.parent = node.next_sibling = node.previous_sibling = None
+            node.next_element = node.previous_element = None
+            node.contents = []
+    tag.contents = strings
+    previous: PageElement = tag
+    for i, string in enumerate(strings):
+        string.parent = tag
+        string.previous_sibling = strings[i - 1] if i else None
+        string.next_sibling = strings[i + 1] if i + 1 < len(strings) else None
+        string.previous_element, previous.next_element = previous, string
+        previous = string
+    previous.next_element = after
+    if after is not None:
+        after.previous_element = previous
 
 
 def _clean_tree(root: Tag, base_url: str) -> None:

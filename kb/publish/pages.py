@@ -67,6 +67,10 @@ LAST_CHECKED_MARKER = "<!--pw:last-checked-->"
 AS_OF_MARKER = "<!--pw:as-of-->"
 DIFF_CONTEXT_LINES = 3
 LATEST_ON_HOME = 10
+# What one document's rules may add to the site search: Material's index is one JSON file that every
+# page loads, and a 10 MB line (3d) left the search box at "Initializing search" on every page.
+SEARCH_TEXT_LIMIT = 500_000  # characters of rules text
+SEARCH_LINE_LIMIT = 50_000  # characters of one paragraph (one token of a 10 MB line breaks lunr)
 LISTING_LIMIT = 200  # changes on a changelog page; whole months, each also on its own page
 
 
@@ -455,8 +459,10 @@ class Site:
         for change in changes:
             out += [self._change_entry(page, change), ""]
         out += ["## Current rules", ""]
-        if current:
+        if current and _searchable(current.text):
             out += [escape_markdown_html(current.text, heading_offset=2).strip("\n"), ""]
+        elif current:
+            out += [_unsearchable_rules(current.text), ""]
         else:
             out += ["No version captured yet.", ""]
         return "\n".join(out)
@@ -573,6 +579,22 @@ def head_json(site: Site) -> bytes:
     date: a crawl that finds nothing new leaves it, and the feeds, unchanged."""
     head = {"head": site.data.head, "documents": len(site.documents)}
     return (json.dumps(head, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _searchable(text: str) -> bool:
+    return len(text) <= SEARCH_TEXT_LIMIT and all(len(line) <= SEARCH_LINE_LIMIT for line in text.split("\n"))
+
+
+def _unsearchable_rules(text: str) -> str:
+    """Rules too big for the site search: kept out of its index and shown as plain paragraphs
+    (raw HTML, so Markdown is not rendered inside the excluded wrapper), the whole text still on
+    the page and in the version's file."""
+    paragraphs = "".join(f"<p>{escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
+    note = (
+        f'<p class="pw-warning">This text ({len(text):,} characters) is too long for the site search: '
+        "it is shown as plain text and not indexed.</p>"
+    )
+    return f'{note}\n\n<div class="pw-rules-unindexed" data-search-exclude>{paragraphs}</div>'
 
 
 def checks_json(site: Site) -> bytes:

@@ -1260,3 +1260,22 @@ def test_safe_title_cannot_close_the_title_element():
     title = safe_title(HOSTILE_TITLE)
     assert "<" not in title and ">" not in title
     assert title == ("Fees ‹/title›‹script›alert(&quot;title&quot;)‹/script› &amp; &quot;charges&quot;")
+
+
+def test_a_page_with_a_10_mb_line_publishes_and_leaves_the_search_index_small(tmp_path):
+    # 3d: the line went into search_index.json (11.5 MB) and the site search never initialised.
+    doc_id = "northwind/seller-agreement"
+    current = DATA.current[doc_id]
+    line = "A" * 10_000_000
+    huge = replace(
+        current, id=41, text=f"{current.text}\n{line}\n\nPayouts after the long line.\n", text_sha256=_sha(41)
+    )
+    data = replace(DATA, versions={**DATA.versions, 41: huge}, current={**DATA.current, doc_id: huge})
+    site = publish(data, tmp_path / "home", site_url=SITE_URL).site_dir
+    index = (site / "search" / "search_index.json").read_bytes()
+    assert len(index) < 1_000_000 and b"AAAAAAAAAA" not in index
+    assert "Monthly subscription fee raised from 39.99 to 49.99 USD" in index.decode()  # its changelog still is
+    html = (site / "documents/northwind/seller-agreement/index.html").read_text()
+    assert f"<p>{line}</p><p>Payouts after the long line.</p></div>" in html  # the whole text, unindexed
+    tree = page_of(site, "documents/northwind/seller-agreement")  # (libxml2 cuts the long text node)
+    assert "too long for the site search" in tree.xpath("//p[@class='pw-warning']")[0].text_content()
