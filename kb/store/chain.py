@@ -115,6 +115,23 @@ def fill_missing(db) -> None:
     rechain(db, sorted(row[0] for row in rows))
 
 
+def _neighbours(db, table: str, time_column: str, doc_id: str, at: str, row_id: int) -> tuple[bool, str | None]:
+    """(whether a later row of the document exists, the previous row's digest) for a row just
+    added to ``table`` (``versions`` or ``changes``, ordered by ``time_column`` then id)."""
+    order = f"({time_column} {{}} ? OR ({time_column} = ? AND id {{}} ?))"
+    later = db.execute(
+        f"SELECT 1 FROM {table} WHERE doc_id = ? AND {order.format('>', '>')} LIMIT 1", (doc_id, at, at, row_id)
+    ).fetchone()
+    if later is not None:
+        return True, None
+    previous = db.execute(
+        f"SELECT chain_digest FROM {table} WHERE doc_id = ? AND {order.format('<', '<')} "
+        f"ORDER BY {time_column} DESC, id DESC LIMIT 1",
+        (doc_id, at, at, row_id),
+    ).fetchone()
+    return False, previous[0] if previous else None
+
+
 def chain_version(db, version_id: int) -> None:
     """Digest a version just added: from the previous one, or the whole document again when it
     was not added last (an older capture imported later)."""
@@ -123,47 +140,27 @@ def chain_version(db, version_id: int) -> None:
         "WHERE v.id = ?",
         (version_id,),
     ).fetchone()
-    after = (row["captured_at"], row["captured_at"], version_id)
-    later = db.execute(
-        "SELECT 1 FROM versions WHERE doc_id = ? AND (captured_at > ? OR (captured_at = ? AND id > ?)) LIMIT 1",
-        (row["doc_id"], *after),
-    ).fetchone()
-    if later is not None:
+    later, previous = _neighbours(db, "versions", "captured_at", row["doc_id"], row["captured_at"], version_id)
+    if later:
         rechain(db, [row["doc_id"]])
         return
-    previous = db.execute(
-        "SELECT chain_digest FROM versions WHERE doc_id = ? AND (captured_at < ? OR (captured_at = ? AND id < ?)) "
-        "ORDER BY captured_at DESC, id DESC LIMIT 1",
-        (row["doc_id"], *after),
-    ).fetchone()
-    digest = version_digest(row, row["snapshot_sha256"], previous[0] if previous else None)
+    digest = version_digest(row, row["snapshot_sha256"], previous)
     db.execute("UPDATE versions SET chain_digest=? WHERE id=?", (digest, version_id))
 
 
 def chain_change(db, change_id: int) -> None:
     """Digest a change just added, like ``chain_version``."""
     row = db.execute(f"SELECT {CHANGE_COLUMNS} FROM changes WHERE id = ?", (change_id,)).fetchone()
-    after = (row["detected_at"], row["detected_at"], change_id)
-    later = db.execute(
-        "SELECT 1 FROM changes WHERE doc_id = ? AND (detected_at > ? OR (detected_at = ? AND id > ?)) LIMIT 1",
-        (row["doc_id"], *after),
-    ).fetchone()
-    if later is not None:
+    later, previous = _neighbours(db, "changes", "detected_at", row["doc_id"], row["detected_at"], change_id)
+    if later:
         rechain(db, [row["doc_id"]])
         return
-    previous = db.execute(
-        "SELECT chain_digest FROM changes WHERE doc_id = ? AND (detected_at < ? OR (detected_at = ? AND id < ?)) "
-        "ORDER BY detected_at DESC, id DESC LIMIT 1",
-        (row["doc_id"], *after),
-    ).fetchone()
     ends = dict(
         db.execute(
             "SELECT id, chain_digest FROM versions WHERE id IN (?, ?)", (row["from_version_id"], row["to_version_id"])
         ).fetchall()
     )
-    digest = change_digest(
-        row, ends.get(row["from_version_id"]), ends.get(row["to_version_id"]), previous[0] if previous else None
-    )
+    digest = change_digest(row, ends.get(row["from_version_id"]), ends.get(row["to_version_id"]), previous)
     db.execute("UPDATE changes SET chain_digest=? WHERE id=?", (digest, change_id))
 
 
