@@ -1,0 +1,355 @@
+"""Commands that read: changes, diff, show, search, history, when, compare, extract."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from kb.cli.helpers import _home, _json, _sources, _store
+from kb.cli.registry import arg, command
+from kb.errors import NoVersion, UsageError
+from kb.models import CLASSES
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@command("changes", "list recorded changes, newest first")
+@arg("--doc", help="only this document")
+@arg("--class", dest="label", choices=CLASSES, help="only this class")
+@arg("--technical", action="store_true", help="include technical upgrades (changes made by new extraction rules only)")
+@arg("--flaps", action="store_true", help="include flaps (switches back to a recent text, never reported)")
+@arg("--json", action="store_true", help="print JSON for scripts")
+def cmd_changes(args) -> int:
+    from diffs.brief import change_json
+    from diffs.taxonomy import label_of
+
+    with _store(args) as store:
+        if args.doc:
+            store.document(args.doc)
+        docs = {d.doc_id: d for d in store.documents()}
+        changes = [
+            c
+            for c in store.changes(args.doc, technical=args.technical, flaps=args.flaps)
+            if not args.label or c.label == args.label
+        ]
+    # Newest first; changes found by the same crawl by document (ids follow processing order).
+    changes.sort(key=lambda c: (c.doc_id, c.key))
+    changes.sort(key=lambda c: c.detected_at, reverse=True)
+    if args.json:
+        return _json([change_json(c, docs.get(c.doc_id)) for c in changes])
+    if not changes:
+        print("no changes recorded yet")
+    for c in changes:
+        flags = (
+            (" [silent]" if c.silent else "") + (" [technical]" if c.technical else "") + (" [flap]" if c.flap else "")
+        )
+        print(f"{c.detected_at}  {c.label:<11} {c.doc_id}{flags}\n    {c.summary}")
+        for reason in c.reasons:
+            print(f"      - [{reason.kind}] {reason.text}")
+        for section in c.section_changes:
+            print(f"      in {section}")
+        if c.tags:
+            print(f"      affects: {', '.join(label_of(t) for t in c.tags)}")
+    return 0
+
+
+@command("diff", "print the diff of a document's latest change (or of --change KEY)")
+@arg("doc", help="document id")
+@arg("--change", help="change key (see `policywatch changes`)")
+@arg("--context", type=int, default=2, help="unchanged lines shown around each edit")
+def cmd_diff(args) -> int:
+    from diffs.diff import render_text
+    from kb.record.flapping import flap_ops
+
+    with _store(args) as store:
+        store.document(args.doc)
+        # a technical upgrade or a flap by its key only
+        changes = store.changes(args.doc, technical=bool(args.change), flaps=bool(args.change))
+        if args.change:
+            changes = [c for c in changes if c.key == args.change or c.key.endswith("/" + args.change)]
+            if not changes:
+                raise UsageError(
+                    f"no change '{args.change}' in {args.doc}",
+                    hint=f"list them with `policywatch changes --doc {args.doc}`",
+                )
+        if not changes:
+            print(f"{args.doc} has not changed since it was first captured")
+            return 0
+        change = changes[-1]
+        ops = flap_ops(store, change)
+    print(f"{change.key}  {change.label}  {change.summary}")
+    sys.stdout.write(render_text(ops, context_lines=args.context))
+    return 0
+
+
+@command("show", "print a document's text, now or as it read on a date, with its evidence")
+@arg("doc", help="document id")
+@arg("--as-of", metavar="DATE", help="the version in force at DATE (2026-08-20 or 2026-08-20T12:00:00Z)")
+@arg("--section", metavar="ID", help="only this section and its subsections (id or its last part)")
+def cmd_show(args) -> int:
+    if args.as_of or args.section:
+        return _show_as_of(args)
+    with _store(args) as store:
+        doc = store.document(args.doc)
+        version = store.latest_version(args.doc)
+    if version is None:
+        raise NoVersion(f"{args.doc} has no version yet", hint=f"its last check: {doc.failure or 'none'}")
+    print(f"# {version.title}\n")
+    print(
+        f"<!-- {doc.doc_id} | source: {doc.url} | captured {version.captured_at} | "
+        f"snapshot sha256 {version.snapshot_sha256} | status {doc.status} -->\n"
+    )
+    sys.stdout.write(version.text)
+    return 0
+
+
+def _show_as_of(args) -> int:
+    from kb.record.history import as_of, find_section
+
+    with _store(args) as store:
+        doc = store.document(args.doc)
+        span = as_of(store, args.doc, args.as_of)
+    version, text, heading = span.version, span.version.text, span.version.title
+    if args.section:
+        section, text = find_section(version.text, args.section)
+        heading = section.label
+    when = f"as of {args.as_of}: " if args.as_of else ""
+    until = f"until {span.valid_to}" if span.valid_to else "still in force" if span.current else "open"
+    print(f"# {heading}\n")
+    print(
+        f"<!-- {doc.doc_id} | source: {doc.url} | {when}version {span.number}, captured "
+        f"{version.captured_at}, {until} | snapshot sha256 {version.snapshot_sha256} | "
+        f"status {doc.status} -->\n"
+    )
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+@command("search", "search the rules: current text by default, or as of a date, or all versions")
+@arg(
+    "query",
+    help='words, "phrases", AND/OR/NOT, field:value (title, section, body, doc, source, type, class), prefix*, fuzzy~',
+)
+@arg("--source", help="only this marketplace, e.g. amazon-us")
+@arg("--doc", help="only this document id")
+@arg("--type", dest="doc_type", help="only this document type, e.g. agreement")
+@arg("--since", metavar="DATE", help="only text that took effect at or after DATE")
+@arg("--until", metavar="DATE", help="only text that took effect before DATE (a bare date: until the end of that day)")
+@arg("--as-of", metavar="DATE", group="scope", help="search the text as it read at DATE")
+@arg("--history", action="store_true", group="scope", help="search every version, not just the current text")
+@arg(
+    "--changed",
+    action="store_true",
+    help="only text a recorded change introduced (in the --since/--until window; every version unless --as-of)",
+)
+@arg("--limit", type=int, default=10, help="at most this many hits")
+@arg("--json", action="store_true", help="print JSON for scripts")
+def cmd_search(args) -> int:
+    from kb.search import search
+
+    hits = search(
+        _home(args),
+        args.query,
+        limit=args.limit,
+        source=args.source,
+        doc=args.doc,
+        doc_type=args.doc_type,
+        since=args.since,
+        until=args.until,
+        as_of=args.as_of,
+        history=args.history,
+        changed=args.changed,
+    )
+    if args.json:
+        return _json([h.as_json() for h in hits])
+    if not hits:
+        print(f"no match for {args.query!r}")
+    for rank, hit in enumerate(hits, 1):
+        where = (
+            hit.section
+            if hit.section.startswith(hit.title)
+            else " › ".join(part for part in (hit.title, hit.section) if part)
+        )
+        effect = (
+            f"in effect since {hit.valid_from}"
+            if hit.valid_to is None
+            else f"in effect {hit.valid_from} → {hit.valid_to}"
+        )
+        change = "first capture" if hit.change_class == "first" else f"{hit.change_class} change"
+        anchor = f"#{hit.section_id}" if hit.section_id else ""
+        print(
+            f"{rank}. {where}\n   {hit.doc_id}{anchor}  [{hit.marketplace}, {hit.doc_type}]  "
+            f"{effect} ({change})  score {hit.score:.2f}\n   {hit.url}\n   {hit.snippet}"
+        )
+    return 0
+
+
+@command("history", "list a document's versions and changes, with class and summary")
+@arg("doc", help="document id")
+@arg("--json", action="store_true", help="print JSON for scripts")
+def cmd_history(args) -> int:
+    from kb.record.history import timeline
+
+    with _store(args) as store:
+        line = timeline(store, args.doc)
+    if args.json:
+        return _json(line.as_json())
+    doc = line.document
+    print(f"{doc.title}  [{doc.doc_id}]  {doc.status}\n{doc.url}")
+    if not line.versions:
+        print(f"no version yet (last check: {doc.failure or 'none'})")
+    for run in _flap_runs(line.versions):
+        s, end = run[0], run[-1]
+        until = end.valid_to or ("now" if end.current else "?")
+        if len(run) > 1:  # a run of flaps is one line: they are the page going back and forth
+            print(
+                f"v{s.number}-v{end.number} {s.valid_from} → {until:<20}  {len(run)} flaps: back and forth "
+                "between texts seen just before (kept, not reported)"
+            )
+            continue
+        what = "first capture" if s.change is None else f"{s.change.label:<11} {s.change.summary}"
+        flags = (" [silent]" if s.change is not None and s.change.silent else "") + (
+            " [flap]" if s.change is not None and s.change.flap else ""
+        )
+        print(f"v{s.number:<3} {s.valid_from} → {until:<20}  snapshot {s.version.snapshot_sha256[:12]}  {what}{flags}")
+        if s.change is not None and s.change.sections:
+            print(f"      sections: {'; '.join(s.change.sections)}")
+    if line.gone_at:
+        print(f"gone since {line.gone_at} ({doc.failure})")
+    return 0
+
+
+def _flap_runs(spans):
+    """Consecutive version spans, flaps grouped into runs, every other span alone."""
+    runs: list[list] = []
+    for span in spans:
+        flap = span.change is not None and span.change.flap
+        if flap and runs and runs[-1][-1].change is not None and runs[-1][-1].change.flap:
+            runs[-1].append(span)
+        else:
+            runs.append([span])
+    return runs
+
+
+@command("when", "when a phrase first appeared in, and disappeared from, each document")
+@arg("phrase", help='the words to look for, e.g. "ask a buyer to change or remove a product review"')
+@arg("--source", help="only this marketplace")
+@arg("--doc", help="only this document id")
+@arg("--type", dest="doc_type", help="only this document type")
+@arg("--json", action="store_true", help="print JSON: doc_id, first_seen, last_seen, present_now, …")
+def cmd_when(args) -> int:
+    from kb.search.when import when
+
+    found = when(_home(args), args.phrase, source=args.source, doc=args.doc, doc_type=args.doc_type)
+    if args.json:
+        return _json([p.as_json() for p in found])
+    if not found:
+        print(f"no version of any document contains {args.phrase!r}")
+    for p in found:
+        state = (
+            f"still present (last seen {p.last_seen})"
+            if p.present_now
+            else f"disappeared {p.disappeared_at} (last seen {p.last_seen or '-'})"
+        )
+        print(f"{p.doc_id}  {p.title}\n   first seen {p.first_seen}, {state}")
+        if len(p.spans) > 1:
+            print("   present " + ", ".join(f"{a} → {b or 'now'}" for a, b in p.spans))
+        if p.sections:
+            print(f"   in: {'; '.join(p.sections)}")
+    return 0
+
+
+@command(
+    "compare",
+    "compare two captures (HTML or Markdown files) without a store: class, summary, reasons and the diff",
+    home=False,
+    sources=True,
+)
+@arg("old", type=Path, help="older capture: .html (extracted with --doc or --select) or .md")
+@arg("new", type=Path, help="newer capture")
+@arg("--doc", help="extract HTML with this document's declaration")
+@arg("--select", action="append", default=[], help="CSS selector to keep in HTML (repeatable)")
+@arg("--remove", action="append", default=[], help="CSS selector to drop from HTML (repeatable)")
+@arg("--url", default="", help="page URL, to resolve relative links in HTML")
+@arg(
+    "--detected-at",
+    help="when NEW was first seen, ISO 8601 (for the notice period); default: from NEW's "
+    "name if it is a capture time (2025-12-04T12-30-02Z.md)",
+)
+@arg("--context", type=int, default=2, help="unchanged lines shown around each edit")
+@arg("--json", action="store_true", help="print JSON for scripts")
+def cmd_compare(args) -> int:
+    from diffs.diff import render_text
+    from diffs.taxonomy import label_of
+    from kb.pipeline import compare_captures
+    from kb.timeutil import parse_time
+
+    sources = _sources(args) if args.doc else None
+    result, detected_at = compare_captures(
+        args.old,
+        args.new,
+        sources,
+        doc_id=args.doc,
+        select=tuple(args.select),
+        remove=tuple(args.remove),
+        url=args.url,
+        detected_at=parse_time(args.detected_at) if args.detected_at else None,
+    )
+    unchanged = not any(op for op, _ in result.ops)
+    diff = "" if unchanged else render_text(list(result.ops), context_lines=args.context)
+    if args.json:
+        return _json(
+            {
+                "old": str(args.old),
+                "new": str(args.new),
+                **result.as_json(detected_at=detected_at),
+                "detected_at": detected_at,
+                "diff": diff,
+            }
+        )
+    c = result.classification
+    print(f"{c.label}: {c.summary}")
+    dates = f" (stated date {c.stated_date_old or 'none'} → {c.stated_date_new or 'none'})"
+    print(
+        "silent: "
+        + {
+            True: "yes, the page's stated date did not change" + dates,
+            False: "no" + dates,
+            None: "unknown, the page states no date",
+        }[c.silent]
+    )
+    if c.tags:
+        print("affects: " + ", ".join(label_of(t) for t in c.tags))
+    if c.reasons:
+        print("reasons:")
+        for r in c.reasons:
+            print(f"  - [{r.kind}] {r.text}")
+    if c.section_changes:
+        print("sections:")
+        for section in c.section_changes:
+            print(f"  - {section.text}")
+    if diff:
+        print("diff:")
+        sys.stdout.write(diff)
+    return 0
+
+
+@command("extract", "try selectors on a saved page and print the Markdown", home=False, sources=True)
+@arg("file", type=Path, help="saved HTML page")
+@arg("--doc", help="use this document's declaration")
+@arg("--select", action="append", default=[], help="CSS selector to keep (repeatable)")
+@arg("--remove", action="append", default=[], help="CSS selector to drop (repeatable)")
+@arg("--url", default="", help="page URL, to resolve relative links")
+def cmd_extract(args) -> int:
+    from kb.record.intake import claim_fault, extract_file
+
+    sources = _sources(args) if args.doc else None
+    text = extract_file(
+        args.file, sources, doc_id=args.doc, select=tuple(args.select), remove=tuple(args.remove), url=args.url
+    )
+    sys.stdout.write(text)
+    fault = claim_fault(args.file, sources, args.doc, text, url=args.url) if args.doc else None
+    if fault is not None:  # what a crawl would record: a failed check, not a version
+        print(f"policywatch: {args.file}: not {args.doc} as declared ({fault.kind}): {fault.reason}", file=sys.stderr)
+        return 1
+    return 0
