@@ -109,7 +109,11 @@ def run(
                 starts[key] = known.get(key, new_start)
             else:
                 starts[key] = store.start_subscription(*key, added_at=clock, starts_after=new_start)
-    items = change_items(store, config.site_url)
+    # only the changes some destination may still get: a crawl's notify must not read the whole history
+    bounds = [
+        starts_after(sub, starts[(sub.name, destination_id(url))])[0] for sub in config.subscriptions for url in sub.to
+    ]
+    items = change_items(store, config.site_url, since=min(bounds)) if bounds else []
     by_destination: dict[tuple[str, str], list[Delivery]] = {}
     for delivery in store.deliveries():
         by_destination.setdefault((delivery.subscription, delivery.destination), []).append(delivery)
@@ -179,11 +183,11 @@ def compose(
     return Message(sub.name, apprise_send.shown_as(url), fmt, batch, title, body)
 
 
-def change_items(store: Store, site_url: str) -> list[dict]:
-    """Every reported change as templates and filters see it: ``change_json`` plus its
-    marketplace and its permalink on the site; oldest first."""
+def change_items(store: Store, site_url: str, *, since: str | None = None) -> list[dict]:
+    """Every reported change (detected at or after ``since``) as templates and filters see it:
+    ``change_json`` plus its marketplace and its permalink on the site; oldest first."""
     documents = {d.doc_id: d for d in store.documents()}
-    return [item(change, documents.get(change.doc_id), site_url) for change in store.changes()]
+    return [item(change, documents.get(change.doc_id), site_url) for change in store.changes(since=since)]
 
 
 def item(change: Change, document: Document | None, site_url: str) -> dict:

@@ -519,18 +519,29 @@ class Store:
             key = f"{base}-{n}"
         return key
 
-    def changes(self, doc_id: str | None = None, *, technical: bool = False, flaps: bool = False) -> list[Change]:
+    def changes(
+        self,
+        doc_id: str | None = None,
+        *,
+        technical: bool = False,
+        flaps: bool = False,
+        since: str | None = None,
+    ) -> list[Change]:
         """Changes in detection order; technical upgrades only with ``technical=True``, flaps
-        only with ``flaps=True``."""
+        only with ``flaps=True``; with ``since``, only those detected at or after it."""
         where = ("" if technical else " AND c.technical=0") + ("" if flaps else " AND c.flap=0")
+        params: list = []
+        if doc_id is not None:
+            where += " AND c.doc_id=?"
+            params.append(doc_id)
+        if since is not None:
+            where += " AND c.detected_at >= ?"
+            params.append(since)
         sql = (
             "SELECT c.*, r.captured_at AS returns_to_at FROM changes c "
             "LEFT JOIN versions r ON r.id = c.returns_to WHERE 1"
         )
-        if doc_id is None:
-            rows = self._db.execute(f"{sql}{where} ORDER BY c.detected_at, c.id").fetchall()
-        else:
-            rows = self._db.execute(f"{sql} AND c.doc_id=?{where} ORDER BY c.detected_at, c.id", (doc_id,)).fetchall()
+        rows = self._db.execute(f"{sql}{where} ORDER BY c.detected_at, c.id", params).fetchall()
         return [_change(row) for row in rows]
 
     def version_digests(self, doc_id: str, before: str) -> list[tuple[int, str, str]]:
