@@ -668,17 +668,32 @@ def _css(path: Path, key: str, selector) -> str:
     return selector
 
 
-def _check_url(path: Path, key: str, url, allow_private: bool) -> str:
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _fail(path, key, f"{_shown(url)} is not an http(s) URL", "use an absolute http:// or https:// address")
+def url_problem(url) -> tuple[str, str] | None:
+    """What makes ``url`` unusable as a page's address (problem, fix), or None: an absolute
+    http(s) URL with a host and, if it gives one, a port from 1 to 65535. Declarations and the
+    ``--url`` options share it."""
     try:
-        port = parts.port
-    except ValueError:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        hostname = parts.hostname if parts is not None else None
+    except ValueError:  # "http://[::1": an address in brackets left open
+        parts = hostname = None
+    try:
+        port = parts.port if parts is not None else None
+    except ValueError:  # a port that is not a number
         port = -1
+    if parts is None or parts.scheme not in ("http", "https") or not hostname:
+        return f"{_shown(url)} is not an http(s) URL", "use an absolute http:// or https:// address"
     if port is not None and not 1 <= port <= 65535:
         given = parts.netloc.rpartition(":")[2]
-        raise _fail(path, key, f"port {given[:20]} is not a port from 1 to 65535", "fix the URL's port")
+        return f"port {given[:20]} is not a port from 1 to 65535", "fix the URL's port"
+    return None
+
+
+def _check_url(path: Path, key: str, url, allow_private: bool) -> str:
+    problem = url_problem(url)
+    if problem is not None:
+        raise _fail(path, key, *problem)
+    parts = urlsplit(url)
     if is_private_host(parts.hostname) and not allow_private:
         raise _fail(
             path,
