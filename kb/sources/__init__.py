@@ -60,7 +60,7 @@ from diffs.expect import ANY_LANGUAGE, Expectations, language_code
 from diffs.extract import Rules, selector_error
 from diffs.ranges import END_KEYS, START_KEYS, Range
 from kb.errors import DeclarationError, UnknownDocument, UsageError
-from kb.sources.yamlio import YamlProblem, key_line, load_strict
+from kb.sources.yamlio import YamlProblem, key_line, load_strict, read_user_file
 
 DOC_TYPES = (
     "agreement",
@@ -292,14 +292,10 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
     seen_ids: dict[str, str] = {}
     seen_marketplaces: dict[str, str] = {}
     for path in files:
-        raw = path.read_bytes()
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise _fail(
-                path, f"line {line}", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8"
-            ) from None
+            text = read_user_file(path)
+        except YamlProblem as exc:
+            raise _fail(path, exc.where, exc.problem, exc.fix) from None
         for key, value in (substitutions or {}).items():
             text = text.replace("{" + key + "}", value)
         docs, rules, private = _load_file(path, text)

@@ -175,3 +175,43 @@ def _patch_command(monkeypatch, name: str, func):
 
     patched = [replace(c, func=func) if c.name == name else c for c in registry.COMMANDS]
     monkeypatch.setattr(registry, "COMMANDS", patched)
+
+
+def _huge(path: Path) -> Path:
+    with path.open("wb") as file:
+        file.truncate(64 << 20)
+    return path
+
+
+def test_a_huge_declaration_file_is_refused_unread(capsys, tmp_path: Path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    _huge(folder / "big.yaml")
+    assert main(["sources", "validate", "--sources", str(folder)]) == 1
+    assert one_line_error(capsys).startswith(
+        "big.yaml: file: 64.0 MB, over the 16 MB a file of declarations may be; split it into one file per marketplace"
+    )
+
+
+@pytest.mark.parametrize("name", ["notify.yaml", "crawl.yaml"])
+def test_a_huge_home_file_is_refused_unread(capsys, tmp_path: Path, name: str):
+    home = tmp_path / "home"
+    Store(home).close()
+    _huge(home / name)
+    assert main(["crawl", "--home", str(home)]) == 1
+    assert "over the 16 MB a file of declarations may be" in one_line_error(capsys)
+    assert _documents(home) == []
+
+
+def test_an_open_terms_archive_declaration_nested_too_deep_is_said(capsys, tmp_path: Path):
+    deep = tmp_path / "Deep.json"
+    deep.write_text("[" * 100_000)
+    assert main(["sources", "import-ota", str(deep), "--out", str(tmp_path / "out")]) == 1
+    assert one_line_error(capsys).startswith("Deep.json: values nested too deep")
+
+
+def test_an_open_terms_archive_declaration_not_in_utf8_is_said(capsys, tmp_path: Path):
+    latin = tmp_path / "Latin.json"
+    latin.write_bytes('{"name": "Caf\u00e9"}'.encode("latin-1"))
+    assert main(["sources", "import-ota", str(latin), "--out", str(tmp_path / "out")]) == 1
+    assert one_line_error(capsys).startswith("Latin.json: line 1: not UTF-8 text (byte 0xe9)")
