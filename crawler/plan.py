@@ -167,9 +167,16 @@ def _with_validators(target: Target, validators: dict) -> Target:
 TRUSTED_NOT_MODIFIED = 3
 
 
-def plan_from_store(store: Store, sources: Sources, now: str) -> CrawlPlan:
-    """Register the declared documents, then plan: declared and discovered documents, the
-    validators of their last good responses, and the fast path for unchanged pages."""
+def plan_from_store(
+    store: Store, sources: Sources, now: str, marketplaces: Sequence[str] = (), doc_ids: Sequence[str] = ()
+) -> CrawlPlan:
+    """Plan (declared and discovered documents, the validators of their last good responses,
+    the fast path for unchanged pages; only ``marketplaces`` and ``doc_ids`` if given), then
+    register the declared documents: a mistyped name is refused before anything is written."""
+    streaks = store.not_modified_streaks()
+    validators = {key: v for key, v in store.validators().items() if streaks.get(key, 0) < TRUSTED_NOT_MODIFIED}
+    plan = CrawlPlan.from_sources(sources, store.discovered_documents(), validators)
+    plan = plan.with_unchanged(sources, store.unchanged_evidence()).only(marketplaces, doc_ids)
     with store.transaction():
         for doc in sources.documents:
             store.ensure_document(
@@ -181,10 +188,7 @@ def plan_from_store(store: Store, sources: Sources, now: str) -> CrawlPlan:
                 origin="declared",
                 seen_at=now,
             )
-    streaks = store.not_modified_streaks()
-    validators = {key: v for key, v in store.validators().items() if streaks.get(key, 0) < TRUSTED_NOT_MODIFIED}
-    plan = CrawlPlan.from_sources(sources, store.discovered_documents(), validators)
-    return plan.with_unchanged(sources, store.unchanged_evidence())
+    return plan
 
 
 def plan_crawl(home, sources_dir) -> CrawlPlan:

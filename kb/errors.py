@@ -30,12 +30,17 @@
   x CrawlerFailed              the crawl process itself stopped (not one page: the whole crawl)
   x ArchiveUnavailable         a web archive (Wayback CDX) could not be reached or answered nonsense
   x PublishError               the site or its feeds could not be built; the previous site stays
+  x SystemRefused              the operating system refused a read or a write that no other
+                               error covers (``from_os_error``: a permission, a read-only or full
+                               file system, a missing folder); nothing written half
 
 Failures of single pages that are not exceptions at all (HTTP errors, redirects to sign-in,
 timeouts) are judged as data (``diffs.responses``, ``crawler.faults``) and recorded the same way.
 """
 
 from __future__ import annotations
+
+import errno
 
 from kb.models import FaultKind
 
@@ -194,3 +199,26 @@ class ArchiveUnavailable(PolicywatchError):
 
 class PublishError(PolicywatchError):
     hint = "fix the cause above and run `policywatch publish` again"
+
+
+class SystemRefused(PolicywatchError):
+    hint = "check the path and its permissions, then run the command again"
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "free some space, then run the command again; what was stored before is kept",
+    errno.EDQUOT: "free some space, then run the command again; what was stored before is kept",
+    errno.EACCES: "check the permissions of the home (or pass --home with a folder you can write)",
+    errno.EPERM: "check the permissions of the home (or pass --home with a folder you can write)",
+    errno.EROFS: "the file system is read-only: pass --home with a writable folder",
+    errno.ENOENT: "check the path (a folder in it may have been removed)",
+    errno.EMFILE: "too many open files: raise the limit (ulimit -n), then run the command again",
+}
+
+
+def from_os_error(err: OSError) -> SystemRefused:
+    """An ``OSError`` that reached the command line, as one line that names the file and the
+    reason, with the next step (the errors the store expects are already ``StoreError``s)."""
+    where = f" {err.filename}" if err.filename else ""
+    reason = err.strerror or str(err) or type(err).__name__
+    return SystemRefused(f"the system refused{where}: {reason}", hint=_OS_HINTS.get(err.errno, SystemRefused.hint))

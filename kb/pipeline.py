@@ -130,9 +130,9 @@ def crawl(
     config = load_config(home)
     with run_lock(home, "crawl"):
         with Store(home) as store:
-            plan = plan_from_store(store, sources, fixed_time or utc_now()).only(marketplaces, doc_ids)
+            subscriptions = notify_config(home, store, sources)  # a bad notify.yaml stops the crawl before it writes
+            plan = plan_from_store(store, sources, fixed_time or utc_now(), marketplaces, doc_ids)
             last_check = store.last_check_id()
-            subscriptions = notify_config(home, store, sources)  # a bad notify.yaml stops the crawl before it fetches
         settings = crawl_settings(plan, config, home=str(home), fast=fast, fixed_time=fixed_time, extra=extra_settings)
         record = RecordReport()
         with Store(home) as store:

@@ -32,7 +32,7 @@ from crawler.plan import CrawlPlan, Page, Target, plan_crawl, wait_selectors
 from diffs.combine import CapturedPage, combined_status, pack
 from diffs.responses import HANDLED_STATUSES, is_sign_in, is_wall_redirect
 from kb.models import FaultKind
-from kb.sources import DiscoverRule, canonical_url, discovered_doc_id
+from kb.sources import DiscoverRule, canonical_url, discovered_doc_id, url_problem
 from kb.timeutil import utc_now
 
 # The sitemaps.org protocol caps a sitemap at 50 MB uncompressed: more is not a sitemap.
@@ -260,26 +260,33 @@ class PolicySpider(scrapy.Spider):
             if not location:
                 continue
             if sitemap.type == "sitemapindex":
+                child = _joined(response, location)
+                if child is None or url_problem(child) is not None:  # the page's word: no request takes it
+                    shown = location[:200]
+                    self.logger.warning("sitemap %s lists %r, not an address to fetch; skipped", response.url, shown)
+                    continue
                 yield scrapy.Request(
-                    response.urljoin(location),
+                    child,
                     callback=self.parse_sitemap,
                     errback=self.hub_failed,
                     meta={"hub": hub, "depth": 0},
                 )
             else:
-                yield from self._discover(response.urljoin(location), "", hub, 0)
+                yield from self._discover(_joined(response, location) or "", "", hub, 0)
 
     def _follow(self, response: Response, hub_index: int, depth: int):
         if not hasattr(response, "css"):
             return
         for anchor in response.css("a[href]"):
             title = " ".join(" ".join(anchor.css("::text").getall()).split())
-            yield from self._discover(response.urljoin(anchor.attrib.get("href", "")), title, hub_index, depth)
+            yield from self._discover(_joined(response, anchor.attrib.get("href", "")) or "", title, hub_index, depth)
 
     def _discover(self, link: str, title: str, hub_index: int, depth: int):
+        if not link:
+            return
         rule: DiscoverRule = self.plan.hubs[hub_index]
         url = rule.identity(link)  # also the URL it is fetched at: keep_query parameters kept
-        if not url.startswith(("http://", "https://")) or not rule.matches(url):
+        if url_problem(url) is not None or not rule.matches(url):
             return
         doc_id = self.plan.known.get(url)
         if doc_id is not None:
@@ -386,3 +393,12 @@ def _headers(response: Response) -> dict[str, str]:
     return {
         key.decode("latin-1").lower(): b", ".join(values).decode("latin-1") for key, values in response.headers.items()
     }
+
+
+def _joined(response: Response, link: str) -> str | None:
+    """``link`` made absolute against the page, or None when it cannot be ("http://[::1": a
+    hostile page must not stop the reading of its other links)."""
+    try:
+        return response.urljoin(link)
+    except ValueError:
+        return None

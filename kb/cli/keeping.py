@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kb.cli.helpers import _head_digest, _home, _json, _sources, _store
+from kb.cli.helpers import _existing_home, _head_digest, _home, _json, _port, _sources, _store
 from kb.cli.registry import arg, command
 
 # -- publishing and keeping ------------------------------------------------------------------
@@ -17,7 +17,7 @@ from kb.cli.registry import arg, command
 def cmd_publish(args) -> int:
     from kb.pipeline import publish
 
-    result = publish(_home(args), site_dir=args.site, site_url=args.site_url)
+    result = publish(_existing_home(args), site_dir=args.site, site_url=args.site_url)
     print(
         f"site: {result.site_dir / 'index.html'}\nfeed: {result.feed_path}\n"
         f"pages: {result.pages_written} written, {result.pages_unchanged} unchanged"
@@ -31,7 +31,7 @@ def cmd_publish(args) -> int:
 
 
 @command("serve", "serve the built site on 127.0.0.1 to look at it in a browser (Ctrl-C stops)")
-@arg("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
+@arg("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
 @arg("--site", type=Path, help="the site folder (default: <home>/site)")
 def cmd_serve(args) -> int:
     from kb.publish.serve import address, site_server

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kb.cli.helpers import _home, _json, _sources, _store
+from kb.cli.helpers import _home, _json, _page_url, _sources, _store
 from kb.cli.registry import arg, command
 from kb.errors import NoVersion, UsageError
 from kb.models import CLASSES
@@ -270,7 +270,7 @@ def cmd_when(args) -> int:
 @arg("--doc", help="extract HTML with this document's declaration")
 @arg("--select", action="append", default=[], help="CSS selector to keep in HTML (repeatable)")
 @arg("--remove", action="append", default=[], help="CSS selector to drop from HTML (repeatable)")
-@arg("--url", default="", help="page URL, to resolve relative links in HTML")
+@arg("--url", default="", type=_page_url, help="page URL, to resolve relative links in HTML")
 @arg(
     "--detected-at",
     help="when NEW was first seen, ISO 8601 (for the notice period); default: from NEW's "
@@ -339,7 +339,7 @@ def cmd_compare(args) -> int:
 @arg("--doc", help="use this document's declaration")
 @arg("--select", action="append", default=[], help="CSS selector to keep (repeatable)")
 @arg("--remove", action="append", default=[], help="CSS selector to drop (repeatable)")
-@arg("--url", default="", help="page URL, to resolve relative links")
+@arg("--url", default="", type=_page_url, help="page URL, to resolve relative links")
 def cmd_extract(args) -> int:
     from kb.record.intake import claim_fault, extract_file
 

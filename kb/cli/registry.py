@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kb import __version__
-from kb.errors import PolicywatchError
+from kb.errors import PolicywatchError, from_os_error
 from kb.models import ExitCode
 
 HOME_HELP = "home folder of the store, index and site (default: $POLICYWATCH_HOME or ~/.policywatch)"
@@ -112,16 +113,35 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except PolicywatchError as err:
-        hint = f" (hint: {err.hint})" if err.hint else ""
-        print(f"policywatch: {err}{hint}", file=sys.stderr)
-        return ExitCode.RUN_FAILED
+        return _failed(err)
+    except BrokenPipeError:
+        return 0
+    except OSError as err:  # the system refused something no other error covers
+        return _failed(from_os_error(err))
     except KeyboardInterrupt:
         print("policywatch: interrupted; what was stored is kept", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
+    except Exception as err:  # a bug: one line and a way to see more, not a traceback to a seller
+        if os.environ.get(TRACEBACK_ENV):
+            raise
+        first = (str(err).strip().splitlines() or [""])[0][:300]
+        print(
+            f"policywatch: unexpected {type(err).__name__}: {first} (hint: this is a bug in policywatch; "
+            f"run again with {TRACEBACK_ENV}=1 and report the traceback; what was stored is kept)",
+            file=sys.stderr,
+        )
+        return ExitCode.RUN_FAILED
     finally:
         sys.stdout = stdout
+
+
+TRACEBACK_ENV = "POLICYWATCH_TRACEBACK"
+
+
+def _failed(err: PolicywatchError) -> int:
+    hint = f" (hint: {err.hint})" if err.hint else ""
+    print(f"policywatch: {err}{hint}", file=sys.stderr)
+    return ExitCode.RUN_FAILED
 
 
 _SGR = re.compile(r"(\x1b\[[0-9;]*m)")

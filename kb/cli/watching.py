@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kb.cli.helpers import _home, _json, _sources, _store
+from kb.cli.helpers import _existing_home, _home, _json, _page_url, _sources, _store
 from kb.cli.registry import arg, command
 from kb.errors import UsageError
 from kb.models import ExitCode, Outcome
@@ -123,7 +123,7 @@ def cmd_record(args) -> int:
     from kb.console import Paint, colour_wanted
     from kb.pipeline import exit_code, record
 
-    r = record(_home(args), _sources(args))
+    r = record(_existing_home(args), _sources(args))
     print(
         f"{len(r.first_versions)} new documents, {len(r.new_versions)} changed, {r.unchanged} unchanged, "
         f"{len(r.flaps)} flaps, {len(r.failed)} failed checks, {len(r.gone)} gone"
@@ -143,7 +143,7 @@ def cmd_record(args) -> int:
 )
 @arg("--doc", required=True, help="document id, e.g. amazon-us/business-solutions-agreement")
 @arg("--at", help="capture time of FILE, ISO 8601 UTC (2025-12-04T12:30:02Z); default: read from the file name")
-@arg("--url", help="URL the capture was taken from (default: the declared URL)")
+@arg("--url", type=_page_url, help="URL the capture was taken from (default: the declared URL)")
 def cmd_import(args) -> int:
     from kb.errors import UnusableCapture
     from kb.models import Outcome

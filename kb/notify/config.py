@@ -31,7 +31,7 @@ from kb.models import CLASSES
 from kb.notify.select import DEFAULT_CLASSES, MODES, Subscription
 from kb.notify.send import readable
 from kb.publish.urls import resolve_site_url
-from kb.sources.yamlio import YamlProblem, key_line, load_strict
+from kb.sources.yamlio import YamlProblem, key_line, load_strict, read_user_file
 from kb.timeutil import ISO_FORMAT
 
 NOTIFY_FILE = "notify.yaml"
@@ -62,12 +62,10 @@ def load_notify(home: Path, *, marketplaces: frozenset[str] = frozenset()) -> No
     path = notify_path(home)
     if not path.is_file():
         return None
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise _fail(path, f"line {line}", "not UTF-8 text", "save the file as UTF-8") from None
+        text = read_user_file(path)
+    except YamlProblem as exc:
+        raise _fail(path, exc.where, exc.problem, exc.fix) from None
     return parse_notify(path, text, marketplaces=marketplaces)
 
 

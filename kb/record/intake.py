@@ -21,7 +21,7 @@ from diffs.combine import is_combined
 from diffs.expect import judge
 from diffs.extract import Rules, extract
 from diffs.normalize import normalize_markdown
-from diffs.responses import TEXT_VERSION_TYPE, Fault, binary_kind, looks_like_html
+from diffs.responses import MAX_BODY_BYTES, TEXT_VERSION_TYPE, Fault, binary_kind, looks_like_html, size_text
 from kb.errors import ExtractionError, UnknownDocument, UsageError
 from kb.models import Capture
 from kb.record import RecordReport, process_pending
@@ -48,17 +48,35 @@ def folder_captures(folder: Path, url: str | None = None) -> list[Capture]:
 
 
 def file_capture(path: Path, *, at: str, url: str | None = None, status: int = 200) -> Capture:
+    return _capture(Path(path), at=at, url=url, status=status)
+
+
+def read_bounded(path: Path, *, what: str) -> bytes:
+    """A file the user gave, read only if it is a regular file no larger than a page may be
+    (``MAX_BODY_BYTES``, the crawler's own limit): a device, a FIFO or a huge file would
+    block or exhaust memory before anything could be said about it."""
     path = Path(path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file", hint=f"give {what}")
     if not path.is_file():
-        raise UsageError(f"{path}: no such file", hint="give the path of a saved HTML capture")
-    return _capture(path, at=at, url=url, status=status)
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise UsageError(f"{path}: {kind}", hint=f"give {what}")
+    size = path.stat().st_size
+    if size > MAX_BODY_BYTES:
+        raise UsageError(
+            f"{path}: {size_text(size)}, over the size limit of a page ({size_text(MAX_BODY_BYTES)})",
+            hint=f"give {what}",
+        )
+    with path.open("rb") as file:
+        return file.read(MAX_BODY_BYTES + 1)[:MAX_BODY_BYTES]  # a file that grows while read
 
 
 def _capture(path: Path, *, at: str, url: str | None, status: int = 200) -> Capture:
     """A saved file as a capture; a ``.md`` file is a text version, typed as such."""
     text_version = path.suffix.lower() in TEXT_VERSION_SUFFIXES
     headers = {"content-type": f"{TEXT_VERSION_TYPE}; charset=utf-8"} if text_version else {}
-    return Capture(at=at, body=path.read_bytes(), url=url, status=status, headers=headers)
+    body = read_bounded(path, what="the path of a saved HTML capture")
+    return Capture(at=at, body=body, url=url, status=status, headers=headers)
 
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # a capture later than now by more cannot have been taken yet
@@ -117,10 +135,7 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 def read_file(path: Path, *, what: str = "a saved HTML page") -> bytes:
     """A saved page or text given by the user; an image, a PDF or other binary data is refused
     with the crawler's own sniffing (``diffs.responses.binary_kind``), before it is read as text."""
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file", hint=f"give {what}")
-    body = path.read_bytes()
+    body = read_bounded(path, what=what)
     kind = binary_kind(body)
     if kind is not None:
         raise UsageError(f"{path}: {kind}, not a page or a text", hint=NOT_A_PAGE_HINT)

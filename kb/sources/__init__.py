@@ -60,7 +60,7 @@ from diffs.expect import ANY_LANGUAGE, Expectations, language_code
 from diffs.extract import Rules, selector_error
 from diffs.ranges import END_KEYS, START_KEYS, Range
 from kb.errors import DeclarationError, UnknownDocument, UsageError
-from kb.sources.yamlio import YamlProblem, key_line, load_strict
+from kb.sources.yamlio import YamlProblem, key_line, load_strict, read_user_file
 
 DOC_TYPES = (
     "agreement",
@@ -292,14 +292,10 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
     seen_ids: dict[str, str] = {}
     seen_marketplaces: dict[str, str] = {}
     for path in files:
-        raw = path.read_bytes()
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise _fail(
-                path, f"line {line}", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8"
-            ) from None
+            text = read_user_file(path)
+        except YamlProblem as exc:
+            raise _fail(path, exc.where, exc.problem, exc.fix) from None
         for key, value in (substitutions or {}).items():
             text = text.replace("{" + key + "}", value)
         docs, rules, private = _load_file(path, text)
@@ -668,17 +664,32 @@ def _css(path: Path, key: str, selector) -> str:
     return selector
 
 
-def _check_url(path: Path, key: str, url, allow_private: bool) -> str:
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _fail(path, key, f"{_shown(url)} is not an http(s) URL", "use an absolute http:// or https:// address")
+def url_problem(url) -> tuple[str, str] | None:
+    """What makes ``url`` unusable as a page's address (problem, fix), or None: an absolute
+    http(s) URL with a host and, if it gives one, a port from 1 to 65535. Declarations and the
+    ``--url`` options share it."""
     try:
-        port = parts.port
-    except ValueError:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        hostname = parts.hostname if parts is not None else None
+    except ValueError:  # "http://[::1": an address in brackets left open
+        parts = hostname = None
+    try:
+        port = parts.port if parts is not None else None
+    except ValueError:  # a port that is not a number
         port = -1
+    if parts is None or parts.scheme not in ("http", "https") or not hostname:
+        return f"{_shown(url)} is not an http(s) URL", "use an absolute http:// or https:// address"
     if port is not None and not 1 <= port <= 65535:
         given = parts.netloc.rpartition(":")[2]
-        raise _fail(path, key, f"port {given[:20]} is not a port from 1 to 65535", "fix the URL's port")
+        return f"port {given[:20]} is not a port from 1 to 65535", "fix the URL's port"
+    return None
+
+
+def _check_url(path: Path, key: str, url, allow_private: bool) -> str:
+    problem = url_problem(url)
+    if problem is not None:
+        raise _fail(path, key, *problem)
+    parts = urlsplit(url)
     if is_private_host(parts.hostname) and not allow_private:
         raise _fail(
             path,

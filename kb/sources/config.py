@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kb.errors import DeclarationError
-from kb.sources.yamlio import YamlProblem, load_strict
+from kb.sources.yamlio import YamlProblem, load_strict, read_user_file
 
 CONFIG_FILE = "crawl.yaml"
 DEFAULT_CONTACT = "https://github.com/policywatch/policywatch"
@@ -47,14 +47,8 @@ def load_config(home: Path | None) -> CrawlConfig:
     path = Path(home) / CONFIG_FILE if home else None
     values: dict[str, str] = {}
     if path is not None and path.is_file():
-        raw = path.read_bytes()
         try:
-            data = load_strict(raw.decode("utf-8")) or {}
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise DeclarationError(
-                f"{path}: line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x})", hint="save the file as UTF-8"
-            ) from None
+            data = load_strict(read_user_file(path)) or {}
         except YamlProblem as exc:
             raise DeclarationError(
                 f"{path}: {exc.where}: {exc.problem}", hint=f"{exc.fix}; write one 'key: value' per line"

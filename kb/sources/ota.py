@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from kb.errors import DeclarationError
 from kb.sources import load_sources
-from kb.sources.yamlio import dump
+from kb.sources.yamlio import YamlProblem, dump, read_user_file
 
 RANGE_KEYS = {
     "startBefore": "start_before",
@@ -84,12 +84,18 @@ def slug(text: str) -> str:
 def convert_file(path: Path, marketplace: str | None = None) -> Conversion:
     """Read an OTA declaration and convert it; raise ``DeclarationError`` if it cannot be."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.exists():
         raise DeclarationError(
             f"{path}: no such file",
             hint="give the path of an Open Terms Archive declaration (.json)",
+        )
+    try:
+        data = json.loads(read_user_file(path))
+    except YamlProblem as exc:
+        raise DeclarationError(f"{path.name}: {exc.where}: {exc.problem}", hint=exc.fix) from None
+    except RecursionError:  # Python's json parser recurses once per level of nesting
+        raise DeclarationError(
+            f"{path.name}: values nested too deep", hint="give an Open Terms Archive declaration"
         ) from None
     except json.JSONDecodeError as exc:
         raise DeclarationError(

@@ -27,12 +27,40 @@ class YamlProblem(ValueError):
         self.where, self.problem, self.fix = where, problem, fix
 
 
+def read_user_file(path) -> str:
+    """The text of a file a user wrote (a declaration, ``crawl.yaml``, ``notify.yaml``, an Open
+    Terms Archive declaration), read only if it is a regular file of a declaration's size, and
+    decoded as UTF-8; ``YamlProblem`` says why not (``where``: ``file`` or ``line N``)."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        raise YamlProblem("file", "not a regular file", "give a file of declarations")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise YamlProblem(
+            "file",
+            f"{size / (1 << 20):.1f} MB, over the {MAX_FILE_BYTES >> 20} MB a file of declarations may be",
+            "split it into one file per marketplace",
+        )
+    with path.open("rb") as file:
+        raw = file.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlProblem(
+            f"line {line}", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8"
+        ) from None
+
+
 class _DuplicateKey(yaml.YAMLError):
     def __init__(self, key, line: int):
         super().__init__(f"key '{key}' given twice")
         self.key, self.line = key, line
 
 
+MAX_FILE_BYTES = 16 << 20  # a declaration file; 40,000 documents take about 5 MB
 MAX_DEPTH = 64  # levels of nesting, aliases followed; a declaration needs about 6
 MAX_NODES = 2_000_000  # values once aliases are expanded; 40,000 documents take about 500,000
 

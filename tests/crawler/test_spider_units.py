@@ -111,3 +111,45 @@ def test_a_sitemap_that_cannot_be_read_is_one_warning_line(body, caplog):
         assert list(spider.parse_sitemap(page)) == []
     [line] = [r.getMessage() for r in caplog.records if "sitemap" in r.getMessage()]
     assert line.startswith("sitemap https://shop.example/sitemap.xml.gz refused: ") and "\n" not in line
+
+
+def test_a_sitemap_index_listing_addresses_no_request_can_take_skips_them(caplog):
+    # Issue 16, point 2: a sitemap is a page's own words; an address with port 99999 or an
+    # unclosed IPv6 bracket is skipped with a warning, the good one is still followed.
+    index = (
+        b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<sitemap><loc>https://shop.example:99999/a.xml</loc></sitemap>"
+        b"<sitemap><loc>http://[::1/b.xml</loc></sitemap>"
+        b"<sitemap><loc>https://shop.example/c.xml</loc></sitemap></sitemapindex>"
+    )
+    spider = spider_with(make_plan())
+    request = Request("https://shop.example/sitemap.xml", meta={"hub": 0, "depth": 0})
+    page = Response("https://shop.example/sitemap.xml", body=index, request=request)
+    with caplog.at_level(logging.WARNING):
+        followed = [r.url for r in spider.parse_sitemap(page)]
+    assert followed == ["https://shop.example/c.xml"]
+    assert sum("not an address to fetch; skipped" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_a_sitemap_page_with_a_bad_port_is_not_discovered():
+    urlset = (
+        b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://shop.example:99999/help/returns</loc></url>"
+        b"<url><loc>https://shop.example/help/returns</loc></url></urlset>"
+    )
+    spider = spider_with(make_plan())
+    request = Request("https://shop.example/sitemap.xml", meta={"hub": 0, "depth": 0})
+    page = Response("https://shop.example/sitemap.xml", body=urlset, request=request)
+    found = [r["url"] for r in spider.parse_sitemap(page) if isinstance(r, dict)]
+    assert found == ["https://shop.example/help/returns"]
+
+
+def test_a_hub_link_that_cannot_be_joined_does_not_stop_the_others():
+    hub = HtmlResponse(
+        "https://shop.example/help",
+        body=b'<a href="http://[::1">bad</a><a href="/help/returns">Returns</a>',
+        request=Request("https://shop.example/help", meta={"hub": 0, "depth": 0}),
+    )
+    spider = spider_with(make_plan())
+    found = [r["url"] for r in spider._follow(hub, 0, 0) if isinstance(r, dict)]
+    assert found == ["https://shop.example/help/returns"]
