@@ -6,12 +6,18 @@ check of the final run of ``gone`` checks (the moment the page was first seen re
 failed check (timeout, bot wall) ends nothing: an outage is not a change of the rules.
 Intervals are half-open, ``[valid_from, valid_to)``: at the instant a version is captured,
 it is the one in force.
+
+That is when each text was *captured*. When a change states an effective date after its
+detection, its text is *announced* until that date and *in force* from it: ``in_force_from``
+is the rule, ``in_force_at`` the answer for one moment (the version in force and those
+announced), and each ``VersionSpan`` carries its in-force interval
+``[in_force_from, in_force_to)`` beside its capture interval.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kb.models import GOOD_OUTCOMES, Change, Check, Document, Outcome, Version
 
@@ -27,6 +33,11 @@ class VersionSpan:
     change: Change | None  # the change that produced this version (None for the first one)
     current: bool  # the document's text now: the last version of a document that is not gone
     returns_to: int | None = None  # number of the earlier version a flap or a reversion brings back
+    # When its text takes effect (``in_force_from``) and stops being the text in force (the
+    # next version's in_force_from, or the removal). Empty (equal ends) for a version that a
+    # later one replaced before its effective date: it was announced, never in force.
+    in_force_from: str = ""
+    in_force_to: str | None = None
 
     @property
     def label(self) -> str:
@@ -34,7 +45,17 @@ class VersionSpan:
         return self.change.label if self.change else "first"
 
     def in_force(self, at: str) -> bool:
+        """Was this the captured text at ``at`` (capture interval; see ``in_force_at``)."""
         return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
+
+    @property
+    def announced(self) -> bool:
+        """Its text takes effect after its capture (an effective date the change states)."""
+        return self.in_force_from > self.valid_from
+
+    @property
+    def ever_in_force(self) -> bool:
+        return self.in_force_to is None or self.in_force_from < self.in_force_to
 
     def as_json(self) -> dict:
         change = self.change
@@ -43,6 +64,8 @@ class VersionSpan:
             "version_id": self.version.id,
             "valid_from": self.valid_from,
             "valid_to": self.valid_to,
+            "in_force_from": self.in_force_from,
+            "in_force_to": self.in_force_to,
             "current": self.current,
             "title": self.version.title,
             "snapshot_sha256": self.version.snapshot_sha256,
@@ -54,6 +77,8 @@ class VersionSpan:
                 "key": change.key,
                 "class": change.label,
                 "summary": change.summary,
+                "effective_date": change.effective_date,
+                "notice_days": change.notice_days,
                 "silent": change.silent,
                 "sections": list(change.sections),
                 "flap": change.flap,
@@ -124,7 +149,72 @@ def build_timeline(
                 returns_to=numbers.get(change.returns_to) if change and change.returns_to else None,
             )
         )
-    return Timeline(document=document, versions=tuple(spans), gone_at=gone_at)
+    return Timeline(document=document, versions=_in_force_intervals(spans), gone_at=gone_at)
+
+
+def in_force_from(captured_at: str, effective_date: str | None, pending: str | None = None) -> str:
+    """When a version's text takes effect (the rule ``show``, ``search`` and ``rules --as-of``
+    share).
+
+    ``effective_date`` (``YYYY-MM-DD``, the change that produced the version states it): the
+    start of that day (UTC) when it comes after the capture, else the capture. A change that
+    states no date (a typo fixed, a technical upgrade, a flap) keeps the date still
+    ``pending`` from the version before (its ``in_force_from``): its text carries the
+    announced change, which is not in force any sooner for being edited again. A change that
+    states a date of its own replaces the pending one (a date moved earlier or later)."""
+    if effective_date is not None:
+        start = f"{effective_date}T00:00:00Z"
+        return start if start > captured_at else captured_at
+    return pending if pending is not None and pending > captured_at else captured_at
+
+
+@dataclass(frozen=True)
+class InForce:
+    """What a document said at one moment: the version in force, and those announced."""
+
+    moment: str
+    span: VersionSpan | None  # the version in force: None before the first took effect, or gone
+    announced: tuple[VersionSpan, ...]  # captured by ``moment``, taking effect after it, oldest first
+
+    @property
+    def taking_effect(self) -> VersionSpan | None:
+        """The announced version that does take effect (one replaced before its date does not)."""
+        upcoming = [s for s in self.announced if s.ever_in_force]
+        return upcoming[0] if upcoming else None
+
+
+def in_force_at(timeline: Timeline, moment: str) -> InForce:
+    """Pure: the version of ``timeline`` in force at ``moment`` (the latest version whose
+    ``in_force_from`` is at or before it, unless the page was gone by then) and the versions
+    captured by then whose text only takes effect later."""
+    span = None
+    for candidate in timeline.versions:
+        if candidate.in_force_from <= moment and (candidate.in_force_to is None or moment < candidate.in_force_to):
+            span = candidate
+    announced = tuple(s for s in timeline.versions if s.valid_from <= moment < s.in_force_from)
+    return InForce(moment=moment, span=span, announced=announced)
+
+
+def _in_force_intervals(spans: list[VersionSpan]) -> tuple[VersionSpan, ...]:
+    """Each span with its in-force interval: from ``in_force_from`` to the earliest
+    ``in_force_from`` of the versions after it, or to the removal (the last capture
+    interval's end: a page gone ends whatever was in force or announced)."""
+    removed = spans[-1].valid_to if spans else None
+    starts: list[str] = []
+    pending = None
+    for span in spans:
+        pending = in_force_from(span.valid_from, span.change.effective_date if span.change else None, pending)
+        starts.append(pending)
+    ends: list[str | None] = [removed] * len(spans)
+    for i in range(len(spans) - 2, -1, -1):  # the earliest start after each version
+        after = starts[i + 1] if ends[i + 1] is None else min(starts[i + 1], ends[i + 1])
+        ends[i] = after if removed is None else min(after, removed)
+    out = []
+    for span, start, end in zip(spans, starts, ends, strict=True):
+        if end is not None and end < start:
+            end = start  # empty: replaced (or removed) before it took effect
+        out.append(replace(span, in_force_from=start, in_force_to=end))
+    return tuple(out)
 
 
 def gone_since(checks: Iterable[Check]) -> str | None:

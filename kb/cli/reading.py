@@ -104,25 +104,40 @@ def cmd_show(args) -> int:
 
 
 def _show_as_of(args) -> int:
-    from kb.record.history import as_of, find_section
+    from kb.record.history import as_of, find_section, in_force
 
     with _store(args) as store:
         doc = store.document(args.doc)
-        span = as_of(store, args.doc, args.as_of)
+        found = in_force(store, args.doc, args.as_of) if args.as_of else None
+        span = found.span if found is not None else as_of(store, args.doc)
     version, text, heading = span.version, span.version.text, span.version.title
     if args.section:
         section, text = find_section(version.text, args.section)
         heading = section.label
-    when = f"as of {args.as_of}: " if args.as_of else ""
-    until = f"until {span.valid_to}" if span.valid_to else "still in force" if span.current else "open"
+    when = f"as of {found.moment}: " if found is not None else ""
     print(f"# {heading}\n")
     print(
-        f"<!-- {doc.doc_id} | source: {doc.url} | {when}version {span.number}, captured "
-        f"{version.captured_at}, {until} | snapshot sha256 {version.snapshot_sha256} | "
-        f"status {doc.status} -->\n"
+        f"<!-- {doc.doc_id} | source: {doc.url} | {when}version {span.number}, {_span_dates(span)} | "
+        f"snapshot sha256 {version.snapshot_sha256} | status {doc.status} -->\n"
     )
+    upcoming = found.taking_effect if found is not None else None
+    if upcoming is not None:  # captured by then, not yet in force: the reader must know
+        change = upcoming.change
+        what = f" ({change.summary})" if change is not None and change.summary else ""
+        print(
+            f"<!-- announced: version {upcoming.number}, captured {upcoming.valid_from}; in force from "
+            f"{upcoming.in_force_from}{what}; on {found.moment[:10]} the text in force read as below -->\n"
+        )
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
+
+
+def _span_dates(span) -> str:
+    """Both dates of a version: when it was captured, when (and until when) it was in force."""
+    if span.in_force_to is not None and span.in_force_to <= span.in_force_from:
+        return f"captured {span.valid_from}, announced for {span.in_force_from} but replaced before it took effect"
+    until = f"until {span.in_force_to}" if span.in_force_to else "still in force" if span.current else "open"
+    return f"captured {span.valid_from}, in force from {span.in_force_from} {until}"
 
 
 @command("search", "search the rules: current text by default, or as of a date, or all versions")
@@ -170,11 +185,7 @@ def cmd_search(args) -> int:
             if hit.section.startswith(hit.title)
             else " › ".join(part for part in (hit.title, hit.section) if part)
         )
-        effect = (
-            f"in effect since {hit.valid_from}"
-            if hit.valid_to is None
-            else f"in effect {hit.valid_from} → {hit.valid_to}"
-        )
+        effect = _hit_dates(hit)
         change = "first capture" if hit.change_class == "first" else f"{hit.change_class} change"
         anchor = f"#{hit.section_id}" if hit.section_id else ""
         print(
@@ -182,6 +193,18 @@ def cmd_search(args) -> int:
             f"{effect} ({change})  score {hit.score:.2f}\n   {hit.url}\n   {hit.snippet}"
         )
     return 0
+
+
+def _hit_dates(hit) -> str:
+    """Both dates of a hit's text: captured, and in force (from its effective date), and the
+    announcement that ends it when the page changed before the new text took effect."""
+    start, end = hit.in_force_from, hit.in_force_to
+    if end is not None and end <= start:
+        return f"captured {hit.valid_from}; announced for {start}, replaced before it took effect"
+    dates = f"captured {hit.valid_from}; in force from {start}" + (f" until {end}" if end else "")
+    if hit.valid_to is not None and (end is None or hit.valid_to < end):
+        dates += f"; replaced on the page {hit.valid_to} by a text in force from {end or 'a later date'}"
+    return dates
 
 
 @command("history", "list a document's versions and changes, with class and summary")

@@ -116,7 +116,12 @@ def run_demo(home: Path, *, site_url: str | None = None, out: TextIO | None = No
     say("Next:")
     say(f"  {cli} changes --home {home}")
     say(f'  {cli} search "late shipment rate" --home {home}')
-    say(f'  {cli} search "late shipment rate" --as-of 2026-08-20 --home {home}')
+    # The 3% target was captured on 24 August and takes effect on 1 October: on 15 September
+    # the 4% target is still the one in force.
+    say(f'  {cli} search "late shipment rate" --as-of 2026-09-15 --home {home}')
+    say(
+        f"  {cli} show northwind/customer-service-performance --as-of 2026-09-15 --section late-shipment-rate --home {home}"
+    )
     say(f"  {cli} status --home {home}")
     return report
 

@@ -39,7 +39,8 @@ from kb.publish.feeds import Item, feed_files, parse_time
 from kb.publish.files import PENDING_FILE, TMP_PREFIX, swap, sync
 from kb.publish.mkdocs_config import mkdocs_yml
 from kb.publish.pages import Site, checks_json, head_json
-from kb.publish.urls import document_md, marketplace_md, resolve_site_url, version_file
+from kb.publish.upcoming import calendar_files, notice_page, upcoming_page
+from kb.publish.urls import NOTICE_MD, UPCOMING_MD, document_md, marketplace_md, resolve_site_url, version_file
 
 TEMPLATE_DIR = Path(__file__).with_name("site_template")
 SITE_MARKER = ".policywatch-site"  # proves a folder is a site we built, before replacing it
@@ -113,6 +114,10 @@ def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes
             yield f"docs/{md}", text.encode("utf-8")
     for marketplace in site.marketplaces:
         yield (f"docs/{marketplace_md(marketplace)}", site.marketplace_page(marketplace).encode("utf-8"))
+    yield f"docs/{UPCOMING_MD}", upcoming_page(site).encode("utf-8")
+    yield f"docs/{NOTICE_MD}", notice_page(site).encode("utf-8")
+    for path, content in calendar_files(site, site_url).items():
+        yield f"docs/{path}", content
     for doc in site.documents:
         yield f"docs/{document_md(doc.doc_id)}", site.document_page(doc).encode("utf-8")
     for version in site.versions():

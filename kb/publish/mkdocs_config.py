@@ -13,7 +13,17 @@ from __future__ import annotations
 
 from kb.publish.pages import LISTING_TITLES, SITE_NAME, Site
 from kb.publish.sanitize import safe_title
-from kb.publish.urls import FORMATS, GLOBAL_FEED, SUBSTANTIVE_FEED, document_md, listing_md, marketplace_md
+from kb.publish.upcoming import NOTICE_TITLE, UPCOMING_TITLE
+from kb.publish.urls import (
+    FORMATS,
+    GLOBAL_FEED,
+    NOTICE_MD,
+    SUBSTANTIVE_FEED,
+    UPCOMING_MD,
+    document_md,
+    listing_md,
+    marketplace_md,
+)
 from kb.sources.yamlio import dump
 
 HOOK_FILE = "hooks/policywatch.py"  # from site_template/
@@ -23,7 +33,8 @@ NAV_DOCUMENTS = 40  # a marketplace with more documents lists them on its page, 
 def mkdocs_yml(site: Site, site_url: str) -> str:
     """The text of ``mkdocs.yml``: theme, plugins, the feeds every page announces, the nav."""
     changes = [{title: listing_md(label)} for label, title in LISTING_TITLES.items()]
-    nav: list[dict] = [{"Home": "index.md"}, {"Changes": changes}]
+    dates = [{UPCOMING_TITLE: UPCOMING_MD}, {NOTICE_TITLE: NOTICE_MD}]
+    nav: list[dict] = [{"Home": "index.md"}, {"Changes": changes}, {"Upcoming": dates}]
     for marketplace in site.marketplaces:
         section: list[dict] = [{"Overview": marketplace_md(marketplace)}]
         docs = site.in_marketplace[marketplace]

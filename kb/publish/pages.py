@@ -41,6 +41,7 @@ from kb.publish.fragments import (
     tag_badge,
     utc_time,
 )
+from kb.publish.notice import notice_verdict
 from kb.publish.sanitize import clean_html, escape_markdown_html, safe_title
 from kb.publish.urls import (
     GLOBAL_FEED,
@@ -538,6 +539,8 @@ class Site:
             facts.append(f"<li>{escape(notice)}.</li>")
         else:
             facts.append("<li>No effective date stated.</li>")
+        if change.effective_date and notice_verdict(change):  # against the EU's 15 days (kb.publish.notice)
+            facts.append(f'<li class="pw-p2b">{escape(notice_verdict(change))}.</li>')
         touched = change.section_changes or change.sections  # the first is empty in old stores
         if touched:
             facts.append("<li>Sections: " + "; ".join(escape(s) for s in touched) + "</li>")

@@ -10,7 +10,10 @@ Every page is a Markdown file under ``docs/`` served with MkDocs' ``use_director
   is ``#change-<yyyymmddThhmmssZ>`` there; the text of one of its versions is
   ``documents/<doc_id>/versions/<yyyymmddThhmmssZ>-<sha256 prefix>.txt``;
 - feeds: ``<stem>`` + each format's suffix (``FORMATS``), the stems ``feed``,
-  ``feeds/substantive``, ``feeds/marketplaces/<marketplace>``, ``feeds/documents/<doc_id>``.
+  ``feeds/substantive``, ``feeds/marketplaces/<marketplace>``, ``feeds/documents/<doc_id>``;
+- ``upcoming.md``: changes announced, not yet in force; ``notice.md``: changes with less notice
+  than the EU's 15 days; calendars: ``calendar.ics`` (every marketplace) and
+  ``marketplaces/<marketplace>/calendar.ics`` (beside that marketplace's page).
 
 URLs here are site-relative ("a/b/", "" for the root); ``href`` turns one into a relative link
 from a page, and ``resolve_site_url`` gives the absolute URL that feeds, the sitemap and
@@ -156,3 +159,15 @@ def document_feed(doc_id: str) -> str:
 def feed_urls(stem: str) -> list[tuple[FeedFormat, str]]:
     """(format, site-relative URL) of the three files of a feed."""
     return [(fmt, stem + fmt.suffix) for fmt in FORMATS]
+
+
+# ----------------------------------------------------------------------------- calendars
+
+UPCOMING_MD = "upcoming.md"
+NOTICE_MD = "notice.md"
+GLOBAL_CALENDAR = "calendar.ics"
+
+
+def marketplace_calendar(marketplace: str) -> str:
+    """Site-relative URL of a marketplace's calendar, in the folder of its page."""
+    return f"marketplaces/{check_segments(marketplace, 'marketplace')}/calendar.ics"

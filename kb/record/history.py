@@ -11,7 +11,7 @@ from diffs.sections import Section, sections
 from kb.errors import NoVersion, QueryError
 from kb.models import Change, Version
 from kb.store import Store
-from kb.timeline import Timeline, VersionSpan, build_timeline
+from kb.timeline import InForce, Timeline, VersionSpan, build_timeline, in_force_at
 from kb.timeutil import parse_time
 
 
@@ -38,18 +38,29 @@ def timeline(store: Store, doc_id: str) -> Timeline:
 
 
 def as_of(store: Store, doc_id: str, at: str | None = None) -> VersionSpan:
-    """The version of ``doc_id`` in force at ``at`` (any form ``parse_time`` reads); without
-    ``at``, the latest version (a gone document's last text). Raises a one-line error when
-    there was no text at that time."""
+    """The version of ``doc_id`` in force at ``at`` (``in_force``); without ``at``, the latest
+    version (a gone document's last text)."""
+    if at is None:
+        line = timeline(store, doc_id)
+        if not line.versions:
+            raise NoVersion(f"{doc_id} has no version yet", hint=f"its last check: {line.document.failure or 'none'}")
+        return line.versions[-1]
+    found = in_force(store, doc_id, at)
+    assert found.span is not None  # in_force raises otherwise
+    return found.span
+
+
+def in_force(store: Store, doc_id: str, at: str) -> InForce:
+    """What was in force in ``doc_id`` at ``at`` (any form ``parse_time`` reads; a bare date
+    is its midnight UTC), and what was announced then (``kb.timeline.in_force_at``). Raises a
+    one-line error when no text was in force then."""
     line = timeline(store, doc_id)
     if not line.versions:
         raise NoVersion(f"{doc_id} has no version yet", hint=f"its last check: {line.document.failure or 'none'}")
-    if at is None:
-        return line.versions[-1]
     moment = parse_time(at)
-    span = line.at(moment)
-    if span is not None:
-        return span
+    found = in_force_at(line, moment)
+    if found.span is not None:
+        return found
     first = line.versions[0]
     if moment < first.valid_from:
         raise QueryError(
@@ -58,7 +69,7 @@ def as_of(store: Store, doc_id: str, at: str | None = None) -> VersionSpan:
     last = line.versions[-1]
     raise QueryError(
         f"{doc_id} was gone at {moment} (first seen gone at {line.gone_at})",
-        hint=f"its last text was in force from {last.valid_from}; give an earlier date",
+        hint=f"its last text was in force from {last.in_force_from}; give an earlier date",
     )
 
 

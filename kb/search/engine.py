@@ -142,12 +142,17 @@ def schema(common: frozenset[str] = frozenset()) -> Schema:
         # Epoch seconds as columns only: date filters read them directly, no terms to index.
         valid_from_n=COLUMN(NumericColumn("q")),
         valid_to_n=COLUMN(NumericColumn("q")),
+        # When the text was in force (an announced change takes effect on its date): --as-of.
+        in_force_from_n=COLUMN(NumericColumn("q")),
+        in_force_to_n=COLUMN(NumericColumn("q")),
         section_id=STORED,
         url=STORED,
         version_id=STORED,
         snapshot_sha256=STORED,
         valid_from=STORED,
         valid_to=STORED,
+        in_force_from=STORED,
+        in_force_to=STORED,
         summary=STORED,
     )
 
@@ -207,6 +212,7 @@ class SearchIndex:
         self._searcher = self._ix.searcher(weighting=scoring.BM25F())
         self._filters: dict[tuple, set[int]] = {}
         self._columns: tuple[list[int], list[int]] | None = None
+        self._in_force_columns: tuple[list[int], list[int]] | None = None
 
     def __enter__(self) -> SearchIndex:
         return self
@@ -220,7 +226,7 @@ class SearchIndex:
     def refresh(self) -> None:
         fresh = self._searcher.refresh()
         if fresh is not self._searcher:
-            self._searcher, self._filters, self._columns = fresh, {}, None
+            self._searcher, self._filters, self._columns, self._in_force_columns = fresh, {}, None, None
 
     def search(
         self,
@@ -324,7 +330,14 @@ class SearchIndex:
         return self._columns
 
     def _in_force(self, moment: int) -> set[int]:
-        starts, ends = self._dates()
+        """The units whose text was in force at ``moment`` (an announced text from its date)."""
+        if self._in_force_columns is None:
+            reader = self._searcher.reader()
+            self._in_force_columns = (
+                list(reader.column_reader("in_force_from_n")),
+                list(reader.column_reader("in_force_to_n")),
+            )
+        starts, ends = self._in_force_columns
         return self._cached(
             ("in-force", moment),
             lambda: {n for n, (start, end) in enumerate(zip(starts, ends, strict=False)) if start <= moment < end},

@@ -54,7 +54,7 @@ class Scope:
     doc_type: str | None = None
     since: str | None = None  # text that took effect at or after this instant
     until: str | None = None  # … and before this one
-    as_of: str | None = None  # text in force at this instant
+    as_of: str | None = None  # text in force at this instant (from its effective date)
     history: bool = False  # every unit, current or not
     changed: bool = False  # only units a recorded change introduced (implies history)
 
@@ -216,6 +216,15 @@ class Hit:
     current: bool
     change_class: str  # substantive | minor | noise | first
     changed: bool
+    # When the text was in force: from its effective date when the change that introduced
+    # it announced one (kb.timeline.in_force_from); equal ends: replaced before it took effect.
+    in_force_from: str = ""
+    in_force_to: str | None = None
+
+    @property
+    def announced(self) -> bool:
+        """Its text took effect after its capture."""
+        return self.in_force_from > self.valid_from
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -244,4 +253,6 @@ def hit(fields: dict, score: float, highlighted: str | None) -> Hit:
         current=fields["current"],
         change_class=fields["class"],
         changed=fields["changed"],
+        in_force_from=fields["in_force_from"],
+        in_force_to=fields.get("in_force_to"),
     )

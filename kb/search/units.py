@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from diffs.sections import sections
-from kb.timeline import Timeline
+from kb.timeline import Timeline, VersionSpan
 
-FORMAT = "policywatch-sections-4"  # bump when the schema or the unit rules change: sync rebuilds
+FORMAT = "policywatch-sections-5"  # bump when the schema or the unit rules change: sync rebuilds
 OPEN_END = 253402300799  # 9999-12-31T23:59:59Z: the end of an interval that is still open
 PART_BREAK = "PwPartBreak"  # between the title, the headings and the text in the indexed body
 
@@ -43,6 +43,11 @@ class Unit:
     changed: bool
     label: str  # class of the change that introduced it, or "first"
     summary: str  # that change's summary ("" for a first capture)
+    # When the text was in force (``kb.timeline.in_force_from``: an announced change takes
+    # effect on its date): the in-force intervals of the versions that carried it, joined.
+    # Empty (equal ends) for a text replaced before it took effect.
+    in_force_from: str = ""
+    in_force_to: str | None = None
 
     @cached_property
     def key(self) -> str:
@@ -67,12 +72,16 @@ class Unit:
             "changed": self.changed,
             "valid_from_n": epoch(self.valid_from),
             "valid_to_n": epoch(self.valid_to) if self.valid_to else OPEN_END,
+            "in_force_from_n": epoch(self.in_force_from),
+            "in_force_to_n": epoch(self.in_force_to) if self.in_force_to else OPEN_END,
             "section_id": self.section_id,
             "url": self.url,
             "version_id": self.version_id,
             "snapshot_sha256": self.snapshot_sha256,
             "valid_from": self.valid_from,
             "valid_to": self.valid_to,
+            "in_force_from": self.in_force_from,
+            "in_force_to": self.in_force_to,
             "summary": self.summary,
         }
 
@@ -98,16 +107,17 @@ def units(timeline: Timeline) -> list[Unit]:
     """The units of one document: each section text once, with the interval it was in force."""
     doc = timeline.document
     done: list[Unit] = []
-    open_: dict[str, tuple[Unit, tuple]] = {}  # section id -> (unit, identity of its text)
+    open_: dict[str, tuple[Unit, tuple, list[VersionSpan]]] = {}  # section id -> (unit, its text, spans)
     for span in timeline.versions:
         seen = set()
         for section_id, label, body in split_sections(span.version.text):
             identity = (label, body)
             seen.add(section_id)
             if section_id in open_ and open_[section_id][1] == identity:
+                open_[section_id][2].append(span)
                 continue
             if section_id in open_:
-                done.append(_close(open_.pop(section_id)[0], span.valid_from))
+                done.append(_close(open_.pop(section_id), span.valid_from))
             open_[section_id] = (
                 Unit(
                     doc_id=doc.doc_id,
@@ -129,17 +139,25 @@ def units(timeline: Timeline) -> list[Unit]:
                     summary=span.change.summary if span.change else "",
                 ),
                 identity,
+                [span],
             )
         for section_id in [s for s in open_ if s not in seen]:  # dropped by this version
-            done.append(_close(open_.pop(section_id)[0], span.valid_from))
+            done.append(_close(open_.pop(section_id), span.valid_from))
     last = timeline.versions[-1] if timeline.versions else None
-    for unit, _ in open_.values():
-        done.append(_close(unit, last.valid_to, current=last.current))
+    for entry in open_.values():
+        done.append(_close(entry, last.valid_to, current=last.current))
     return done
 
 
-def _close(unit: Unit, valid_to: str | None, current: bool = False) -> Unit:
-    return replace(unit, valid_to=valid_to, current=current)
+def _close(entry: tuple[Unit, tuple, list[VersionSpan]], valid_to: str | None, current: bool = False) -> Unit:
+    unit, _, spans = entry
+    # The versions in force one after the other tile time (kb.timeline), so the in-force
+    # intervals of the consecutive versions that carried this text join into one.
+    live = [s for s in spans if s.ever_in_force] or spans[-1:]
+    start, end = live[0].in_force_from, live[-1].in_force_to
+    if not live[0].ever_in_force:  # announced, replaced before it took effect
+        end = start
+    return replace(unit, valid_to=valid_to, current=current, in_force_from=start, in_force_to=end)
 
 
 def fingerprint(timeline: Timeline) -> str:
@@ -154,6 +172,8 @@ def fingerprint(timeline: Timeline) -> str:
             v.text_sha256,
             v.snapshot_sha256,
             span.valid_to,
+            span.in_force_from,
+            span.in_force_to,
             span.current,
             span.label,
             span.change.summary if span.change else "",

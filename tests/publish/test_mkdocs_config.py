@@ -28,9 +28,10 @@ def _sections(config: dict) -> dict[str, list]:
     return {name: entries for item in config["nav"] for name, entries in item.items()}
 
 
-def test_navigation_is_home_changes_then_a_tab_per_marketplace():
+def test_navigation_is_home_changes_upcoming_then_a_tab_per_marketplace():
     nav = _sections(config_of())
-    assert list(nav) == ["Home", "Changes", "northwind", "southsea"]
+    assert list(nav) == ["Home", "Changes", "Upcoming", "northwind", "southsea"]
+    assert nav["Upcoming"] == [{"Upcoming changes": "upcoming.md"}, {"Short notice": "notice.md"}]
     assert nav["Home"] == "index.md"
     assert [next(iter(e.values())) for e in nav["Changes"]] == [
         "changes/index.md",

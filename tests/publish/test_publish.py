@@ -353,7 +353,7 @@ def test_site_has_home_changelogs_marketplace_and_document_pages(built):
 def test_navigation_has_a_tab_per_marketplace(built):
     tree = page(built, "documents/northwind/seller-agreement")
     tabs = [" ".join(a.text_content().split()) for a in tree.xpath("//nav[@class='md-tabs']//a")]
-    assert tabs == ["Home", "Changes", "northwind", "southsea"]
+    assert tabs == ["Home", "Changes", "Upcoming", "northwind", "southsea"]
 
 
 def test_a_big_marketplace_lists_its_documents_on_its_page_not_in_the_navigation(monkeypatch):
@@ -789,6 +789,7 @@ def test_after_a_crawl_only_the_changed_document_indexes_and_feeds_are_rewritten
             "docs/changes/2026-11.md",
             "docs/changes/substantive/index.md",
             "docs/changes/substantive/2026-11.md",
+            "docs/notice.md",  # lists every substantive change by its notice
             "checks.json",  # the data's date, every document's last check
             *feeds,
         }

@@ -12,7 +12,7 @@ from kb.models import Change, Check, Document, Version
 from kb.record.history import as_of, find_section, timeline
 from kb.search.when import when
 from kb.store import Store
-from kb.timeline import build_timeline, gone_since, merge_spans
+from kb.timeline import build_timeline, gone_since, in_force_at, in_force_from, merge_spans
 from tests.support import run_cli
 from tests.support.builders import check, document, record, timelines_of
 
@@ -136,6 +136,88 @@ def test_a_gone_document_ends_when_it_was_first_seen_gone():
     assert line.current is None
 
 
+# -- in force: an announced change takes effect on its date (issue 15.3) ------------------------
+
+AUG3, AUG24, SEP1, SEP15, OCT1 = (
+    "2026-08-03T06:00:00Z",
+    "2026-08-24T06:00:00Z",
+    "2026-09-01T06:00:00Z",
+    "2026-09-15T00:00:00Z",
+    "2026-10-01T00:00:00Z",
+)
+
+
+def _change(to: int, at: str, effective: str | None = None) -> Change:
+    return Change(
+        id=to,
+        key=f"k{to}",
+        doc_id="m/d",
+        from_version_id=to - 1,
+        to_version_id=to,
+        detected_at=at,
+        label="substantive",
+        summary=f"change {to}",
+        effective_date=effective,
+    )
+
+
+def test_in_force_from_is_the_effective_date_when_it_comes_after_the_capture():
+    assert in_force_from(AUG24, "2026-10-01") == OCT1
+    assert in_force_from(AUG24, "2026-08-24") == AUG24  # the day it was captured: from the capture
+    assert in_force_from(AUG24, "2026-07-01") == AUG24  # a date already past: from the capture
+    assert in_force_from(AUG24, None) == AUG24
+    assert in_force_from(SEP1, None, pending=OCT1) == OCT1  # an edit keeps the announced date
+    assert in_force_from(SEP1, None, pending=AUG24) == SEP1
+    assert in_force_from(SEP1, "2026-09-20", pending=OCT1) == "2026-09-20T00:00:00Z"  # a new date replaces it
+
+
+def test_an_announced_version_is_in_force_from_its_date_and_the_previous_one_until_then():
+    line = build_timeline(_doc(), [_version(1, AUG3), _version(2, AUG24)], [_change(2, AUG24, "2026-10-01")])
+    first, second = line.versions
+    assert (first.in_force_from, first.in_force_to, first.announced) == (AUG3, OCT1, False)
+    assert (second.valid_from, second.in_force_from, second.in_force_to, second.announced) == (AUG24, OCT1, None, True)
+    mid = in_force_at(line, SEP15)
+    assert mid.span is first and mid.announced == (second,) and mid.taking_effect is second
+    assert line.at(SEP15) is second  # the capture interval still says what the page showed
+    on_the_day = in_force_at(line, OCT1)
+    assert on_the_day.span is second and on_the_day.announced == ()
+    assert in_force_at(line, "2026-08-23T00:00:00Z").announced == ()  # not yet captured: not announced
+    assert in_force_at(line, "2026-08-01T00:00:00Z").span is None
+    data = second.as_json()
+    assert (data["in_force_from"], data["in_force_to"], data["change"]["effective_date"]) == (OCT1, None, "2026-10-01")
+
+
+def test_an_edit_before_the_date_does_not_bring_the_announced_text_forward():
+    versions = [_version(1, AUG3), _version(2, AUG24), _version(3, SEP1)]
+    line = build_timeline(_doc(), versions, [_change(2, AUG24, "2026-10-01"), _change(3, SEP1)])
+    first, second, third = line.versions
+    assert in_force_at(line, SEP15).span is first
+    assert (second.in_force_from, second.in_force_to, second.ever_in_force) == (OCT1, OCT1, False)
+    assert (third.in_force_from, third.in_force_to) == (OCT1, None)
+    assert in_force_at(line, SEP15).announced == (second, third)
+    assert in_force_at(line, SEP15).taking_effect is third and in_force_at(line, OCT1).span is third
+
+
+def test_a_date_moved_earlier_by_a_later_change_takes_its_place():
+    versions = [_version(1, AUG3), _version(2, AUG24), _version(3, SEP1)]
+    line = build_timeline(_doc(), versions, [_change(2, AUG24, "2026-10-01"), _change(3, SEP1, "2026-09-10")])
+    assert [s.in_force_from for s in line.versions] == [AUG3, OCT1, "2026-09-10T00:00:00Z"]
+    assert in_force_at(line, SEP15).span.number == 3  # v2's date is after v3's: v2 is never in force
+    assert not line.versions[1].ever_in_force
+    assert in_force_at(line, "2026-09-05T00:00:00Z").span.number == 1
+
+
+def test_a_page_gone_before_the_effective_date_ends_what_was_in_force():
+    checks = [_check(1, AUG3, "first-version"), _check(2, AUG24, "new-version"), _check(3, SEP1, "gone")]
+    line = build_timeline(
+        _doc("gone"), [_version(1, AUG3), _version(2, AUG24)], [_change(2, AUG24, "2026-10-01")], checks
+    )
+    first, second = line.versions
+    assert (first.in_force_to, second.in_force_from, second.in_force_to) == (SEP1, OCT1, OCT1)
+    assert in_force_at(line, "2026-08-30T00:00:00Z").span is first
+    assert in_force_at(line, SEP15).span is None and in_force_at(line, "2026-10-02T00:00:00Z").span is None
+
+
 def test_merge_spans_joins_touching_and_overlapping_intervals():
     assert merge_spans([(T2, T3), (T1, T2)]) == [(T1, T3)]
     assert merge_spans([(T1, T2), ("2026-01-15T00:00:00Z", None)]) == [(T1, None)]
@@ -233,7 +315,7 @@ def test_show_as_of_and_section_print_the_text_with_its_evidence(home):
         old = as_of(store, "acme/metrics", T2).version
     out = run_cli("show", "acme/metrics", "--as-of", "2026-02-01", "--section", "late-shipment-rate", home=home).stdout
     assert out.startswith("# Shipping performance › Late shipment rate\n")
-    assert f"version 1, captured {T1}, until {T3}" in out
+    assert f"version 1, captured {T1}, in force from {T1} until {T3}" in out
     assert f"snapshot sha256 {old.snapshot_sha256}" in out
     assert "under 4%" in out and "Valid tracking" not in out
     now = run_cli("show", "acme/metrics", home=home).stdout  # unchanged: the current text
@@ -262,3 +344,32 @@ def test_command_errors_are_one_line_with_a_hint(home, args, message):
     assert result.returncode == 1
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_as_of_and_search_as_of_answer_what_was_in_force_on_a_store(tmp_path):
+    home = tmp_path / "home"
+    with Store(home) as store, store.transaction():
+        document(store, "acme/metrics", "Shipping performance", "acme", "metrics")
+        v1 = record(store, "acme/metrics", AUG3, METRICS_V1)
+        record(store, "acme/metrics", AUG24, METRICS_V2, previous=v1, effective_date="2026-10-01", notice_days=38)
+    index.sync(home, timelines_of(home))
+    with Store(home) as store:
+        assert "under 4%" in as_of(store, "acme/metrics", "2026-09-15").version.text
+        assert "under 3%" in as_of(store, "acme/metrics", "2026-10-01").version.text
+        assert "under 3%" in as_of(store, "acme/metrics").version.text  # no date: the latest capture
+    [mid] = index.search(home, "late shipment rate", as_of="2026-09-15")
+    assert "under 4%" in mid.snippet and (mid.valid_to, mid.in_force_to) == (AUG24, OCT1)
+    [after] = index.search(home, "late shipment rate", as_of="2026-10-01")
+    assert "under 3%" in after.snippet and (after.valid_from, after.in_force_from, after.announced) == (
+        AUG24,
+        OCT1,
+        True,
+    )
+    [now] = index.search(home, "late shipment rate")  # the default: the current text, announced
+    assert now.version_id == after.version_id
+    tracking = index.search(home, "valid tracking rate", as_of="2026-09-15")  # unchanged: one unit, always in force
+    assert [(h.in_force_from, h.in_force_to) for h in tracking] == [(AUG3, None)]
+    out = run_cli("show", "acme/metrics", "--as-of", "2026-09-15", home=home).stdout
+    assert f"version 1, captured {AUG3}, in force from {AUG3} until {OCT1}" in out
+    assert f"announced: version 2, captured {AUG24}; in force from {OCT1} (changed)" in out
+    assert "under 4%" in out and "under 3%" not in out

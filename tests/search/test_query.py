@@ -144,6 +144,7 @@ STORED = {
     "version_id": 2,
     "snapshot_sha256": "ab" * 32,
     "valid_from": "2026-02-01T00:00:00Z",
+    "in_force_from": "2026-02-01T00:00:00Z",
     "current": True,
     "class": "substantive",
     "changed": True,
@@ -159,6 +160,9 @@ def test_a_hit_from_stored_fields():
     assert data["doc_id"] == "acme/fees" and data["section"] == "Fees › Referral fee"
     assert data["valid_from"] == data["captured_at"] and data["change_class"] == "substantive"
     assert hit({**STORED, "valid_to": "2026-03-01T00:00:00Z"}, 1.0, "").valid_to == "2026-03-01T00:00:00Z"
+    assert (data["in_force_from"], data["in_force_to"], found.announced) == ("2026-02-01T00:00:00Z", None, False)
+    announced = hit({**STORED, "in_force_from": "2026-03-01T00:00:00Z"}, 1.0, "")
+    assert announced.announced and announced.as_json()["in_force_from"] == "2026-03-01T00:00:00Z"
 
 
 def test_a_hit_with_nothing_highlighted_shows_the_start_of_the_text_and_none_when_not_asked():

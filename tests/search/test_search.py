@@ -466,7 +466,10 @@ def test_pipeline_update_index_reads_the_store(tmp_path):
 def test_search_command_text_and_json(home):
     out = run_cli("search", "late shipment rate", "--as-of", "2026-02-01", home=home).stdout
     assert out.startswith("1. Shipping performance › Late shipment rate\n")
-    assert f"acme/metrics#shipping-performance/late-shipment-rate  [acme, metrics]  in effect {T1} → {T3}" in out
+    assert (
+        f"acme/metrics#shipping-performance/late-shipment-rate  [acme, metrics]  captured {T1}; in force from {T1} until {T3}"
+        in out
+    )
     assert "under 4%" in out
     hits = json.loads(run_cli("search", "late shipment rate", "--json", home=home).stdout)
     assert [h["valid_from"] for h in hits] == [T3] and "under 3%" in hits[0]["snippet"]
@@ -541,6 +544,7 @@ def test_benchmark_runs_at_a_small_size():
 
 THRESHOLD_CHANGE = "2026-08-24T06:00:00Z"  # customer service performance: late shipment 4% → 3%
 REVIEW_RULE = "2026-08-17T06:00:00Z"  # code of conduct: the product review rule added
+TARGET_IN_FORCE = "2026-10-01T00:00:00Z"  # the effective date the 3% target's page states
 
 
 @pytest.fixture(scope="module")
@@ -574,4 +578,38 @@ def test_demo_search_as_of_returns_the_old_threshold_and_when_names_the_state(de
         "late-shipment-rate",
         home=demo,
     ).stdout
-    assert "under 4%" in shown and "snapshot sha256" in shown and f"until {THRESHOLD_CHANGE}" in shown
+    assert "under 4%" in shown and "snapshot sha256" in shown and f"until {TARGET_IN_FORCE}" in shown
+
+
+@pytest.mark.slow
+def test_demo_as_of_answers_what_was_in_force_not_what_was_captured(demo):
+    """The 3% target was captured on 24 August and takes effect on 1 October (issue 15.3)."""
+    mid = json.loads(run_cli("search", "late shipment rate", "--as-of", "2026-09-15", "--json", home=demo).stdout)
+    assert "under 4%" in mid[0]["snippet"] and not any("under 3%" in h["snippet"] for h in mid)
+    assert (mid[0]["valid_to"], mid[0]["in_force_to"]) == (THRESHOLD_CHANGE, TARGET_IN_FORCE)
+    after = json.loads(run_cli("search", "late shipment rate", "--as-of", "2026-10-01", "--json", home=demo).stdout)
+    assert "under 3%" in after[0]["snippet"]
+    assert (after[0]["valid_from"], after[0]["in_force_from"]) == (THRESHOLD_CHANGE, TARGET_IN_FORCE)
+    text = run_cli("search", "late shipment rate", "--as-of", "2026-09-15", "--limit", "1", home=demo).stdout
+    assert f"in force from {TARGET_IN_FORCE}" in text and f"replaced on the page {THRESHOLD_CHANGE}" in text
+    shown = run_cli(
+        "show",
+        "northwind/customer-service-performance",
+        "--as-of",
+        "2026-09-15",
+        "--section",
+        "late-shipment-rate",
+        home=demo,
+    ).stdout
+    assert "under 4%" in shown and "under 3%" not in shown.split("-->\n\n")[-1]
+    assert (
+        f"version 1, captured 2026-08-03T06:00:00Z, in force from 2026-08-03T06:00:00Z until {TARGET_IN_FORCE}" in shown
+    )
+    assert (
+        f"announced: version 2, captured {THRESHOLD_CHANGE}; in force from {TARGET_IN_FORCE} "
+        "(Late shipment rate target lowered from 4% to 3%" in shown
+    )
+    assert "on 2026-09-15 the text in force read as below" in shown
+    later = run_cli("show", "northwind/customer-service-performance", "--as-of", "2026-10-01", home=demo).stdout
+    assert "under 3%" in later and f"captured {THRESHOLD_CHANGE}, in force from {TARGET_IN_FORCE}" in later
+    assert "announced:" not in later

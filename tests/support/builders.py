@@ -85,6 +85,8 @@ def record(
     label: str = "substantive",
     summary: str = "changed",
     title: str | None = None,
+    effective_date: str | None = None,
+    notice_days: int | None = None,
 ) -> int:
     """A snapshot, its check, the version and (after the first) the change, as the recorder writes them."""
     url = f"https://example.test/{doc_id}"
@@ -114,6 +116,8 @@ def record(
             silent=False,
             ops=(),
             sections=(),
+            effective_date=effective_date,
+            notice_days=notice_days,
         )
     return version_id
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from html import escape
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -187,12 +187,40 @@ def test_home_and_change_pages_render_cleanly_and_are_screenshotted(page, site, 
     page.watch.assert_clean()
 
 
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_upcoming_page_lists_the_announced_target_and_links_the_calendars(browser, site, width):
+    base, _ = site
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    watch = Watch(base)
+    watch.attach(page)
+    try:
+        page.goto(base + "upcoming/")
+        assert page.locator("h2", has_text="2026-10-01").is_visible()
+        item = page.locator("ul.pw-upcoming li").first
+        assert "Late shipment rate target lowered from 4% to 3%" in item.inner_text()
+        box = item.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width  # nothing runs off a phone's screen
+        for name in ("calendar.ics", "northwind"):
+            href = page.locator("p.pw-calendars a", has_text=name).first.get_attribute("href")
+            calendar = page.request.get(urljoin(base + "upcoming/", href))
+            assert calendar.ok and calendar.headers["content-type"].startswith("text/calendar")
+            assert (
+                calendar.body().startswith(b"BEGIN:VCALENDAR\r\n") and b"DTSTART;VALUE=DATE:20261001" in calendar.body()
+            )
+        page.goto(base + "notice/")
+        assert page.locator("h2#less-than-15-days-notice").is_visible()
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
 def test_instant_navigation_tabs_and_dark_mode(page, site):
     base, _ = site
     page.goto(base)
     page.evaluate("window.__kept = 'same document'")  # survives instant navigation only
     tabs = page.locator("nav.md-tabs a.md-tabs__link")
-    assert [t.strip() for t in tabs.all_inner_texts()] == ["Home", "Changes", "northwind"]
+    assert [t.strip() for t in tabs.all_inner_texts()] == ["Home", "Changes", "Upcoming", "northwind"]
     page.locator("nav.md-tabs a.md-tabs__link", has_text="northwind").click()
     page.wait_for_url("**/marketplaces/northwind/")
     # Instant navigation changes the URL before it swaps the content in: wait for the content.
