@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from diffs.dates import effect_word, find_dates
 from diffs.numbers import Quantity, is_deadline, quantities, subject_of
@@ -43,7 +43,7 @@ COMPARISONS: dict[str, dict[str, str]] = {
         "a minimum of": "at least", "minimum of": "at least", "above": "above",
         "more than": "above", "over": "above", "exceeds": "above", "exceed": "above",
         "exceeding": "above", "greater than": "above", "in excess of": "above",
-        "higher than": "above", "after": "after", "every": "every",
+        "higher than": "above", "after": "after", "every": "every", "between": "between",
     },
     "de": {
         "unter": "under", "unterhalb von": "under", "weniger als": "under",
@@ -53,7 +53,7 @@ COMPARISONS: dict[str, dict[str, str]] = {
         "oberhalb von": "above", "mehr als": "above", "überschreitet": "above",
         "übersteigt": "above", "innerhalb von": "within", "innerhalb": "within",
         "binnen": "within", "spätestens": "within", "spätestens binnen": "within",
-        "spätestens innerhalb von": "within", "nach": "after", "alle": "every",
+        "spätestens innerhalb von": "within", "nach": "after", "alle": "every", "zwischen": "between",
     },
 }  # fmt: skip
 # Words right after a quantity that bound it: "4 % or less", "30 Tage oder mehr".
@@ -115,7 +115,7 @@ _WINDOWS = re.compile(
     r"\b(?:(?:over|in|during|for|across)\s+)?(?:the\s+)?(?:last|past|previous|preceding|prior|trailing|rolling)\s+"
     r"(?:(?:\d+|[a-z]+(?:\s*\(\d+\))?)(?:\s*(?:and|or|-|to)\s*\d+)?[\s-]+)?"
     r"(?:calendar\s+|business\s+)?(?:days?|weeks?|months?|years?)(?:\s+period)?"
-    r"|\b(?:during|in|per|each|every)\s+(?:any\s+|a\s+|each\s+|one\s+|the\s+|every\s+)?(?:calendar\s+)?"
+    r"|\b(?:during|in|per)\s+(?:any\s+|a\s+|each\s+|one\s+|the\s+|every\s+)?(?:calendar\s+)?"
     r"(?:day|week|month|quarter|year)\b"
     r"|\bin\s+(?:einem|dem)\s+Zeitraum\s+von\s+\S+(?:\s*\(\d+\))?\s+\w+"
     r"|\b(?:in|während)\s+(?:den|der)\s+(?:letzten|vergangenen|vorangegangenen)\s+"
@@ -144,6 +144,10 @@ _CONDITION = re.compile(r"\((?P<c>(?:if|when|for|where|falls|wenn|für|bei)\s[^(
 _CLAUSE_TITLE = re.compile(
     r"^[^\S\n]*(?:[-*+][^\S\n]+)?(?:\d+(?:\\?\.\d+)*\\?\.?[^\S\n]+)?\*\*(?P<title>[^*\n]{2,80})\*\*[^\S\n]*$", re.M
 )
+_EXAMPLE = re.compile(r"^\W*(?:for\s+example|example|e\.\s?g\.|zum\s+beispiel|beispiel|z\.\s?b\.)\b", re.IGNORECASE)
+_EXAMPLE_SECTION = re.compile(r"^(?:worked\s+)?examples?$|^beispiele?$|^rechenbeispiel", re.IGNORECASE)
+_TERM = re.compile(r"^\W*([^\W\d][^:]{1,60}):\s")  # "Term: …" opening a passage
+_AFTER_NUMBER = re.compile(r"^.*\b\d[\d.,\s]*(?:usd|eur|gbp|\$|€|£|%)?\s+(?=\D*$)", re.IGNORECASE)
 # Words that carry a change rather than a subject: "the late shipment rate target is lowered to".
 _CHANGE_VERB = re.compile(
     r"\s+(?:(?:is|are|will\s+be|has\s+been|have\s+been|wird|werden)\s+)?"
@@ -204,23 +208,35 @@ class QuantifiedRule:
     language: str  # "en" | "de"
     deadline: bool  # a time limit a seller must meet (diffs.numbers.is_deadline)
     starts_on: str | None = None  # YYYY-MM-DD the text says the rule applies from
+    low: float | None = None  # the lower bound of a range ("between 5 and 30 days": 5; value is 30)
     occurrences: int = 1  # passages of the text that state this same rule
 
     @property
     def display_value(self) -> str:
-        """ "under 4 %", "within 14 days", "USD 10,000"."""
+        """ "under 4 %", "within 14 days", "USD 10,000", "between 5 and 30 days"."""
+        if self.low is not None:
+            return f"{self.comparison} {_number(self.low)} and {amount(self)}"
         return " ".join(p for p in (self.comparison if self.comparison != "is" else "", amount(self)) if p)
 
     @property
-    def identity(self) -> tuple[str, str, str, str]:
-        """What stays the same when the value changes: where, what, in which dimension, when."""
+    def identity(self) -> tuple[str, str, str]:
+        """What stays the same when the value changes: what, in which dimension, when. Not the
+        section: a rule stated first in a notice above the headings is the one in the table."""
         dimension = self.unit if self.kind in ("money", "count") else self.kind
-        return (self.section_id, self.subject, dimension, self.condition.lower())
+        # the condition's words, however listed: "DE, FR or IT" is "DE, FR, IT"
+        condition = " ".join(
+            sorted(set(re.findall(r"\w+", self.condition.lower())) - {"or", "and", "the", "oder", "und"})
+        )
+        return (self.subject, dimension, condition)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.4f}".rstrip("0").rstrip(".") if value % 1 else f"{int(value):,}"
 
 
 def amount(rule: QuantifiedRule) -> str:
     """The value and its unit as a reader writes them: "4 %", "14 days", "USD 10,000"."""
-    number = f"{rule.value:,.2f}".rstrip("0").rstrip(".") if rule.value % 1 else f"{int(rule.value):,}"
+    number = _number(rule.value)
     if rule.kind == "money":
         return f"{rule.unit} {number}"
     if rule.unit in ("days", "hours", "weeks", "months", "years", "business days", "calendar days", "minutes"):
@@ -259,7 +275,7 @@ def _quantified_rules(text: str, language: str) -> tuple[QuantifiedRule, ...]:
     titles = [(m.start(), _section_subject(plain_text(m.group("title")))) for m in _CLAUSE_TITLE.finditer(text)]
     found: list[QuantifiedRule] = []
     for passage in passages_in(text, 0, text, secs):
-        if passage.kind == "heading":
+        if passage.kind == "heading" or (passage.section and _EXAMPLE_SECTION.match(passage.section.title)):
             continue
         if passage.kind == "table row":
             found.extend(_table_rules(passage, language))
@@ -286,7 +302,7 @@ def _merge(found: list[QuantifiedRule]) -> list[QuantifiedRule]:
 
 
 def _replace(rule: QuantifiedRule, **changes) -> QuantifiedRule:
-    return QuantifiedRule(**{**vars(rule), **changes})
+    return replace(rule, **changes)
 
 
 def _section(passage: Passage) -> tuple[str, str]:
@@ -306,7 +322,7 @@ def _table_rules(passage: Passage, language: str) -> list[QuantifiedRule]:
         (i, q)
         for i, cell in enumerate(row[1:], start=1)
         if i not in window_columns
-        for q in _rule_quantities(_german_digits(cell) if language == "de" else cell)
+        for q in _cell_quantities(_german_digits(cell) if language == "de" else cell)
     ]
     columns = {i for i, _ in measured}
     section_id, section = _section(passage)
@@ -317,7 +333,9 @@ def _table_rules(passage: Passage, language: str) -> list[QuantifiedRule]:
         label = row[0]
         if len(columns) > 1 and header[i] and not _GENERIC_HEADER.match(header[i].strip()):
             label = f"{row[0]} – {header[i]}"
-        comparison = _comparison_before(cell[: q.start], language) or _comparison_after(cell[q.end :]) or "is"
+        low, start = _range_start(cell, q)
+        comparison = "between" if low is not None else _comparison_before(cell[:start], language)
+        comparison = comparison or _comparison_after(cell[q.end :]) or "is"
         if q.kind == "count" and comparison == "is":
             continue
         rules.append(
@@ -353,8 +371,8 @@ def _clause_title(titles: list[tuple[int, str]], passage: Passage) -> str:
 
 def _sentence_rules(passage: Passage, language: str, clause_title: str = "") -> list[QuantifiedRule]:
     plain = passage.plain
-    if not re.search(r"\d|[a-zäöüß]{3,}", plain, re.IGNORECASE):
-        return []
+    if _EXAMPLE.match(plain):
+        return []  # a worked example applies the rules, it states none
     text = _german_digits(plain) if language == "de" else plain
     windows = [(m.start(), m.end(), m.group(0)) for m in _WINDOWS.finditer(text)]
     window = "; ".join(dict.fromkeys(_window_text(w) for _, _, w in windows))
@@ -367,14 +385,16 @@ def _sentence_rules(passage: Passage, language: str, clause_title: str = "") -> 
     for q in _rule_quantities(text):
         if any(s <= q.start and q.end <= e for s, e, _ in windows):
             continue  # the window of the rule beside it
-        before = text[: q.start]
-        comparison = _comparison_before(before, language)
+        low, start = _range_start(text, q)
+        comparison = "between" if low is not None else _comparison_before(text[:start], language)
         if language == "de":
-            label = _german_subject(text, q)
+            label = _german_subject(text, q, start)
         else:
-            label, _ = subject_of(text, q.start, q.end)
+            label, _ = subject_of(text, start, q.end)
         if defined:
             label = defined
+        elif not label and (term := _TERM.match(text)):
+            label = term.group(1)  # "High-volume listing fee: 0.005 USD per month"
         elif not label and passage.kind == "list item" and passage.lead:
             lead = plain_text(passage.lead)
             label, _ = subject_of(lead, len(lead), len(lead))
@@ -401,6 +421,7 @@ def _sentence_rules(passage: Passage, language: str, clause_title: str = "") -> 
                 quote=plain,
                 language=language,
                 starts_on=starts_on,
+                low=low,
             )
         )
     return rules
@@ -420,6 +441,7 @@ def _rule(
     quote: str,
     language: str,
     starts_on: str | None = None,
+    low: float | None = None,
 ) -> QuantifiedRule:
     label = _clean_subject(label)
     unit = _currency(context, q) if q.kind == "money" else _UNITS.get(q.unit, q.unit)
@@ -440,7 +462,13 @@ def _rule(
         language=language,
         deadline=is_deadline("within" if comparison == "within" else comparison, q, context),
         starts_on=starts_on,
+        low=low,
     )
+
+
+def _cell_quantities(cell: str) -> list[Quantity]:
+    """Quantities of a table cell: "0.30 USD" opening a cell is an amount, not clause 0.30."""
+    return [replace(q, start=q.start - 2, end=q.end - 2) for q in _rule_quantities("= " + cell)]
 
 
 def _rule_quantities(text: str) -> list[Quantity]:
@@ -456,6 +484,7 @@ def subject_key(label: str) -> str:
 
 def _clean_subject(label: str) -> str:
     label = _CHANGE_VERB.sub("", " ".join(label.split()))
+    label = _AFTER_NUMBER.sub("", label)  # "kitchen scale for 40 00 USD and the referral fee"
     label = _SUBJECT_TAIL.sub("", label)
     return label.strip(" -–,:")
 
@@ -525,10 +554,25 @@ def _german_digits(text: str) -> str:
     return _DE_NUMBER.sub(digits, text)
 
 
-def _german_subject(text: str, q: Quantity) -> str:
+_RANGE = re.compile(
+    r"(?:\b(?:between|from|zwischen|von)\s+)?(?P<low>\d+(?:[.,]\d+)?)\s*(?:to|and|-|–|bis|und)\s*$", re.IGNORECASE
+)
+
+
+def _range_start(text: str, q: Quantity) -> tuple[float | None, int]:
+    """For "between 5 and 30 days" (and "3 to 5 business days", "3–5 Tage"): the lower bound
+    and where the range starts; else (None, the quantity's start)."""
+    match = _RANGE.search(text, max(0, q.start - 30), q.start)
+    if not match or match.end() != q.start:
+        return None, q.start
+    low = float(match.group("low").replace(",", "."))
+    return (low, match.start()) if q.value is not None and low < q.value else (None, q.start)
+
+
+def _german_subject(text: str, q: Quantity, start: int | None = None) -> str:
     """The noun a German rule is about: a rule noun ("Verspätungsquote", "Frist") before the
     quantity in its clause, else the last noun there, else the first nouns after it."""
-    clause = re.split(r"[.;:!?()]\s|[;:!?()]|,\s", text[: q.start])[-1]
+    clause = re.split(r"[.;:!?()]\s|[;:!?()]|,\s", text[: q.start if start is None else start])[-1]
     nouns = [w for w in re.findall(r"\b[A-ZÄÖÜ][\wäöüß\-]+", clause) if w.lower() not in _DE_FUNCTION_WORDS]
     preferred = [w for w in nouns if _DE_RULE_NOUN.search(w)]
     if preferred:
