@@ -23,7 +23,7 @@ import functools
 import re
 from dataclasses import dataclass, replace
 
-from diffs.dates import effect_word, find_dates
+from diffs.dates import find_dates
 from diffs.numbers import Quantity, is_deadline, quantities, subject_of
 from diffs.passages import Passage, cells, passages_in, plain_text
 from diffs.sections import sections
@@ -161,6 +161,12 @@ _GENERIC_SUBJECT = re.compile(
     r"quote|frist|gebühr|grenze)$",
     re.IGNORECASE,
 )
+# English nouns that name a rule's quantity ("late shipment rate", "return window").
+_RULE_NOUN = re.compile(
+    r"\b(?:rates?|fees?|time|window|deadline|notice|period|limits?|thresholds?|targets?|minimum|maximum|"
+    r"prices?|costs?|charges?|commissions?|reserve|deposit|insurance|score|rating)\b",
+    re.IGNORECASE,
+)
 _SUBJECT_TAIL = re.compile(r"\s+(?:target|targets|ziel|zielwert)$", re.IGNORECASE)
 # Words that start a rule and carry no subject: "You must", "Sie müssen", …
 _DE_FUNCTION_WORDS = {
@@ -178,11 +184,19 @@ _DE_RULE_NOUN = re.compile(
     r"versicherung|mindestbetrag|höchstbetrag|bearbeitungszeit|lieferzeit|antwortzeit)$",
     re.IGNORECASE,
 )
-_STARTS = re.compile(
-    r"^(?:effective(?:\s+(?:date|from|as\s+of|on))?|takes?\s+effect(?:\s+on)?|taking\s+effect|"
-    r"will\s+(?:apply|take\s+effect)|appl(?:y|ies)\s+(?:from|as\s+of|on|starting)|"
-    r"comes?\s+into\s+(?:force|effect)|in\s+force|starting(?:\s+on|\s+from)?|beginning(?:\s+on)?|"
-    r"as\s+of|from|ab|gilt\s+ab|wirksam\s+ab|g[üu]ltig\s+ab|à\s+compter\s+du|à\s+partir\s+du)$",
+# Words right before a date that make it the day a rule starts ("Effective 1 October 2026: …",
+# "ab dem 1. Oktober 2026"); dates a rule ends or is due by ("until", "no later than") do not.
+_DE_OF_PHRASE = (
+    r"(?:\s+(?:für|der|des|zur|zum|von|vom|bei|beim)\s+(?:(?:die|den|das|der|dem|des|eine[nmrs]?|ihre[nmrs]?)\s+)?"
+    r"[A-ZÄÖÜ][\wäöüß\-]+)?"
+)
+_STARTS_BEFORE = re.compile(
+    r"(?:\beffective(?:\s+(?:date|from|as\s+of|on))?|\btakes?\s+effect(?:\s+on)?|\btaking\s+effect(?:\s+on)?|"
+    r"\bwill\s+(?:apply|take\s+effect)(?:\s+(?:from|on))?|\bappl(?:y|ies)\s+(?:from|as\s+of|on|starting)|"
+    r"\bcomes?\s+into\s+(?:force|effect)(?:\s+on)?|\bstarting(?:\s+on|\s+from)?|\bbeginning(?:\s+on)?|"
+    r"\bas\s+of|\bfrom|\bab(?:\s+dem)?|\bgilt\s+ab(?:\s+dem)?|\bwirksam\s+ab(?:\s+dem)?|"
+    r"\bmit\s+wirkung\s+(?:zum|ab|vom)|\bg[üu]ltig\s+ab(?:\s+dem)?|\bà\s+compter\s+du|\bà\s+partir\s+du)"
+    r"[\s*_:,]*(?:on\s+|the\s+)?$",
     re.IGNORECASE,
 )
 RULE_KINDS = ("percent", "money", "duration", "count")
@@ -238,7 +252,10 @@ def amount(rule: QuantifiedRule) -> str:
     """The value and its unit as a reader writes them: "4 %", "14 days", "USD 10,000"."""
     number = _number(rule.value)
     if rule.kind == "money":
-        return f"{rule.unit} {number}"
+        cents = rule.value % 1 and round(rule.value, 2) == rule.value
+        return f"{rule.unit} {rule.value:,.2f}" if cents else f"{rule.unit} {number}"
+    if rule.kind == "count" and rule.value != 1 and not rule.unit.endswith("s"):
+        return f"{number} {rule.unit}s"
     if rule.unit in ("days", "hours", "weeks", "months", "years", "business days", "calendar days", "minutes"):
         unit = rule.unit[:-1] if rule.value == 1 else rule.unit
         return f"{number} {unit}"
@@ -280,7 +297,8 @@ def _quantified_rules(text: str, language: str) -> tuple[QuantifiedRule, ...]:
         if passage.kind == "table row":
             found.extend(_table_rules(passage, language))
         else:
-            found.extend(_sentence_rules(passage, language, _clause_title(titles, passage)))
+            paragraph = _paragraph(text, passage.offset)
+            found.extend(_sentence_rules(passage, language, _clause_title(titles, passage), paragraph))
     return tuple(_merge(found))
 
 
@@ -356,6 +374,25 @@ def _table_rules(passage: Passage, language: str) -> list[QuantifiedRule]:
     return rules
 
 
+def _paragraph(text: str, offset: int) -> str:
+    """The line a passage stands in, as a reader sees it: where a start date stated for the
+    paragraph is read ("Ab dem 1. Oktober 2026 gilt: …" is cut into sentences after "1.")."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return plain_text(text[start : len(text) if end < 0 else end])
+
+
+def _whole_sentence(plain: str, paragraph: str) -> str:
+    """``plain`` with the start of its sentence when the passages cut it after a day's
+    number ("Ab dem 1." | "Oktober 2026 gilt: …")."""
+    at = paragraph.find(plain)
+    if at <= 0 or not re.search(r"\b\d{1,2}\.\s*$", paragraph[:at]):
+        return plain
+    ends = list(re.finditer(r"[^\d\s][.!?;]\s+", paragraph[: at - 1]))
+    start = ends[-1].end() if ends else 0
+    return paragraph[start : at + len(plain)]
+
+
 def _clause_title(titles: list[tuple[int, str]], passage: Passage) -> str:
     """The title of the numbered clause a passage stands in ("9. **Insurance.**"), when that
     clause is in the passage's section."""
@@ -369,7 +406,9 @@ def _clause_title(titles: list[tuple[int, str]], passage: Passage) -> str:
     return found
 
 
-def _sentence_rules(passage: Passage, language: str, clause_title: str = "") -> list[QuantifiedRule]:
+def _sentence_rules(
+    passage: Passage, language: str, clause_title: str = "", paragraph: str = ""
+) -> list[QuantifiedRule]:
     plain = passage.plain
     if _EXAMPLE.match(plain):
         return []  # a worked example applies the rules, it states none
@@ -379,7 +418,8 @@ def _sentence_rules(passage: Passage, language: str, clause_title: str = "") -> 
     section_id, section = _section(passage)
     condition_match = _CONDITION.search(text)
     condition = " ".join(condition_match.group("c").split()) if condition_match else ""
-    starts_on = _starts_on(text)
+    starts_on = _starts_on(text) or _starts_on(paragraph)
+    quote = _whole_sentence(plain, paragraph)
     defined = _defined_term(passage.lead) if passage.kind == "list item" and passage.lead else ""
     rules = []
     for q in _rule_quantities(text):
@@ -402,6 +442,9 @@ def _sentence_rules(passage: Passage, language: str, clause_title: str = "") -> 
         if q.kind == "count" and comparison == "is":
             continue  # "1 or 2 stars", "3 listings": a count is a rule only when bounded
         label = _clean_subject(label)
+        title = passage.section.title if passage.section and len(passage.section.path) > 1 else ""
+        if label and language == "en" and not _RULE_NOUN.search(label) and _RULE_NOUN.search(title):
+            label = _section_subject(title)  # "Return window" says what "accept returns requested" does not
         if (not label or _GENERIC_SUBJECT.match(label)) and (clause_title or passage.section):
             # "Keep this rate under 2.5%": the clause or section says which rate
             label = clause_title or _section_subject(passage.section.title) or label
@@ -418,7 +461,7 @@ def _sentence_rules(passage: Passage, language: str, clause_title: str = "") -> 
                 text,
                 window=window,
                 condition=condition,
-                quote=plain,
+                quote=quote,
                 language=language,
                 starts_on=starts_on,
                 low=low,
@@ -530,8 +573,8 @@ def _starts_on(text: str) -> str | None:
     """The date a sentence says its rule applies from ("Effective 1 October 2026: …", "ab dem
     1. Oktober 2026"), or None; dates a rule ends or is due by do not count."""
     for start, _, iso in find_dates(text):
-        word = effect_word(text, start)
-        if word and _STARTS.match(word):
+        before = re.split(r"[.;!?]\s", text[max(0, start - 40) : start])[-1]
+        if _STARTS_BEFORE.search(before):
             return iso
     return None
 
@@ -576,7 +619,9 @@ def _german_subject(text: str, q: Quantity, start: int | None = None) -> str:
     nouns = [w for w in re.findall(r"\b[A-ZÄÖÜ][\wäöüß\-]+", clause) if w.lower() not in _DE_FUNCTION_WORDS]
     preferred = [w for w in nouns if _DE_RULE_NOUN.search(w)]
     if preferred:
-        return preferred[-1]
+        # with what it is of: "Frist für die Rücksendung", "Gebühr des Angebots"
+        phrase = re.search(re.escape(preferred[-1]) + _DE_OF_PHRASE, clause)
+        return phrase.group(0) if phrase else preferred[-1]
     if nouns and not clause.lstrip().startswith(nouns[-1]):  # a sentence's first word is no evidence
         return nouns[-1]
     after = re.split(r"[.;:!?()]\s|[;:!?()]|,\s", text[q.end :])[0]

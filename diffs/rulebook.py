@@ -62,6 +62,7 @@ class RuleSpan:
             "subject_label": rule.subject_label,
             "comparison": rule.comparison,
             "value": rule.value,
+            "low": rule.low,
             "unit": rule.unit,
             "kind": rule.kind,
             "display_value": rule.display_value,
