@@ -56,6 +56,7 @@ COMPARISONS: dict[str, dict[str, str]] = {
         "spätestens innerhalb von": "within", "nach": "after", "alle": "every", "zwischen": "between",
     },
 }  # fmt: skip
+_ALL_COMPARISONS = {phrase: c for vocabulary in COMPARISONS.values() for phrase, c in vocabulary.items()}
 # Words right after a quantity that bound it: "4 % or less", "30 Tage oder mehr".
 _AFTER_COMPARISONS = {
     "or less": "at most", "or fewer": "at most", "or more": "at least", "or longer": "at least",
@@ -167,6 +168,11 @@ _RULE_NOUN = re.compile(
     r"prices?|costs?|charges?|commissions?|reserve|deposit|insurance|score|rating)\b",
     re.IGNORECASE,
 )
+_MODAL_TAIL = re.compile(
+    r"\s+(?:(?:must|shall|should|will|may|can|has\s+to|have\s+to|needs?\s+to)(?:\s+not)?"
+    r"(?:\s+(?:be|stay|remain|keep|exceed|fall|go))?|stays?|remains?|is\s+kept|falls?|goes)$",
+    re.IGNORECASE,
+)
 _SUBJECT_TAIL = re.compile(r"\s+(?:target|targets|ziel|zielwert)$", re.IGNORECASE)
 # Words that start a rule and carry no subject: "You must", "Sie müssen", …
 _DE_FUNCTION_WORDS = {
@@ -265,8 +271,8 @@ def amount(rule: QuantifiedRule) -> str:
 # ---------------------------------------------------------------- the text's language
 
 
-_DE_MARKERS = re.compile(r"\b(?:der|die|und|nicht|werden|oder|mit|für|ist|auf|bei|Sie|Ihre?)\b")
-_EN_MARKERS = re.compile(r"\b(?:the|and|not|will|or|with|for|is|on|you|your|of)\b")
+_DE_MARKERS = re.compile(r"\b(?:[Dd]er|[Dd]ie|[Dd]as|und|nicht|werden|oder|mit|für|ist|auf|bei|Sie|Ihre?)\b")
+_EN_MARKERS = re.compile(r"\b(?:[Tt]he|and|not|will|or|with|for|is|on|[Yy]ou|[Yy]our|of)\b")
 
 
 def language_of(text: str) -> str:
@@ -527,6 +533,7 @@ def subject_key(label: str) -> str:
 
 def _clean_subject(label: str) -> str:
     label = _CHANGE_VERB.sub("", " ".join(label.split()))
+    label = _MODAL_TAIL.sub("", label)  # "order defect rate must stay"
     label = _AFTER_NUMBER.sub("", label)  # "kitchen scale for 40 00 USD and the referral fee"
     label = _SUBJECT_TAIL.sub("", label)
     return label.strip(" -–,:")
@@ -540,7 +547,7 @@ def _section_subject(title: str) -> str:
 
 def _comparison_before(before: str, language: str) -> str:
     words = re.findall(r"[\wäöüß]+", before.lower()[-40:])
-    vocabulary = {**COMPARISONS["en"], **COMPARISONS[language]} if language != "en" else COMPARISONS["en"]
+    vocabulary = _ALL_COMPARISONS  # the words of one language are no other's: read them all
     for phrase in sorted(vocabulary, key=lambda p: -len(p.split())):
         parts = phrase.split()
         if words[-len(parts) :] == parts:
