@@ -55,7 +55,10 @@ def rules(
 ) -> RulesAnswer:
     """The rules the latest versions state, or with ``as_of`` (any form ``parse_time`` reads)
     those in force at that moment."""
-    spans = all_rule_spans(store, source=source, doc_id=doc_id)
+    spans = sorted(
+        all_rule_spans(store, source=source, doc_id=doc_id),
+        key=lambda s: (s.doc_id, s.rule.subject, s.rule.condition, s.in_force_from),
+    )
     if as_of is None:
         return RulesAnswer(tuple(s for s in spans if s.ended is None))  # open: stated by the latest version
     moment = parse_time(as_of)
