@@ -137,7 +137,8 @@ _GENERIC_HEADER = re.compile(
 # A list item under "“Insurance Threshold” means the applicable one of the following:" gives a
 # value of the defined term.
 _DEFINITION = re.compile(
-    r"^[\"“„']([^\"”“']{2,80})[\"”“']\s+(?:means|shall\s+mean|bezeichnet|bedeutet|ist|sind)\b", re.IGNORECASE
+    r"^\W*[\"“„']([^\"”“']{2,80})[\"”“']\s+(?:means|shall\s+mean|is|refers\s+to|bezeichnet|bedeutet|ist|sind)\b",
+    re.IGNORECASE,
 )
 # The case a value applies in: "(if the Elected Country is Canada)", "(falls …)".
 _CONDITION = re.compile(r"\((?P<c>(?:if|when|for|where|falls|wenn|für|bei)\s[^()]{3,160})\)", re.IGNORECASE)
@@ -437,8 +438,11 @@ def _sentence_rules(
             label = _german_subject(text, q, start)
         else:
             label, _ = subject_of(text, start, q.end)
+        defined_here = _DEFINITION.match(text)  # '"Remittance Calculation Date" is the date that is two (2) …'
         if defined:
             label = defined
+        elif defined_here and defined_here.end() <= start:
+            label = defined_here.group(1).strip()
         elif not label and (term := _TERM.match(text)):
             label = term.group(1)  # "High-volume listing fee: 0.005 USD per month"
         elif not label and passage.kind == "list item" and passage.lead:
