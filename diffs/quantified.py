@@ -174,6 +174,9 @@ _MODAL_TAIL = re.compile(
     r"(?:\s+(?:be|stay|remain|keep|exceed|fall|go))?|stays?|remains?|is\s+kept|falls?|goes)$",
     re.IGNORECASE,
 )
+_LEADING_OPERATOR = re.compile(
+    r"^(?:minus|plus|less|including|excluding|zuzüglich|abzüglich)\s+(?:an?\s+|the\s+)?", re.IGNORECASE
+)
 _SUBJECT_TAIL = re.compile(r"\s+(?:target|targets|ziel|zielwert)$", re.IGNORECASE)
 # Words that start a rule and carry no subject: "You must", "Sie müssen", …
 _DE_FUNCTION_WORDS = {
@@ -261,8 +264,8 @@ def amount(rule: QuantifiedRule) -> str:
     if rule.kind == "money":
         cents = rule.value % 1 and round(rule.value, 2) == rule.value
         return f"{rule.unit} {rule.value:,.2f}" if cents else f"{rule.unit} {number}"
-    if rule.kind == "count" and rule.value != 1 and not rule.unit.endswith("s"):
-        return f"{number} {rule.unit}s"
+    if rule.kind == "count" and rule.value == 1:
+        return f"{number} {rule.unit.removesuffix('s')}"
     if rule.unit in ("days", "hours", "weeks", "months", "years", "business days", "calendar days", "minutes"):
         unit = rule.unit[:-1] if rule.value == 1 else rule.unit
         return f"{number} {unit}"
@@ -428,6 +431,7 @@ def _sentence_rules(
     starts_on = _starts_on(text) or _starts_on(paragraph)
     quote = _whole_sentence(plain, paragraph)
     defined = _defined_term(passage.lead) if passage.kind == "list item" and passage.lead else ""
+    defined_paragraph = _defined_term(paragraph) if paragraph else ""
     rules = []
     for q in _rule_quantities(text):
         if any(s <= q.start and q.end <= e for s, e, _ in windows):
@@ -438,11 +442,15 @@ def _sentence_rules(
             label = _german_subject(text, q, start)
         else:
             label, _ = subject_of(text, start, q.end)
-        defined_here = _DEFINITION.match(text)  # '"Remittance Calculation Date" is the date that is two (2) …'
+        # '"Remittance Calculation Date" is the date that is two (2) …', and the later sentences
+        # of a definition's paragraph ('"Expected Ship Date" means … (b) … two (2) business days')
+        defined_here = _DEFINITION.match(text)
         if defined:
             label = defined
         elif defined_here and defined_here.end() <= start:
             label = defined_here.group(1).strip()
+        elif defined_paragraph and not paragraph.startswith(plain):
+            label = defined_paragraph
         elif not label and (term := _TERM.match(text)):
             label = term.group(1)  # "High-volume listing fee: 0.005 USD per month"
         elif not label and passage.kind == "list item" and passage.lead:
@@ -498,6 +506,8 @@ def _rule(
 ) -> QuantifiedRule:
     label = _clean_subject(label)
     unit = _currency(context, q) if q.kind == "money" else _UNITS.get(q.unit, q.unit)
+    if q.kind == "count" and not unit.endswith("s"):
+        unit += "s"  # "40 items", as durations are "days"
     return QuantifiedRule(
         section_id=section_id,
         section=section,
@@ -538,6 +548,7 @@ def subject_key(label: str) -> str:
 def _clean_subject(label: str) -> str:
     label = _CHANGE_VERB.sub("", " ".join(label.split()))
     label = _MODAL_TAIL.sub("", label)  # "order defect rate must stay"
+    label = _LEADING_OPERATOR.sub("", label)  # "minus a refund administration fee"
     label = _AFTER_NUMBER.sub("", label)  # "kitchen scale for 40 00 USD and the referral fee"
     label = _SUBJECT_TAIL.sub("", label)
     return label.strip(" -–,:")
