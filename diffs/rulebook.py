@@ -43,7 +43,7 @@ class RuleSpan:
     in_force_from: str
     in_force_basis: str  # CAPTURED | CHANGE_EFFECTIVE | STATED
     valid_until: str | None = None  # when the next value or the rule's removal takes effect
-    ended: str | None = None  # "changed" | "removed" | None while it holds
+    ended: str | None = None  # "changed" | "removed" | "gone" (the document) | None while it holds
     previous: QuantifiedRule | None = None  # the value it replaced
     current: bool = False  # stated by the document's latest version (and the document is not gone)
 
@@ -127,9 +127,12 @@ def _same_value(a: QuantifiedRule, b: QuantifiedRule) -> bool:
     return (a.comparison, a.value, a.unit) == (b.comparison, b.value, b.unit)
 
 
-def rule_spans(document: Document, versions: Sequence[Version], changes: Iterable[Change] = ()) -> list[RuleSpan]:
+def rule_spans(
+    document: Document, versions: Sequence[Version], changes: Iterable[Change] = (), gone_at: str | None = None
+) -> list[RuleSpan]:
     """Every value of every quantified rule of ``document`` over its ``versions`` (any order),
-    oldest first by the version that introduced it."""
+    oldest first by the version that introduced it. A gone document's rules end when it was
+    first seen gone (``gone_at``, as ``kb.timeline`` has it), when that is known."""
     ordered = sorted(versions, key=lambda v: (v.captured_at, v.id))
     by_target = {c.to_version_id: c for c in changes}
     open_spans: dict[tuple, RuleSpan] = {}
@@ -164,8 +167,11 @@ def rule_spans(document: Document, versions: Sequence[Version], changes: Iterabl
                 in_force_basis=basis,
                 previous=span.rule if span is not None else None,
             )
-    alive = document.status != "gone"
-    current = [_with(span, current=alive) for span in open_spans.values()]
+    if document.status == "gone":
+        ending = {"valid_until": gone_at, "ended": "gone"} if gone_at else {}
+        current = [_with(span, **ending) for span in open_spans.values()]
+    else:
+        current = [_with(span, current=True) for span in open_spans.values()]
     return sorted([*closed, *current], key=lambda s: (s.captured_at, s.version_id, s.rule.subject, s.in_force_from))
 
 

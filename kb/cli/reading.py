@@ -313,9 +313,7 @@ def _rule_line(span) -> str:
 
 
 def _rule_dates(span) -> str:
-    until = (
-        f" until {span.valid_until} ({span.ended})" if span.valid_until else " (still in force)" if span.current else ""
-    )
+    until = f" until {span.valid_until} ({span.ended})" if span.valid_until else ", no end yet" if span.current else ""
     basis = "" if span.in_force_basis == "captured" else f" ({span.in_force_basis})"
     return f"captured {span.captured_at}, in force from {span.in_force_from}{basis}{until}"
 

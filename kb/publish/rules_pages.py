@@ -76,7 +76,7 @@ def nav(marketplaces: list[str]) -> dict:
 
 
 def _current(spans: list[RuleSpan]) -> list[RuleSpan]:
-    return [s for s in spans if s.ended is None]
+    return [s for s in spans if s.current]  # a gone document's last rules are in its history only
 
 
 def _cell_value(span: RuleSpan) -> str:
@@ -200,7 +200,7 @@ def marketplace_page(marketplace: str, spans: list[RuleSpan]) -> str:
                 _since(s),
                 utc_time(s.valid_until) + (f" ({escape(s.ended)})" if s.ended else "")
                 if s.valid_until
-                else "still in force",
+                else "no end yet",
                 link(href(page, document_page(s.doc_id)), escape(s.doc_id)),
             ]
             for s in values

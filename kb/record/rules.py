@@ -2,7 +2,7 @@
 each value was captured and in force (``diffs.rulebook``, pure; this module reads the store).
 
 ``rules(store, …)`` answers "what are the rules": those the latest version of each document
-states, or, with ``as_of``, those in force at that moment (by ``in_force_from``, so a value
+still online states, or, with ``as_of``, those in force at that moment (by ``in_force_from``, so a value
 announced for a later date is not in force before it). ``rule_history(store, subject, …)`` is
 every value one subject has had.
 """
@@ -16,6 +16,7 @@ from diffs.quantified import subject_key
 from diffs.rulebook import RuleSpan, in_force_at, rule_spans
 from kb.errors import QueryError
 from kb.store import Store
+from kb.timeline import gone_since
 from kb.timeutil import parse_time
 
 
@@ -46,7 +47,8 @@ def all_rule_spans(store: Store, *, source: str | None = None, doc_id: str | Non
         changes.setdefault(change.doc_id, []).append(change)
     spans: list[RuleSpan] = []
     for doc in sorted(documents, key=lambda d: d.doc_id):
-        spans.extend(rule_spans(doc, store.versions(doc.doc_id), changes.get(doc.doc_id, ())))
+        gone_at = gone_since(store.checks(doc.doc_id)) if doc.status == "gone" else None
+        spans.extend(rule_spans(doc, store.versions(doc.doc_id), changes.get(doc.doc_id, ()), gone_at))
     return spans
 
 
@@ -60,7 +62,7 @@ def rules(
         key=lambda s: (s.doc_id, s.rule.subject, s.rule.condition, s.in_force_from),
     )
     if as_of is None:
-        return RulesAnswer(tuple(s for s in spans if s.ended is None))  # open: stated by the latest version
+        return RulesAnswer(tuple(s for s in spans if s.current))  # stated by the latest version, not gone
     moment = parse_time(as_of)
     return RulesAnswer(tuple(in_force_at(spans, moment)), as_of=moment)
 

@@ -89,3 +89,12 @@ def test_json_has_the_interface_fields():
         assert field in row
     assert isinstance(row["value"], float) and row["unit"] == "%" and row["comparison"] == "under"
     assert row["quote"] == "Late shipment rate | Under 4% | Last 10 and 30 days"
+
+
+def test_a_gone_documents_rules_end_when_it_was_first_seen_gone():
+    gone = Document(DOC.doc_id, "Metrics", DOC.url, DOC.marketplace, "policy", status="gone")
+    (span,) = late(
+        rule_spans(gone, [version(1, "2026-08-03T06:00:00Z", TABLE.format(v=4))], gone_at="2026-08-25T06:00:00Z")
+    )
+    assert (span.current, span.valid_until, span.ended) == (False, "2026-08-25T06:00:00Z", "gone")
+    assert in_force_at([span], "2026-08-26T00:00:00Z") == []
