@@ -514,7 +514,7 @@ def _rule(
         subject=subject_key(label),
         subject_label=label[:1].upper() + label[1:],
         comparison=comparison,
-        value=float(q.value),
+        value=_german_value(q) if language == "de" else float(q.value),
         unit=unit,
         kind=q.kind,
         written=q.text,
@@ -532,6 +532,14 @@ def _rule(
 def _cell_quantities(cell: str) -> list[Quantity]:
     """Quantities of a table cell: "0.30 USD" opening a cell is an amount, not clause 0.30."""
     return [replace(q, start=q.start - 2, end=q.end - 2) for q in _rule_quantities("= " + cell)]
+
+
+def _german_value(q: Quantity) -> float:
+    """ "1.000 €" is a thousand in German (numbers.py reads a lone "." as a decimal point)."""
+    digits = re.search(r"\d[\d.,]*\d|\d", q.text)
+    if digits and re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", digits.group(0)):
+        return float(digits.group(0).replace(".", "").replace(",", "."))
+    return float(q.value)
 
 
 def _rule_quantities(text: str) -> list[Quantity]:

@@ -103,3 +103,10 @@ def test_pure_and_deterministic() -> None:
     assert quantified_rules(text) == quantified_rules(text + "")
     assert language_of("Die Frist beträgt 14 Tage und ist nicht verlängerbar, wenn Sie die Ware") == "de"
     assert language_of("The deadline is 14 days and you may not extend it") == "en"
+
+
+def test_german_thousands_and_decimals() -> None:
+    (limit,) = quantified_rules("Die Versicherungssumme beträgt mindestens 1.000.000 € je Schadensfall.", "de")
+    (fee,) = quantified_rules("Die Verkaufsgebühr beträgt 1,50 € pro Artikel.", "de")
+    assert (limit.comparison, limit.value, limit.unit) == ("at least", 1_000_000.0, "EUR")
+    assert (fee.value, fee.unit, fee.display_value) == (1.5, "EUR", "EUR 1.50")
