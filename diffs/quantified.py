@@ -116,6 +116,8 @@ _WINDOWS = re.compile(
     r"\b(?:(?:over|in|during|for|across)\s+)?(?:the\s+)?(?:last|past|previous|preceding|prior|trailing|rolling)\s+"
     r"(?:(?:\d+|[a-z]+(?:\s*\(\d+\))?)(?:\s*(?:and|or|-|to)\s*\d+)?[\s-]+)?"
     r"(?:calendar\s+|business\s+)?(?:days?|weeks?|months?|years?)(?:\s+period)?"
+    r"|\b(?:(?:each|every|any)\s+month\s+)?(?:over|during|in|for|within)\s+(?:any|a|each|one|the)\s+period\s+of\s+"
+    r"\S+(?:\s*\(\d+\))?\s+(?:consecutive\s+)?(?:calendar\s+)?(?:days?|weeks?|months?|years?)"
     r"|\b(?:during|in|per)\s+(?:any\s+|a\s+|each\s+|one\s+|the\s+|every\s+)?(?:calendar\s+)?"
     r"(?:day|week|month|quarter|year)\b"
     r"|\bin\s+(?:einem|dem)\s+Zeitraum\s+von\s+\S+(?:\s*\(\d+\))?\s+\w+"
