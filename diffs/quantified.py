@@ -307,11 +307,19 @@ def _quantified_rules(text: str, language: str) -> tuple[QuantifiedRule, ...]:
         if passage.kind == "heading" or (passage.section and _EXAMPLE_SECTION.match(passage.section.title)):
             continue
         if passage.kind == "table row":
-            found.extend(_table_rules(passage, language))
+            rules = _table_rules(passage, language)
         else:
             paragraph = _paragraph(text, passage.offset)
-            found.extend(_sentence_rules(passage, language, _clause_title(titles, passage), paragraph))
+            rules = _sentence_rules(passage, language, _clause_title(titles, passage), paragraph)
+        heading_date = _heading_start(passage)  # "## Changes effective 1 October 2026"
+        found.extend(replace(r, starts_on=heading_date) if heading_date and not r.starts_on else r for r in rules)
     return tuple(_merge(found))
+
+
+def _heading_start(passage: Passage) -> str | None:
+    """The start date the headings above a passage state, the innermost first."""
+    path = passage.section.path if passage.section else ()
+    return next((day for day in map(_starts_on, reversed(path)) if day), None)
 
 
 def _merge(found: list[QuantifiedRule]) -> list[QuantifiedRule]:

@@ -110,3 +110,10 @@ def test_german_thousands_and_decimals() -> None:
     (fee,) = quantified_rules("Die Verkaufsgebühr beträgt 1,50 € pro Artikel.", "de")
     assert (limit.comparison, limit.value, limit.unit) == ("at least", 1_000_000.0, "EUR")
     assert (fee.value, fee.unit, fee.display_value) == (1.5, "EUR", "EUR 1.50")
+
+
+def test_a_start_date_in_a_heading_holds_for_the_rules_under_it() -> None:
+    text = "# Upcoming changes\n\n## Changes effective 1 October 2026\n\nYour late shipment rate must be under 3%.\n\n## Now\n\nThe referral fee is 15%.\n"
+    late, fee = quantified_rules(text)
+    assert (late.subject, late.starts_on) == ("late shipment rate", "2026-10-01")
+    assert (fee.subject, fee.starts_on) == ("referral fee", None)
