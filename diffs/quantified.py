@@ -126,6 +126,12 @@ _WINDOWS = re.compile(
     r"|\b(?:pro|je|jeden|jedes|jede|im)\s+(?:" + _PERIOD_WORDS + r")\b",
     re.IGNORECASE,
 )
+# A word every window holds: the windows' pattern is only run over a sentence that has one.
+_WINDOW_WORD = re.compile(
+    r"\b(?:last|past|previous|preceding|prior|trailing|rolling|during|per|period|zeitraum|letzten|"
+    r"vergangenen|vorangegangenen|pro|je|jede[ns]?|im)\b",
+    re.IGNORECASE,
+)
 _WINDOW_HEADER = re.compile(
     r"period|window|measured|time\s*frame|timeframe|evaluation|zeitraum|messzeitraum|bewertungszeitraum",
     re.IGNORECASE,
@@ -399,7 +405,12 @@ def _paragraph(text: str, offset: int) -> str:
     paragraph is read ("Ab dem 1. Oktober 2026 gilt: …" is cut into sentences after "1.")."""
     start = text.rfind("\n", 0, offset) + 1
     end = text.find("\n", offset)
-    return plain_text(text[start : len(text) if end < 0 else end])
+    return _plain_line(text[start : len(text) if end < 0 else end])
+
+
+@functools.lru_cache(maxsize=256)  # the sentences of one paragraph ask for it in turn
+def _plain_line(line: str) -> str:
+    return plain_text(line)
 
 
 def _whole_sentence(plain: str, paragraph: str) -> str:
@@ -433,17 +444,20 @@ def _sentence_rules(
     if _EXAMPLE.match(plain):
         return []  # a worked example applies the rules, it states none
     text = _german_digits(plain) if language == "de" else plain
-    windows = [(m.start(), m.end(), m.group(0)) for m in _WINDOWS.finditer(text)]
+    found = _rule_quantities(text)
+    if not found:
+        return []  # most sentences state no quantity: read nothing more of them
+    windows = [(m.start(), m.end(), m.group(0)) for m in _WINDOWS.finditer(text)] if _WINDOW_WORD.search(text) else []
     window = "; ".join(dict.fromkeys(_window_text(w) for _, _, w in windows))
     section_id, section = _section(passage)
     condition_match = _CONDITION.search(text)
     condition = " ".join(condition_match.group("c").split()) if condition_match else ""
     starts_on = _starts_on(text) or _starts_on(paragraph)
     quote = _whole_sentence(plain, paragraph)
-    defined = _defined_term(passage.lead) if passage.kind == "list item" and passage.lead else ""
+    defined = _defined_term(plain_text(passage.lead)) if passage.kind == "list item" and passage.lead else ""
     defined_paragraph = _defined_term(paragraph) if paragraph else ""
     rules = []
-    for q in _rule_quantities(text):
+    for q in found:
         if any(s <= q.start and q.end <= e for s, e, _ in windows):
             continue  # the window of the rule beside it
         low, start = _range_start(text, q)
@@ -463,7 +477,7 @@ def _sentence_rules(
             label = defined_paragraph
         elif not label and (term := _TERM.match(text)):
             label = term.group(1)  # "High-volume listing fee: 0.005 USD per month"
-        elif not label and passage.kind == "list item" and passage.lead:
+        elif not label and passage.kind == "list item" and passage.lead:  # "You must ship within:"
             lead = plain_text(passage.lead)
             label, _ = subject_of(lead, len(lead), len(lead))
         comparison = comparison or _comparison_after(text[q.end :]) or "is"
@@ -619,8 +633,8 @@ def _starts_on(text: str) -> str | None:
     return None
 
 
-def _defined_term(lead: str) -> str:
-    match = _DEFINITION.match(plain_text(lead))
+def _defined_term(plain_lead: str) -> str:
+    match = _DEFINITION.match(plain_lead)
     return match.group(1).strip() if match else ""
 
 
