@@ -282,6 +282,69 @@ def cmd_when(args) -> int:
     return 0
 
 
+@command("rules", "list the quantified rules (thresholds, deadlines, fees, limits), now or in force on a date")
+@arg("--source", help="only this marketplace, e.g. amazon-us")
+@arg("--doc", help="only this document id")
+@arg("--as-of", metavar="DATE", help="the rules in force on DATE (by the date each value took effect)")
+@arg("--json", action="store_true", help="print JSON: doc_id, section, subject, comparison, value, unit, window, …")
+def cmd_rules(args) -> int:
+    from kb.record.rules import rules
+
+    with _store(args) as store:
+        answer = rules(store, source=args.source, doc_id=args.doc, as_of=args.as_of)
+    if args.json:
+        return _json([{**s.as_json(), "as_of": answer.as_of} if answer.as_of else s.as_json() for s in answer.spans])
+    if answer.as_of:
+        print(f"rules in force at {answer.as_of} (each: when its text was captured, and when it took effect)")
+    if not answer.spans:
+        print("no quantified rule " + ("in force then" if answer.as_of else "in the latest versions"))
+    doc_id = None
+    for span in answer.spans:
+        if span.doc_id != doc_id:
+            doc_id = span.doc_id
+            print(doc_id)
+        print(f"  {_rule_line(span)}\n      {_rule_dates(span)}\n      “{_shorten(span.rule.quote)}”")
+    return 0
+
+
+@command("rules history", "every value a rule's subject has had, with the dates captured and in force")
+@arg("subject", help='the subject, e.g. "late shipment rate" (see `policywatch rules`)')
+@arg("--source", help="only this marketplace")
+@arg("--json", action="store_true", help="print JSON: one object per value, oldest first")
+def cmd_rules_history(args) -> int:
+    from kb.record.rules import rule_history
+
+    with _store(args) as store:
+        spans = rule_history(store, args.subject, source=args.source)
+    if args.json:
+        return _json([s.as_json() for s in spans])
+    heading = None
+    for span in spans:
+        where = (span.doc_id, span.rule.subject, span.rule.condition)
+        if where != heading:
+            heading = where
+            condition = f" [{span.rule.condition}]" if span.rule.condition else ""
+            print(f"{span.rule.subject_label}{condition}  {span.doc_id}  ({span.rule.section or 'top of the page'})")
+        print(f"  {span.rule.display_value:<24} {_rule_dates(span)}")
+    return 0
+
+
+def _rule_line(span) -> str:
+    from diffs.rulebook import describe
+
+    return describe(span)
+
+
+def _rule_dates(span) -> str:
+    until = f" until {span.valid_until} ({span.ended})" if span.valid_until else ", no end yet" if span.current else ""
+    basis = "" if span.in_force_basis == "captured" else f" ({span.in_force_basis})"
+    return f"captured {span.captured_at}, in force from {span.in_force_from}{basis}{until}"
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 @command(
     "compare",
     "compare two captures (HTML or Markdown files) without a store: class, summary, reasons and the diff",

@@ -39,6 +39,7 @@ from kb.publish.feeds import Item, feed_files, parse_time
 from kb.publish.files import PENDING_FILE, TMP_PREFIX, swap, sync
 from kb.publish.mkdocs_config import mkdocs_yml
 from kb.publish.pages import Site, checks_json, head_json
+from kb.publish.rules_pages import rule_files
 from kb.publish.upcoming import calendar_files, notice_page, upcoming_page
 from kb.publish.urls import NOTICE_MD, UPCOMING_MD, document_md, marketplace_md, resolve_site_url, version_file
 
@@ -122,6 +123,7 @@ def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes
         yield f"docs/{document_md(doc.doc_id)}", site.document_page(doc).encode("utf-8")
     for version in site.versions():
         yield f"docs/{version_file(version)}", version.text.encode("utf-8")
+    yield from rule_files(data)  # the rules at a glance, and rules.csv / rules.json
     yield "mkdocs.yml", mkdocs_yml(site, site_url).encode("utf-8")
     yield CHECKS_FILE, checks_json(site)
     yield "docs/head.json", head_json(site)

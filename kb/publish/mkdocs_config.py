@@ -12,6 +12,7 @@ below). Written through ``kb.sources.yamlio.dump``; its bytes are part of the bu
 from __future__ import annotations
 
 from kb.publish.pages import LISTING_TITLES, SITE_NAME, Site
+from kb.publish.rules_pages import nav as rules_nav
 from kb.publish.sanitize import safe_title
 from kb.publish.upcoming import NOTICE_TITLE, UPCOMING_TITLE
 from kb.publish.urls import (
@@ -41,6 +42,7 @@ def mkdocs_yml(site: Site, site_url: str) -> str:
         if len(docs) <= NAV_DOCUMENTS:  # more: listed on the overview page, see NAV_DOCUMENTS
             section += [{site.nav_title(doc): document_md(doc.doc_id)} for doc in docs]
         nav.append({safe_title(marketplace): section})
+    nav.append(rules_nav(site.marketplaces))
     toggle = [  # (media, scheme, icon, label): follow the system, with a switch
         ("(prefers-color-scheme: light)", "default", "material/brightness-7", "Dark mode"),
         ("(prefers-color-scheme: dark)", "slate", "material/brightness-4", "Light mode"),

@@ -30,8 +30,13 @@ def _sections(config: dict) -> dict[str, list]:
 
 def test_navigation_is_home_changes_upcoming_then_a_tab_per_marketplace():
     nav = _sections(config_of())
-    assert list(nav) == ["Home", "Changes", "Upcoming", "northwind", "southsea"]
+    assert list(nav) == ["Home", "Changes", "Upcoming", "northwind", "southsea", "Rules"]
     assert nav["Upcoming"] == [{"Upcoming changes": "upcoming.md"}, {"Short notice": "notice.md"}]
+    assert nav["Rules"] == [
+        {"At a glance": "rules/index.md"},
+        {"northwind": "rules/northwind.md"},
+        {"southsea": "rules/southsea.md"},
+    ]
     assert nav["Home"] == "index.md"
     assert [next(iter(e.values())) for e in nav["Changes"]] == [
         "changes/index.md",

@@ -353,7 +353,7 @@ def test_site_has_home_changelogs_marketplace_and_document_pages(built):
 def test_navigation_has_a_tab_per_marketplace(built):
     tree = page(built, "documents/northwind/seller-agreement")
     tabs = [" ".join(a.text_content().split()) for a in tree.xpath("//nav[@class='md-tabs']//a")]
-    assert tabs == ["Home", "Changes", "Upcoming", "northwind", "southsea"]
+    assert tabs == ["Home", "Changes", "Upcoming", "northwind", "southsea", "Rules"]
 
 
 def test_a_big_marketplace_lists_its_documents_on_its_page_not_in_the_navigation(monkeypatch):

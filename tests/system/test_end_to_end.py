@@ -128,6 +128,26 @@ def test_show_and_diff_and_status(demo_home):
     assert [d["doc_id"] for d in gone] == ["northwind/legacy-shipping-templates"]
 
 
+def test_rules_of_the_demo_and_the_late_shipment_rate_history(demo_home):
+    home, _ = demo_home
+    rules = json.loads(run_cli("rules", "--source", "northwind", "--json", home=home).stdout)
+    assert {r["marketplace"] for r in rules} == {"northwind"}
+    (late,) = [r for r in rules if r["subject"] == "late shipment rate"]
+    assert (late["comparison"], late["value"], late["unit"], late["window"]) == (
+        "under",
+        3.0,
+        "%",
+        "Last 10 and 30 days",
+    )
+    # captured with the fourth state, in force from the date the page announces
+    assert (late["captured_at"], late["in_force_from"]) == ("2026-08-24T06:00:00Z", "2026-10-01T00:00:00Z")
+    history = run_cli("rules", "history", "late shipment rate", home=home).stdout
+    assert history.index("under 4 %") < history.index("under 3 %")
+    assert "in force from 2026-08-03T06:00:00Z until 2026-10-01T00:00:00Z (changed)" in history
+    assert (home / "site" / "rules" / "northwind" / "index.html").is_file()
+    assert (home / "site" / "rules.csv").read_text().startswith("doc_id,source,marketplace,section")
+
+
 def test_nothing_is_written_into_the_source_tree(demo_home):
     home, _ = demo_home
     from tests.support import REPO

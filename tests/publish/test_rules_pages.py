@@ -1,0 +1,137 @@
+"""The rules at a glance on the site (kb.publish.rules_pages): a page per marketplace, the
+comparison page, rules.csv and rules.json, the navigation; one real MkDocs build."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import lxml.html
+import pytest
+import yaml
+
+from kb.models import Change, Document, PublishInput, Version
+from kb.publish import publish, render_sources
+
+SITE_URL = "https://policies.example.org/watch/"
+TABLE = "| Metric | Target | Period measured |\n| --- | --- | --- |\n| Late shipment rate | Under {v}% | Last 10 and 30 days |\n"
+METRICS = Document(
+    "northwind/metrics", "Metrics", "https://n.example/m", "northwind", "policy", first_seen="2026-08-03T06:00:00Z"
+)
+RIVAL = Document(
+    "rival/metrics", "Rival metrics", "https://r.example/m", "rival", "policy", first_seen="2026-08-03T06:00:00Z"
+)
+HOSTILE = 'Your late shipment rate must stay below 5% <script>alert("q")</script> over the last 30 days.\n'
+
+
+def _version(vid: int, doc: Document, at: str, text: str) -> Version:
+    return Version(vid, doc.doc_id, vid, f"{vid:064x}", at, doc.title, text, f"{vid:064x}")
+
+
+V1 = _version(1, METRICS, "2026-08-03T06:00:00Z", "# Metrics\n\n" + TABLE.format(v=4))
+V2 = _version(
+    2,
+    METRICS,
+    "2026-08-24T06:00:00Z",
+    "# Metrics\n\n**Effective 1 October 2026:** the late shipment rate target is lowered to under 3%.\n\n"
+    + TABLE.format(v=3),
+)
+V3 = _version(3, RIVAL, "2026-08-05T00:00:00Z", "# Rival metrics\n\n" + HOSTILE)
+CHANGE = Change(
+    1,
+    "northwind/metrics/20260824T060000Z",
+    METRICS.doc_id,
+    1,
+    2,
+    V2.captured_at,
+    "substantive",
+    "4% → 3%",
+    effective_date="2026-10-01",
+)
+DATA = PublishInput(
+    generated_at="2026-08-25T00:00:00Z",
+    documents=(METRICS, RIVAL),
+    current={METRICS.doc_id: V2, RIVAL.doc_id: V3},
+    changes=(CHANGE,),
+    versions={v.id: v for v in (V1, V2, V3)},
+)
+
+
+@pytest.fixture(scope="module")
+def sources() -> dict[str, bytes]:
+    return render_sources(DATA, SITE_URL)
+
+
+def test_pages_and_downloads_are_written_and_in_the_navigation(sources):
+    for path in (
+        "docs/rules/index.md",
+        "docs/rules/northwind.md",
+        "docs/rules/rival.md",
+        "docs/rules.csv",
+        "docs/rules.json",
+    ):
+        assert path in sources
+    nav = yaml.safe_load(sources["mkdocs.yml"].decode())["nav"]
+    assert {
+        "Rules": [{"At a glance": "rules/index.md"}, {"northwind": "rules/northwind.md"}, {"rival": "rules/rival.md"}]
+    } in nav
+
+
+def test_comparison_page_has_a_row_per_subject_and_a_column_per_marketplace(sources):
+    page = sources["docs/rules/index.md"].decode()
+    root = lxml.html.fromstring(page[page.index("<div") :])
+    headers = [th.text_content() for th in root.iter("th")]
+    assert headers == ["Subject", "northwind", "rival"]
+    (row,) = [tr for tr in root.iter("tr") if tr.findtext("td") == "Late shipment rate"]
+    cells = [td.text_content() for td in row.findall("td")]
+    assert cells == ["Late shipment rate", "under 3 % (Last 10 and 30 days)", "under 5 % (last 30 days)"]
+    assert row.findall("td")[1].find("a").get("href") == "northwind/#history-late-shipment-rate"
+
+
+def test_marketplace_page_lists_value_window_quote_since_and_history(sources):
+    page = sources["docs/rules/northwind.md"].decode()
+    assert "<strong>under 3 %</strong>" in page and "(Last 10 and 30 days)" in page
+    assert "<q>Effective 1 October 2026: the late shipment rate target is lowered to under 3%.</q>" in page
+    assert "2026-10-01 00:00 UTC <small>(stated in the rule; captured 2026-08-24 06:00 UTC)</small>" in page
+    history = page[page.index('id="history-late-shipment-rate"') :]
+    assert history.index("under 4 %") < history.index("under 3 %")
+    assert "2026-10-01 00:00 UTC (changed)" in history
+    rival = sources["docs/rules/rival.md"].decode()
+    assert "<script" not in rival and "&lt;script" in rival  # crawled text is escaped
+
+
+def test_downloads_hold_every_value_with_the_interface_fields(sources):
+    rows = list(csv.DictReader(io.StringIO(sources["docs/rules.csv"].decode())))
+    late = [r for r in rows if r["subject"] == "late shipment rate"]
+    assert [(r["doc_id"], r["value"], r["in_force_from"]) for r in late] == [
+        ("northwind/metrics", "4.0", "2026-08-03T06:00:00Z"),
+        ("northwind/metrics", "3.0", "2026-10-01T00:00:00Z"),
+        ("rival/metrics", "5.0", "2026-08-05T00:00:00Z"),
+    ]
+    data = json.loads(sources["docs/rules.json"])
+    assert len(data) == len(rows)
+    for field in (
+        "doc_id",
+        "section",
+        "subject",
+        "comparison",
+        "value",
+        "unit",
+        "window",
+        "quote",
+        "captured_at",
+        "in_force_from",
+    ):
+        assert field in data[0]
+
+
+def test_the_built_site_serves_the_pages_and_the_downloads(tmp_path):
+    result = publish(DATA, tmp_path / "home", site_url=SITE_URL)
+    site = result.site_dir
+    page = lxml.html.fromstring((site / "rules" / "northwind" / "index.html").read_bytes())
+    assert page.get_element_by_id("history-late-shipment-rate") is not None
+    assert [a.text_content() for a in page.iter("a") if a.get("href", "").endswith("rules.csv")] == ["rules.csv"]
+    assert (site / "rules.csv").read_bytes() == render_sources(DATA, SITE_URL)["docs/rules.csv"]
+    assert json.loads((site / "rules.json").read_bytes())[0]["doc_id"] == "northwind/metrics"
+    assert (site / "rules" / "index.html").is_file()
