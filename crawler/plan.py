@@ -180,6 +180,7 @@ def plan_from_store(store: Store, sources: Sources, now: str) -> CrawlPlan:
                 doc_type=doc.doc_type,
                 origin="declared",
                 seen_at=now,
+                role=doc.role,
             )
     streaks = store.not_modified_streaks()
     validators = {key: v for key, v in store.validators().items() if streaks.get(key, 0) < TRUSTED_NOT_MODIFIED}
