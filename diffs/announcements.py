@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from diffs.dates import find_dates
 from diffs.sections import sections
@@ -49,6 +49,12 @@ _CUE = re.compile(
     r"(?:effective|starting|beginning|from|as of|on|by|after|"
     r"ab|am|zum|zur|mit wirkung|g[üu]ltig|seit|"
     r"[àa] compter du|[àa] partir du|d[èe]s le|le)\W*(?:der|dem|den|the)?\W*$",
+    re.IGNORECASE,
+)
+# The page's own date ("Last updated: 3 August 2026") announces nothing.
+_OWN_DATE = re.compile(
+    r"(?:last\s+(?:updated|modified|revised|changed)|zuletzt\s+(?:aktualisiert|ge[äa]ndert)|"
+    r"letzte\s+aktualisierung|\bstand|derni[èe]re\s+mise\s+[àa]\s+jour)\W*(?:on|am|le)?\W*$",
     re.IGNORECASE,
 )
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -114,6 +120,7 @@ class Linkage:
     announcing: frozenset[str]  # marketplaces with a page of announcements
     pages: frozenset[str]  # doc ids of those pages
     now: str
+    listed: dict[int, frozenset[str]] = field(default_factory=dict)  # page version id -> sections listed
 
     def link_of(self, change: Change) -> Link | None:
         """The announcement a change carries out (the one sharing most terms), if any."""
@@ -138,15 +145,12 @@ class Linkage:
     def changes_of(self, announcement: Announcement) -> tuple[str, ...]:
         return tuple(link.change_key for link in self.links if link.announcement.key == announcement.key)
 
-    def added_by(self, change: Change, versions: dict[int, Version]) -> tuple[Announcement, ...]:
+    def added_by(self, change: Change) -> tuple[Announcement, ...]:
         """The announcements a change of a page of announcements put on it."""
         if change.doc_id not in self.pages:
             return ()
-        before = versions.get(change.from_version_id)
-        had = {a.section for a in parse(before.text)} if before is not None else set()
-        after = versions.get(change.to_version_id)
-        now_listed = {a.section for a in parse(after.text)} if after is not None else set()
-        return tuple(a for a in self.announcements if a.doc_id == change.doc_id and a.section in now_listed - had)
+        new = self.listed.get(change.to_version_id, frozenset()) - self.listed.get(change.from_version_id, frozenset())
+        return tuple(a for a in self.announcements if a.doc_id == change.doc_id and a.section in new)
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -154,11 +158,13 @@ class Linkage:
 
 def parse(md: str) -> list[Announcement]:
     """The dated entries of a page of upcoming changes: each section whose text holds a date
-    (a year's heading with only "Listed below are…" under it holds none, and is no entry)."""
+    (a year's heading with only "Listed below are…" under it holds none, and is no entry; the
+    page's own "Last updated" date does not count)."""
     found = []
     for section in sections(md):
         body = plain(md[_body_start(md, section.start) : section.end])
-        dates = find_dates(body) or find_dates(section.title)
+        dates = [d for d in find_dates(body) if not _OWN_DATE.search(body[max(0, d[0] - 40) : d[0]])]
+        dates = dates or find_dates(section.title)
         if not body or not dates:
             continue
         found.append(Announcement(section.title, _effective(body, dates), body, section.id))
@@ -168,14 +174,24 @@ def parse(md: str) -> list[Announcement]:
 def history(versions: Iterable[Version]) -> list[Announcement]:
     """The announcements of a page over its versions (in capture order): each once, in its
     latest wording, with the capture time of the first version that listed it."""
+    return _history(versions)[0]
+
+
+def _history(versions: Iterable[Version]) -> tuple[list[Announcement], dict[int, frozenset[str]]]:
     first: dict[tuple[str, str], str] = {}
     latest: dict[tuple[str, str], Announcement] = {}
+    listed: dict[int, frozenset[str]] = {}
     for version in sorted(versions, key=lambda v: (v.captured_at, v.id)):
-        for entry in parse(version.text):
+        entries = parse(version.text)
+        listed[version.id] = frozenset(e.section for e in entries)
+        for entry in entries:
             key = (version.doc_id, entry.section)
             first.setdefault(key, version.captured_at)
             latest[key] = entry
-    return [Announcement(a.title, a.effective_date, a.text, a.section, key[0], first[key]) for key, a in latest.items()]
+    found = [
+        Announcement(a.title, a.effective_date, a.text, a.section, key[0], first[key]) for key, a in latest.items()
+    ]
+    return found, listed
 
 
 def plain(markdown: str) -> str:
@@ -291,20 +307,21 @@ def _date_match(date: str, change: Change) -> str | None:
 def linkage(documents: Iterable[Document], versions: Iterable[Version], changes: Sequence[Change], now: str) -> Linkage:
     """Announcements of every page with ``role: announcements``, linked to ``changes``."""
     pages = {d.doc_id: d for d in documents if d.role == ROLE}
-    announcements = tuple(history(v for v in versions if v.doc_id in pages))
+    found, listed = _history(v for v in versions if v.doc_id in pages)
     return Linkage(
-        announcements=announcements,
-        links=tuple(link(announcements, changes)),
+        announcements=tuple(found),
+        links=tuple(link(found, changes)),
         announcing=frozenset(d.marketplace for d in pages.values()),
         pages=frozenset(pages),
         now=now,
+        listed=listed,
     )
 
 
 # -- the shape in JSON -------------------------------------------------------------------------
 
 
-def change_keys(change: Change, found: Linkage | None, versions: dict[int, Version] | None = None) -> dict:
+def change_keys(change: Change, found: Linkage | None) -> dict:
     """The keys a change gets in ``change_json``: ``announcement`` (the one it carries out, or
     None), ``announced`` (True, False: unannounced, None: unknown) and ``announces`` (on a page
     of announcements: what this change put on it, with each one's status)."""
@@ -316,7 +333,7 @@ def change_keys(change: Change, found: Linkage | None, versions: dict[int, Versi
         "announced": found.announced(change),
         "announces": [
             {**announcement_json(a), "status": found.status(a), "changes": list(found.changes_of(a))}
-            for a in found.added_by(change, versions or {})
+            for a in found.added_by(change)
         ],
     }
 
@@ -337,3 +354,26 @@ def _why(found: Link) -> dict:
 
 def _marketplace(doc_id: str) -> str:
     return doc_id.split("/", 1)[0]
+
+
+def note(change: Change, found: Linkage | None) -> str:
+    """One sentence for people (the feeds, ``changes``): what the announcement keys say, or ""."""
+    if found is None:
+        return ""
+    linked = found.link_of(change)
+    if linked is not None:
+        a = linked.announcement
+        return (
+            f'Announced on {a.doc_id} ("{a.title}", effective {a.effective_date}, listed since '
+            f"{a.first_seen[:10]}); matched by {linked.by} and the terms {', '.join(linked.terms)}."
+        )
+    if found.announced(change) is False and change.label == CLASSES[0]:
+        return f"Unannounced: no announcement on {_marketplace(change.doc_id)}'s page of upcoming changes matches it."
+    added = found.added_by(change)
+    if added:
+        return (
+            "Announces: "
+            + "; ".join(f'"{a.title}" (effective {a.effective_date or "undated"}): {found.status(a)}' for a in added)
+            + "."
+        )
+    return ""

@@ -165,7 +165,7 @@ def test_a_change_of_the_page_lists_the_announcements_it_added_with_their_status
     }
     added = change("shop/upcoming/1", PAGE, versions[1].text, versions[2].text)
     found = ann.linkage(DOCS, versions.values(), [added], now="2026-08-20T00:00:00Z")
-    keys = ann.change_keys(added, found, versions)
+    keys = ann.change_keys(added, found)
     assert keys["announced"] is None and keys["announcement"] is None
     assert [(a["title"], a["status"]) for a in keys["announces"]] == [("Referral fees for books", ann.NOT_SEEN)]
 
