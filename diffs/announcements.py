@@ -71,6 +71,7 @@ _STOP = frozenset(
     into onto over through since still also only more most such some each every very just what when
     who whom whose why how all any both can may must its it's we we're we'll you'll here
     does make made take need used goes come same like well back many much even ever next
+    date dates days last first time times
     dies sind oder aber auch noch nach beim über wenn dass kann muss alle gilt haben hier
     effective starting beginning update updates updated updating change changes changing changed
     policy policies program programs programme programmes please information learn page pages
