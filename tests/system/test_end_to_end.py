@@ -174,4 +174,4 @@ def test_scrapy_crawl_entry_point_then_record(tmp_path):
         assert {c.outcome for c in store.checks()} == {"pending"}
     recorded = run_cli("record", "--sources", str(sources), home=home, check=False)
     assert recorded.returncode == ExitCode.CHANGES_FOUND, recorded.stderr
-    assert recorded.stdout.startswith("15 new documents, 0 changed")
+    assert recorded.stdout.startswith("16 new documents, 0 changed")
