@@ -187,6 +187,7 @@ def plan_from_store(
                 doc_type=doc.doc_type,
                 origin="declared",
                 seen_at=now,
+                role=doc.role,
             )
     return plan
 

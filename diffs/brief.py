@@ -8,13 +8,15 @@ Keys are an interface: new ones are added, existing ones are never renamed.
 
 from __future__ import annotations
 
+from diffs.announcements import Linkage, change_keys
 from diffs.severity import severity, what_to_do
 from diffs.taxonomy import label_of
 from kb.models import Change, Document, SectionChange
 
 
-def change_json(change: Change, document: Document | None = None) -> dict:
-    """A change as plain data; ``document`` adds its title and URL."""
+def change_json(change: Change, document: Document | None = None, announcements: Linkage | None = None) -> dict:
+    """A change as plain data; ``document`` adds its title and URL, ``announcements`` the
+    announcement it carries out (``diffs.announcements``; without it: unknown)."""
     return {
         "key": change.key or None,  # None: a comparison of two files, not a recorded change
         "doc_id": change.doc_id or None,
@@ -39,6 +41,7 @@ def change_json(change: Change, document: Document | None = None) -> dict:
         "returns_to": None
         if change.returns_to is None
         else {"version_id": change.returns_to, "captured_at": change.returns_to_at},
+        **change_keys(change, announcements),
     }
 
 

@@ -92,6 +92,7 @@ class Document:
     last_changed: str | None = None  # detected_at of the latest change
     failure: str | None = None  # reason of the current failure, if any
     fault: str | None = None  # its kind (a FaultKind)
+    role: str | None = None  # "announcements": a page of upcoming changes (kb.sources.ROLES)
 
     def as_json(self) -> dict:
         return dict(vars(self))

@@ -20,8 +20,10 @@ from kb.models import CLASSES
 @arg("--flaps", action="store_true", help="include flaps (switches back to a recent text, never reported)")
 @arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_changes(args) -> int:
+    from diffs.announcements import note as announcement_note
     from diffs.brief import change_json
     from diffs.taxonomy import label_of
+    from kb.record.announcements import announcements
 
     with _store(args) as store:
         if args.doc:
@@ -32,11 +34,12 @@ def cmd_changes(args) -> int:
             for c in store.changes(args.doc, technical=args.technical, flaps=args.flaps)
             if not args.label or c.label == args.label
         ]
+        announced = announcements(store, changes)
     # Newest first; changes found by the same crawl by document (ids follow processing order).
     changes.sort(key=lambda c: (c.doc_id, c.key))
     changes.sort(key=lambda c: c.detected_at, reverse=True)
     if args.json:
-        return _json([change_json(c, docs.get(c.doc_id)) for c in changes])
+        return _json([change_json(c, docs.get(c.doc_id), announced) for c in changes])
     if not changes:
         print("no changes recorded yet")
     for c in changes:
@@ -50,6 +53,8 @@ def cmd_changes(args) -> int:
             print(f"      in {section}")
         if c.tags:
             print(f"      affects: {', '.join(label_of(t) for t in c.tags)}")
+        if said := announcement_note(c, announced):
+            print(f"      {said}")
     return 0
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from kb.errors import PublishError
 from kb.models import CLASSES, PublishInput
+from kb.publish.announcements import ANNOUNCEMENTS_MD, announcements_page
 from kb.publish.feeds import Item, feed_files, parse_time
 from kb.publish.files import PENDING_FILE, TMP_PREFIX, swap, sync
 from kb.publish.mkdocs_config import mkdocs_yml
@@ -119,6 +120,8 @@ def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes
     yield f"docs/{NOTICE_MD}", notice_page(site).encode("utf-8")
     for path, content in calendar_files(site, site_url).items():
         yield f"docs/{path}", content
+    if site.announcements.pages:  # some marketplace has a page of upcoming changes
+        yield f"docs/{ANNOUNCEMENTS_MD}", announcements_page(site).encode("utf-8")
     for doc in site.documents:
         yield f"docs/{document_md(doc.doc_id)}", site.document_page(doc).encode("utf-8")
     for version in site.versions():

@@ -21,7 +21,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
@@ -123,7 +123,7 @@ def is_published(change: Change) -> bool:
 _SILENT = {True: " · silent (the page's stated date did not change)", False: "", None: ""}
 
 
-def _body(change: Change, permalink: str) -> str:
+def _body(change: Change, permalink: str, note: str = "") -> str:
     reasons = "".join(f"<li>{html.escape(r.text)} <em>({html.escape(r.kind)})</em></li>" for r in change.reasons)
     notice = notice_text(change)
     excerpt = diff_excerpt(change.ops)
@@ -133,6 +133,7 @@ def _body(change: Change, permalink: str) -> str:
         + (f"<p>{html.escape(notice)}.</p>" if notice else "")
         + (f"<ul>{reasons}</ul>" if reasons else "")
         + (f"<p>{excerpt}</p>" if excerpt else "")
+        + (f"<p>{html.escape(note)}</p>" if note else "")
         + f'<p><a href="{html.escape(permalink)}">Full diff</a></p>'
     )
     return clean_html(body)
@@ -161,7 +162,7 @@ class Item:
 ITEM_ID_PREFIX = "urn:policywatch:change:"
 
 
-def feed_item(change: Change, document: Document | None, site_url: str) -> Item:
+def feed_item(change: Change, document: Document | None, site_url: str, note: str = "") -> Item:
     permalink = urljoin(site_url, change_permalink(change))
     title = document.title if document else change.doc_id
     return Item(
@@ -172,7 +173,7 @@ def feed_item(change: Change, document: Document | None, site_url: str) -> Item:
         published=parse_time(change.detected_at),
         label=change.label,
         tags=change_tags(change),
-        body=drop_controls(_body(change, permalink)),
+        body=drop_controls(_body(change, permalink, note)),
         doc_id=change.doc_id,
         silent=change.silent,
         effective_date=change.effective_date,
@@ -200,6 +201,7 @@ class Feed:
     changes: tuple[Change, ...]  # any order, noise included: the feed filters
     empty_since: str = ""  # the feed's date while it has no item (ISO-8601 UTC; "": 1970)
     head: str = ""  # the store's head digest (kb.store.chain): readers who cache the feed keep it
+    notes: Mapping[str, str] = field(default_factory=dict)  # change key -> a sentence its item adds (announcements)
 
 
 def feed_files(
@@ -211,7 +213,9 @@ def feed_files(
     shown = []
     for change in newest_items(feed.changes):
         if change.key not in cache:
-            cache[change.key] = feed_item(change, documents.get(change.doc_id), site_url)
+            cache[change.key] = feed_item(
+                change, documents.get(change.doc_id), site_url, feed.notes.get(change.key, "")
+            )
         shown.append(cache[change.key])
     if shown:
         updated = shown[0].published

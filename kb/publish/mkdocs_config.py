@@ -11,6 +11,8 @@ below). Written through ``kb.sources.yamlio.dump``; its bytes are part of the bu
 
 from __future__ import annotations
 
+from kb.publish.announcements import ANNOUNCEMENTS_MD
+from kb.publish.announcements import TITLE as ANNOUNCEMENTS_TITLE
 from kb.publish.pages import LISTING_TITLES, SITE_NAME, Site
 from kb.publish.rules_pages import nav as rules_nav
 from kb.publish.sanitize import safe_title
@@ -35,6 +37,7 @@ def mkdocs_yml(site: Site, site_url: str) -> str:
     """The text of ``mkdocs.yml``: theme, plugins, the feeds every page announces, the nav."""
     changes = [{title: listing_md(label)} for label, title in LISTING_TITLES.items()]
     dates = [{UPCOMING_TITLE: UPCOMING_MD}, {NOTICE_TITLE: NOTICE_MD}]
+    dates += [{ANNOUNCEMENTS_TITLE: ANNOUNCEMENTS_MD}] if site.announcements.pages else []
     nav: list[dict] = [{"Home": "index.md"}, {"Changes": changes}, {"Upcoming": dates}]
     for marketplace in site.marketplaces:
         section: list[dict] = [{"Overview": marketplace_md(marketplace)}]

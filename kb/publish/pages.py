@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from html import escape
 
+from diffs.announcements import linkage
+from diffs.announcements import note as announcement_note
 from diffs.diff import render_html
 from diffs.flapping import flapping_passages
 from diffs.sections import diff_by_section
@@ -118,6 +120,8 @@ class Site:
         self.in_marketplace: dict[str, list[Document]] = defaultdict(list)
         for doc in sorted(self.documents, key=lambda d: (d.title.casefold(), d.doc_id)):
             self.in_marketplace[doc.marketplace].append(doc)
+        # Pages of upcoming changes, their entries and the changes that carry them out (as of the data's date).
+        self.announcements = linkage(self.documents, data.versions.values(), self.changes, data.generated_at)
 
     def title(self, doc_id: str) -> str:
         """The document's title as HTML (page content, not navigation: see safe_title)."""
@@ -181,7 +185,8 @@ class Site:
                     doc.first_seen or "",
                 )
             )
-        return [replace(feed, head=self.data.head) for feed in out]
+        notes = {c.key: said for c in self.changes if (said := announcement_note(c, self.announcements))}
+        return [replace(feed, head=self.data.head, notes=notes) for feed in out]
 
     # ---------------------------------------------------------------- pages
 

@@ -109,6 +109,7 @@ def record_captures(store: Store, sources: Sources, doc_id: str, captures: list[
                 doc_type=declared.doc_type,
                 origin="declared",
                 seen_at=min(c.at for c in captures),
+                role=declared.role,
             )
         for capture in captures:
             store.add_response(

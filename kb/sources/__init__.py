@@ -84,9 +84,13 @@ RULE_KEYS = {"select", "remove", "render"}
 EXPECT_KEYS = {"lang", "expect"}  # what the page must show (diffs.expect); per document, not per page
 EXPECTATION_KEYS = {"text", "min_chars"}
 PAGE_KEYS = {"url"} | RULE_KEYS
-DOCUMENT_KEYS = {"id", "title", "url", "type", "pages"} | RULE_KEYS | EXPECT_KEYS
+DOCUMENT_KEYS = {"id", "title", "url", "type", "pages", "role"} | RULE_KEYS | EXPECT_KEYS
 DISCOVER_KEYS = {"from", "sitemap", "follow", "depth", "type", "keep_query"} | RULE_KEYS | EXPECT_KEYS
 RENDERS = ("http", "browser")
+# What a document is for, beyond its subject: "announcements" marks a page that lists dated,
+# upcoming changes to the marketplace's rules (Amazon's "upcoming changes to program policies"),
+# whose entries diffs.announcements parses and links to the changes that carry them out.
+ROLES = ("announcements",)
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ class DocumentSource:
     file: str
     pages: tuple[PageSource, ...] = ()  # more than one: a combined document
     expect: Expectations = Expectations()  # what its page must show (lang, expect)
+    role: str | None = None  # one of ROLES, or None: an ordinary document
 
     @property
     def browser(self) -> bool:
@@ -132,6 +137,7 @@ class DocumentSource:
             "pages": [p.url for p in self.pages],
             "lang": self.lang,
             "expect": {"text": list(self.expect.texts), "min_chars": self.expect.min_chars},
+            "role": self.role,
         }
 
 
@@ -424,6 +430,7 @@ def _load_file(path: Path, text: str):
                 file=path.name,
                 pages=pages,
                 expect=replace(expect, browser=any(p.browser for p in pages)),
+                role=_role(path, f"{key}.role", raw["role"]) if "role" in raw else None,
             )
         )
     rules = []
@@ -514,6 +521,12 @@ def _keep_query(path: Path, key: str, value) -> tuple[str, ...]:
 def _doc_type(path: Path, key: str, value) -> str:
     if value not in DOC_TYPES:
         raise _fail(path, key, f"unknown document type {_shown(value)}", f"use one of: {', '.join(DOC_TYPES)}")
+    return value
+
+
+def _role(path: Path, key: str, value) -> str:
+    if value not in ROLES:
+        raise _fail(path, key, f"unknown role {_shown(value)}", f"use one of: {', '.join(ROLES)}, or leave it out")
     return value
 
 

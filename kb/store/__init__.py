@@ -148,17 +148,27 @@ class Store:
     # -- documents -------------------------------------------------------
 
     def ensure_document(
-        self, doc_id: str, *, title: str, url: str, marketplace: str, doc_type: str, origin: str, seen_at: str
+        self,
+        doc_id: str,
+        *,
+        title: str,
+        url: str,
+        marketplace: str,
+        doc_type: str,
+        origin: str,
+        seen_at: str,
+        role: str | None = None,
     ) -> None:
-        """Register a document, or refresh its declared title and URL."""
+        """Register a document, or refresh its declared title, URL and role."""
         self._db.execute(
-            """INSERT INTO documents (doc_id, title, url, marketplace, doc_type, origin, first_seen)
-               VALUES (?, ?, ?, ?, ?, ?, ?)
+            """INSERT INTO documents (doc_id, title, url, marketplace, doc_type, origin, first_seen, role)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(doc_id) DO UPDATE SET title=excluded.title, url=excluded.url,
                    doc_type=excluded.doc_type,
+                   role=CASE WHEN excluded.origin='declared' THEN excluded.role ELSE role END,
                    origin=CASE WHEN excluded.origin='declared' THEN 'declared' ELSE origin END,
                    first_seen=MIN(first_seen, excluded.first_seen)""",
-            (doc_id, title, url, marketplace, doc_type, origin, seen_at),
+            (doc_id, title, url, marketplace, doc_type, origin, seen_at, role),
         )
 
     def has_document(self, doc_id: str) -> bool:
@@ -212,6 +222,7 @@ class Store:
             last_changed=changed,
             failure=failure,
             fault=fault,
+            role=row["role"],
         )
 
     # -- snapshots and checks --------------------------------------------

@@ -113,6 +113,7 @@ ADDED_COLUMNS = (
     ("changes", "flapping", "TEXT NOT NULL DEFAULT '[]'"),  # JSON list of {key, before, after, …} a flap switched
     ("versions", "chain_digest", "TEXT"),  # kb.store.chain: over its snapshot, its text, the previous version
     ("changes", "chain_digest", "TEXT"),  # kb.store.chain: over its versions, its content, the previous change
+    ("documents", "role", "TEXT"),  # kb.sources.ROLES as declared ("announcements"), or NULL
 )
 
 

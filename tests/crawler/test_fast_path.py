@@ -56,8 +56,8 @@ def test_recrawl_of_unchanged_pages_stores_checks_not_copies(tmp_path):
         with Store(home) as store:
             second = store.counts()
             rechecked = [c for c in store.checks() if c.checked_at == "2026-08-04T06:00:00Z"]
-    assert report.known_unchanged == 15 and report.fetched == 15
-    assert second["snapshots"] == first["snapshots"] == 15  # no body stored for unchanged pages
+    assert report.known_unchanged == 16 and report.fetched == 16
+    assert second["snapshots"] == first["snapshots"] == 16  # no body stored for unchanged pages
     assert all(c.outcome == "unchanged" and c.snapshot_id is None for c in rechecked)
 
 

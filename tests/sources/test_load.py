@@ -151,3 +151,22 @@ def test_a_port_out_of_range_is_refused_at_load(tmp_path, port):  # probe 2e
 def test_non_global_addresses_need_explicit_permission(tmp_path, host):  # probe 2h
     with pytest.raises(DeclarationError, match="is a loopback or private address"):
         load_sources(write(tmp_path, GOOD.replace("https://shop.example/fees", f"https://{host}/fees")))
+
+
+def test_role_marks_a_page_of_announcements_and_an_unknown_role_is_refused(tmp_path):
+    declared = GOOD.replace("    type: fees\n", "    type: fees\n    role: announcements\n")
+    sources = load_sources(write(tmp_path, declared))
+    assert sources.get("shop/fees").role == "announcements"
+    assert sources.get("shop/fees").as_json()["role"] == "announcements"
+    assert sources.get("shop/seller-agreement").role is None
+    with pytest.raises(DeclarationError, match=r"documents\[1\]\.role: unknown role 'news'; use one of: announcements"):
+        load_sources(write(tmp_path, GOOD.replace("    type: fees\n", "    type: fees\n    role: news\n")))
+
+
+def test_every_seller_central_marketplace_declares_its_page_of_upcoming_changes_as_announcements():
+    shipped = load_sources(default_sources_dir())
+    announcing = {d.marketplace: d for d in shipped.documents if d.role == "announcements"}
+    seller_central = {d.marketplace for d in shipped.documents if "sellercentral." in d.url}
+    assert seller_central == {"amazon-us", "amazon-uk", "amazon-de"}
+    assert set(announcing) == seller_central
+    assert all("/external/GQHQGBTD7XB7EECN" in d.url for d in announcing.values())

@@ -63,9 +63,9 @@ def demo(tmp_path_factory):
 
 @pytest.mark.slow
 def test_demo_round_trip_keeps_every_row(demo):
-    assert demo["export"].startswith("exported 23 snapshots, 16 documents, 78 checks, 19 versions, 3 changes to ")
+    assert demo["export"].startswith("exported 24 snapshots, 17 documents, 83 checks, 20 versions, 3 changes to ")
     assert demo["restore"] == (
-        f"restored 16 documents, 23 snapshots, 78 checks, 19 versions, 3 changes into {demo['restored']}; verify: ok\n"
+        f"restored 17 documents, 24 snapshots, 83 checks, 20 versions, 3 changes into {demo['restored']}; verify: ok\n"
     )
     assert rows(demo["restored"]) == rows(demo["home"])
 
@@ -104,7 +104,7 @@ def test_demo_archive_is_standard_warc_and_json_lines(demo):
     records = list(_records(files["snapshots.warc.gz"]))
     assert records[0][0] == "warcinfo"
     kinds = [kind for kind, *_ in records[1:]]
-    assert len(kinds) == 23 and set(kinds) <= {"response", "revisit"}
+    assert len(kinds) == 24 and set(kinds) <= {"response", "revisit"}
     for kind, fields, http, body in records[1:]:
         assert fields["WARC-Target-URI"].startswith("http://127.0.0.1:")
         assert http.get_statuscode() in ("200", "404")

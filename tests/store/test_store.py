@@ -161,3 +161,18 @@ def test_bad_time_is_a_query_error():
 
     with pytest.raises(QueryError, match="bad date 'yesterday'"):
         parse_time("yesterday")
+
+
+def test_a_declared_role_is_kept_and_a_discovery_never_clears_it(tmp_path):
+    with Store(tmp_path) as store:
+        declared = dict(title="Upcoming", url="https://shop.example/upcoming", marketplace="shop", doc_type="changes")
+        store.ensure_document(
+            "shop/upcoming", **declared, origin="declared", seen_at="2026-01-01T00:00:00Z", role="announcements"
+        )
+        assert store.document("shop/upcoming").role == "announcements"
+        store.ensure_document("shop/upcoming", **declared, origin="discovered", seen_at="2026-01-02T00:00:00Z")
+        assert store.document("shop/upcoming").role == "announcements"
+        store.ensure_document("shop/upcoming", **declared, origin="declared", seen_at="2026-01-03T00:00:00Z")
+        assert store.document("shop/upcoming").role is None  # the declaration dropped it
+        make_doc(store)
+        assert store.document("shop/fees").role is None

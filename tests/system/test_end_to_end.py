@@ -27,7 +27,7 @@ def demo_home(tmp_path_factory):
 
 def test_demo_prints_counts_and_where_things_are(demo_home):
     home, out = demo_home
-    assert "Documents 16, versions 19, changes 3 (substantive 2, minor 1, noise 0), failed checks 2" in out
+    assert "Documents 17, versions 20, changes 3 (substantive 2, minor 1, noise 0), failed checks 2" in out
     assert f"serve --home {home}   then open http://127.0.0.1:8000/" in out  # served: links work there
     assert "python -m" not in out  # stock Debian has python3 only: hints name the installed command
     assert f"Feed:  {home / 'site' / 'feed.xml'}" in out
@@ -194,4 +194,4 @@ def test_scrapy_crawl_entry_point_then_record(tmp_path):
         assert {c.outcome for c in store.checks()} == {"pending"}
     recorded = run_cli("record", "--sources", str(sources), home=home, check=False)
     assert recorded.returncode == ExitCode.CHANGES_FOUND, recorded.stderr
-    assert recorded.stdout.startswith("15 new documents, 0 changed")
+    assert recorded.stdout.startswith("16 new documents, 0 changed")
