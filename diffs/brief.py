@@ -39,6 +39,7 @@ def change_json(change: Change, document: Document | None = None) -> dict:
         "returns_to": None
         if change.returns_to is None
         else {"version_id": change.returns_to, "captured_at": change.returns_to_at},
+        "event": str(change.event),  # edited, or the page itself: added, removed, moved, restored
     }
 
 

@@ -63,9 +63,9 @@ def demo(tmp_path_factory):
 
 @pytest.mark.slow
 def test_demo_round_trip_keeps_every_row(demo):
-    assert demo["export"].startswith("exported 23 snapshots, 16 documents, 78 checks, 19 versions, 3 changes to ")
+    assert demo["export"].startswith("exported 23 snapshots, 16 documents, 78 checks, 19 versions, 5 changes to ")
     assert demo["restore"] == (
-        f"restored 16 documents, 23 snapshots, 78 checks, 19 versions, 3 changes into {demo['restored']}; verify: ok\n"
+        f"restored 16 documents, 23 snapshots, 78 checks, 19 versions, 5 changes into {demo['restored']}; verify: ok\n"
     )
     assert rows(demo["restored"]) == rows(demo["home"])
 
