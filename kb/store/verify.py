@@ -259,9 +259,11 @@ def _page_events(doc_id: str, line: list[tuple[int, str]], events: list, report:
     version in force then; they alternate: added, removed, back, removed…"""
     where = f"history of {doc_id}"
     first = line[0][0] if line else None
+    captured = dict(line)
     there = None  # unknown until the first event: a page watched from its marketplace's first crawl is there
     for event, at, from_id, to_id in events:
-        in_force = next((vid for vid, captured in reversed(line) if captured <= at), None)
+        # The capture in force then (re-extraction adds versions of the same capture later).
+        in_force = next((when for _, when in reversed(line) if when <= at), None)
         if event == Event.ADDED:
             if to_id != first or there is not None:
                 report.problem(f"{where}: added at {at} to version {to_id}, not as its first version")
@@ -269,14 +271,14 @@ def _page_events(doc_id: str, line: list[tuple[int, str]], events: list, report:
         elif event in (Event.REMOVED, Event.MOVED):
             if there is False:
                 report.problem(f"{where}: {event} at {at} while it was already gone")
-            if from_id != in_force:
-                report.problem(f"{where}: {event} at {at} from version {from_id}, not the one in force ({in_force})")
+            if captured.get(from_id) != in_force:
+                report.problem(f"{where}: {event} at {at} from version {from_id}, not the one in force then")
             there = False
         elif event == Event.RESTORED:
             if there is not False:
                 report.problem(f"{where}: back at {at} without being removed first")
-            if to_id != in_force:
-                report.problem(f"{where}: back at {at} to version {to_id}, not the one in force ({in_force})")
+            if captured.get(to_id) != in_force:
+                report.problem(f"{where}: back at {at} to version {to_id}, not the one in force then")
             there = True
 
 
