@@ -15,7 +15,9 @@ from tests.support.site_data import change, doc, site_data
 
 SITE = "https://policies.example.org/"
 SHOP = doc("shop/returns", "Returns policy")
-VERSION = Version(7, "shop/returns", 3, "ab" * 32, "2026-10-01T06:00:00Z", "Returns policy", "Returns within 30 days.\n", "")
+VERSION = Version(
+    7, "shop/returns", 3, "ab" * 32, "2026-10-01T06:00:00Z", "Returns policy", "Returns within 30 days.\n", ""
+)
 ADDED = replace(
     change("shop/returns", "2026-10-01T06:00:00Z", "substantive"),
     from_version_id=None,
