@@ -106,6 +106,11 @@ def process_pending(store: Store, sources: Sources, report: RecordReport | None 
             if _record_removal(store, check):
                 report.pages.append(check.doc_id)
                 report.changed_docs.add(check.doc_id)
+    for check in store.unrecorded_returns():  # back, and the crawler knew the text without storing it
+        with store.transaction():
+            if _record_return(store, check):
+                report.pages.append(check.doc_id)
+                report.changed_docs.add(check.doc_id)
     return report
 
 
@@ -140,6 +145,8 @@ def _rebuild(store: Store, sources: Sources, doc_id: str, report: RecordReport) 
             _process(store, sources, check, report)
         elif check.outcome == Outcome.GONE:  # the crawler found it moved away: no response to read
             _record_removal(store, check)
+        elif check.outcome in GOOD_OUTCOMES:  # a 304 or a known body: back, if it was gone
+            _record_return(store, check)
     report.changed_docs.add(doc_id)
 
 
@@ -304,6 +311,18 @@ def _record_back(store: Store, check: Check, version_id: int, *, text_changed: b
 def _page_name(store: Store, doc_id: str) -> str:
     document = store.document(doc_id)
     return events.page_name(document.marketplace, document.title)
+
+
+def _record_return(store: Store, check: Check) -> bool:
+    """A good check without a response of its own after a gone one: the page back with the text
+    in force (the crawler matched it, or the server said 304)."""
+    if store.previous_state(check) != Outcome.GONE:
+        return False
+    current = store.latest_version(check.doc_id, before=check.checked_at)
+    if current is None:
+        return False
+    _record_back(store, check, current.id, text_changed=False)
+    return True
 
 
 def _run_start(store: Store, check: Check, *, gone: bool = False) -> str | None:

@@ -407,6 +407,24 @@ class Store:
         ).fetchall()
         return [_check(row) for row in rows]
 
+    def unrecorded_returns(self) -> list[Check]:
+        """Good checks without a response of their own (a 304, or a body the crawler matched to
+        the current version) that follow a gone check and that no change of their time records
+        as the page back, oldest first: ``kb.record`` makes them changes."""
+        states = "(" + ", ".join(f"'{o}'" for o in (*GOOD_OUTCOMES, Outcome.GONE)) + ")"
+        rows = self._db.execute(
+            f"""SELECT c.* FROM checks c WHERE c.outcome IN {_GOOD} AND c.snapshot_id IS NULL
+                AND c.checked_at >= (SELECT MIN(g.checked_at) FROM checks g
+                    WHERE g.doc_id = c.doc_id AND g.outcome = '{Outcome.GONE}')
+                AND NOT EXISTS (SELECT 1 FROM changes x WHERE x.doc_id = c.doc_id
+                    AND x.detected_at = c.checked_at AND x.event = '{Event.RESTORED}')
+                AND (SELECT p.outcome FROM checks p WHERE p.doc_id = c.doc_id AND p.outcome IN {states}
+                    AND (p.checked_at < c.checked_at OR (p.checked_at = c.checked_at AND p.id < c.id))
+                    ORDER BY p.checked_at DESC, p.id DESC LIMIT 1) = '{Outcome.GONE}'
+                ORDER BY c.checked_at, c.id"""
+        ).fetchall()
+        return [_check(row) for row in rows]
+
     def arrival(self, doc_id: str) -> tuple[str, str, str | None]:
         """(how the document came: 'declared' or 'discovered', when it was first seen, when its
         marketplace's first document was first seen): whether a first version is a new page."""

@@ -222,6 +222,32 @@ def test_a_page_back_with_its_text_is_back_and_nothing_else(market):
     assert_verified(market)
 
 
+def test_a_page_back_that_the_crawler_knew_unchanged_is_back_too(market):
+    """The crawler's fast path (the body of the latest good check) and a 304 store no response."""
+    remove_fees(market)
+    with market.store() as store:
+        with store.transaction():
+            store.add_check(
+                doc_id=FEES,
+                url=FEES_URL,
+                checked_at="2026-03-15T06:00:00Z",
+                http_status=200,
+                snapshot_id=None,
+                outcome=Outcome.UNCHANGED,
+            )
+        process_pending(store, market.sources)
+        process_pending(store, market.sources)  # once
+        [version] = store.versions(FEES)
+    assert events(market.changes()) == [(FEES, "removed"), (FEES, "restored")]
+    back = market.changes()[-1]
+    assert (back.detected_at, back.to_version_id) == ("2026-03-15T06:00:00Z", version.id)
+    keys = [c.key for c in market.changes()]
+    with market.store() as store:
+        reextract(store, market.sources, now="2026-03-16T00:00:00Z", history=True)
+    assert [c.key for c in market.changes()] == keys
+    assert_verified(market)
+
+
 def test_a_page_back_with_another_text_is_back_and_edited(market):
     remove_fees(market)
     new_page = FEES_PAGE.replace("$0.99", "$1.29")
