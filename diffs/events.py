@@ -37,13 +37,15 @@ class PageEvent:
     reasons: tuple[Reason, ...]
 
 
-def is_new_page(origin: str, first_seen: str, marketplace_first_seen: str | None) -> bool:
-    """Is a document's first version a new page? Only a page found by discovery (a declared
-    one is what someone chose to watch, whatever its age) and first seen after its
-    marketplace's first crawl (``FIRST_CRAWL_HOURS`` after the marketplace's first document)."""
+def is_new_page(origin: str, first_seen: str, marketplace_first_seen: str | None, at: str | None = None) -> bool:
+    """Is a document's first version (captured ``at``) a new page? Only a page found by
+    discovery (a declared one is what someone chose to watch, whatever its age), first seen and
+    captured after its marketplace's first crawl (``FIRST_CRAWL_HOURS`` after the marketplace's
+    first document: a capture from a web archive older than that is no news)."""
     if origin != "discovered" or not marketplace_first_seen:
         return False
-    return _at(first_seen) - _at(marketplace_first_seen) >= timedelta(hours=FIRST_CRAWL_HOURS)
+    start = _at(marketplace_first_seen) + timedelta(hours=FIRST_CRAWL_HOURS)
+    return _at(first_seen) >= start and (at is None or _at(at) >= start)
 
 
 def page_name(marketplace: str, title: str) -> str:

@@ -224,7 +224,7 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
             text=text,
             extractor_version=EXTRACTOR_VERSION,
         )
-        if events.is_new_page(*store.arrival(check.doc_id)):
+        if events.is_new_page(*store.arrival(check.doc_id), at=check.checked_at):
             _record_event(store, check, events.added(_page_name(store, check.doc_id), check.url), to_id=version_id)
             report.pages.append(check.doc_id)
         store.set_outcome(check.id, Outcome.FIRST_VERSION)

@@ -25,6 +25,12 @@ def test_a_new_page_is_discovered_after_its_marketplaces_first_crawl(origin, fir
     assert events.is_new_page(origin, first_seen, FIRST) is new
 
 
+def test_a_capture_from_before_the_first_crawl_is_not_a_new_page():
+    """A web archive's copy, backfilled: the page was there before it was watched."""
+    assert events.is_new_page("discovered", "2026-03-08T06:00:00Z", FIRST, at="2026-02-01T00:00:00Z") is False
+    assert events.is_new_page("discovered", "2026-03-08T06:00:00Z", FIRST, at="2026-03-08T06:00:00Z") is True
+
+
 def test_a_page_of_a_marketplace_never_seen_is_not_new():
     assert events.is_new_page("discovered", FIRST, None) is False
 
