@@ -42,6 +42,7 @@ def change_json(change: Change, document: Document | None = None, announcements:
         if change.returns_to is None
         else {"version_id": change.returns_to, "captured_at": change.returns_to_at},
         **change_keys(change, announcements),
+        "event": str(change.event),  # edited, or the page itself: added, removed, moved, restored
     }
 
 

@@ -15,6 +15,20 @@ from enum import IntEnum, StrEnum
 CLASSES = ("substantive", "minor", "noise")
 
 
+class Event(StrEnum):
+    """What a change is to the page itself (``event`` in JSON): its text edited, or the page
+    added, removed, moved away or back again (docs/changes.md, "Pages that come and go")."""
+
+    EDITED = "edited"  # between two versions: the text changed
+    ADDED = "added"  # a new page, found after its marketplace's first crawl: no from-version
+    REMOVED = "removed"  # confirmed gone (404, 410): no to-version
+    MOVED = "moved"  # confirmed gone by a redirect to another address: no to-version
+    RESTORED = "restored"  # back after being gone: no from-version (its text, if changed, is an edit beside it)
+
+
+EVENTS = tuple(Event)
+
+
 class Outcome(StrEnum):
     """What one check (one attempt to fetch a document) came to."""
 
@@ -173,13 +187,15 @@ class FlapPassage:
 
 @dataclass(frozen=True)
 class Change:
-    """The difference between two consecutive versions of a document."""
+    """The difference between two consecutive versions of a document, or the page itself
+    coming or going (``event``): an added or restored page has no from-version, a removed or
+    moved one no to-version."""
 
     id: int
     key: str  # stable permalink key, e.g. "demo-market/seller-agreement/20261101T000000Z"
     doc_id: str
-    from_version_id: int
-    to_version_id: int
+    from_version_id: int | None
+    to_version_id: int | None
     detected_at: str  # capture time of the snapshot that revealed the change
     label: str  # one of CLASSES
     summary: str
@@ -197,6 +213,7 @@ class Change:
     returns_to: int | None = None  # id of the earlier version whose text came back (flap or reversion)
     returns_to_at: str | None = None  # that version's capture time
     flapping: tuple[FlapPassage, ...] = ()  # what a flap switched
+    event: str = Event.EDITED  # an Event: edited, added, removed, moved, restored
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def exit_code(report: CrawlReport | RecordReport) -> ExitCode:
     # a change nobody was told of must be noticed too: the destination is retried next run
     if isinstance(report, CrawlReport) and report.notify and (report.notify.failed or report.notify.problem):
         return ExitCode.CHECKS_FAILED
-    if record.first_versions or record.new_versions or record.gone:
+    if record.first_versions or record.new_versions or record.gone or record.pages:
         return ExitCode.CHANGES_FOUND
     return ExitCode.NOTHING_CHANGED
 
@@ -150,7 +150,9 @@ def crawl(
             if watch:
                 watch.indexing()
             sync = update_index(home, store)
-            latest = {doc_id: store.changes(doc_id)[-1:] for doc_id in dict.fromkeys(record.new_versions)}
+            latest = {
+                doc_id: store.changes(doc_id)[-1:] for doc_id in dict.fromkeys(record.new_versions + record.pages)
+            }
             notified = notify_after_crawl(home, store, subscriptions, last_check, fixed_time)
     changes = [change for found in latest.values() for change in found]
     return CrawlReport(

@@ -128,7 +128,8 @@ def build_timeline(
 ) -> Timeline:
     """Pure: a document's versions (any order) and changes, and, for a gone document, its checks."""
     ordered = sorted(versions, key=lambda v: (v.captured_at, v.id))
-    by_target = {c.to_version_id: c for c in changes}
+    # The change that made each version: an edit (a page added or back leads to it from none).
+    by_target = {c.to_version_id: c for c in changes if c.from_version_id is not None}
     gone_at = gone_since(checks) if document.status == "gone" else None
     numbers = {version.id: i + 1 for i, version in enumerate(ordered)}
     spans = []

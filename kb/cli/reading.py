@@ -83,6 +83,9 @@ def cmd_diff(args) -> int:
         change = changes[-1]
         ops = flap_ops(store, change)
     print(f"{change.key}  {change.label}  {change.summary}")
+    if change.event != "edited":  # the page came or went: nothing to compare
+        print(f"no diff: the page was {change.event} (`policywatch show {args.doc}` prints its text)")
+        return 0
     sys.stdout.write(render_text(ops, context_lines=args.context))
     return 0
 

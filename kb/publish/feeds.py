@@ -29,7 +29,7 @@ from feedgen.feed import FeedGenerator
 
 from diffs.normalize import drop_controls
 from diffs.taxonomy import label_of
-from kb.models import Change, Document
+from kb.models import Change, Document, Event
 from kb.publish.sanitize import clean_html
 from kb.publish.urls import change_permalink, feed_urls
 
@@ -123,7 +123,17 @@ def is_published(change: Change) -> bool:
 _SILENT = {True: " · silent (the page's stated date did not change)", False: "", None: ""}
 
 
-def _body(change: Change, permalink: str, note: str = "") -> str:
+def _body(change: Change, permalink: str, note: str = "", url: str | None = None) -> str:
+    """``url``: the page's address, linked from a change that adds, removes or moves the page
+    (it has no diff)."""
+    if change.event != Event.EDITED:
+        return clean_html(
+            f"<p><strong>{html.escape(change.label)}</strong>: {html.escape(change.summary)}</p>"
+            + "".join(f"<p>{html.escape(r.text)} <em>({html.escape(r.kind)})</em></p>" for r in change.reasons)
+            + (f'<p>The page: <a href="{html.escape(url)}">{html.escape(url)}</a></p>' if url else "")
+            + (f"<p>{html.escape(note)}</p>" if note else "")
+            + f'<p><a href="{html.escape(permalink)}">On the site</a></p>'
+        )
     reasons = "".join(f"<li>{html.escape(r.text)} <em>({html.escape(r.kind)})</em></li>" for r in change.reasons)
     notice = notice_text(change)
     excerpt = diff_excerpt(change.ops)
@@ -153,6 +163,7 @@ class Item:
     doc_id: str
     silent: bool | None
     effective_date: str | None
+    event: str = "edited"  # kb.models.Event: the page edited, added, removed, moved or back
 
     @property
     def id(self) -> str:
@@ -165,18 +176,20 @@ ITEM_ID_PREFIX = "urn:policywatch:change:"
 def feed_item(change: Change, document: Document | None, site_url: str, note: str = "") -> Item:
     permalink = urljoin(site_url, change_permalink(change))
     title = document.title if document else change.doc_id
+    heading = change.summary if change.event != Event.EDITED else f"{title}: {change.summary}"  # it names the page
     return Item(
         key=change.key,
         # Text stored before extraction dropped control characters: XML refuses them.
-        title=_plain(drop_controls(f"{title}: {change.summary}")),
+        title=_plain(drop_controls(heading)),
         link=permalink,
         published=parse_time(change.detected_at),
         label=change.label,
         tags=change_tags(change),
-        body=drop_controls(_body(change, permalink, note)),
+        body=drop_controls(_body(change, permalink, note, document.url if document else None)),
         doc_id=change.doc_id,
         silent=change.silent,
         effective_date=change.effective_date,
+        event=str(change.event),
     )
 
 
@@ -263,7 +276,7 @@ def _xml_feed(kind: str, feed: Feed, items: Sequence[Item], *, page: str, self_l
 
 def json_feed(feed: Feed, items: Sequence[Item], *, page: str, self_link: str) -> bytes:
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1); ``_policywatch`` holds the change's
-    class, silent flag and effective date for programs, and at the top the store's head."""
+    class, silent flag, effective date and event for programs, and at the top the store's head."""
     document = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed.title,
@@ -286,6 +299,7 @@ def json_feed(feed: Feed, items: Sequence[Item], *, page: str, self_link: str) -
                     "document": item.doc_id,
                     "silent": item.silent,
                     "effective_date": item.effective_date,
+                    "event": item.event,
                 },
             }
             for item in items

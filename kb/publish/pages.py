@@ -28,7 +28,7 @@ from diffs.flapping import flapping_passages
 from diffs.sections import diff_by_section
 from diffs.taxonomy import label_of
 from kb.errors import PublishError
-from kb.models import CLASSES, Change, Document, PublishInput, Version
+from kb.models import CLASSES, Change, Document, Event, PublishInput, Version
 from kb.publish.feeds import Feed, change_tags, is_published, notice_text
 from kb.publish.fragments import (
     class_badge,
@@ -194,7 +194,7 @@ class Site:
         page = "index.md"
         labels = Counter(c.label for c in self.changes)
         version_ids = {v.id for v in self.data.current.values()} | set(self.data.versions)
-        version_ids |= {i for c in self.changes for i in (c.from_version_id, c.to_version_id)}
+        version_ids |= {i for c in self.changes for i in (c.from_version_id, c.to_version_id) if i is not None}
         failing = [d for d in self.documents if d.status != "active"]
         counts = [("documents", len(self.documents)), ("failing now", len(failing)), ("versions", len(version_ids))]
         counts += [(f"{label} changes", labels.get(label, 0)) for label in CLASSES]
@@ -537,6 +537,11 @@ class Site:
         if change.reasons:
             items = "".join(f"<li>{escape(r.text)} <em>({escape(r.kind)})</em></li>" for r in change.reasons)
             facts.append(f"<li>Why it is {escape(change.label)}:<ul>{items}</ul></li>")
+        if change.event != Event.EDITED:  # the page came or went: no diff, a link to it and its text
+            facts.append(self._page_event_fact(page, change))
+            out.append(f'<div class="pw-facts" data-search-exclude><ul>{"".join(facts)}</ul></div>')
+            out.append("</div>")
+            return "\n".join(out)
         if _SILENT[change.silent]:
             facts.append(f"<li>{escape(_SILENT[change.silent])}</li>")
         notice = notice_text(change)
@@ -566,6 +571,16 @@ class Site:
             out.append(f'<div class="pw-diffs" data-search-exclude>{diff}</div>')
         out.append("</div>")
         return "\n".join(out)
+
+    def _page_event_fact(self, page: str, change: Change) -> str:
+        """Where the page is (or was), and the version it starts with, comes back with or left."""
+        url = self.by_id[change.doc_id].url
+        if change.event in (Event.ADDED, Event.RESTORED):
+            version = self.data.versions.get(change.to_version_id)
+            said = "The page" if change.event == Event.ADDED else "Back at"
+            return f"<li>{said} {external_link(url)}; its text: {self._version_link(page, version, 'first' if change.event == Event.ADDED else 'current')}.</li>"
+        version = self.data.versions.get(change.from_version_id)
+        return f"<li>It was at {external_link(url)}; its text then: {self._version_link(page, version, 'last')}.</li>"
 
     def _diff(self, change: Change, after: Version | None) -> str:
         ops = [(op, text) for op, text in change.ops]

@@ -24,16 +24,16 @@ like instead of reporting the rule change as a policy change.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from diffs import EXTRACTOR_VERSION, Classification, compare
+from diffs import EXTRACTOR_VERSION, Classification, compare, events
 from diffs.expect import explain_missing, judge
 from diffs.extract import Extracted, Rules, charset_of, extract, fingerprint, read_text_version
 from diffs.flapping import Verdict, reversion_summary
 from diffs.responses import gone_confirmed, is_text_version, response_fault, unconfirmed_gone_reason
 from kb.errors import EmptyPage, ExtractionError, SelectorMatchedNothing, StoreError
-from kb.models import Check, FaultKind, Outcome
+from kb.models import GOOD_OUTCOMES, Check, FaultKind, Outcome
 from kb.record import flapping
 from kb.sources import Sources
 from kb.store import Store
@@ -61,6 +61,7 @@ class RecordReport:
     gone: list[str] = field(default_factory=list)
     changed_docs: set[str] = field(default_factory=set)  # docs whose current version moved
     flaps: list[str] = field(default_factory=list)  # back to a recent text: a version, no change reported
+    pages: list[str] = field(default_factory=list)  # a page added, removed, moved or back: a change of its own
     # An import's own captures, as their checks ended (a re-derived history reports the outcomes
     # of every capture again: these say what became of the ones imported).
     imported: list[Check] = field(default_factory=list)
@@ -100,6 +101,16 @@ def process_pending(store: Store, sources: Sources, report: RecordReport | None 
                 store.set_outcome(check.id, Outcome.PENDING, reason)
             report.failed.append((check.doc_id, reason))
             stuck.add(check.doc_id)
+    for check in store.unrecorded_removals():  # the crawler found these pages moved away
+        with store.transaction():
+            if _record_removal(store, check):
+                report.pages.append(check.doc_id)
+                report.changed_docs.add(check.doc_id)
+    for check in store.unrecorded_returns():  # back, and the crawler knew the text without storing it
+        with store.transaction():
+            if _record_return(store, check):
+                report.pages.append(check.doc_id)
+                report.changed_docs.add(check.doc_id)
     return report
 
 
@@ -132,6 +143,10 @@ def _rebuild(store: Store, sources: Sources, doc_id: str, report: RecordReport) 
     for check in store.checks(doc_id):
         if check.snapshot_id is not None:
             _process(store, sources, check, report)
+        elif check.outcome == Outcome.GONE:  # the crawler found it moved away: no response to read
+            _record_removal(store, check)
+        elif check.outcome in GOOD_OUTCOMES:  # a 304 or a known body: back, if it was gone
+            _record_return(store, check)
     report.changed_docs.add(doc_id)
 
 
@@ -144,6 +159,10 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
             report.failed.append((check.doc_id, reason))
         elif store.previous_outcome(check) != Outcome.GONE:  # a removal is reported once
             report.gone.append(check.doc_id)
+        if outcome == Outcome.GONE and _record_removal(
+            store, replace(check, outcome=outcome, reason=reason, fault=kind)
+        ):
+            report.pages.append(check.doc_id)
 
     if check.snapshot_id is None:
         return fail(FaultKind.NO_RESPONSE, f"HTTP {check.http_status}: no response stored")
@@ -195,8 +214,9 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
     title = extracted.title or store.document(check.doc_id).title
     # Evidence for the crawler's fast path: the next response that matches is known unchanged.
     store.set_evidence(check.id, snapshot.sha256, None if text_version else fingerprint(body, rules, encoding=charset))
+    back = store.previous_state(check) == Outcome.GONE  # a page gone, answering again
     if previous is None:
-        store.add_version(
+        version_id = store.add_version(
             doc_id=check.doc_id,
             snapshot_id=check.snapshot_id,
             captured_at=check.checked_at,
@@ -204,11 +224,18 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
             text=text,
             extractor_version=EXTRACTOR_VERSION,
         )
+        if events.is_new_page(*store.arrival(check.doc_id), at=check.checked_at):
+            _record_event(store, check, events.added(_page_name(store, check.doc_id), check.url), to_id=version_id)
+            report.pages.append(check.doc_id)
         store.set_outcome(check.id, Outcome.FIRST_VERSION)
         report.first_versions.append(check.doc_id)
         report.changed_docs.add(check.doc_id)
         return
     if previous.text == text:
+        if back:
+            _record_back(store, check, previous.id, text_changed=False)
+            report.pages.append(check.doc_id)
+            report.changed_docs.add(check.doc_id)
         store.set_outcome(check.id, Outcome.UNCHANGED)
         report.unchanged += 1
         return
@@ -221,7 +248,10 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         text=text,
         extractor_version=EXTRACTOR_VERSION,
     )
-    if verdict.flap:
+    if back:
+        _record_back(store, check, version_id, text_changed=True)
+        report.pages.append(check.doc_id)
+    if verdict.flap and not back:
         flapping.record_flap(store, check.doc_id, previous, version_id, text, verdict, detected_at=check.checked_at)
         store.set_outcome(check.id, Outcome.FLAP)
         report.flaps.append(check.doc_id)
@@ -233,6 +263,78 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
     store.set_outcome(check.id, Outcome.NEW_VERSION)
     report.new_versions.append(check.doc_id)
     report.changed_docs.add(check.doc_id)
+
+
+def _record_event(
+    store: Store, check: Check, page: events.PageEvent, *, from_id: int | None = None, to_id: int | None = None
+) -> None:
+    store.add_change(
+        doc_id=check.doc_id,
+        from_version_id=from_id,
+        to_version_id=to_id,
+        detected_at=check.checked_at,
+        label=page.label,
+        summary=page.summary,
+        reasons=page.reasons,
+        silent=None,
+        ops=(),
+        sections=(),
+        event=page.event,
+    )
+
+
+def _record_removal(store: Store, check: Check) -> bool:
+    """A gone check after one that read the page: the page removed (or moved away), a change
+    from the version in force to none. Once per removal: later gone checks add nothing."""
+    if store.previous_state(check) not in GOOD_OUTCOMES:
+        return False
+    last = store.latest_version(check.doc_id, before=check.checked_at)
+    if last is None:
+        return False
+    reason, name = check.reason or "", _page_name(store, check.doc_id)
+    if check.fault == FaultKind.MOVED:
+        page = events.moved(name, reason, target=events.redirect_target(reason))
+    else:
+        page = events.removed(name, reason, first_missing=_run_start(store, check), at=check.checked_at)
+    _record_event(store, check, page, from_id=last.id)
+    return True
+
+
+def _record_back(store: Store, check: Check, version_id: int, *, text_changed: bool) -> None:
+    """A good check after a gone one: the page back, a change from none to the version in force."""
+    page = events.restored(
+        _page_name(store, check.doc_id), gone_at=_run_start(store, check, gone=True), text_changed=text_changed
+    )
+    _record_event(store, check, page, to_id=version_id)
+
+
+def _page_name(store: Store, doc_id: str) -> str:
+    document = store.document(doc_id)
+    return events.page_name(document.marketplace, document.title)
+
+
+def _record_return(store: Store, check: Check) -> bool:
+    """A good check without a response of its own after a gone one: the page back with the text
+    in force (the crawler matched it, or the server said 304)."""
+    if store.previous_state(check) != Outcome.GONE:
+        return False
+    current = store.latest_version(check.doc_id, before=check.checked_at)
+    if current is None:
+        return False
+    _record_back(store, check, current.id, text_changed=False)
+    return True
+
+
+def _run_start(store: Store, check: Check, *, gone: bool = False) -> str | None:
+    """When the run of checks just before ``check`` that found the page missing began (with
+    ``gone``: its first check that confirmed it gone)."""
+    start = None
+    for at, outcome, fault in _earlier(store, check):
+        if outcome == Outcome.GONE or (outcome == Outcome.FAILED and fault in (FaultKind.REMOVED, FaultKind.MOVED)):
+            start = at if (outcome == Outcome.GONE or not gone) else start
+        elif outcome != Outcome.FAILED:
+            break
+    return start
 
 
 def _earlier(store: Store, check: Check) -> list[tuple[str, str, str | None]]:

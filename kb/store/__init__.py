@@ -56,6 +56,7 @@ from kb.models import (
     Delivery,
     DeliveryState,
     Document,
+    Event,
     FlapPassage,
     Outcome,
     PublishInput,
@@ -390,6 +391,63 @@ class Store:
         ).fetchone()
         return row["outcome"] if row else None
 
+    def previous_state(self, check: Check) -> str | None:
+        """Outcome of the document's latest check before this one that read it or found it gone
+        (failed checks say nothing about whether the page is there)."""
+        states = "(" + ", ".join(f"'{o}'" for o in (*GOOD_OUTCOMES, Outcome.GONE)) + ")"
+        row = self._db.execute(
+            f"SELECT outcome FROM checks WHERE doc_id=? AND outcome IN {states} AND "
+            "(checked_at < ? OR (checked_at = ? AND id < ?)) ORDER BY checked_at DESC, id DESC LIMIT 1",
+            (check.doc_id, check.checked_at, check.checked_at, check.id),
+        ).fetchone()
+        return row["outcome"] if row else None
+
+    def unrecorded_removals(self) -> list[Check]:
+        """Gone checks without a response (the crawler found the page moved away) that no
+        change of their time records yet and that follow a check that read the page, oldest
+        first: ``kb.record`` makes them changes."""
+        states = "(" + ", ".join(f"'{o}'" for o in (*GOOD_OUTCOMES, Outcome.GONE)) + ")"
+        rows = self._db.execute(
+            f"""SELECT c.* FROM checks c WHERE c.outcome = '{Outcome.GONE}' AND c.snapshot_id IS NULL
+                AND NOT EXISTS (SELECT 1 FROM changes x WHERE x.doc_id = c.doc_id
+                    AND x.detected_at = c.checked_at AND x.event IN ('{Event.REMOVED}', '{Event.MOVED}'))
+                AND (SELECT p.outcome FROM checks p WHERE p.doc_id = c.doc_id AND p.outcome IN {states}
+                    AND (p.checked_at < c.checked_at OR (p.checked_at = c.checked_at AND p.id < c.id))
+                    ORDER BY p.checked_at DESC, p.id DESC LIMIT 1) IN {_GOOD}
+                ORDER BY c.checked_at, c.id"""
+        ).fetchall()
+        return [_check(row) for row in rows]
+
+    def unrecorded_returns(self) -> list[Check]:
+        """Good checks without a response of their own (a 304, or a body the crawler matched to
+        the current version) that follow a gone check and that no change of their time records
+        as the page back, oldest first: ``kb.record`` makes them changes."""
+        states = "(" + ", ".join(f"'{o}'" for o in (*GOOD_OUTCOMES, Outcome.GONE)) + ")"
+        rows = self._db.execute(
+            f"""SELECT c.* FROM checks c WHERE c.outcome IN {_GOOD} AND c.snapshot_id IS NULL
+                AND c.checked_at >= (SELECT MIN(g.checked_at) FROM checks g
+                    WHERE g.doc_id = c.doc_id AND g.outcome = '{Outcome.GONE}')
+                AND NOT EXISTS (SELECT 1 FROM changes x WHERE x.doc_id = c.doc_id
+                    AND x.detected_at = c.checked_at AND x.event = '{Event.RESTORED}')
+                AND (SELECT p.outcome FROM checks p WHERE p.doc_id = c.doc_id AND p.outcome IN {states}
+                    AND (p.checked_at < c.checked_at OR (p.checked_at = c.checked_at AND p.id < c.id))
+                    ORDER BY p.checked_at DESC, p.id DESC LIMIT 1) = '{Outcome.GONE}'
+                ORDER BY c.checked_at, c.id"""
+        ).fetchall()
+        return [_check(row) for row in rows]
+
+    def arrival(self, doc_id: str) -> tuple[str, str, str | None]:
+        """(how the document came: 'declared' or 'discovered', when it was first seen, when its
+        marketplace's first document was first seen): whether a first version is a new page."""
+        row = self._db.execute(
+            "SELECT d.origin, d.first_seen, (SELECT MIN(o.first_seen) FROM documents o "
+            "WHERE o.marketplace = d.marketplace) AS market_first_seen FROM documents d WHERE d.doc_id=?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            raise UnknownDocument(f"unknown document '{doc_id}'")
+        return row["origin"], row["first_seen"], row["market_first_seen"]
+
     def set_outcome(self, check_id: int, outcome: str, reason: str | None = None, fault: str | None = None) -> None:
         self._db.execute(
             "UPDATE checks SET outcome=?, reason=?, fault=? WHERE id=?",
@@ -460,8 +518,8 @@ class Store:
         self,
         *,
         doc_id: str,
-        from_version_id: int,
-        to_version_id: int,
+        from_version_id: int | None,
+        to_version_id: int | None,
         detected_at: str,
         label: str,
         summary: str,
@@ -478,17 +536,19 @@ class Store:
         flap: bool = False,
         returns_to: int | None = None,
         flapping: Iterable[FlapPassage] = (),
+        event: str = Event.EDITED,
     ) -> str:
         """Record a change; ``technical``: it comes only from new extraction rules
         (``policywatch reextract``), so it stays out of ``changes()`` and the feed; ``flap``: the
         page only switched back to a recent text, kept out the same way. ``returns_to``: the
-        earlier version whose text came back (a flap, or a reported reversion)."""
+        earlier version whose text came back (a flap, or a reported reversion). ``event``: the
+        page added or back (no ``from_version_id``), removed or moved (no ``to_version_id``)."""
         key = self._free_key(f"{doc_id}/{compact(detected_at)}" + ("-technical" if technical else ""))
         self._db.execute(
             "INSERT INTO changes (key, doc_id, from_version_id, to_version_id, detected_at, label, "
             "summary, reasons, silent, ops, sections, tags, effective_date, notice_days, technical, "
-            "section_changes, section_details, flap, returns_to, flapping) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "section_changes, section_details, flap, returns_to, flapping, event) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key,
                 doc_id,
@@ -512,6 +572,7 @@ class Store:
                 int(flap),
                 returns_to,
                 json.dumps([vars(p) for p in flapping], ensure_ascii=False),
+                str(event),
             ),
         )
         chain.chain_change(self._db, self._db.execute("SELECT id FROM changes WHERE key=?", (key,)).fetchone()[0])
@@ -946,6 +1007,7 @@ def _change(row: sqlite3.Row) -> Change:
         returns_to=row["returns_to"],
         returns_to_at=row["returns_to_at"],
         flapping=_flapping(row["flapping"]),
+        event=row["event"] if "event" in row.keys() else Event.EDITED,  # a store opened read-only before its migration
     )
 
 

@@ -2,8 +2,8 @@
 
 A version's digest covers its snapshot's sha256, its text's sha256, the extractor version and
 the previous version's digest (the document's versions in capture order); a change's digest
-covers its key, class, summary, reasons and diff, the digests of the versions it joins and the
-previous change's digest (the document's changes in detection order). So rewriting one row
+covers its key, class, summary, reasons and diff, the digests of the versions it joins (one of
+them for a page added, removed, moved or back, and then its event too) and the previous change's digest (the document's changes in detection order). So rewriting one row
 means rewriting every later digest of its document, and the head.
 
 The head as of a time T: the sha256 of ``policywatch-head-1`` and one line per document with a
@@ -27,6 +27,7 @@ CHANGE_COLUMNS = (
     "id, key, doc_id, from_version_id, to_version_id, detected_at, label, summary, reasons, ops, "
     "technical, flap, returns_to"
 )
+EDITED = "edited"  # kb.models.Event.EDITED: the event every change had before pages came and went
 
 
 def _digest(parts: list) -> str:
@@ -57,6 +58,9 @@ def version_digest(row, snapshot_sha256: str | None, previous: str | None) -> st
 
 
 def change_digest(row, from_digest: str | None, to_digest: str | None, previous: str | None) -> str:
+    """An edit's digest is what it was before events existed; a page added, removed, moved or
+    back also covers its event (a missing end's digest is "")."""
+    event = row["event"] if "event" in row.keys() else EDITED
     return _digest(
         [
             "change",
@@ -74,7 +78,14 @@ def change_digest(row, from_digest: str | None, to_digest: str | None, previous:
             int(row["flap"] or 0),
             row["returns_to"],
         ]
+        + ([] if (event or EDITED) == EDITED else [event])
     )
+
+
+def _change_columns(db) -> str:
+    """The columns a change's digest covers, ``event`` once the store has it."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(changes)")}
+    return CHANGE_COLUMNS + (", event" if "event" in present else "")
 
 
 def compute(db, doc_id: str | None = None) -> tuple[dict[int, str], dict[int, str]]:
@@ -92,7 +103,7 @@ def compute(db, doc_id: str | None = None) -> tuple[dict[int, str], dict[int, st
     changes: dict[int, str] = {}
     last = {}
     where = "WHERE doc_id = ?" if doc_id is not None else ""
-    for row in db.execute(f"SELECT {CHANGE_COLUMNS} FROM changes {where} ORDER BY doc_id, detected_at, id", args):
+    for row in db.execute(f"SELECT {_change_columns(db)} FROM changes {where} ORDER BY doc_id, detected_at, id", args):
         changes[row["id"]] = last[row["doc_id"]] = change_digest(
             row, versions.get(row["from_version_id"]), versions.get(row["to_version_id"]), last.get(row["doc_id"])
         )
@@ -150,7 +161,7 @@ def chain_version(db, version_id: int) -> None:
 
 def chain_change(db, change_id: int) -> None:
     """Digest a change just added, like ``chain_version``."""
-    row = db.execute(f"SELECT {CHANGE_COLUMNS} FROM changes WHERE id = ?", (change_id,)).fetchone()
+    row = db.execute(f"SELECT {_change_columns(db)} FROM changes WHERE id = ?", (change_id,)).fetchone()
     later, previous = _neighbours(db, "changes", "detected_at", row["doc_id"], row["detected_at"], change_id)
     if later:
         rechain(db, [row["doc_id"]])

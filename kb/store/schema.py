@@ -5,6 +5,7 @@ Only the store package runs SQL; this module holds its data definition.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from kb.store import chain
@@ -61,8 +62,8 @@ CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,
     doc_id TEXT NOT NULL REFERENCES documents(doc_id),
-    from_version_id INTEGER NOT NULL REFERENCES versions(id),
-    to_version_id INTEGER NOT NULL REFERENCES versions(id),
+    from_version_id INTEGER REFERENCES versions(id),   -- NULL: a page added or back again
+    to_version_id INTEGER REFERENCES versions(id),     -- NULL: a page removed or moved
     detected_at TEXT NOT NULL,
     label TEXT NOT NULL,
     summary TEXT NOT NULL,
@@ -114,7 +115,10 @@ ADDED_COLUMNS = (
     ("versions", "chain_digest", "TEXT"),  # kb.store.chain: over its snapshot, its text, the previous version
     ("changes", "chain_digest", "TEXT"),  # kb.store.chain: over its versions, its content, the previous change
     ("documents", "role", "TEXT"),  # kb.sources.ROLES as declared ("announcements"), or NULL
+    ("changes", "event", "TEXT NOT NULL DEFAULT 'edited'"),  # kb.models.Event: edited, added, removed, …
 )
+# Constraints dropped since: (table, column) that were NOT NULL in older stores.
+NULLABLE_SINCE = (("changes", "from_version_id"), ("changes", "to_version_id"))
 
 
 def migrate(db: sqlite3.Connection) -> None:
@@ -128,6 +132,63 @@ def migrate(db: sqlite3.Connection) -> None:
             chained = chained and column != "chain_digest"
     if not chained:  # a store older than the chain: its rows are digested once, as they are now
         chain.fill_missing(db)
+    if _not_null(db):
+        _drop_not_null(db)
+
+
+def _not_null(db: sqlite3.Connection) -> list[tuple[str, str]]:
+    """The columns of ``NULLABLE_SINCE`` that this store still declares NOT NULL."""
+    found = []
+    for table, column in NULLABLE_SINCE:
+        if any(row[1] == column and row[3] for row in db.execute(f"PRAGMA table_info({table})")):
+            found.append((table, column))
+    return found
+
+
+def _drop_not_null(db: sqlite3.Connection) -> None:
+    """Drop those NOT NULL constraints: SQLite cannot alter a column, so the table is made
+    again from its own declaration (its added columns included) less the constraint, its rows
+    copied in the same order and ids, and its indexes made again; one transaction, so a killed
+    process leaves the old table. Nothing references ``changes``, so no other table moves."""
+    for table in sorted({table for table, _ in _not_null(db)}):
+        columns = {column for t, column in NULLABLE_SINCE if t == table}
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone()[0]
+        for column in columns:
+            sql, found = re.subn(rf"(\b{column}\s+INTEGER)\s+NOT\s+NULL\b", r"\1", sql, flags=re.IGNORECASE)
+            if not found:
+                raise sqlite3.DatabaseError(f"cannot read the declaration of {table}.{column} to migrate it")
+        indexes = [
+            row[0]
+            for row in db.execute(
+                "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql IS NOT NULL", (table,)
+            )
+        ]
+        new = f"{table}_migrating"
+        body = re.sub(
+            rf'^\s*CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?"?{table}"?',
+            f"CREATE TABLE {new}",
+            sql,
+            count=1,
+            flags=re.IGNORECASE,
+        )
+        names = ", ".join(row[1] for row in db.execute(f"PRAGMA table_info({table})"))
+        in_transaction = db.in_transaction
+        if not in_transaction:
+            db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(f"DROP TABLE IF EXISTS {new}")
+            db.execute(body)
+            db.execute(f"INSERT INTO {new} ({names}) SELECT {names} FROM {table}")
+            db.execute(f"DROP TABLE {table}")
+            db.execute(f"ALTER TABLE {new} RENAME TO {table}")
+            for index in indexes:
+                db.execute(index)
+        except BaseException:
+            if not in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        if not in_transaction:
+            db.execute("COMMIT")
 
 
 def needs_migration(db: sqlite3.Connection) -> bool:
@@ -138,4 +199,4 @@ def needs_migration(db: sqlite3.Connection) -> bool:
     for table, column, _ in ADDED_COLUMNS:
         if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
             return True
-    return False
+    return bool(_not_null(db))

@@ -8,12 +8,15 @@ Checked, in one consistent read of a store opened read-only:
 - every snapshot: its body exists; every check: its snapshot exists and is the same document's,
   and every snapshot is named by a check (nothing stored that no check accounts for);
 - every version: its snapshot exists and is the same document's, its text matches its sha256;
-- every change: both versions exist, belong to its document, and go forward in time;
+- every change: the versions its event names exist (both for an edit; the first one for a page
+  added, the last one for a page removed or moved, the one in force for a page back), belong to
+  its document, and go forward in time;
 - the chain of digests (``kb.store.chain``): every version's and change's stored digest is the
   one its row and the rows before it give; the head is reported, and compared with a published
   one when given (``--head``); ``--deep`` (``kb.record.deep``) re-extracts versions too;
-- every document's history: one first version (the earliest, no change leads to it), a change
-  from each version to the next, no version dated after the newest check (the future), and
+- every document's history: one first version (the earliest, no change from another version leads
+  to it), a change from each version to the next; a page added once, as its first version, then
+  removed (or moved) and back in turn, each from or to the version in force then; no version dated after the newest check (the future), and
   change keys that are unique.
 
 A pending check the recorder failed on (it keeps the reason) is a problem. Other checks still
@@ -26,10 +29,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.errors import StoreError
-from kb.models import OUTCOMES, Outcome
+from kb.models import EVENTS, OUTCOMES, Event, Outcome
 from kb.store import Store, chain, sha256
 
 MAX_LISTED = 50  # problems listed one by one; the count is always exact
+# The versions each event must name: an edit both, a page added only the one it starts with, a
+# page removed or moved only the one it left, a page back only the one in force (when its text
+# changed too, an edit beside it joins the two versions).
+ENDS = {
+    Event.EDITED: ("from", "to"),
+    Event.ADDED: ("to",),
+    Event.REMOVED: ("from",),
+    Event.MOVED: ("from",),
+    Event.RESTORED: ("to",),
+}
 
 
 @dataclass
@@ -156,18 +169,29 @@ def _versions(store: Store, report: VerifyReport) -> None:
 
 def _changes(store: Store, report: VerifyReport) -> None:
     count = 0
+    event = "c.event" if "event" in {row[1] for row in store._db.execute("PRAGMA table_info(changes)")} else "'edited'"
     for row in store._db.execute(
-        "SELECT c.id, c.key, c.doc_id, c.from_version_id, c.to_version_id, "
+        f"SELECT c.id, c.key, c.doc_id, c.from_version_id, c.to_version_id, {event} AS event, "
         "f.doc_id AS from_doc, f.captured_at AS from_at, t.doc_id AS to_doc, t.captured_at AS to_at "
         "FROM changes c LEFT JOIN versions f ON f.id = c.from_version_id "
         "LEFT JOIN versions t ON t.id = c.to_version_id ORDER BY c.id"
     ):
         count += 1
         where = f"change {row['key']}"
+        if row["event"] not in EVENTS:
+            report.problem(f"{where}: unknown event {row['event']!r}")
+            continue
+        needs = ENDS[row["event"]]
         for end, doc, version_id in (
             ("from", row["from_doc"], row["from_version_id"]),
             ("to", row["to_doc"], row["to_version_id"]),
         ):
+            if version_id is None:
+                if end in needs:
+                    report.problem(f"{where}: a change {row['event']} has no '{end}' version")
+                continue
+            if end not in needs:  # added, back: no from; removed, moved: no to
+                report.problem(f"{where}: a page {row['event']} has a '{end}' version ({version_id})")
             if doc is None:
                 report.problem(f"{where}: its '{end}' version {version_id} is missing")
             elif doc != row["doc_id"]:
@@ -193,8 +217,11 @@ def _history(store: Store, report: VerifyReport) -> None:
                 f"history of {row['doc_id']}: version {row['id']} is dated {row['captured_at']}, "
                 f"in the future of the newest check ({newest_check})"
             )
-    steps = {(row[0], row[1]) for row in q("SELECT from_version_id, to_version_id FROM changes")}
+    # Steps join two versions (edits, and a page back with another text); a page added or back
+    # with the same text leads to a version from nothing, a page removed or moved from one to nothing.
+    steps = {(row[0], row[1]) for row in q("SELECT from_version_id, to_version_id FROM changes") if None not in row}
     reached = {to_id for _, to_id in steps}
+    events = _events(store)
     for doc_id, line in versions.items():
         firsts = [vid for vid, _ in line if vid not in reached]
         if len(firsts) > 1:
@@ -208,8 +235,51 @@ def _history(store: Store, report: VerifyReport) -> None:
                     f"history of {doc_id}: no change from version {before} to version {after} ({at}); "
                     "run `policywatch reextract --history` on it"
                 )
+        _page_events(doc_id, line, events.get(doc_id, []), report)
     for row in q("SELECT key, COUNT(*) AS n FROM changes GROUP BY key HAVING n > 1"):
         report.problem(f"history: change key {row['key']} is used {row['n']} times")
+
+
+def _events(store: Store) -> dict[str, list[tuple[str, str, int | None, int | None]]]:
+    """(event, detected_at, from, to) of each document's changes that are not edits, in order."""
+    if "event" not in {row[1] for row in store._db.execute("PRAGMA table_info(changes)")}:
+        return {}
+    found: dict[str, list] = {}
+    for row in store._db.execute(
+        "SELECT doc_id, event, detected_at, from_version_id, to_version_id FROM changes "
+        f"WHERE event != '{Event.EDITED}' ORDER BY doc_id, detected_at, id"
+    ):
+        found.setdefault(row["doc_id"], []).append((row[1], row[2], row[3], row[4]))
+    return found
+
+
+def _page_events(doc_id: str, line: list[tuple[int, str]], events: list, report: VerifyReport) -> None:
+    """A page is added once, to its first version; it is removed (or moved) from the version
+    in force then, and only while it is there; it is back only after it was removed, to the
+    version in force then; they alternate: added, removed, back, removed…"""
+    where = f"history of {doc_id}"
+    first = line[0][0] if line else None
+    captured = dict(line)
+    there = None  # unknown until the first event: a page watched from its marketplace's first crawl is there
+    for event, at, from_id, to_id in events:
+        # The capture in force then (re-extraction adds versions of the same capture later).
+        in_force = next((when for _, when in reversed(line) if when <= at), None)
+        if event == Event.ADDED:
+            if to_id != first or there is not None:
+                report.problem(f"{where}: added at {at} to version {to_id}, not as its first version")
+            there = True
+        elif event in (Event.REMOVED, Event.MOVED):
+            if there is False:
+                report.problem(f"{where}: {event} at {at} while it was already gone")
+            if captured.get(from_id) != in_force:
+                report.problem(f"{where}: {event} at {at} from version {from_id}, not the one in force then")
+            there = False
+        elif event == Event.RESTORED:
+            if there is not False:
+                report.problem(f"{where}: back at {at} without being removed first")
+            if captured.get(to_id) != in_force:
+                report.problem(f"{where}: back at {at} to version {to_id}, not the one in force then")
+            there = True
 
 
 def _chain(store: Store, report: VerifyReport, published: str | None) -> None:

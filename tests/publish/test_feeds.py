@@ -295,6 +295,7 @@ def test_json_feed_1_1():
         "document": "northwind/seller-agreement",
         "silent": True,
         "effective_date": "2026-11-14",
+        "event": "edited",
     }
     assert "<del>39.99</del>" in first["content_html"]
     assert len(json_feed_as_entries(json.dumps(document).encode()).entries) == 3

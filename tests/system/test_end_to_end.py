@@ -16,6 +16,7 @@ from tests.support import run_cli
 
 pytestmark = pytest.mark.slow
 EXPECTED = yaml.safe_load((CORPUS_DIR / "expected.yaml").read_text())
+EVENTS = yaml.safe_load((CORPUS_DIR / "events.yaml").read_text())["events"]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def demo_home(tmp_path_factory):
 
 def test_demo_prints_counts_and_where_things_are(demo_home):
     home, out = demo_home
-    assert "Documents 17, versions 20, changes 3 (substantive 2, minor 1, noise 0), failed checks 2" in out
+    assert "Documents 17, versions 20, changes 5 (substantive 4, minor 1, noise 0), failed checks 2" in out
     assert f"serve --home {home}   then open http://127.0.0.1:8000/" in out  # served: links work there
     assert "python -m" not in out  # stock Debian has python3 only: hints name the installed command
     assert f"Feed:  {home / 'site' / 'feed.xml'}" in out
@@ -38,7 +39,7 @@ def test_every_check_has_the_expected_outcome(demo_home):
     home, _ = demo_home
     with Store(home) as store:
         checks = store.checks()
-        changes = {(c.doc_id, c.detected_at): c for c in store.changes()}
+        changes = {(c.doc_id, c.detected_at): c for c in store.changes() if c.event == "edited"}
         versions = store.versions()
     by_state = {}
     for check in checks:
@@ -70,6 +71,20 @@ def test_every_check_has_the_expected_outcome(demo_home):
     )
 
 
+def test_pages_that_come_and_go_are_changes(demo_home):
+    home, _ = demo_home
+    with Store(home) as store:
+        found = [c for c in store.changes() if c.event != "edited"]
+    assert [
+        {"doc": c.doc_id, "event": c.event, "detected_at": c.detected_at, "class": c.label, "summary": c.summary}
+        for c in found
+    ] == EVENTS
+    added, removed = found
+    assert added.from_version_id is None and added.to_version_id is not None
+    assert removed.from_version_id is not None and removed.to_version_id is None
+    assert run_cli("verify", home=home).stdout.startswith("ok: ")
+
+
 def test_bot_wall_and_removed_page_keep_history(demo_home):
     home, _ = demo_home
     with Store(home) as store:
@@ -84,9 +99,10 @@ def test_bot_wall_and_removed_page_keep_history(demo_home):
 def test_changes_json_fields(demo_home):
     home, _ = demo_home
     changes = json.loads(run_cli("changes", "--json", home=home).stdout)
-    assert len(changes) == 3
+    assert len(changes) == 5
+    assert sorted(c["event"] for c in changes) == ["added", "edited", "edited", "edited", "removed"]
     for change in changes:
-        assert {"doc_id", "detected_at", "class", "summary"} <= set(change)
+        assert {"doc_id", "detected_at", "class", "summary", "event"} <= set(change)
         assert change["class"] in ("substantive", "minor", "noise")
         assert change["summary"]
     assert [c["detected_at"] for c in changes] == sorted((c["detected_at"] for c in changes), reverse=True)
@@ -115,6 +131,10 @@ def test_site_and_feed(demo_home):
     with Store(home) as store:
         non_noise = [c for c in store.changes() if c.label != "noise"]
     assert len(feed.entries) == len(non_noise)
+    titles = [entry.title for entry in feed.entries]
+    assert [event["summary"] for event in EVENTS if event["summary"] not in titles] == []
+    changelog = (home / "site" / "changes" / "index.html").read_text()
+    assert all(event["summary"] in changelog for event in EVENTS)
 
 
 def test_show_and_diff_and_status(demo_home):

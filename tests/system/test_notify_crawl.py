@@ -1,7 +1,7 @@
 """Notifications at the end of real crawls of the demo marketplace (loopback server, real Scrapy,
 real Apprise to a loopback SMTP server and a loopback webhook): the crawl that finds the demo's
 last two changes delivers exactly what each subscription's filters let through; the next crawl
-delivers nothing; a notify run killed (SIGKILL) right after a send, restarted, sends no duplicate."""
+delivers only the page it confirms removed; a notify run killed (SIGKILL) right after a send, restarted, sends no duplicate."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ pytestmark = pytest.mark.slow
 METRICS = "northwind/customer-service-performance"  # substantive, high: 4% → 3% from 1 October
 PAYMENTS = "northwind/payments-and-disbursements"  # minor, silent
 CONDUCT = "northwind/code-of-conduct"  # substantive, the week before: history
+REVIEWS = "northwind/customer-reviews"  # a new page, the week before: history
+LEGACY = "northwind/legacy-shipping-templates"  # 404 in the last state, removed the day after
 
 
 def notify_yaml(smtp: SmtpReceiver, hook: WebhookReceiver) -> str:
@@ -85,6 +87,7 @@ def test_a_crawl_with_two_changes_delivers_exactly_the_expected_messages(tmp_pat
             ("metrics", "seller%40example.com", METRICS),
             ("minor-by-mail", "editor%40example.com", PAYMENTS),
             ("substantive-history", "history", CONDUCT),  # since: 2026-08-01 asks for the history
+            ("substantive-history", "history", REVIEWS),
             ("substantive-history", "history", METRICS),
         ]
         [seller] = smtp.to("seller@example.com")
@@ -97,13 +100,17 @@ def test_a_crawl_with_two_changes_delivers_exactly_the_expected_messages(tmp_pat
         [editor] = smtp.to("editor@example.com")
         assert editor.subject.startswith("Payments and disbursements:") and "silent" in editor.html
         assert len(smtp.mails) == 2
-        assert [len(hook.at(path)) for path in ("metrics", "high", "history", "other")] == [1, 1, 2, 0]
+        assert [len(hook.at(path)) for path in ("metrics", "high", "history", "other")] == [1, 1, 3, 0]
 
-        server.set_state(last.name)  # the same pages a day later: nothing new, nothing sent
+        server.set_state(last.name)  # the same pages a day later: only the 404 confirmed, a page removed
         next_day = (to_datetime(last.date) + timedelta(days=1)).strftime(ISO_FORMAT)
         again = crawl(home, sources, fast=True, fixed_time=next_day).notify
-        assert again.sent == [] and again.failed == []
-        assert len(smtp.mails) == 2 and len(hook.posts) == 4
+        assert [(m.subscription, m.change_keys[0].rsplit("/", 1)[0]) for m in again.sent] == [
+            ("substantive-history", LEGACY)
+        ]
+        assert again.failed == []
+        assert hook.at("history")[-1]["title"] == "Page removed: northwind · Moving from legacy shipping templates"
+        assert len(smtp.mails) == 2 and len(hook.posts) == 6
 
         # A notify run killed right after its first send: restarted, it sends that one no more.
         write_notify(
@@ -122,11 +129,11 @@ def test_a_crawl_with_two_changes_delivers_exactly_the_expected_messages(tmp_pat
         assert restarted.returncode == 0, restarted.stderr
         assert "UNCONFIRMED  late-joiner → json://" in restarted.stderr
         titles = [post["title"] for post in hook.at("late")]
-        assert len(titles) == len(set(titles)) == 3  # conduct, metrics and payments, each once
+        assert len(titles) == len(set(titles)) == 5  # conduct, reviews, metrics, payments, legacy: each once
         with Store(home) as store:
             states = [d.state for d in store.deliveries("late-joiner")]
-        assert states == ["unconfirmed", "sent", "sent"]
-        assert len(smtp.mails) == 2 and len(hook.posts) == 4 + 3
+        assert states == ["unconfirmed", "sent", "sent", "sent", "sent"]
+        assert len(smtp.mails) == 2 and len(hook.posts) == 6 + 5
 
 
 KILL_AFTER_FIRST_SEND = """
