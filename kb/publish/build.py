@@ -39,6 +39,7 @@ from kb.publish.feeds import Item, feed_files, parse_time
 from kb.publish.files import PENDING_FILE, TMP_PREFIX, swap, sync
 from kb.publish.mkdocs_config import mkdocs_yml
 from kb.publish.pages import Site, checks_json, head_json
+from kb.publish.site_search import site_search_files
 from kb.publish.urls import document_md, marketplace_md, resolve_site_url, version_file
 
 TEMPLATE_DIR = Path(__file__).with_name("site_template")
@@ -131,6 +132,8 @@ def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes
                 # (it takes them for translations of the site): answer it, not with a 404.
                 answered.add(folder)
                 yield f"docs/{folder}/sitemap.xml", EMPTY_SITEMAP
+    for path, content in site_search_files(site):  # Pagefind's index: policywatch's step, not a plugin
+        yield f"docs/{path}", content
     for path in sorted(TEMPLATE_DIR.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             rel = path.relative_to(TEMPLATE_DIR).as_posix()

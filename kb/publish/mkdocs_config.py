@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from kb.publish.pages import LISTING_TITLES, SITE_NAME, Site
 from kb.publish.sanitize import safe_title
+from kb.publish.site_search import SCRIPT, SEARCH_MD
 from kb.publish.urls import FORMATS, GLOBAL_FEED, SUBSTANTIVE_FEED, document_md, listing_md, marketplace_md
 from kb.sources.yamlio import dump
 
@@ -23,7 +24,7 @@ NAV_DOCUMENTS = 40  # a marketplace with more documents lists them on its page, 
 def mkdocs_yml(site: Site, site_url: str) -> str:
     """The text of ``mkdocs.yml``: theme, plugins, the feeds every page announces, the nav."""
     changes = [{title: listing_md(label)} for label, title in LISTING_TITLES.items()]
-    nav: list[dict] = [{"Home": "index.md"}, {"Changes": changes}]
+    nav: list[dict] = [{"Home": "index.md"}, {"Changes": changes}, {"Search": SEARCH_MD}]
     for marketplace in site.marketplaces:
         section: list[dict] = [{"Overview": marketplace_md(marketplace)}]
         docs = site.in_marketplace[marketplace]
@@ -56,20 +57,22 @@ def mkdocs_yml(site: Site, site_url: str) -> str:
                 "navigation.tabs",
                 "navigation.prune",
                 "navigation.top",
-                "search.suggest",
-                "search.highlight",
             ],
             "palette": [
                 {"media": media, "scheme": scheme, "toggle": {"icon": icon, "name": name}}
                 for media, scheme, icon, name in toggle
             ],
         },
-        # Material's `offline` plugin is left out on purpose: it forces use_directory_urls off
-        # (breaking permalinks) and adds a script from unpkg.com to every page.
-        "plugins": ["search"],
+        # No plugin: Material's search wrote one index every searching visitor downloaded
+        # whole (53 MB for 2,000 documents); the site search is Pagefind's, built by publish
+        # (kb.publish.site_search), which any builder serves. Material's `offline` plugin is
+        # left out on purpose: it forces use_directory_urls off (breaking permalinks) and adds
+        # a script from unpkg.com to every page.
+        "plugins": [],
         "hooks": [HOOK_FILE],
         "markdown_extensions": [{"toc": {"permalink": True}}, "tables"],
         "extra_css": ["stylesheets/policywatch.css"],
+        "extra_javascript": [{"path": SCRIPT, "type": "module"}],
         "extra": {
             "policywatch": {  # read by overrides/: the feeds every page announces
                 "feeds": site_feeds,

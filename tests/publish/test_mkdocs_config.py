@@ -28,9 +28,10 @@ def _sections(config: dict) -> dict[str, list]:
     return {name: entries for item in config["nav"] for name, entries in item.items()}
 
 
-def test_navigation_is_home_changes_then_a_tab_per_marketplace():
+def test_navigation_is_home_changes_search_then_a_tab_per_marketplace():
     nav = _sections(config_of())
-    assert list(nav) == ["Home", "Changes", "northwind", "southsea"]
+    assert list(nav) == ["Home", "Changes", "Search", "northwind", "southsea"]
+    assert nav["Search"] == "search.md"
     assert nav["Home"] == "index.md"
     assert [next(iter(e.values())) for e in nav["Changes"]] == [
         "changes/index.md",
@@ -54,7 +55,9 @@ def test_the_site_loads_nothing_from_the_network_and_uses_our_hook():
     config = config_of()
     assert config["site_url"] == SITE_URL and config["use_directory_urls"] is True
     assert config["theme"]["font"] is False
-    assert config["plugins"] == ["search"]  # no `offline`: it adds a script from unpkg.com
+    # No `offline` (it adds a script from unpkg.com), no `search`: Pagefind's files are sources.
+    assert config["plugins"] == []
+    assert config["extra_javascript"] == [{"path": "javascripts/pw-search.js", "type": "module"}]
     assert config["hooks"] == [HOOK_FILE]
     assert set(config["validation"].values()) == {"info"}  # crawled links never fail a build
 

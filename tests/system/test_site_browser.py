@@ -192,7 +192,7 @@ def test_instant_navigation_tabs_and_dark_mode(page, site):
     page.goto(base)
     page.evaluate("window.__kept = 'same document'")  # survives instant navigation only
     tabs = page.locator("nav.md-tabs a.md-tabs__link")
-    assert [t.strip() for t in tabs.all_inner_texts()] == ["Home", "Changes", "northwind"]
+    assert [t.strip() for t in tabs.all_inner_texts()] == ["Home", "Changes", "Search", "northwind"]
     page.locator("nav.md-tabs a.md-tabs__link", has_text="northwind").click()
     page.wait_for_url("**/marketplaces/northwind/")
     # Instant navigation changes the URL before it swaps the content in: wait for the content.
