@@ -26,6 +26,7 @@ import asyncio
 import re
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
@@ -222,8 +223,9 @@ def _run_pagefind(pages: Path, bundle: Path) -> None:
             await ix.add_directory(str(pages))
             await ix.write_files(output_path=str(bundle))
 
-    try:
-        asyncio.run(index())
+    try:  # in a thread of its own: the caller may be running an event loop (Playwright, Scrapy)
+        with ThreadPoolExecutor(1, thread_name_prefix="pagefind") as thread:
+            thread.submit(asyncio.run, index()).result()
     except FileNotFoundError as err:
         raise PublishError(
             f"cannot build the site search: {err}", hint="install Pagefind's binary: pip install 'pagefind[bin]'"
