@@ -159,19 +159,35 @@ def exists(path: Path) -> bool:
     return index.exists_in(path)
 
 
-def create(path: Path, units: Iterable[Unit], common: frozenset[str]) -> None:
-    """A new index in the empty folder ``path`` holding ``units``, in one compact segment."""
+def create(
+    path: Path,
+    units: Iterable[Unit],
+    common: frozenset[str],
+    *,
+    procs: int = 1,
+    limitmb: int = 256,
+    optimize: bool = True,
+    multisegment: bool = False,
+) -> None:
+    """A new index in the empty folder ``path`` holding ``units``, in one compact segment.
+
+    The options are Whoosh's writer's (``bench/index_bulk.py`` measures them): ``procs`` > 1
+    is its multiprocessing writer, ``limitmb`` the memory of each writer's posting pool,
+    ``multisegment`` keeps one segment per process instead of merging them."""
     ix = index.create_in(path, schema(common))
     # One file per part of a segment: Whoosh copies a part of a compound segment file into
     # memory each time it opens it (150 ms per query at 50,000 sections).
-    writer = ix.writer(limitmb=256, compound=False)
+    if procs > 1:
+        writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=multisegment, compound=False)
+    else:
+        writer = ix.writer(limitmb=limitmb, compound=False)
     try:
         for unit in units:
             writer.add_document(**unit.fields())
     except BaseException:
         writer.cancel()
         raise
-    writer.commit(optimize=True)
+    writer.commit(optimize=optimize)
 
 
 def write(path: Path, deletes: Iterable[str], adds: Iterable[Unit]) -> None:
