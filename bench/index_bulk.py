@@ -13,7 +13,8 @@ scores) are compared with the first variant's.
 Variants (``engine.create``'s keyword arguments):
 
 - ``base``: what the code did before this benchmark: one writer, ``limitmb=256``, then
-  ``commit(optimize=True)``;
+  ``commit(optimize=True)``, and the body analyzed twice, once for ``body`` and once for
+  ``body_pairs`` (``replay: False`` turns off ``engine._ReplayBody``'s use of the body's tokens);
 - ``procs2``: Whoosh's multiprocessing writer, 2 processes (``procs=2``), merged into one segment;
 - ``procs2-multi``: the same, each process's segment kept (``multisegment=True``), no merge;
 - ``lim64`` / ``lim128`` / ``lim512``: one writer with a smaller or a larger pool;
@@ -42,7 +43,7 @@ sys.path.insert(0, str(REPO))
 from bench.corpus import _body  # noqa: E402
 
 VARIANTS = {
-    "base": {"procs": 1, "limitmb": 256, "optimize": True},
+    "base": {"procs": 1, "limitmb": 256, "optimize": True, "replay": False},
     "procs2": {"procs": 2, "limitmb": 128},
     "procs2-multi": {"procs": 2, "limitmb": 128, "multisegment": True},
     "lim64": {"procs": 1, "limitmb": 64},
@@ -107,6 +108,9 @@ def make_units(pages: int) -> list:
 def _child(pages: int, path: str, options: dict, queue) -> None:
     from kb.search import COMMON_SAMPLE, common_words, engine
 
+    options = dict(options)
+    if not options.pop("replay", True):  # _ReplayBody then finds nothing kept: it analyzes again
+        engine._KeepTokens.__call__ = lambda self, tokens: tokens
     units = make_units(pages)
     sample = units[:: max(1, len(units) // COMMON_SAMPLE)]
     common = common_words(u.body for u in sample)
