@@ -86,7 +86,7 @@ def write_sources(data: PublishInput, src_dir: Path, *, site_url: str | None = N
     """Write every generated file into ``src_dir``; return (written, unchanged).
 
     Unchanged files keep their bytes and modification time; stale generated files go."""
-    files = iter_sources(data, resolve_site_url(site_url))
+    files = iter_sources(data, resolve_site_url(site_url), previous=Path(src_dir))
     try:
         return sync(Path(src_dir), files)
     except OSError as err:
@@ -101,12 +101,14 @@ def render_sources(data: PublishInput, site_url: str) -> dict[str, bytes]:
     return dict(iter_sources(data, site_url))
 
 
-def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes]]:
+def iter_sources(data: PublishInput, site_url: str, *, previous: Path | None = None) -> Iterator[tuple[str, bytes]]:
     """Every generated file of ``site-src`` as (relative POSIX path, bytes), each path once.
 
     Rendered one file at a time, so that writing a site of thousands of documents holds one
     page in memory, not all of them (100 MB of pages and feeds for 2,000 documents). Every id
-    is checked before the first file is made: a bad one fails the publish before it writes."""
+    is checked before the first file is made: a bad one fails the publish before it writes.
+    ``previous``: the ``site-src`` these files will replace, whose site search is reused when
+    its records have not changed (``site_search_files``)."""
     site = Site(data)
     yield "docs/index.md", site.index_page().encode("utf-8")
     for label in (None, *CLASSES):
@@ -132,7 +134,8 @@ def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes
                 # (it takes them for translations of the site): answer it, not with a 404.
                 answered.add(folder)
                 yield f"docs/{folder}/sitemap.xml", EMPTY_SITEMAP
-    for path, content in site_search_files(site):  # Pagefind's index: policywatch's step, not a plugin
+    previous_docs = previous / "docs" if previous is not None else None
+    for path, content in site_search_files(site, previous_docs):  # Pagefind: our step, not a plugin
         yield f"docs/{path}", content
     for path in sorted(TEMPLATE_DIR.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:

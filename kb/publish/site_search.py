@@ -23,12 +23,14 @@ opens (``?highlight=``, ``pw-search.js``). ``search.md?q=words`` starts a search
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html import escape, unescape
+from importlib import metadata
 from pathlib import Path
 
 from pagefind.index import IndexConfig, PagefindIndex
@@ -40,9 +42,11 @@ from kb.publish.sanitize import safe_title
 from kb.publish.urls import change_anchor, document_md, page_url
 
 BUNDLE = "pagefind"  # under docs/: Pagefind's files
+DIGEST_FILE = "policywatch-records.sha256"  # in BUNDLE: the records it was indexed from
 SEARCH_MD = "search.md"
 SCRIPT = "javascripts/pw-search.js"
 LANGUAGE = "en"
+PAGEFIND_VERSION = metadata.version("pagefind")
 # Pagefind writes UIs the site does not use: left out of the site.
 _UNUSED = re.compile(r"pagefind-(component|modular)-ui\.(js|css)|wasm\.unknown\.pagefind")
 
@@ -191,26 +195,45 @@ else onPage();
 """
 
 
-def site_search_files(site: Site) -> Iterator[tuple[str, bytes]]:
+def site_search_files(site: Site, previous_docs: Path | None = None) -> Iterator[tuple[str, bytes]]:
     """The search page, its script and Pagefind's files, as (path under docs/, bytes), one
-    file at a time. The same site gives the same bytes."""
+    file at a time. The same site gives the same bytes.
+
+    ``previous_docs``: the ``docs/`` folder of the previous sources. When the records are
+    those it was indexed from (``DIGEST_FILE``), its Pagefind files are given again and
+    Pagefind does not run: a crawl that found nothing new costs no indexing."""
     yield SEARCH_MD, search_page().encode("utf-8")
     yield SCRIPT, SEARCH_SCRIPT.encode("utf-8")
     with tempfile.TemporaryDirectory(prefix="policywatch-search-") as tmp:
         pages, bundle = Path(tmp) / "pages", Path(tmp) / "bundle"
+        digest = hashlib.sha256(f"pagefind {PAGEFIND_VERSION}\n".encode())
         count = 0
         for record in records(site):
             path = pages / record.url / "index.html"
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(record_html(record), encoding="utf-8")
+            html = record_html(record).encode("utf-8")
+            digest.update(f"{record.url}\n{len(html)}\n".encode() + html)
+            path.write_bytes(html)
             count += 1
-        if count:
+        stamp = (digest.hexdigest() + "\n").encode()
+        before = previous_docs / BUNDLE if previous_docs is not None else None
+        if before is not None and _read(before / DIGEST_FILE) == stamp and (before / "pagefind.js").is_file():
+            bundle = before  # indexed from these very records
+        elif count:
             _run_pagefind(pages, bundle)
         else:  # an empty site: Pagefind writes nothing for no pages
             bundle.mkdir()
         for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
-            if not _UNUSED.fullmatch(path.name):
+            if not _UNUSED.fullmatch(path.name) and path.name != DIGEST_FILE:
                 yield f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path.read_bytes()
+        yield f"{BUNDLE}/{DIGEST_FILE}", stamp
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _run_pagefind(pages: Path, bundle: Path) -> None:
