@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from kb.publish.pages import LISTING_TITLES, SITE_NAME, Site
 from kb.publish.sanitize import safe_title
-from kb.publish.site_search import SCRIPT, SEARCH_MD
+from kb.publish.site_search import SCRIPT, SEARCH_MD, STYLE
 from kb.publish.urls import FORMATS, GLOBAL_FEED, SUBSTANTIVE_FEED, document_md, listing_md, marketplace_md
 from kb.sources.yamlio import dump
 
@@ -71,7 +71,7 @@ def mkdocs_yml(site: Site, site_url: str) -> str:
         "plugins": [],
         "hooks": [HOOK_FILE],
         "markdown_extensions": [{"toc": {"permalink": True}}, "tables"],
-        "extra_css": ["stylesheets/policywatch.css"],
+        "extra_css": ["stylesheets/policywatch.css", STYLE],
         "extra_javascript": [{"path": SCRIPT, "type": "module"}],
         "extra": {
             "policywatch": {  # read by overrides/: the feeds every page announces
