@@ -1,12 +1,13 @@
 """Does recording during the crawl make the crawl wait? Crawl wall time with and without it.
 
-    python bench/record_during_crawl.py 300
+    python bench/record_during_crawl.py 300 [--load]
 
 The crawl child and the parent that records what it stores write the same SQLite store, one
 write transaction at a time. Four crawls of N pages of ``bench/corpus.py`` (states s1..s4, 2 %
 changed each): the first run and s2 record during the crawl (as ``policywatch crawl`` does),
 s3 records after it, s4 during it again. It prints each crawl's wall time, with the recording,
-and the CPU time of both processes.
+and the CPU time of both processes. ``--load``: under a busy loop on every core
+(``run_daily.BusyLoad``).
 """
 
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.corpus import write_corpus, write_declaration
-from bench.run_daily import free_port
+from bench.run_daily import BusyLoad, free_port
 
 
 def cpu():
@@ -31,7 +32,11 @@ def cpu():
 def main():
     work = Path(tempfile.mkdtemp(prefix="pw-record-during-crawl-"))
     try:
-        run(work, int(sys.argv[1]))
+        if "--load" in sys.argv[2:]:
+            with BusyLoad():
+                run(work, int(sys.argv[1]))
+        else:
+            run(work, int(sys.argv[1]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
