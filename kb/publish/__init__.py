@@ -9,6 +9,8 @@ place. The modules, in the order the data goes through them:
 - ``feeds``: the feeds (the only importer of feedgen); ``sanitize``: crawled HTML and text made
   safe for a page, a title or a feed (the only importer of nh3);
 - ``mkdocs_config``: ``mkdocs.yml``, with the navigation;
+- ``site_search``: the site search, a Pagefind index written among the sources before MkDocs
+  runs (the only importer of pagefind), with the search page and its script;
 - ``files``: writing ``site-src`` only where bytes change, and swapping a built site in;
 - ``build``: the two steps (``write_sources``, ``build_site``) and MkDocs, run in a child process
   (the only importer of MkDocs); ``site_template/``: the theme override, the CSS and the build

@@ -41,6 +41,7 @@ from kb.publish.files import PENDING_FILE, TMP_PREFIX, swap, sync
 from kb.publish.mkdocs_config import mkdocs_yml
 from kb.publish.pages import Site, checks_json, head_json
 from kb.publish.rules_pages import rule_files
+from kb.publish.site_search import site_search_files
 from kb.publish.upcoming import calendar_files, notice_page, upcoming_page
 from kb.publish.urls import NOTICE_MD, UPCOMING_MD, document_md, marketplace_md, resolve_site_url, version_file
 
@@ -88,7 +89,7 @@ def write_sources(data: PublishInput, src_dir: Path, *, site_url: str | None = N
     """Write every generated file into ``src_dir``; return (written, unchanged).
 
     Unchanged files keep their bytes and modification time; stale generated files go."""
-    files = iter_sources(data, resolve_site_url(site_url))
+    files = iter_sources(data, resolve_site_url(site_url), previous=Path(src_dir))
     try:
         return sync(Path(src_dir), files)
     except OSError as err:
@@ -103,12 +104,14 @@ def render_sources(data: PublishInput, site_url: str) -> dict[str, bytes]:
     return dict(iter_sources(data, site_url))
 
 
-def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes]]:
+def iter_sources(data: PublishInput, site_url: str, *, previous: Path | None = None) -> Iterator[tuple[str, bytes]]:
     """Every generated file of ``site-src`` as (relative POSIX path, bytes), each path once.
 
     Rendered one file at a time, so that writing a site of thousands of documents holds one
     page in memory, not all of them (100 MB of pages and feeds for 2,000 documents). Every id
-    is checked before the first file is made: a bad one fails the publish before it writes."""
+    is checked before the first file is made: a bad one fails the publish before it writes.
+    ``previous``: the ``site-src`` these files will replace, whose site search is reused when
+    its records have not changed (``site_search_files``)."""
     site = Site(data)
     yield "docs/index.md", site.index_page().encode("utf-8")
     for label in (None, *CLASSES):
@@ -141,6 +144,9 @@ def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes
                 # (it takes them for translations of the site): answer it, not with a 404.
                 answered.add(folder)
                 yield f"docs/{folder}/sitemap.xml", EMPTY_SITEMAP
+    previous_docs = previous / "docs" if previous is not None else None
+    for path, content in site_search_files(site, previous_docs):  # Pagefind: our step, not a plugin
+        yield f"docs/{path}", content
     for path in sorted(TEMPLATE_DIR.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             rel = path.relative_to(TEMPLATE_DIR).as_posix()
