@@ -161,6 +161,24 @@ class Store:
             (doc_id, title, url, marketplace, doc_type, origin, seen_at),
         )
 
+    def name_marketplaces(self, names: Iterable[tuple[str, str]]) -> None:
+        """Remember each marketplace's declared name (``kb.sources``: ``name:``), for the site
+        and the feeds, which are published without the declarations."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO marketplaces (marketplace, name) VALUES (?, ?) "
+                "ON CONFLICT(marketplace) DO UPDATE SET name=excluded.name WHERE name != excluded.name",
+                list(names),
+            )
+
+    def marketplace_names(self) -> dict[str, str]:
+        """marketplace → its declared name, for those a run has named (none in a store written
+        before names were kept, or opened read-only before any run added the table)."""
+        present = self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='marketplaces'").fetchone()
+        if present is None:
+            return {}
+        return {row[0]: row[1] for row in self._db.execute("SELECT marketplace, name FROM marketplaces")}
+
     def has_document(self, doc_id: str) -> bool:
         return self._db.execute("SELECT 1 FROM documents WHERE doc_id=?", (doc_id,)).fetchone() is not None
 
@@ -714,6 +732,7 @@ class Store:
             flaps=tuple(self.flaps()),
             failing_deliveries=tuple(d for d in self.delivery_problems() if d.state == DeliveryState.FAILED),
             head=self.head(),
+            marketplace_names=self.marketplace_names(),
         )
 
     def head(self) -> str:
