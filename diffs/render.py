@@ -286,16 +286,24 @@ def _label(text: str) -> str:
 
 
 def _marked(runs: Sequence[Seg]) -> str:
+    """Runs as HTML: the spaces at the ends of a deletion or insertion stay outside its tags,
+    once for a deletion and the insertion that replaces it."""
     out: list[str] = []
     for k, (op, text) in enumerate(runs):
         if op == EQUAL:
             out.append(escape(text, quote=False))
-        elif op == DELETE:
-            out.append(f"{_label(DELETED_LABEL)}<del>{escape(text, quote=False)}</del>")
+            continue
+        core = text.strip()
+        lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+        if op == DELETE:
+            replaced = k + 1 < len(runs) and runs[k + 1][0] == INSERT
+            out.append(f"{lead}{_label(DELETED_LABEL)}<del>{escape(core, quote=False)}</del>")
+            out.append("" if replaced else trail)  # the insertion's own spacing follows
         else:
             if k and runs[k - 1][0] == DELETE:
                 out.append('<span class="diff-arrow" aria-hidden="true"> → </span>')
-            out.append(f"{_label(INSERTED_LABEL)}<ins>{escape(text, quote=False)}</ins>")
+                lead = ""  # the deletion's leading space stands for both
+            out.append(f"{lead}{_label(INSERTED_LABEL)}<ins>{escape(core, quote=False)}</ins>{trail}")
     return "".join(out)
 
 

@@ -78,7 +78,7 @@ def _body(change: Change, brief: Brief, permalink: str | None) -> str:
     context = f"{brief.marketplace} · {change.label} change, {brief.severity} importance{silent}"
     diff = readable_diff(change.ops, fold_content=False, max_sections=FEED_DIFF_SECTIONS, max_changes=FEED_DIFF_CHANGES)
     body = (
-        brief_html(brief)
+        brief_html(brief, change.label)
         + f"<p><em>{html.escape(context)}</em></p>"
         + diff
         # Without a site URL there is no link a reader could follow (see feed_files).

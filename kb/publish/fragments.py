@@ -97,9 +97,10 @@ def severity_badge(severity: str) -> str:
     return f'<span class="pw-badge pw-severity-{escape(severity)}">{escape(severity)} importance</span>'
 
 
-def brief_html(brief: Brief) -> str:
+def brief_html(brief: Brief, label: str = "substantive") -> str:
     """A change's brief as the reader sees it first: the headline, what to do and by when,
-    why it matters, what it affects. Every value is escaped."""
+    why it matters (what changed, for a change of class ``label`` that is not substantive),
+    what it affects. Every value is escaped."""
     parts = [f'<p class="pw-brief-headline">{escape(brief.headline)}</p>']
     if brief.what_to_do:
         parts.append(f'<p class="pw-brief-todo"><strong>What to do:</strong> {escape(brief.what_to_do)}</p>')
@@ -107,7 +108,8 @@ def brief_html(brief: Brief) -> str:
         parts.append(f'<p class="pw-brief-when">{escape(brief.effective)}.</p>')
     if brief.why:
         items = "".join(f"<li>{escape(reason)}</li>" for reason in brief.why)
-        parts.append(f'<p class="pw-brief-why">Why it matters:</p><ul class="pw-brief-reasons">{items}</ul>')
+        title = "Why it matters" if label == "substantive" else "What changed"
+        parts.append(f'<p class="pw-brief-why">{title}:</p><ul class="pw-brief-reasons">{items}</ul>')
     if brief.affects:
         parts.append(f'<p class="pw-brief-affects">Affects: {escape(", ".join(brief.affects))}</p>')
     return f'<div class="pw-brief">{"".join(parts)}</div>'

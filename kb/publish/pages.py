@@ -545,7 +545,7 @@ class Site:
                     f'<a href="#{anchor}">{utc_time(change.detected_at)}</a> '
                     f"{' '.join(self._badges(change)[:2])}</p>"
                 ),
-                brief_html(brief),
+                brief_html(brief, change.label),
                 f'<p class="pw-latest-more"><a href="#{anchor}">See what changed, word by word</a></p>',
                 "</div>",
             ]
@@ -567,7 +567,7 @@ class Site:
         if brief.what_to_do:
             guide.append(f'<p class="pw-brief-todo"><strong>What to do:</strong> {escape(brief.what_to_do)}</p>')
         if brief.why:
-            title = f"Why it is {change.label}" if change.label != "substantive" else "Why it matters"
+            title = "Why it matters" if change.label == "substantive" else "What changed"
             items = "".join(f"<li>{escape(reason)}</li>" for reason in brief.why)
             guide.append(f'<p class="pw-brief-why">{escape(title)}:</p><ul class="pw-brief-reasons">{items}</ul>')
         if guide:

@@ -426,8 +426,11 @@ def test_two_versions_captured_at_the_same_time_keep_their_own_text():
 def test_diff_shows_insertions_and_deletions_section_by_section(built):
     tree = page(built, "documents/northwind/seller-agreement")
     entry = tree.get_element_by_id("change-20261015T060000Z").getparent()
-    assert [d.text for d in entry.iter("del")] == ["39.99"]
-    assert [i.text for i in entry.iter("ins")] == ["49.99"]
+    # The amount changes whole, each side after a label for screen readers (hidden by the CSS).
+    assert [d.text for d in entry.iter("del")] == ["39.99 USD"]
+    assert [i.text for i in entry.iter("ins")] == ["49.99 USD"]
+    labels = [s.text for s in entry.xpath(".//div[@class='pw-diff']//span[@class='diff-label']")]
+    assert labels == ["deleted: ", "inserted: "]
     assert [p.text_content() for p in entry.xpath(".//p[@class='pw-diff-section']")] == [
         "§ Northwind Seller Agreement › 1. Fees"
     ]
@@ -436,7 +439,9 @@ def test_diff_shows_insertions_and_deletions_section_by_section(built):
     assert noise.xpath(".//details[@class='pw-noise-diff']//div[@class='pw-diff']")
     css = (built.site / "stylesheets" / "policywatch.css").read_text()
     assert re.search(r"ins\s*\{[^}]*background", css)
+    assert re.search(r"ins\s*\{[^}]*text-decoration: underline", css)  # not by colour alone
     assert re.search(r"del\s*\{[^}]*line-through", css)
+    assert re.search(r"\.diff-label\s*\{[^}]*clip:", css)  # visually hidden, not display: none
     assert tree.xpath("//link[@rel='stylesheet' and @href='../../../stylesheets/policywatch.css']")
 
 
