@@ -174,8 +174,7 @@ class Store:
     def marketplace_names(self) -> dict[str, str]:
         """marketplace → its declared name, for those a run has named (none in a store written
         before names were kept, or opened read-only before any run added the table)."""
-        present = self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='marketplaces'").fetchone()
-        if present is None:
+        if not self._has_table("marketplaces"):
             return {}
         return {row[0]: row[1] for row in self._db.execute("SELECT marketplace, name FROM marketplaces")}
 
@@ -753,6 +752,7 @@ class Store:
         "changes",
         "subscriptions",
         "deliveries",
+        "marketplaces",
     )  # bodies: see bodies()
 
     @classmethod
@@ -831,9 +831,15 @@ class Store:
         """Every row of one of ``TABLES`` as a plain dict, in id order (export)."""
         if table not in self.TABLES:
             raise ValueError(f"unknown table {table!r}")
-        order = "doc_id" if table == "documents" else "id"
+        order = {"documents": "doc_id", "marketplaces": "marketplace"}.get(table, "id")
+        if not self._has_table(table):  # a store written before the table, opened read-only
+            return
         for row in self._db.execute(f"SELECT * FROM {table} ORDER BY {order}"):
             yield dict(row)
+
+    def _has_table(self, table: str) -> bool:
+        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone()
+        return found is not None
 
     def insert_row(self, table: str, row: dict) -> None:
         """Insert an exported row exactly as it was, ids included (restore)."""
