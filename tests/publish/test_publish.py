@@ -25,7 +25,9 @@ import kb.publish.mkdocs_config
 import kb.publish.pages
 from kb.models import Change, Document, PublishInput, Reason, Version
 from kb.publish import (
+    NO_SITE_URL_NOTICE,
     PENDING_FILE,
+    SITE_URL_ENV,
     PublishError,
     SiteResult,
     build_site,
@@ -642,6 +644,21 @@ def test_every_feed_validates_and_holds_its_scope(built):
             for entry in parsed.entries:
                 assert entry.link == SITE_URL + change_permalink(not_noise[entry.id])
     assert parse_feed(built.first.feed_path).entries
+
+
+def test_publish_without_a_site_url_says_so_and_writes_no_localhost_link_into_a_feed(tmp_path, monkeypatch):
+    monkeypatch.delenv(SITE_URL_ENV, raising=False)
+    result = publish(DATA, tmp_path / "home")
+    assert result.notices == (NO_SITE_URL_NOTICE,)
+    assert "--site-url" in NO_SITE_URL_NOTICE and SITE_URL_ENV in NO_SITE_URL_NOTICE  # how to fix it
+    feeds = [p for p in result.site_dir.rglob("*") if p.suffix in (".xml", ".json") and "feed" in p.as_posix()]
+    assert len(feeds) > 6
+    for path in feeds:
+        assert b"localhost" not in path.read_bytes(), path
+    entries = feedparser.parse(result.feed_path.read_bytes()).entries
+    assert entries and all(e.link.startswith("documents/") for e in entries)  # beside feed.xml
+    monkeypatch.setenv(SITE_URL_ENV, SITE_URL)
+    assert publish(DATA, tmp_path / "home").notices == ()
 
 
 def test_feed_ids_are_stable_across_publishes(built):

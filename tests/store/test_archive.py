@@ -14,10 +14,10 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from kb.cli import main
+from kb.demo.run import SERVED_AT
 from kb.store import Store, sha256
 from kb.store.archive import ArchiveError, export, restore
 from kb.store.verify import verify
-from kb.demo.run import SERVED_AT
 from tests.support import run_cli
 from tests.support.builders import build_store
 
