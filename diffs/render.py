@@ -28,6 +28,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
+from itertools import groupby
+from operator import itemgetter
 
 from diffs.dates import DATE
 from diffs.diff import DELETE, EQUAL, INSERT, Op, find_moves
@@ -171,7 +173,13 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
 
 # ----------------------------------------------------------------------------- inline text
 
-_LINK = re.compile(r"(!?\[)([^\[\]\n]*)(\]\((?:<[^<>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"\n]*\")?\))")
+# "](url)", "](url "title")", "](<url>)"; last, a URL with an unbalanced "(" up to the first ")".
+_TARGET = r"\]\((?:<[^<>\n]*>|[^()\n]*(?:\([^()\n]*\)[^()\n]*)*|\S*?)\)"
+_CUT_TARGET = r"\]\([^\s)]*$"  # a target the line ends in (the source broke the line inside it)
+_LINK = re.compile(rf"(!?\[)([^\[\]\n]*)({_TARGET}|{_CUT_TARGET})")
+# A link around several paragraphs is cut by the line breaks: its opening bracket on one line,
+# "](url)" on another.
+_LINK_PART = re.compile(rf"{_TARGET}|{_CUT_TARGET}|(?<!\\)!?\[(?=[^\]\n]*$)")
 _AUTOLINK = re.compile(r"(<)(https?://[^\s<>]+|mailto:[^\s<>]+)(>)", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
 _STRONG = re.compile(r"\*{2,3}|(?<![\w\\])_{2,3}|_{2,3}(?!\w)")
@@ -193,16 +201,25 @@ def _markup(text: str) -> list[bool]:
     for match in _AUTOLINK.finditer(text):
         hide(match.start(1), match.end(1))
         hide(match.start(3), match.end(3))
-    for pattern in (_ESCAPE, _STRONG, _EMPHASIS, _TICKS):
+    for pattern in (_LINK_PART, _ESCAPE, _STRONG, _EMPHASIS, _TICKS):
         for match in pattern.finditer(text):
             hide(match.start(), match.end())
     return hidden
 
 
 def plain(text: str) -> str:
-    """One line of Markdown as the text a reader sees."""
-    hidden = _markup(text)
-    return "".join(c for c, h in zip(text, hidden, strict=True) if not h)
+    """One line of Markdown as the text a reader sees (what ``_markup`` keeps, by substitution:
+    most lines are unchanged, and this is their whole cost)."""
+    if not _ANY_MARKUP.search(text):
+        return text
+    text = _LINK.sub(lambda m: m.group(2), text)
+    text = _AUTOLINK.sub(lambda m: m.group(2), text)
+    for pattern in (_LINK_PART, _STRONG, _EMPHASIS, _TICKS, _ESCAPE):  # escapes last: "\*" stays "*"
+        text = pattern.sub("", text)
+    return text
+
+
+_ANY_MARKUP = re.compile(r"[\[\]<*_`\\]")
 
 
 _NUMBER = r"\d+(?:[.,]\d+)*"
@@ -240,13 +257,16 @@ def _visible(segs: Sequence[Seg]) -> tuple[list[tuple[int, str]], bool]:
 def _widen(chars: list[tuple[int, str]]) -> list[Seg]:
     """Runs of (op, text), every token (``_WHOLE``) that a change touches replaced whole: its
     old form deleted, its new form inserted."""
+    changed_before = [0]  # changed characters before each position: a range check in O(1)
+    for op, _ in chars:
+        changed_before.append(changed_before[-1] + (op != EQUAL))
     spans: list[tuple[int, int]] = []
     for side in (DELETE, INSERT):
         at = [i for i, (op, _) in enumerate(chars) if op in (EQUAL, side)]
         text = "".join(chars[i][1] for i in at)
         for match in _WHOLE.finditer(text):
             start, end = at[match.start()], at[match.end() - 1] + 1
-            if any(chars[i][0] != EQUAL for i in range(start, end)):
+            if changed_before[end] > changed_before[start]:
                 spans.append((start, end))
     merged: list[list[int]] = []
     for start, end in sorted(spans):
@@ -254,27 +274,26 @@ def _widen(chars: list[tuple[int, str]]) -> list[Seg]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    runs: list[Seg] = []
+    pieces: list[tuple[int, list[str]]] = []  # (op, its characters), joined once at the end
 
     def add(op: int, text: str) -> None:
         if not text:
             return
-        if runs and runs[-1][0] == op:
-            runs[-1] = (op, runs[-1][1] + text)
+        if pieces and pieces[-1][0] == op:
+            pieces[-1][1].append(text)
         else:
-            runs.append((op, text))
+            pieces.append((op, [text]))
 
     position = 0
     for start, end in merged + [[len(chars), len(chars)]]:
-        for op, c in chars[position:start]:
-            add(op, c)
+        for op, group in groupby(chars[position:start], key=itemgetter(0)):
+            add(op, "".join(c for _, c in group))
         if start < end:
             piece = chars[start:end]
-            old = "".join(c for op, c in piece if op != INSERT)
-            new = "".join(c for op, c in piece if op != DELETE)
-            add(DELETE, old)
-            add(INSERT, new)
+            add(DELETE, "".join(c for op, c in piece if op != INSERT))
+            add(INSERT, "".join(c for op, c in piece if op != DELETE))
         position = end
+    runs = [(op, "".join(parts)) for op, parts in pieces]
     # A space deleted or inserted alone is not worth a label: the new text's spacing is shown.
     return [
         (EQUAL if op == INSERT else op, t) if not t.strip() else (op, t) for op, t in runs if op != DELETE or t.strip()
@@ -315,12 +334,90 @@ class _Inline:
 
 
 def _inline(segs: Sequence[Seg]) -> _Inline:
-    if not any(op != EQUAL for op, _ in segs):
+    ops = {op for op, _ in segs}
+    if ops <= {EQUAL}:
         return _Inline(escape(plain("".join(t for _, t in segs)), quote=False), False, False)
-    chars, lost = _visible(segs)
-    runs = _widen(chars)
-    changed = any(op != EQUAL for op, _ in runs)
-    return _Inline(_marked(runs), changed, lost and not changed)
+    if len(ops) == 1:  # deleted or inserted whole: one side, no token to widen
+        (op,) = ops
+        text = plain("".join(t for _, t in segs))
+        return _Inline(_marked([(op, text)]), bool(text.strip()), not text.strip())
+    kept = sum(len(t) for op, t in segs if op == EQUAL)
+    if 2 * kept < REWRITE_SHARE * (sum(len(t) for _, t in segs) + kept):
+        # Rewritten: most of the line changed, and a word diff of it says nothing more than
+        # the old line and the new one (it would also cost a character walk of the whole line).
+        old = plain("".join(t for op, t in segs if op != INSERT))
+        new = plain("".join(t for op, t in segs if op != DELETE))
+        runs = [(op, text) for op, text in ((DELETE, old), (INSERT, new)) if text.strip()]
+        return _Inline(_marked(runs), old.split() != new.split(), old.split() == new.split())
+    html: list[str] = []
+    changed = hidden = False
+    for island in _islands(segs):
+        if isinstance(island, str):  # unchanged text far from any change
+            html.append(escape(plain(island), quote=False))
+            continue
+        chars, lost = _visible(island)
+        runs = _widen(chars)
+        seen = any(op != EQUAL for op, _ in runs)
+        html.append(_marked(runs))
+        changed, hidden = changed or seen, hidden or (lost and not seen)
+    return _Inline("".join(html), changed, hidden and not changed)
+
+
+REWRITE_SHARE = 0.5  # a line that keeps less than this share of its text is shown as replaced
+ISLAND_MARGIN = 160  # unchanged characters kept with a change for its tokens and markup
+
+
+def _islands(segs: Sequence[Seg]) -> list[str | list[Seg]]:
+    """The line cut into the changes with ``ISLAND_MARGIN`` characters around them (lists of
+    segments, diffed character by character) and the long unchanged text between them
+    (strings, rendered as they are): a long paragraph with one word changed costs that word,
+    not the paragraph. Cuts fall on spaces, so no token or markup run is split."""
+    out: list[str | list[Seg]] = []
+    current: list[Seg] = []
+    last = len(segs) - 1
+    for k, (op, text) in enumerate(segs):
+        if op != EQUAL or len(text) <= 3 * ISLAND_MARGIN:
+            current.append((op, text))
+            continue
+        links = [m.span() for m in _LINK.finditer(text)]
+        head_end = _space_after(text, ISLAND_MARGIN, links) if k > 0 else 0
+        tail_start = _space_before(text, len(text) - ISLAND_MARGIN, links) if k < last else len(text)
+        if tail_start <= head_end:
+            current.append((op, text))
+            continue
+        if head_end:
+            current.append((EQUAL, text[:head_end]))
+        if current:
+            out.append(current)
+        out.append(text[head_end:tail_start])
+        current = [(EQUAL, text[tail_start:])] if tail_start < len(text) else []
+    if current:
+        out.append(current)
+    return out
+
+
+def _space_after(text: str, at: int, links: list[tuple[int, int]]) -> int:
+    """The first space at or after ``at`` outside the links' spans (``len(text)``: none)."""
+    while True:
+        found = text.find(" ", at)
+        if found < 0:
+            return len(text)
+        inside = next((end for start, end in links if start <= found < end), None)
+        if inside is None:
+            return found
+        at = inside
+
+
+def _space_before(text: str, at: int, links: list[tuple[int, int]]) -> int:
+    """The last space before ``at`` outside the links' spans (0: none)."""
+    while True:
+        found = text.rfind(" ", 0, at)
+        if found < 0:
+            return 0
+        inside = next((start for start, end in links if start <= found < end), None)
+        if inside is None:
+            return found
+        at = inside
 
 
 def _strip_prefix(segs: Sequence[Seg], pattern: re.Pattern[str]) -> list[Seg]:
