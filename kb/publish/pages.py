@@ -398,7 +398,7 @@ class Site:
         failing = sum(d.status != "active" for d in docs)
         stem = marketplace_feed(marketplace)
         return "\n".join(
-            front_matter(safe_title(marketplace), pw_feed=stem, pw_kind="marketplace")
+            front_matter(safe_title(self.marketplace_names[marketplace]), pw_feed=stem, pw_kind="marketplace")
             + [
                 f"<h1>{self.market(marketplace)}</h1>",
                 "",
