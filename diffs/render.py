@@ -364,7 +364,7 @@ def _inline(segs: Sequence[Seg]) -> _Inline:
 
 
 REWRITE_SHARE = 0.5  # a line that keeps less than this share of its text is shown as replaced
-ISLAND_MARGIN = 160  # unchanged characters kept with a change for its tokens and markup
+ISLAND_MARGIN = 48  # unchanged characters kept with a change for its tokens and markup
 
 
 def _islands(segs: Sequence[Seg]) -> list[str | list[Seg]]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
@@ -187,12 +187,13 @@ def feed_files(
     rss_path = feed.stem + ".xml"  # the three files share a folder: one relative link serves all
     shown = []
     for change in newest_items(feed.changes):
-        key = change.key if site_url else f"{feed.stem} {change.key}"
-        if key not in cache:
+        if change.key not in cache:
             document = documents.get(change.doc_id)
             name = names.get(document.marketplace) if document else None
-            cache[key] = feed_item(change, document, site_url, marketplace=name, feed_path=rss_path)
-        shown.append(cache[key])
+            cache[change.key] = feed_item(change, document, site_url, marketplace=name)
+        item = cache[change.key]
+        # Without a site URL the link is relative to this feed's file: the body is the same.
+        shown.append(item if site_url else replace(item, link=link_from(rss_path, change_permalink(change))))
     if shown:
         updated = shown[0].published
     else:
