@@ -26,7 +26,12 @@ from the clock.
 Nothing in the site loads from the network (no web fonts, no CDN); search works when the site is
 served over HTTP, e.g. by ``policywatch serve`` (``serve``: loopback only). The site URL (absolute, used for feed
 links, the sitemap and canonical links) comes from the ``site_url`` argument, else
-``$POLICYWATCH_SITE_URL``, else ``http://localhost:8000/``.
+``$POLICYWATCH_SITE_URL``. Without either, the feeds' links are relative to each feed (no
+``localhost`` link goes to a subscriber), the result's ``notices`` say so, and MkDocs is given
+``http://localhost:8000/`` for the pages.
+
+Diffs are shown as the document reads (``diffs.render``, through ``fragments.readable_diff``),
+and every change's brief comes from one function, ``briefs.brief_of``.
 """
 
 from kb.errors import PublishError
@@ -41,17 +46,19 @@ from kb.publish.build import (
     write_sources,
 )
 from kb.publish.files import PENDING_FILE
-from kb.publish.urls import DEFAULT_SITE_URL, SITE_URL_ENV, resolve_site_url
+from kb.publish.urls import DEFAULT_SITE_URL, NO_SITE_URL_NOTICE, SITE_URL_ENV, given_site_url, resolve_site_url
 
 __all__ = [
     "BUILD_STAMP_FILE",
     "DEFAULT_SITE_URL",
+    "NO_SITE_URL_NOTICE",
     "PENDING_FILE",
     "SITE_MARKER",
     "SITE_URL_ENV",
     "PublishError",
     "SiteResult",
     "build_site",
+    "given_site_url",
     "iter_sources",
     "publish",
     "render_sources",

@@ -24,7 +24,9 @@ import kb.publish.mkdocs_config
 import kb.publish.pages
 from kb.models import Change, Document, PublishInput, Reason, Version
 from kb.publish import (
+    NO_SITE_URL_NOTICE,
     PENDING_FILE,
+    SITE_URL_ENV,
     PublishError,
     SiteResult,
     build_site,
@@ -427,8 +429,11 @@ def test_two_versions_captured_at_the_same_time_keep_their_own_text():
 def test_diff_shows_insertions_and_deletions_section_by_section(built):
     tree = page(built, "documents/northwind/seller-agreement")
     entry = tree.get_element_by_id("change-20261015T060000Z").getparent()
-    assert [d.text for d in entry.iter("del")] == ["39.99"]
-    assert [i.text for i in entry.iter("ins")] == ["49.99"]
+    # The amount changes whole, each side after a label for screen readers (hidden by the CSS).
+    assert [d.text for d in entry.iter("del")] == ["39.99 USD"]
+    assert [i.text for i in entry.iter("ins")] == ["49.99 USD"]
+    labels = [s.text for s in entry.xpath(".//div[@class='pw-diff']//span[@class='diff-label']")]
+    assert labels == ["deleted: ", "inserted: "]
     assert [p.text_content() for p in entry.xpath(".//p[@class='pw-diff-section']")] == [
         "§ Northwind Seller Agreement › 1. Fees"
     ]
@@ -437,7 +442,9 @@ def test_diff_shows_insertions_and_deletions_section_by_section(built):
     assert noise.xpath(".//details[@class='pw-noise-diff']//div[@class='pw-diff']")
     css = (built.site / "stylesheets" / "policywatch.css").read_text()
     assert re.search(r"ins\s*\{[^}]*background", css)
+    assert re.search(r"ins\s*\{[^}]*text-decoration: underline", css)  # not by colour alone
     assert re.search(r"del\s*\{[^}]*line-through", css)
+    assert re.search(r"\.diff-label\s*\{[^}]*clip:", css)  # visually hidden, not display: none
     assert tree.xpath("//link[@rel='stylesheet' and @href='../../../stylesheets/policywatch.css']")
 
 
@@ -643,6 +650,21 @@ def test_every_feed_validates_and_holds_its_scope(built):
             for entry in parsed.entries:
                 assert entry.link == SITE_URL + change_permalink(not_noise[entry.id])
     assert parse_feed(built.first.feed_path).entries
+
+
+def test_publish_without_a_site_url_says_so_and_writes_no_localhost_link_into_a_feed(tmp_path, monkeypatch):
+    monkeypatch.delenv(SITE_URL_ENV, raising=False)
+    result = publish(DATA, tmp_path / "home")
+    assert result.notices == (NO_SITE_URL_NOTICE,)
+    assert "--site-url" in NO_SITE_URL_NOTICE and SITE_URL_ENV in NO_SITE_URL_NOTICE  # how to fix it
+    feeds = [p for p in result.site_dir.rglob("*") if p.suffix in (".xml", ".json") and "feed" in p.as_posix()]
+    assert len(feeds) > 6
+    for path in feeds:
+        assert b"localhost" not in path.read_bytes(), path
+    entries = feedparser.parse(result.feed_path.read_bytes()).entries
+    assert entries and all(e.link.startswith("documents/") for e in entries)  # beside feed.xml
+    monkeypatch.setenv(SITE_URL_ENV, SITE_URL)
+    assert publish(DATA, tmp_path / "home").notices == ()
 
 
 def test_feed_ids_are_stable_across_publishes(built):
