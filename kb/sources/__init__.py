@@ -52,7 +52,8 @@ import os
 import re
 import reprlib
 import socket
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -164,6 +165,11 @@ class Sources:
     discover: tuple[DiscoverRule, ...]
     files: tuple[str, ...]
     private_hosts: frozenset[str]  # hosts a declaration explicitly allowed although private
+    names: Mapping[str, str] = field(default_factory=dict, compare=False)  # marketplace id → its declared ``name:``
+
+    def marketplace_name(self, marketplace: str) -> str:
+        """The name a marketplace's file declares ("Amazon Seller Central (US)"); its id if none."""
+        return self.names.get(marketplace) or marketplace
 
     def require(self, doc_id: str) -> DocumentSource:
         """The declared document ``doc_id``; ``UnknownDocument`` (one message, one hint) if none."""
@@ -291,6 +297,7 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
     private_hosts: set[str] = set()
     seen_ids: dict[str, str] = {}
     seen_marketplaces: dict[str, str] = {}
+    names: dict[str, str] = {}
     for path in files:
         raw = path.read_bytes()
         try:
@@ -302,8 +309,10 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
             ) from None
         for key, value in (substitutions or {}).items():
             text = text.replace("{" + key + "}", value)
-        docs, rules, private = _load_file(path, text)
+        docs, rules, private, name = _load_file(path, text)
         marketplace = docs[0].marketplace if docs else (rules[0].marketplace if rules else None)
+        if marketplace:
+            names[marketplace] = name
         if marketplace in seen_marketplaces:
             raise DeclarationError(
                 f"{path.name}: marketplace: '{marketplace}' is also declared in "
@@ -321,7 +330,7 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
         documents += docs
         discover += rules
         private_hosts |= private
-    return Sources(tuple(documents), tuple(discover), tuple(p.name for p in files), frozenset(private_hosts))
+    return Sources(tuple(documents), tuple(discover), tuple(p.name for p in files), frozenset(private_hosts), names)
 
 
 def _shown(value) -> str:
@@ -362,6 +371,9 @@ def _load_file(path: Path, text: str):
         raise _fail(
             path, "marketplace", f"{_shown(marketplace)} is not a slug", "use lower-case letters, digits and '-'"
         )
+    name = data["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise _fail(path, "name", f"{_shown(name)} is not a name", "write the marketplace's name as text")
     allow_private = data.get("allow_private_addresses", False)
     if not isinstance(allow_private, bool):
         raise _fail(path, "allow_private_addresses", "must be true or false", "write true or false")
@@ -487,7 +499,7 @@ def _load_file(path: Path, text: str):
         )
     if not documents and not rules:
         raise _fail(path, "documents", "no documents and no discover rules", "declare at least one document")
-    return documents, rules, private_hosts
+    return documents, rules, private_hosts, " ".join(name.split())
 
 
 def _check_keys(path: Path, where: str, data: dict, allowed: set[str]) -> None:
