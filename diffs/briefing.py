@@ -193,10 +193,23 @@ def _actions(change: Change, found: list[Point]) -> tuple[str, ...]:
     if dated:
         actions.append(dated)
     for p in found[:WHY_POINTS]:
+        if _restated(p, found):
+            continue
         do = _say(p, "do")
         if do and do not in actions:
             actions.append(do)
     return tuple(actions)
+
+
+# A passage removed where a value of its kind changed is that value's old wording, most often:
+# "Keep your rate under 4%." gone while the rate went from 4% to 3%. Its why stays; its "check
+# whether it moved" does not.
+_RESTATES = {"removed threshold": "limit", "removed deadline": "deadline", "removed fee": "fee"}
+
+
+def _restated(p: Point, found: list[Point]) -> bool:
+    family = _RESTATES.get(p.what)
+    return bool(family) and any(q.what.startswith(family) and q.old and q.new for q in found)
 
 
 # ---------------------------------------------------------------- filling a template
