@@ -4,8 +4,8 @@ Read from what classification already found (its class, its reasons, read back b
 ``diffs.points``, its effective date and the workflows it touches):
 
 - ``high``: a substantive change that moves a deadline, a number, a "not", an obligation word or
-  the day a rule takes effect, states an effective date, or touches account health (metrics,
-  suspension, deactivation); a move in the seller's favour alone (a limit relaxed, a fee
+  the day a rule takes effect, states an effective date, or touches account health (metrics)
+  or termination and suspension; a move in the seller's favour alone (a limit relaxed, a fee
   lowered, a deadline extended, an obligation word softened) is not enough;
 - ``medium``: any other substantive change (an obligation, prohibition or fee added or removed);
 - ``low``: minor changes and noise.
@@ -23,7 +23,8 @@ from kb.models import Change
 SEVERITIES = ("high", "medium", "low")
 # Reason kinds (diffs.KINDS) that change what a seller must do, or by when.
 HIGH_KINDS = frozenset({"deadline", "number", "negation", "obligation", "effective-date"})
-HIGH_TAGS = frozenset({"account-health"})  # diffs.taxonomy workflows where a miss costs the account
+# diffs.taxonomy workflows where a miss costs the account
+HIGH_TAGS = frozenset({"account-health", "termination-suspension"})
 # What a change did (diffs.points) that only makes things easier for a seller.
 FAVOURABLE = frozenset({
     "limit loosened", "fee lowered", "deadline extended", "due date postponed", "obligation looser",
