@@ -237,6 +237,10 @@ TEMPLATES: dict[str, Template] = {
         "Changes announced, taking effect on {new}: {quote}",
         "The text announces when it takes effect: {quote}.",
     ),
+    "effective date already in force": Template(
+        "Changes in force since {new}: {quote}",
+        "The text says it took effect on {new}, before the change was first seen: {quote}.",
+    ),
     # Reasons whose wording the points could not read: said by their kind alone.
     "deadline": Template("A deadline changed{in_section}", "A time limit or due date changed{in_section}."),
     "number": Template("A figure in a rule changed{in_section}", "A number in a rule changed{in_section}."),

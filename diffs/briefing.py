@@ -16,7 +16,7 @@ mid-word: quotes and headlines are shortened at a word, with "…".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from diffs import advice
@@ -121,6 +121,13 @@ def passages_touched(change: Change) -> int:
 def _ranked(change: Change) -> list[Point]:
     """The points of the change's own class, most important first, each thing said once."""
     own = [p for p in points(change) if KINDS.get(p.kind, ("",))[0] == change.label] or list(points(change))
+    if change.notice_days is not None and change.notice_days < 0:  # announced for a day already past
+        own = [
+            replace(p, what="effective date already in force")
+            if p.what == "effective date announced" and p.new == change.effective_date
+            else p
+            for p in own
+        ]
     ordered = sorted(enumerate(own), key=lambda ip: (_RANK.get(ip[1].what, len(_RANK)), ip[0]))
     seen: set[tuple[str, str]] = set()
     kept = []

@@ -122,6 +122,7 @@ def test_an_effective_date_with_short_notice_and_one_already_past():
     assert "That is less notice than the 15 days the EU platform-to-business Regulation requires." in said.why
     assert said.notice == "effective 1 October 2026, 6 days' notice, under the 15 days EU law requires"
     late = brief(classified(old, new, detected_at="2026-10-10T06:00:00Z"))
+    assert late.headline.startswith("Changes in force since 1 October 2026: 'From 1 October 2026")
     assert late.actions[0].startswith("Check that you comply now: the change took effect on 1 October 2026")
     assert late.notice == "effective 1 October 2026, already in force when first seen"
 
