@@ -10,6 +10,8 @@ fills the fields:
 - ``{old}``, ``{new}``: the values with their comparison word ("under 4%"), dates in words;
   ``{old_value}``, ``{new_value}``: without it ("4%");
 - ``{quote}``: the passage, in quotes, cut at a word; ``{in_section}``: " in Returns" or "";
+- ``{detail}``: what the reason said, for a change that sets no rule ("'availble' →
+  'available'");
 - ``{words}``: for an obligation word, "says 'must' instead of 'may'", "now says 'must'" or
   "no longer says 'may'".
 
@@ -249,10 +251,16 @@ TEMPLATES: dict[str, Template] = {
     "added-obligation": Template("New rule{in_section}: {quote}", "A rule was added{in_section}: {quote}."),
     "removed-obligation": Template("Rule removed{in_section}: {quote}", "A rule was removed{in_section}: {quote}."),
     # Minor changes and noise: nothing a seller must do.
-    "wording": Template("Wording changed{in_section}", "Words changed{in_section}, not what a rule requires."),
-    "moved": Template("Text moved{in_section}", "A passage moved; its words did not change."),
-    "figure": Template("A figure outside any rule changed{in_section}", "A number that sets no rule changed."),
-    "date": Template("A date mentioned in passing changed{in_section}", "A date that sets no deadline changed."),
+    "wording": Template(
+        "Wording changed{in_section}", "Words changed{in_section}, not what a rule requires: {detail}."
+    ),
+    "moved": Template("Text moved{in_section}", "A passage moved; its words did not change: {detail}."),
+    "figure": Template(
+        "A figure outside any rule changed{in_section}", "A number that sets no rule changed: {detail}."
+    ),
+    "date": Template(
+        "A date mentioned in passing changed{in_section}", "A date that sets no deadline changed: {detail}."
+    ),
     "reference": Template("Cross-references renumbered{in_section}", "Only the numbering of references changed."),
     "link": Template("Links changed{in_section}", "Only the targets of links changed."),
     "formatting": Template("Formatting changed{in_section}", "Only the layout of the text changed."),

@@ -263,6 +263,7 @@ def _fields(p: Point, quote_words: int) -> dict[str, str]:
         "quote": f"'{clip(p.passage, quote_words)}'" if p.passage else "",
         "in_section": f" in {section}" if section else "",
         "words": words,
+        "detail": clip(p.detail, quote_words * 2),
     }
 
 

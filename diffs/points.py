@@ -80,6 +80,7 @@ class Point:
     new: str = ""
     passage: str = ""  # the passage quoted, whole words only (a cut one ends with "…")
     names_quantity: bool = False  # the subject names what the number is ("… rate target")
+    detail: str = ""  # the reason's own words, cut at a word: for changes that set no rule
 
     @property
     def key(self) -> tuple[str, str]:
@@ -99,10 +100,11 @@ def point(reason: Reason) -> Point | None:
         return None
     read = _READERS.get(kind)
     found = read(text) if read else None
+    detail = _whole_words(text)
     if found is None:
         head, passage = _split_quote(text)
-        return Point(kind, kind, section, passage=passage)
-    return Point(kind=kind, section=section, **found)
+        return Point(kind, kind, section, passage=passage, detail=detail)
+    return Point(kind=kind, section=section, detail=detail, **found)
 
 
 # ---------------------------------------------------------------- readers, one per kind

@@ -190,7 +190,7 @@ def test_clip_never_cuts_a_word():
 
 def test_every_template_fills_and_every_kind_has_one():
     fields = {"Topic", "topic", "Subject", "subject", "Now", "now", "old", "new", "old_value", "new_value",
-              "quote", "in_section", "words"}  # fmt: skip
+              "quote", "in_section", "words", "detail"}  # fmt: skip
     for what, template in TEMPLATES.items():
         for part in template:
             used = {name for _, name, _, _ in string.Formatter().parse(part) if name}
@@ -208,6 +208,10 @@ def test_briefs_show_no_internal_labels_and_minor_changes_ask_nothing():
     )
     said = brief(change)
     assert said.headline == "Wording changed in Shipping"
+    assert said.why == (
+        "Words changed in Shipping, not what a rule requires: 'availble' → 'available'.",
+        "Only the page's own “last updated” date changed.",
+    )
     assert said.actions == ("Nothing to do: no rule changed.",) and said.severity == "low"
     text = " ".join((said.headline, *said.why, *said.actions))
     assert not re.search(r"\[(\w|-)+\]|\((number|deadline|wording|stated-date|effective-date)\)", text)
