@@ -112,7 +112,8 @@ def brief(change: Change, document: Document | None = None, marketplace_name: st
 def passages_touched(change: Change) -> int:
     """How many passages a change touched, from its sections ("2 sentences changed, 1 list item
     added" is 3)."""
-    return sum(int(n) for text in change.section_changes for n in re.findall(r"(\d+) [a-z ]+?(?:,|$)", text))
+    counts = (text.rpartition(": ")[2] for text in change.section_changes)  # after the section's label
+    return sum(int(n) for text in counts for n in re.findall(r"(\d+) [a-z ]+", text))
 
 
 # ---------------------------------------------------------------- choosing what to say
@@ -142,8 +143,8 @@ def _headline(change: Change, found: list[Point], major: bool) -> str:
     if not found:
         return "No change" if change.label == "noise" else "The text changed"
     if major:
-        # the two or three points that matter most, without the passages they quote when
-        # another point says more; a renumbering or a count is never one of them
+        # the two or three points that matter most, with shorter quotes; minor reasons (a
+        # renumbering, a reworded heading) and counts of passages are never among them
         heads = []
         for p in _varied(found, MAJOR_POINTS):
             head = _say(p, "headline", quote_words=MAJOR_QUOTE_WORDS)
