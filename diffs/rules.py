@@ -17,7 +17,7 @@ from functools import cached_property
 
 from diffs.dates import effect_word, find_dates, is_stated_label_before, stated_dates
 from diffs.findings import Finding, quote, shorten, with_section
-from diffs.kinds import DUE, MODALS, NEGATIONS, WEIGHTS
+from diffs.kinds import CHROME, DUE, MODALS, NEGATIONS, WEIGHTS
 from diffs.numbers import (
     CLAUSE_NUMBER,
     REFERENCES,
@@ -29,6 +29,7 @@ from diffs.numbers import (
     strip_counters,
     subject_of,
 )
+from diffs.sections import Section
 from diffs.passages import (
     WORDS,
     Passage,
@@ -37,6 +38,12 @@ from diffs.passages import (
     without_link_targets,
     word_list,
 )
+
+def is_chrome(section: Section | None) -> bool:
+    """A section under a heading of the help centre's furniture ("Was this article helpful?",
+    "Related articles", in any language of ``diffs.lexicon``): not the document."""
+    return section is not None and any(CHROME.search(title) for title in section.path)
+
 
 # A short passage without a verb ending in a full stop: a title, an item of a table of contents.
 _TITLE_WORDS = 6
