@@ -25,13 +25,15 @@ _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _LINK_TARGET = re.compile(r"\]\((?:<[^>\n]*>|[^)\n]*)\)")
 _URL = re.compile(r"<?https?://[^\s)>\]]+>?")
 _TAG = re.compile(r"</?[a-zA-Z][^>\n]*>")
-_TOKEN = re.compile(r"\w+(?:[.,]\d+)*(?:'\w+)?")
+# A number keeps its decimals ("2.5", "1,000"); a word ends at a full stop ("Us.3" is two).
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+(?:[.,]\d+)*|\w+")
 _NUMBERING = re.compile(r"(?:\d{1,3}(?:\.\d{1,3})*|[ivxlcdm]{1,7}|[a-z])", re.IGNORECASE)
 _BEFORE_NUMBERING = " \t*_#>|-+•·▪–"  # what may stand between a clause number and the line's start
 # Where two words were joined by a lost space: "MaterialsTikTok", "DATAThese", "Property6.1".
 _JOINED = re.compile(r"(?<=[a-zß-ÿ])(?=[A-ZÀ-Þ])|(?<=[A-ZÀ-Þ])(?=[A-ZÀ-Þ][a-zß-ÿ])|(?<=[^\W\d_])(?=\d)")
 _DOTTED = re.compile(r"\d{1,3}(?:\.\d{1,3})+")
 _HEADING_NUMBER = re.compile(r"\d{1,2}")
+_GLUED_CLAUSE = re.compile(r"(?<=[^\W\d_])\d{1,3}\.\d")
 _TITLE_WORDS = 6  # "6 Intellectual Property" numbers a title; "30 Tage Frist gelten für …" is a sentence
 
 
@@ -68,7 +70,8 @@ def _is_numbering(text: str, start: int, end: int) -> bool:
     if not ((k < 0 or text[k] == "\n") and capital_next and _HEADING_NUMBER.fullmatch(text, start, end)):
         return False
     line_end = text.find("\n", end)
-    title = text[end : len(text) if line_end < 0 else line_end].strip(" *_#")
+    title = text[end : len(text) if line_end < 0 else line_end]
+    title = _GLUED_CLAUSE.split(title, maxsplit=1)[0].strip(" *_#")  # "Intellectual Property6.1 You …"
     return len(title.split()) <= _TITLE_WORDS and not title.endswith((".", ";", ":", ","))
 
 

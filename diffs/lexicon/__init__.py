@@ -31,7 +31,16 @@ LANGUAGES: dict[str, dict] = {
 # Keys every language gives: word lists matched against single lowercased words, phrasings
 # (regular expressions) matched case-insensitively.
 WORD_KEYS = ("function_words", "negations", "modals")
-PATTERN_KEYS = ("prohibition", "deadline", "fee", "obligation", "sanction", "right", "link_decorations", "chrome_headings")
+PATTERN_KEYS = (
+    "prohibition",
+    "deadline",
+    "fee",
+    "obligation",
+    "sanction",
+    "right",
+    "link_decorations",
+    "chrome_headings",
+)
 
 
 @functools.cache
@@ -64,7 +73,7 @@ def language_of(lowered_words: Iterable[str], default: str = "en") -> str:
     """The language whose function words are the most frequent in ``lowered_words``."""
     counts = dict.fromkeys(LANGUAGES, 0)
     for word in lowered_words:
-        for code, lexicon in LANGUAGES.items():
+        for code in LANGUAGES:
             if word in _function_words(code):
                 counts[code] += 1
     best = max(counts, key=lambda code: (counts[code], code == default))
