@@ -160,7 +160,10 @@ def _walk(old: str, new: str, ctx: Context) -> _Walk:
             j = twins[0]
             moved_old.add(i)
             moved_new.add(j)
-            walk.findings.append(moved(unit, added[j]))
+            # When every word reads in the same order in both versions, passages only look moved
+            # (cut differently); otherwise the word diff may have kept the moved passage in place
+            # and moved its neighbours instead, so a move stays a move.
+            walk.findings.append(_reflowed(added[j]) if changes.none else moved(unit, added[j]))
             walk.events.append((unit.section, unit.kind, "moved out", unit.offset))
             walk.events.append((added[j].section, added[j].kind, "moved in", added[j].offset))
     rest_old = [u for i, u in enumerate(removed) if i not in moved_old]

@@ -37,10 +37,6 @@ KINDS: dict[str, tuple[str, str]] = {
         "substantive",
         'a right or remedy came or went in a rule (withdrawal, refund, appeal; "Widerruf", "rétractation")',
     ),
-    "scope": (
-        "substantive",
-        "whom or what a rule covers changed: a clause, a name (a country, a programme) added to or removed from it",
-    ),
     "effective-date": (
         "substantive",
         "the text announces, or moves, the day a rule takes effect",
@@ -52,6 +48,10 @@ KINDS: dict[str, tuple[str, str]] = {
     "removed-obligation": (
         "substantive",
         "a removed passage stated an obligation, prohibition, sanction, right, deadline or fee",
+    ),
+    "scope": (
+        "substantive",
+        "whom or what a rule covers changed: a clause, a name (a country, a programme) added to or removed from it",
     ),
     "wording": (
         "minor",
@@ -75,7 +75,7 @@ KINDS: dict[str, tuple[str, str]] = {
     ),
     "stated-date": (
         "minor",
-        'the page\'s own "Last updated" or "Effective" date changed; never substantive alone',
+        'the page\'s own "Last updated" or "Stand" date changed; never substantive alone',
     ),
     "capture": (
         "noise",

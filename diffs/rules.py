@@ -377,11 +377,18 @@ def _sets_rule(text: str) -> bool:
     return _weight(text) is not None or any(_modal(w.lower()) in MODALS for w in word_list(text))
 
 
-def _names(run: list[str], other: set[str], first: str) -> list[str]:
-    """Capitalised words of a run that the other side lacks (a country, a programme), not
-    the passage's first word."""
+_LINK_TEXT = re.compile(r"\[([^\]]*)\]\(")
+
+
+def _names(run: list[str], other: set[str], raw: str) -> list[str]:
+    """Capitalised words of a run that the other side lacks (a country, a programme): not the
+    passage's first word, and not the text of a link (the name of another page)."""
+    linked = {w.lower() for text in _LINK_TEXT.findall(raw) for w in word_list(text)}
+    first = next(iter(word_list(plain_text(raw))), "")
     return [
-        w for w in run if len(w) > 2 and w[0].isupper() and not w.isupper() and w.lower() not in other and w != first
+        w
+        for w in run
+        if len(w) > 2 and w[0].isupper() and not w.isupper() and w != first and w.lower() not in other | linked
     ]
 
 
@@ -403,7 +410,8 @@ def _what_a_rule_says(e: _Edit) -> list[Finding]:
         return findings
     language = language_of(e.lower_words[0] + e.lower_words[1])
     for tag, run, added in runs:
-        names = [] if capitalises_nouns(language) else _names(run, set(e.lower_words[0 if added else 1]), "")
+        raw = e.new if added else e.old
+        names = [] if capitalises_nouns(language) else _names(run, set(e.lower_words[0 if added else 1]), raw)
         # A clause that points to another part ("as provided in Section 2") names it, not a rule.
         if tag != "replace" and (len(run) >= SCOPE_WORDS or names) and not REFERENCES.search(" ".join(run)):
             verb = "adds" if added else "drops"
@@ -443,7 +451,8 @@ def _spacing(e: _Edit) -> list[Finding] | None:
 def _letter_case(e: _Edit) -> list[Finding] | None:
     if e.lower_words[0] != e.lower_words[1]:
         return None
-    return [_found(e, "wording", "letter case: {!r} → {!r}".format(*_changed_span(*e.shown)))]
+    # Letter case is typography, as quotes and dashes are: "SELLER TERMS" and "Seller Terms" read alike.
+    return [_found(e, "formatting", "letter case: {!r} → {!r}".format(*_changed_span(*e.shown)))]
 
 
 def _wording(e: _Edit) -> list[Finding]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import os
 import re
 from dataclasses import dataclass
 
@@ -77,39 +78,46 @@ def _is_numbering(text: str, start: int, end: int) -> bool:
 
 def _spelled_out(token: str) -> list[str]:
     lowered = token.lower()
-    if "'" in lowered:
-        for short, long in contractions():
-            if lowered == short or (short[0] in "'n" and lowered.endswith(short) and len(lowered) > len(short)):
-                lowered = lowered[: len(lowered) - len(short)] + long if lowered != short else long
-                break
-    words = lowered.replace("cannot", "can not").split()
-    return [w for w in words if w]
+    if "'" not in lowered:
+        return ["can", "not"] if lowered == "cannot" else [lowered]
+    for short, long in contractions():
+        if lowered == short or (short[0] in "'n" and lowered.endswith(short) and len(lowered) > len(short)):
+            lowered = lowered[: len(lowered) - len(short)] + long if lowered != short else long
+            break
+    return lowered.replace("cannot", "can not").split()
 
 
 def _parts(token: str) -> list[tuple[str, int]]:
     """A token cut where a lost space joined two words, each part with its offset."""
+    if token.islower() or token.isupper() or token[1:].islower():
+        return [(token, 0)]
     cuts = [0] + [m.start() for m in _JOINED.finditer(token)] + [len(token)]
-    parts = [(token[a:b], a) for a, b in zip(cuts, cuts[1:], strict=False) if a < b]
-    # "6.1" stays one number: the cut before a digit only separates it from a word.
-    return parts
+    return [(token[a:b], a) for a, b in zip(cuts, cuts[1:], strict=False) if a < b]
+
+
+_NUMBERING_CHARS = 11  # "1.2.3", "viii": longer tokens are words
 
 
 @functools.lru_cache(maxsize=8)
-def reading(text: str) -> Reading:
-    """The words of ``text`` as a reader reads them, each with where it stands."""
+def reading(text: str, offset: int = 0) -> Reading:
+    """The words of ``text`` as a reader reads them, each with where it stands (``offset``
+    added: ``text`` may be a part of a version, cut at the start of a line)."""
     blank = _blanked(text)
     words: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     for match in _TOKEN.finditer(blank):
         start, end = match.span()
-        for part, offset in _parts(match.group(0)):
-            if _is_numbering(blank, start + offset, start + offset + len(part)):
+        for part, at in _parts(match.group(0)):
+            stop = start + at + len(part)
+            # Numbers end in "." or ")", or are digits ("3.2 The fees"): the rest are words.
+            maybe = len(part) <= _NUMBERING_CHARS and (blank[stop : stop + 1] in ".)）" or part[0].isdigit())
+            if maybe and _is_numbering(blank, start + at, stop):
                 continue
             for word in _spelled_out(part):
                 words.append(word)
-                starts.append(start)
-                ends.append(end)
+                starts.append(offset + start)
+                ends.append(offset + end)
     return Reading(tuple(words), tuple(starts), tuple(ends))
 
 
@@ -125,8 +133,21 @@ class Changes:
         return not (self.removed or self.added)
 
 
+def _differing(old: str, new: str) -> tuple[int, int, int]:
+    """Where the two texts start to differ and how far from their ends they differ, cut at the
+    start of a paragraph (the words around the cut read the same in both)."""
+    head = len(os.path.commonprefix([old, new]))
+    paragraph = old.rfind("\n\n", 0, head)
+    head = paragraph + 2 if paragraph >= 0 else 0
+    tail = len(os.path.commonprefix([old[head:][::-1], new[head:][::-1]]))
+    cut = old.find("\n\n", len(old) - tail)
+    tail = len(old) - cut if 0 <= cut and tail else 0
+    return head, len(old) - tail, len(new) - tail
+
+
 def changed_spans(old: str, new: str) -> Changes:
-    a, b = reading(old), reading(new)
+    head, old_end, new_end = _differing(old, new)
+    a, b = reading(old[head:old_end], head), reading(new[head:new_end], head)
     if a.words == b.words:
         return Changes((), ())
     removed: list[tuple[int, int]] = []

@@ -71,7 +71,7 @@ LEXICON = {
         r"mängelrecht\w*",
         r"beschwerde\w*",
     ),  # fmt: skip
-    "link_decorations": (r"-?\s*(?:öffnet|wird)\s+in\s+(?:einem\s+)?neuen\s+(?:fenster|tab)(?:\s+geöffnet)?",),
+    "link_decorations": (r"(?:öffnet|wird)\s+in\s+(?:einem\s+)?neuen\s+(?:fenster|tab)(?:\s+geöffnet)?",),
     "chrome_headings": (
         r"war\s+(?:dieser\s+artikel|diese\s+seite|dies)\s+hilfreich",
         r"(?:das|dies)\s+könnte\s+sie\s+auch\s+interessieren",

@@ -100,7 +100,7 @@ LEXICON = {
     ),  # fmt: skip
     # Accessibility text that links carry, not words of the document.
     "link_decorations": (
-        r"-?\s*opens\s+in\s+(?:a\s+)?new\s+(?:window|tab)(?:\s+or\s+tab)?",
+        r"opens\s+in\s+(?:a\s+)?new\s+(?:window|tab)(?:\s+or\s+tab)?",
         r"\(?opens\s+in\s+new\s+window\)?",
         r"\(external\s+link\)",
         r"\(link\s+is\s+external\)",

@@ -51,7 +51,7 @@ LEXICON = {
     ),
     "right": (r"rétractation", r"droit\s+de", r"garantie\s+légale", r"recours", r"réclamation\w*", r"indemni\w*"),
     "link_decorations": (
-        r"-?\s*(?:s'ouvre|ouvre)\s+dans\s+une\s+nouvelle\s+(?:fenêtre|fenetre|onglet)",
+        r"(?:s'ouvre|ouvre)\s+dans\s+une\s+nouvelle\s+(?:fenêtre|fenetre|onglet)",
         r"\(nouvelle\s+fenêtre\)",
     ),
     "chrome_headings": (
