@@ -28,7 +28,11 @@ _URL = re.compile(r"<?https?://[^\s)>\]]+>?")
 _TAG = re.compile(r"</?[a-zA-Z][^>\n]*>")
 # A number keeps its decimals ("2.5", "1,000"); a word ends at a full stop ("Us.3" is two).
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+(?:[.,]\d+)*|\w+")
-_NUMBERING = re.compile(r"(?:\d{1,3}(?:\.\d{1,3})*|[ivxlcdm]{1,7}|[a-z])", re.IGNORECASE)
+# A clause number: "12", "3.2.1", a roman numeral ("iv", not "ID"), a single letter.
+_NUMBERING = re.compile(
+    r"\d{1,3}(?:\.\d{1,3})*|(?=[ivxlcdm])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})|[a-z]",
+    re.IGNORECASE,
+)
 _BEFORE_NUMBERING = " \t*_#>|-+•·▪–"  # what may stand between a clause number and the line's start
 # Where two words were joined by a lost space: "MaterialsTikTok", "DATAThese", "Property6.1".
 _JOINED = re.compile(r"(?<=[a-zß-ÿ])(?=[A-ZÀ-Þ])|(?<=[A-ZÀ-Þ])(?=[A-ZÀ-Þ][a-zß-ÿ])|(?<=[^\W\d_])(?=\d)")
