@@ -131,6 +131,7 @@ OBLIGATION = lexicon.pattern("obligation")
 SANCTION = lexicon.pattern("sanction")
 RIGHT = lexicon.pattern("right")
 CHROME = lexicon.pattern("chrome_headings")
+EXAMPLE = lexicon.pattern("examples")
 
 # Effect words (diffs.dates.effect_word) that make a date a deadline rather than a start.
 DUE = re.compile(r"^(by|before|no later than|deadline|until|through|expires?|expires on|bis|jusqu'au)$")

@@ -17,7 +17,7 @@ from functools import cached_property
 
 from diffs.dates import effect_word, find_dates, is_stated_label_before, stated_dates
 from diffs.findings import Finding, quote, shorten, with_section
-from diffs.kinds import CHROME, DUE, MODALS, NEGATIONS, RIGHT, SANCTION, WEIGHTS
+from diffs.kinds import CHROME, DUE, EXAMPLE, MODALS, NEGATIONS, RIGHT, SANCTION, WEIGHTS
 from diffs.lexicon import capitalises_nouns, language_of
 from diffs.numbers import (
     CLAUSE_NUMBER,
@@ -412,8 +412,11 @@ def _what_a_rule_says(e: _Edit) -> list[Finding]:
     for tag, run, added in runs:
         raw = e.new if added else e.old
         names = [] if capitalises_nouns(language) else _names(run, set(e.lower_words[0 if added else 1]), raw)
-        # A clause that points to another part ("as provided in Section 2") names it, not a rule.
-        if tag != "replace" and (len(run) >= SCOPE_WORDS or names) and not REFERENCES.search(" ".join(run)):
+        # A clause that points to another part ("as provided in Section 2") names it, and one
+        # that opens an example ("such as a phone number") illustrates the rule: neither sets one.
+        said = " ".join(run)
+        aside = REFERENCES.search(said) or EXAMPLE.match(said)
+        if tag != "replace" and (len(run) >= SCOPE_WORDS or names) and not aside:
             verb = "adds" if added else "drops"
             said = " ".join(run)
             text = f"{verb} {said!r}: {quote(e.new)}"

@@ -71,6 +71,7 @@ LEXICON = {
         r"mängelrecht\w*",
         r"beschwerde\w*",
     ),  # fmt: skip
+    "examples": (r"zum\s+beispiel", r"z\W?\s?b\b", r"beispielsweise"),
     "link_decorations": (r"(?:öffnet|wird)\s+in\s+(?:einem\s+)?neuen\s+(?:fenster|tab)(?:\s+geöffnet)?",),
     "chrome_headings": (
         r"war\s+(?:dieser\s+artikel|diese\s+seite|dies)\s+hilfreich",

@@ -98,6 +98,8 @@ LEXICON = {
         r"compensat\w*",
         r"reimburs\w*",
     ),  # fmt: skip
+    # What opens a clarifying example ("such as …"): a clause it opens adds no rule.
+    "examples": (r"for\s+example", r"e\W?\s?g\b", r"such\s+as", r"for\s+instance"),
     # Accessibility text that links carry, not words of the document.
     "link_decorations": (
         r"opens\s+in\s+(?:a\s+)?new\s+(?:window|tab)(?:\s+or\s+tab)?",

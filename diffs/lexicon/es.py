@@ -42,6 +42,7 @@ LEXICON = {
         r"rescind\w*",
     ),
     "right": (r"desistimiento", r"derecho\s+(?:a|de)", r"garantía", r"reembols\w*", r"reclamaci(?:ón|ones)"),
+    "examples": (r"por\s+ejemplo", r"tales?\s+como"),
     "link_decorations": (r"se\s+abre\s+en\s+una\s+(?:nueva\s+ventana|ventana\s+nueva|nueva\s+pestaña)",),
     "chrome_headings": (
         r"¿?(?:te|le)\s+(?:ha\s+)?resultó\s+útil",

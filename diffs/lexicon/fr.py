@@ -50,6 +50,7 @@ LEXICON = {
         r"retenir",
     ),
     "right": (r"rétractation", r"droit\s+de", r"garantie\s+légale", r"recours", r"réclamation\w*", r"indemni\w*"),
+    "examples": (r"par\s+exemple", r"tel(?:le)?s?\s+que"),
     "link_decorations": (
         r"(?:s'ouvre|ouvre)\s+dans\s+une\s+nouvelle\s+(?:fenêtre|fenetre|onglet)",
         r"\(nouvelle\s+fenêtre\)",

@@ -37,6 +37,7 @@ LEXICON = {
         r"chiusura\s+dell'account",
     ),
     "right": (r"recesso", r"diritto\s+(?:di|a)", r"garanzia\s+legale", r"rimbors\w*", r"reclam[oi]"),
+    "examples": (r"ad\s+esempio", r"per\s+esempio", r"quali"),
     "link_decorations": (r"si\s+apre\s+in\s+una\s+nuova\s+(?:finestra|scheda)",),
     "chrome_headings": (r"questo\s+articolo\s+(?:ti\s+)?è\s+stato\s+utile", r"articoli\s+correlati", r"vedi\s+anche"),
 }

@@ -29,6 +29,7 @@ LEXICON = {
     ),
     "sanction": (r"opschort\w*", r"blokker\w*", r"beëindig\w*", r"deactiver\w*", r"schorsen", r"geschorst"),
     "right": (r"herroep\w*", r"recht\s+(?:op|om)", r"garantie\w*", r"terugbetal\w*", r"bezwaar"),
+    "examples": (r"bijvoorbeeld", r"bijv\b", r"zoals"),
     "link_decorations": (r"(?:opent|wordt\s+geopend)\s+in\s+(?:een\s+)?nieuw\s+(?:venster|tabblad)",),
     "chrome_headings": (
         r"was\s+(?:dit\s+artikel|deze\s+pagina)\s+nuttig",

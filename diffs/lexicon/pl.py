@@ -19,6 +19,7 @@ LEXICON = {
         r"ogranicz\w*",
     ),
     "right": (r"odstąpieni\w*", r"prawo\s+do", r"rękojm\w*", r"gwarancj\w*", r"zwrot\w*", r"reklamacj\w*"),
+    "examples": (r"na\s+przykład", r"np\b", r"takie\s+jak"),
     "link_decorations": (r"otwiera\s+się\s+w\s+nowym\s+(?:oknie|karcie)",),
     "chrome_headings": (r"czy\s+ten\s+artykuł\s+był\s+pomocny", r"powiązane\s+artykuły", r"zobacz\s+też"),
 }

@@ -12,6 +12,7 @@ LEXICON = {
     "obligation": (r"应当", r"必须", r"须", r"有义务", r"负责"),
     "sanction": (r"冻结", r"暂停", r"封禁", r"关闭店铺", r"终止", r"扣除", r"下架", r"清退"),
     "right": (r"退款", r"申诉", r"赔偿", r"退货", r"权利"),
+    "examples": (r"例如", r"比如"),
     "link_decorations": (r"[（(]在新窗口中打开[)）]",),
     "chrome_headings": (r"这篇文章(?:对您)?有帮助吗", r"相关文章", r"相关推荐"),
 }
