@@ -131,6 +131,21 @@ TEMPLATES: dict[str, Template] = {
         "A new rule{in_section} says what happens to sellers who break it: {quote}.",
         "Find out what triggers the sanction and check that you are clear of it.",
     ),
+    "sanction added": Template(
+        "New sanction{in_section}: '{new_value}'",
+        "A rule{in_section} now says what happens to sellers who break it: {quote}.",
+        "Find out what triggers the sanction and check that you are clear of it.",
+    ),
+    "right added": Template(
+        "New right{in_section}: '{new_value}'",
+        "A rule{in_section} now gives a right it did not give: {quote}.",
+        "Update your terms, listings and customer-service answers so the new right is honoured.",
+    ),
+    "scope widened": Template(
+        "Rule extended{in_section}: adds '{new_value}'",
+        "A rule{in_section} now reaches further: {quote}.",
+        "Check whether the rule now applies to you, and comply if it does.",
+    ),
     "added document": Template(
         "New required document{in_section}: {quote}",
         "Sellers must now provide or keep a document{in_section}: {quote}.",
@@ -191,6 +206,21 @@ TEMPLATES: dict[str, Template] = {
         "A rule that set a sanction was removed{in_section}: {quote}.",
         "Check whether the sanction moved elsewhere in the text.",
     ),
+    "sanction removed": Template(
+        "Sanction removed{in_section}: '{old_value}'",
+        "A rule{in_section} no longer names this consequence: {quote}.",
+        "Note what sellers no longer risk; keep complying with the rule itself.",
+    ),
+    "right removed": Template(
+        "Right removed{in_section}: '{old_value}'",
+        "A right the rule gave is gone{in_section}: {quote}.",
+        "Stop offering or relying on the removed right where the rule no longer requires it.",
+    ),
+    "scope narrowed": Template(
+        "Rule narrowed{in_section}: drops '{old_value}'",
+        "A rule{in_section} reaches less far: {quote}.",
+        "Check whether the rule still applies to you.",
+    ),
     "removed document": Template(
         "Document no longer required{in_section}: {quote}",
         "A rule that asked for a document was removed{in_section}: {quote}.",
@@ -248,6 +278,11 @@ TEMPLATES: dict[str, Template] = {
     "number": Template("A figure in a rule changed{in_section}", "A number in a rule changed{in_section}."),
     "obligation": Template("An obligation changed{in_section}", "A word saying what sellers must or may do changed."),
     "effective-date": Template("The effective date changed", "The day the text takes effect changed."),
+    "sanction": Template(
+        "A sanction changed{in_section}", "What happens to sellers who break a rule changed: {detail}."
+    ),
+    "right": Template("A right changed{in_section}", "A right a rule gives changed: {detail}."),
+    "scope": Template("A rule's reach changed{in_section}", "Whom or what a rule covers changed: {detail}."),
     "added-obligation": Template("New rule{in_section}: {quote}", "A rule was added{in_section}: {quote}."),
     "removed-obligation": Template("Rule removed{in_section}: {quote}", "A rule was removed{in_section}: {quote}."),
     # Minor changes and noise: nothing a seller must do.
@@ -265,6 +300,13 @@ TEMPLATES: dict[str, Template] = {
     "link": Template("Links changed{in_section}", "Only the targets of links changed."),
     "formatting": Template("Formatting changed{in_section}", "Only the layout of the text changed."),
     "stated-date": Template("The page's date changed", "Only the page's own “last updated” date changed."),
+    "reflow": Template(
+        "Only the layout changed{in_section}", "The same words, cut into passages, numbered or marked up differently."
+    ),
+    "chrome": Template("Only the help centre's furniture changed", "Only text around the document changed: {detail}."),
+    "capture": Template(
+        "Not the document: an error or sign-in page was served", "The capture is not the document: {detail}."
+    ),
     "counter": Template("Only a view counter changed", "A view or like counter moved; the text did not change."),
     "whitespace": Template("Only spacing changed", "Only spacing, blank lines or punctuation changed."),
 }

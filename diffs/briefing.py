@@ -141,7 +141,9 @@ def _ranked(change: Change) -> list[Point]:
 
 def _headline(change: Change, found: list[Point], major: bool) -> str:
     if not found:
-        return "No change" if change.label == "noise" else "The text changed"
+        # no reason to read: the classification's own summary, shortened at a word
+        said = " ".join(change.summary.split())
+        return clip(said, HEADLINE_WORDS) if said else ("No change" if change.label == "noise" else "The text changed")
     if major:
         # the two or three points that matter most, with shorter quotes; minor reasons (a
         # renumbering, a reworded heading) and counts of passages are never among them

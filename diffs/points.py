@@ -240,7 +240,27 @@ def _lone_rule(text: str) -> dict | None:
     return {"what": f"{verb} {weight}", "passage": passage}
 
 
+def _words_of_a_rule(kind: str):
+    """ "adds 'or suspend your account': '…'" (or drops), for a sanction, a right or a rule's
+    reach: what came or went (``new``/``old``) and the passage that now reads so."""
+
+    def read(text: str) -> dict | None:
+        m = re.match(r"(adds|drops) (['\"])(.+?)\2: ", text)
+        if not m:
+            return None
+        verb, _, said = m.groups()
+        _, passage = _split_quote(text)
+        came = verb == "adds"
+        what = {"scope": ("scope widened", "scope narrowed")}.get(kind, (f"{kind} added", f"{kind} removed"))
+        return {"what": what[0] if came else what[1], "new" if came else "old": _whole_words(said), "passage": passage}
+
+    return read
+
+
 _READERS = {
+    "sanction": _words_of_a_rule("sanction"),
+    "right": _words_of_a_rule("right"),
+    "scope": _words_of_a_rule("scope"),
     "deadline": _deadline,
     "number": _number,
     "negation": _negation,

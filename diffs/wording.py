@@ -63,11 +63,13 @@ def _is_numbering(text: str, start: int, end: int) -> bool:
     if k >= 0 and text[k] in "(（" and after[:1] in ")）":
         return _NUMBERING.fullmatch(text, start, end) is not None
     capital_next = len(after) == 2 and after[0] == " " and after[1].isupper()
-    if _DOTTED.fullmatch(text, start, end) and capital_next:
-        return True
+    glued = start > 0 and text[start - 1].isalpha()  # "Property3.2 The fees": a lost line break
     while k >= 0 and text[k] in _BEFORE_NUMBERING:
         k -= 1
     at_start = k < 0 or text[k] in "\n.?!:;)）"
+    # "3.2 The fees" where a clause starts; in running text "is 39.99 USD" is an amount
+    if _DOTTED.fullmatch(text, start, end) and capital_next and (at_start or glued):
+        return True
     if not at_start:
         return False
     if after[:1] in ".)）":

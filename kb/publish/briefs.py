@@ -1,20 +1,15 @@
 """What a change means to a seller, as the site and the feeds say it first: ``brief_of``.
 
-The one place the publisher reads a change's brief from. Today it is made of what a change
-already carries (its summary, its reasons, ``diffs.severity``); when ``diffs`` writes briefs of
-its own, this function returns theirs and nothing else in ``kb.publish`` changes.
+The one place the publisher reads a change's brief from: ``diffs.briefing.brief``, the brief
+``changes`` prints and ``--json`` gives under ``brief``, in the shape the pages lay out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from diffs.severity import severity, what_to_do
-from diffs.taxonomy import label_of
-from kb.models import Change, Document
-
-# Reason kinds a reader is not told as a reason: the stated date is said by ``effective``.
-_UNTOLD = frozenset({"stated-date"})
+from diffs.briefing import brief
+from kb.models import Change, Document, Event
 
 
 def notice_text(change: Change) -> str:
@@ -39,7 +34,7 @@ class Brief:
     headline: str  # one line: what changed
     why: tuple[str, ...]  # why it matters, one sentence each, no internal labels
     affects: tuple[str, ...]  # the seller workflows it touches, as labels
-    what_to_do: str | None  # the next step, when the text says by when
+    what_to_do: str | None  # the next steps, most urgent first
     severity: str  # high | medium | low
     marketplace: str  # the marketplace's declared name
     effective: str  # "Takes effect 2026-10-01, 38 days after it was detected", or ""
@@ -47,13 +42,15 @@ class Brief:
 
 def brief_of(change: Change, document: Document | None, marketplace: str | None = None) -> Brief:
     """The brief of ``change``; ``marketplace`` is its declared name (default: the slug)."""
-    slug = document.marketplace if document else change.doc_id.split("/")[0]
+    said = brief(change, document, marketplace)
+    # a page that came or went: its summary names the page and what became of it
+    headline = said.headline if change.event == Event.EDITED else " ".join(change.summary.split())
     return Brief(
-        headline=" ".join(change.summary.split()),
-        why=tuple(r.text for r in change.reasons if r.kind not in _UNTOLD),
-        affects=tuple(label_of(tag) for tag in change.tags),
-        what_to_do=what_to_do(change),
-        severity=severity(change),
-        marketplace=marketplace or slug,
+        headline=headline,
+        why=said.why,
+        affects=said.affects_labels,
+        what_to_do=" ".join(said.actions) or None,
+        severity=said.severity,
+        marketplace=said.marketplace,
         effective=notice_text(change),
     )

@@ -66,7 +66,7 @@ CHANGES = [
         "substantive",
         "Monthly fee raised from 39.99 to 49.99 USD",
         [(0, "The monthly subscription fee is "), (-1, "39.99"), (1, "49.99"), (0, " USD.\n")],
-        [Reason("amount", "39.99 USD → 49.99 USD")],
+        [Reason("number", "monthly subscription fee: 39.99 USD → 49.99 USD")],
         silent=True,
         tags=("fees-payments",),
         effective_date="2026-11-14",
@@ -249,7 +249,10 @@ def test_rss_has_every_element_the_specification_requires():
 def test_rss_item_fields():
     parsed = feedparser.parse(rss())
     entry = parsed.entries[-1]
-    assert entry.title == "northwind · Northwind Seller Agreement: Monthly fee raised from 39.99 to 49.99 USD"
+    assert (
+        entry.title
+        == "northwind · Northwind Seller Agreement: Monthly subscription fee raised from 39.99 USD to 49.99 USD, from 14 November 2026"
+    )
     assert entry.link == SITE + "documents/northwind/seller-agreement/#change-20261015T060000Z"
     assert entry.guidislink is False  # isPermaLink="false": the key is an id, not a URL
     assert [t.term for t in entry.tags] == ["substantive", "Fees and payments"]  # for people
@@ -258,7 +261,7 @@ def test_rss_item_fields():
     assert body.xpath("//del/text()") == ["39.99 USD"] and body.xpath("//ins/text()") == ["49.99 USD"]
     text = body.text_content()
     assert "deleted: 39.99 USD → inserted: 49.99 USD" in text  # where styles are lost, it still reads
-    assert "39.99 USD → 49.99 USD" in text and "silent" in text
+    assert "raised from 39.99 USD to 49.99 USD" in text and "silent" in text
     assert "(amount)" not in text  # the reasons' internal kinds are not for readers
     assert "Takes effect 2026-11-14, 30 days after it was detected" in text
 
@@ -303,7 +306,9 @@ def test_json_feed_1_1():
         "marketplace": "northwind",
         "severity": "high",
     }
-    assert first["summary"] == "Monthly fee raised from 39.99 to 49.99 USD"  # what a chat bot posts
+    assert (
+        first["summary"] == "Monthly subscription fee raised from 39.99 USD to 49.99 USD, from 14 November 2026"
+    )  # what a chat bot posts
     assert "<del>39.99 USD</del>" in first["content_html"]
     assert len(json_feed_as_entries(json.dumps(document).encode()).entries) == 3
 
@@ -323,7 +328,7 @@ def test_hostile_text_is_escaped_or_removed_in_every_format():
         assert "<" not in item.findtext("title")
         _inert(item.findtext("description"), "rss")
     hostile = next(i for i in channel.iter("item") if "southsea" in i.findtext("guid"))
-    assert hostile.findtext("title") == ("southsea · Fees ‹b›& charges‹/b›: New clause ‹img src=x onerror=alert(1)›")
+    assert hostile.findtext("title") == "southsea · Fees ‹b›& charges‹/b›: Wording changed"
     text = lxml.html.fragment_fromstring(hostile.findtext("description"), create_parent="div").text_content()
     assert "<script>alert(2)</script>" in text  # the inserted text is shown, as text
     assert "<script>alert(4)</script>" in text
@@ -398,7 +403,8 @@ def test_item_titles_name_the_marketplace_by_its_declared_name():
     names = {"northwind": "Northwind Market (US)"}
     titles = [e.title for e in feedparser.parse(feed_files(feed, DOCS, SITE, None, names)["feed.xml"]).entries]
     assert (
-        titles[-1] == "Northwind Market (US) · Northwind Seller Agreement: Monthly fee raised from 39.99 to 49.99 USD"
+        titles[-1]
+        == "Northwind Market (US) · Northwind Seller Agreement: Monthly subscription fee raised from 39.99 USD to 49.99 USD, from 14 November 2026"
     )
     assert titles[0].startswith("southsea · ")  # a marketplace no run has named keeps its id
 
