@@ -20,6 +20,7 @@ from kb.models import CLASSES
 @arg("--flaps", action="store_true", help="include flaps (switches back to a recent text, never reported)")
 @arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_changes(args) -> int:
+    from diffs.announcements import NOT_SEEN, Announcement, not_seen_note
     from diffs.announcements import note as announcement_note
     from diffs.brief import change_json
     from diffs.taxonomy import label_of
@@ -34,15 +35,24 @@ def cmd_changes(args) -> int:
             for c in store.changes(args.doc, technical=args.technical, flaps=args.flaps)
             if not args.label or c.label == args.label
         ]
-        announced = announcements(store, changes)
+        # Linked over every change: a filter must not turn a carried-out announcement into a missed one.
+        announced = announcements(store)
     # Newest first; changes found by the same crawl by document (ids follow processing order).
     changes.sort(key=lambda c: (c.doc_id, c.key))
     changes.sort(key=lambda c: c.detected_at, reverse=True)
     if args.json:
         return _json([change_json(c, docs.get(c.doc_id), announced) for c in changes])
-    if not changes:
+    # An announcement whose date passed unseen is a line of its own, at its effective date (a
+    # date sorts before the crawls of that day): it is not a change, so no class selects it.
+    missed = [a for a in announced.not_seen() if not args.label and args.doc in (None, a.doc_id)]
+    entries = [(c.detected_at, c) for c in changes] + [(a.effective_date, a) for a in missed]
+    entries.sort(key=lambda e: e[0], reverse=True)  # stable: the changes keep their order
+    if not entries:
         print("no changes recorded yet")
-    for c in changes:
+    for when, c in entries:
+        if isinstance(c, Announcement):
+            print(f"{when:<20}  {NOT_SEEN} {c.doc_id}\n    {not_seen_note(c, announced.now)}")
+            continue
         flags = (
             (" [silent]" if c.silent else "") + (" [technical]" if c.technical else "") + (" [flap]" if c.flap else "")
         )

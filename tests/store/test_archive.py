@@ -63,9 +63,9 @@ def demo(tmp_path_factory):
 
 @pytest.mark.slow
 def test_demo_round_trip_keeps_every_row(demo):
-    assert demo["export"].startswith("exported 24 snapshots, 17 documents, 83 checks, 20 versions, 5 changes to ")
+    assert demo["export"].startswith("exported 25 snapshots, 17 documents, 83 checks, 21 versions, 6 changes to ")
     assert demo["restore"] == (
-        f"restored 17 documents, 24 snapshots, 83 checks, 20 versions, 5 changes into {demo['restored']}; verify: ok\n"
+        f"restored 17 documents, 25 snapshots, 83 checks, 21 versions, 6 changes into {demo['restored']}; verify: ok\n"
     )
     assert rows(demo["restored"]) == rows(demo["home"])
 
