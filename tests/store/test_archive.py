@@ -104,7 +104,7 @@ def test_demo_archive_is_standard_warc_and_json_lines(demo):
     records = list(_records(files["snapshots.warc.gz"]))
     assert records[0][0] == "warcinfo"
     kinds = [kind for kind, *_ in records[1:]]
-    assert len(kinds) == 24 and set(kinds) <= {"response", "revisit"}
+    assert len(kinds) == 25 and set(kinds) <= {"response", "revisit"}
     for kind, fields, http, body in records[1:]:
         assert fields["WARC-Target-URI"].startswith("http://127.0.0.1:")
         assert http.get_statuscode() in ("200", "404")
