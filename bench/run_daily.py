@@ -1,7 +1,7 @@
 """A daily run at the scale of a whole help centre, beside urlwatch on the same pages.
 
     python bench/run_daily.py --pages 2000 --changed 0.02 [--json] [--no-urlwatch] [--no-publish]
-                            [--keep DIR]
+                            [--keep DIR] [--load] [--history 30]
 
 Serves a synthetic help centre (bench/corpus.py) on one fixed loopback port, then:
 
@@ -14,12 +14,23 @@ Serves a synthetic help centre (bench/corpus.py) on one fixed loopback port, the
 
 It prints, per stage (crawl, extract+diff, index, publish), wall time, CPU time and peak
 memory, the store's growth, and for the incremental run both tools' wall times, their
-ratio and how many changes each reported against the real number.
+ratio and how many changes each reported against the real number. ``--json`` adds, beside
+those: ``first_run_s`` (crawl + record + index + publish of the first run, wall),
+``urlwatch_first_s`` (urlwatch with CSS selection, first run), ``peak_rss_mb`` (the highest of
+every policywatch stage of both runs) and ``publish_s`` (the incremental publish, wall).
+
+``--load``: a competing CPU load for the whole benchmark, both tools alike: one busy loop per
+core, in child processes that stop by themselves after an hour and are ended with the run.
+
+``--history N``: after the incremental run, N - 1 more daily runs (each a new state with
+``--changed`` of the pages changed), so that run N can be compared with run 2: the wall time
+of each run's stages, the store's and the site's size after it (``history`` in the JSON).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -94,6 +105,40 @@ def store_bytes(home: Path) -> int:
     return sum(p.stat().st_size for p in home.glob("store.sqlite*"))
 
 
+def tree_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.is_dir() else 0
+
+
+def _spin(deadline: float) -> None:
+    while time.time() < deadline:  # bounded: never outlives the benchmark by more than this
+        pass
+
+
+class BusyLoad:
+    """One busy loop per core in child processes, for the length of a ``with`` block."""
+
+    def __init__(self, cores: int | None = None, most_s: float = 3600.0):
+        import multiprocessing
+
+        self.cores = cores or os.cpu_count() or 2
+        self.most_s = most_s
+        self.context = multiprocessing.get_context("spawn")
+        self.children: list = []
+
+    def __enter__(self) -> BusyLoad:
+        deadline = time.time() + self.most_s
+        self.children = [self.context.Process(target=_spin, args=(deadline,), daemon=True) for _ in range(self.cores)]
+        for child in self.children:
+            child.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for child in self.children:  # our own children, by their handles
+            child.terminate()
+        for child in self.children:
+            child.join()
+
+
 # -- policywatch ---------------------------------------------------------------
 
 
@@ -162,6 +207,8 @@ def policywatch_run(home: Path, sources, publish: bool) -> tuple[list[Stage], di
         "publish_files_written": site.pages_written if site else None,
         "publish_pages_built": site.pages_built if site else None,
         "publish_pages_total": site.pages_total if site else None,
+        "store_bytes": store_bytes(home),
+        "site_bytes": tree_bytes(home / "site"),
     }
     return stages, facts
 
@@ -278,8 +325,16 @@ def main() -> int:
     parser.add_argument(
         "--keep", type=Path, metavar="DIR", help="work in DIR and keep it (corpus, home, urlwatch caches) for profiling"
     )
+    parser.add_argument("--load", action="store_true", help="a busy loop on every core for the whole benchmark")
+    parser.add_argument("--history", type=int, default=0, metavar="N", help="N daily runs in all (N >= 2)")
     args = parser.parse_args()
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    load = BusyLoad() if args.load else contextlib.nullcontext()
+    with load:
+        return bench(args)
+
+
+def bench(args) -> int:
 
     from kb.demo.server import DemoServer
     from kb.sources import load_sources
@@ -289,10 +344,15 @@ def main() -> int:
     work = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="pw-bench-"))
     try:
         corpus = work / "corpus"
-        changed_by_state = write_corpus(corpus, args.pages, args.changed, states=2)
+        changed_by_state = write_corpus(corpus, args.pages, args.changed, states=max(2, args.history))
         real_changes = len(changed_by_state["s2"])
         port = free_port()
-        results: dict = {"pages": args.pages, "changed_fraction": args.changed, "real_changes": real_changes}
+        results: dict = {
+            "pages": args.pages,
+            "changed_fraction": args.changed,
+            "real_changes": real_changes,
+            "load": bool(args.load),
+        }
         with DemoServer(corpus_dir=corpus, port=port) as server:
             paths = list(server.corpus.pages[0])
             sources_dir = write_declaration(work / "sources", server.base_url, paths).parent
@@ -310,10 +370,25 @@ def main() -> int:
                     stage, uw = urlwatch_run("urlwatch (html2text only)", uw_raw)
                     entry["urlwatch_raw"] = {"stage": asdict(stage), **uw}
                 results[run] = entry
+            if args.history:
+                results["history"] = [history_row(2, results["incremental"]["policywatch"])]
+                for number in range(3, args.history + 1):
+                    server.set_state(f"s{number}")
+                    stages, facts = policywatch_run_fresh(home, sources_dir, publish=not args.no_publish)
+                    results["history"].append(history_row(number, {"stages": [asdict(s) for s in stages], **facts}))
             results["per_page_ms"] = per_page_costs(server, sources, changed_by_state["s2"], paths)
         inc = results["incremental"]
         pw_core = sum(s["wall_s"] for s in inc["policywatch"]["stages"] if s["name"] != "publish")
         results["policywatch_s"] = round(pw_core, 3)
+        first = results["first"]
+        results["first_run_s"] = round(sum(s["wall_s"] for s in first["policywatch"]["stages"]), 3)
+        if "urlwatch_css" in first:
+            results["urlwatch_first_s"] = first["urlwatch_css"]["stage"]["wall_s"]
+        results["peak_rss_mb"] = max(
+            s["peak_rss_mb"] for run in ("first", "incremental") for s in results[run]["policywatch"]["stages"]
+        )
+        publish_stage = [s for s in inc["policywatch"]["stages"] if s["name"] == "publish"]
+        results["publish_s"] = publish_stage[0]["wall_s"] if publish_stage else None
         results["policywatch_changes"] = inc["policywatch"]["changes"]
         if "urlwatch_css" in inc:
             results["urlwatch_s"] = inc["urlwatch_css"]["stage"]["wall_s"]
@@ -328,6 +403,20 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def history_row(number: int, run: dict) -> dict:
+    walls = {s["name"]: s["wall_s"] for s in run["stages"]}
+    return {
+        "run": number,
+        "stages_wall_s": walls,
+        "crawl_record_index_s": round(sum(w for name, w in walls.items() if name != "publish"), 3),
+        "cpu_s": round(sum(s["cpu_s"] for s in run["stages"]), 3),
+        "peak_rss_mb": max(s["peak_rss_mb"] for s in run["stages"]),
+        "changes": run["changes"],
+        "store_bytes": run["store_bytes"],
+        "site_bytes": run["site_bytes"],
+    }
 
 
 def print_table(results: dict) -> None:
@@ -367,6 +456,24 @@ def print_table(results: dict) -> None:
             f"{costs['unchanged_fingerprint']:.3f} ms (fingerprint of the selection); changed "
             f"{costs['changed_extract_diff_classify']:.1f} ms (extract, diff, classify)"
         )
+    print(
+        f"\nfirst run (crawl+record+index+publish) {results['first_run_s']:.1f} s"
+        + (f", urlwatch css first run {results['urlwatch_first_s']:.1f} s" if "urlwatch_first_s" in results else "")
+        + f"; peak RSS {results['peak_rss_mb']:.0f} MB; incremental publish "
+        + (f"{results['publish_s']:.1f} s" if results["publish_s"] is not None else "skipped")
+        + ("; under a busy loop on every core" if results["load"] else "")
+    )
+    if results.get("history"):
+        print(
+            f"\n{'run':>4} {'crawl+rec+idx s':>16} {'publish s':>10} {'cpu s':>8} {'peak MB':>8} {'store MB':>9} {'site MB':>8}"
+        )
+        for row in results["history"]:
+            publish = row["stages_wall_s"].get("publish")
+            print(
+                f"{row['run']:>4} {row['crawl_record_index_s']:>16.2f} "
+                f"{publish if publish is not None else float('nan'):>10.2f} {row['cpu_s']:>8.2f} "
+                f"{row['peak_rss_mb']:>8.0f} {row['store_bytes'] / 1e6:>9.1f} {row['site_bytes'] / 1e6:>8.1f}"
+            )
     if "ratio" in results:
         print(
             f"\nincremental crawl+extract+diff+index: policywatch {results['policywatch_s']:.2f} s, "

@@ -9,14 +9,24 @@ Keys are an interface: new ones are added, existing ones are never renamed.
 from __future__ import annotations
 
 from diffs.announcements import Linkage, change_keys
+from diffs.briefing import brief
 from diffs.severity import severity, what_to_do
 from diffs.taxonomy import label_of
 from kb.models import Change, Document, SectionChange
 
 
-def change_json(change: Change, document: Document | None = None, announcements: Linkage | None = None) -> dict:
-    """A change as plain data; ``document`` adds its title and URL, ``announcements`` the
-    announcement it carries out (``diffs.announcements``; without it: unknown)."""
+def change_json(
+    change: Change,
+    document: Document | None = None,
+    marketplace_name: str | None = None,
+    announcements: Linkage | None = None,
+) -> dict:
+    """A change as plain data; ``document`` adds its title and URL, ``marketplace_name`` the
+    marketplace's declared name (default: its id), ``announcements`` the announcement it
+    carries out (``diffs.announcements``; without it: unknown). ``brief`` is the change's brief
+    (``diffs.briefing``); ``headline``, ``marketplace``, ``source`` and ``actions`` repeat its
+    main fields at the top, for scripts that read one level."""
+    said = brief(change, document, marketplace_name)
     return {
         "key": change.key or None,  # None: a comparison of two files, not a recorded change
         "doc_id": change.doc_id or None,
@@ -43,6 +53,11 @@ def change_json(change: Change, document: Document | None = None, announcements:
         else {"version_id": change.returns_to, "captured_at": change.returns_to_at},
         **change_keys(change, announcements),
         "event": str(change.event),  # edited, or the page itself: added, removed, moved, restored
+        "source": said.source,
+        "marketplace": said.marketplace,
+        "headline": said.headline,
+        "actions": list(said.actions),
+        "brief": said.as_json(),
     }
 
 

@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 from diffs.dates import stated_date, stated_effective_date
 from diffs.diff import DELETE, EQUAL, INSERT, Op, diff_lines
 from diffs.findings import Finding, shorten, with_section
-from diffs.kinds import KINDS, MINOR, RANK, SUBSTANTIVE, TAGGED
+from diffs.kinds import KINDS, MINOR, NOISE, RANK, SUBSTANTIVE, TAGGED
+from diffs.notices import notice
 from diffs.passages import Passage, match_passages, pair_passages, passages_in
-from diffs.rules import Context, compare_pair, join_counters, lone_passage, moved
+from diffs.rules import Context, compare_pair, is_chrome, join_counters, lone_passage, moved
 from diffs.sections import Section, section_at, sections
 from diffs.taxonomy import tags_for
+from diffs.wording import Changes, changed_spans, touches
 from kb.models import Reason, SectionChange
 
 __all__ = ["KINDS", "Classification", "Reason", "SectionChange", "classify", "stated_date"]
@@ -67,8 +69,48 @@ class _Walk:
 _MAX_MOVE_COMPARISONS = 1_000_000  # removed × added passages; beyond, a page was rewritten
 
 
+def _reworded(unit: Passage, spans: tuple[tuple[int, int], ...]) -> bool:
+    return touches(spans, unit.offset, unit.offset + max(len(unit.text), 1))
+
+
+def _reflowed(unit: Passage) -> Finding:
+    text = "the same words, cut into passages, numbered or marked up differently"
+    return Finding("reflow", text, text[0].upper() + text[1:], unit)
+
+
+def _chrome(unit: Passage) -> Finding:
+    title = unit.section.title if unit.section else ""
+    text = f"the help centre's furniture under «{shorten(title, 60)}» (not the document)"
+    return Finding("chrome", text, text[0].upper() + text[1:], unit)
+
+
+def _only_noise(findings: list[Finding]) -> bool:
+    return all(f.kind in NOISE for f in findings)
+
+
+def _read_pair(o: Passage, n: Passage, ctx: Context, changes: Changes) -> list[Finding]:
+    """Findings for a passage edited in place: none of its words changed (the two versions
+    only cut or mark it up differently) is a reflow; under the help centre's furniture, chrome."""
+    if is_chrome(n.section) or is_chrome(o.section):
+        return [_chrome(n)]
+    found = compare_pair(o, n, ctx)
+    if _only_noise(found) or _reworded(o, changes.removed) or _reworded(n, changes.added):
+        return found
+    return [_reflowed(n)]
+
+
+def _read_lone(unit: Passage, added: bool, ctx: Context, changes: Changes) -> list[Finding]:
+    if is_chrome(unit.section):
+        return [_chrome(unit)]
+    found = lone_passage(unit, added, ctx)
+    if _only_noise(found) or _reworded(unit, changes.added if added else changes.removed):
+        return found
+    return [_reflowed(unit)]
+
+
 def _walk(old: str, new: str, ctx: Context) -> _Walk:
     old_secs, new_secs = sections(old), sections(new)
+    changes = changed_spans(old, new)
     walk = _Walk()
     removed: list[Passage] = []
     added: list[Passage] = []
@@ -90,7 +132,7 @@ def _walk(old: str, new: str, ctx: Context) -> _Walk:
             new_units = passages_in(new, hunk_new, "".join(inserted), new_secs)
             pairs, gone, came = pair_passages(old_units, new_units)
             for o, n in pairs:
-                walk.findings += compare_pair(o, n, ctx)
+                walk.findings += _read_pair(o, n, ctx, changes)
                 walk.events.append((n.section, n.kind, "changed", n.offset))
             removed += gone
             added += came
@@ -118,7 +160,10 @@ def _walk(old: str, new: str, ctx: Context) -> _Walk:
             j = twins[0]
             moved_old.add(i)
             moved_new.add(j)
-            walk.findings.append(moved(unit, added[j]))
+            # When every word reads in the same order in both versions, passages only look moved
+            # (cut differently); otherwise the word diff may have kept the moved passage in place
+            # and moved its neighbours instead, so a move stays a move.
+            walk.findings.append(_reflowed(added[j]) if changes.none else moved(unit, added[j]))
             walk.events.append((unit.section, unit.kind, "moved out", unit.offset))
             walk.events.append((added[j].section, added[j].kind, "moved in", added[j].offset))
     rest_old = [u for i, u in enumerate(removed) if i not in moved_old]
@@ -129,14 +174,14 @@ def _walk(old: str, new: str, ctx: Context) -> _Walk:
         matched, lone_old, lone_new = [], list(range(len(rest_old))), list(range(len(rest_new)))
     for i, j in matched:
         o, n = rest_old[i], rest_new[j]
-        walk.findings += compare_pair(o, n, ctx) or [moved(o, n)]
+        walk.findings += _read_pair(o, n, ctx, changes) or [moved(o, n)]
         walk.events.append((n.section, n.kind, "changed", n.offset))
     lone: list[Finding] = []
     for i in lone_old:
-        lone += lone_passage(rest_old[i], False, ctx)
+        lone += _read_lone(rest_old[i], False, ctx, changes)
         walk.events.append((rest_old[i].section, rest_old[i].kind, "removed", rest_old[i].offset))
     for j in lone_new:
-        lone += lone_passage(rest_new[j], True, ctx)
+        lone += _read_lone(rest_new[j], True, ctx, changes)
         walk.events.append((rest_new[j].section, rest_new[j].kind, "added", rest_new[j].offset))
     walk.findings += join_counters(lone)
     return walk
@@ -310,6 +355,21 @@ def _summary(
     return "; ".join(parts)
 
 
+def _not_the_document(old: str, new: str) -> str | None:
+    """Why no change can be read from the pair: one capture is an error page, a sign-in page
+    or another notice of the site's (``diffs.notices``) rather than the document."""
+    shown = notice(new)
+    if shown is not None:
+        return f'the new capture is {shown.what}, not the document ("{shown.said}"): no change can be read from it'
+    shown = notice(old)
+    if shown is not None:
+        return (
+            f'the old capture was {shown.what}, not the document ("{shown.said}"): compare the new one with the '
+            "last good version"
+        )
+    return None
+
+
 def classify(old: str, new: str, ops: list[Op] | None = None, *, detected_at: str | None = None) -> Classification:
     """Label the change from ``old`` to ``new`` (normalized Markdown) with its reasons.
 
@@ -320,11 +380,20 @@ def classify(old: str, new: str, ops: list[Op] | None = None, *, detected_at: st
     date_old, date_new = stated_date(old), stated_date(new)
     if old == new:
         return Classification("noise", (), "No change", False if date_old else None, (), date_old, date_new)
+    unreadable = _not_the_document(old, new)
+    if unreadable is not None:
+        reason = Reason("capture", unreadable)
+        return Classification("noise", (reason,), unreadable[0].upper() + unreadable[1:], None, (), date_old, date_new)
     ctx = Context(old, new)
     walk = _walk(old, new, ctx)
     findings = walk.findings
     body_kinds = {f.kind for f in findings}
-    if date_old != date_new:
+    effective_old, effective_new = stated_effective_date(old), stated_effective_date(new)
+    if effective_old != effective_new:
+        # The day the page takes effect is a rule's date, unlike the day it was last edited.
+        text = f"the page's effective date {effective_old or 'none'} → {effective_new or 'none'}"
+        findings.append(Finding("effective-date", text, text, None, effective=effective_new))
+    if date_old != date_new and (date_old, date_new) != (effective_old, effective_new):
         text = f"stated date {date_old or 'none'} → {date_new or 'none'}"
         findings.append(Finding("stated-date", text, text, None))
     findings = _dedupe(sorted(findings, key=lambda f: (RANK[f.kind], f.order)))

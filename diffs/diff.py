@@ -542,3 +542,10 @@ def diff_stats(ops: list[Op]) -> dict[str, int]:
         "moved_words": moved_words,
         "changed_lines": changed_lines,
     }
+
+
+def diff_tokens(old: list[str], new: list[str]) -> list[tuple[int, int]]:
+    """Diff two lists of tokens (words): (op, how many tokens) in order, bounded in cost like
+    the line diff (each token encoded as one character)."""
+    a, b, _ = _encode(old, new)
+    return [(op, len(text)) for op, text in _diff_encoded(_engine(), a, b) if text]

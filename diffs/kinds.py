@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from diffs import lexicon
+
 # kind: (class, what it means). The order is the order of importance within a class.
 KINDS: dict[str, tuple[str, str]] = {
     "deadline": (
@@ -27,17 +29,29 @@ KINDS: dict[str, tuple[str, str]] = {
         "substantive",
         "an obligation or permission word changed (may → must, should → will)",
     ),
+    "sanction": (
+        "substantive",
+        'a power over accounts, listings or payments came or went in a rule ("suspend", "sperren", "suspendre")',
+    ),
+    "right": (
+        "substantive",
+        'a right or remedy came or went in a rule (withdrawal, refund, appeal; "Widerruf", "rétractation")',
+    ),
     "effective-date": (
         "substantive",
         "the text announces, or moves, the day a rule takes effect",
     ),
     "added-obligation": (
         "substantive",
-        "an added passage states an obligation, prohibition, deadline or fee",
+        "an added passage states an obligation, prohibition, sanction, right, deadline or fee",
     ),
     "removed-obligation": (
         "substantive",
-        "a removed passage stated an obligation, prohibition, deadline or fee",
+        "a removed passage stated an obligation, prohibition, sanction, right, deadline or fee",
+    ),
+    "scope": (
+        "substantive",
+        "whom or what a rule covers changed: a clause, a name (a country, a programme) added to or removed from it",
     ),
     "wording": (
         "minor",
@@ -59,17 +73,29 @@ KINDS: dict[str, tuple[str, str]] = {
         "minor",
         'only cross-references were renumbered ("Clause 11" → "Clause 13")',
     ),
-    "link": (
+    "stated-date": (
         "minor",
+        'the page\'s own "Last updated" or "Stand" date changed; never substantive alone',
+    ),
+    "capture": (
+        "noise",
+        "one of the two captures is not the document (an error page, a sign-in page): no change can be read from it",
+    ),
+    "chrome": (
+        "noise",
+        'only the help centre\'s furniture around the document changed ("Was this article helpful?", related articles)',
+    ),
+    "link": (
+        "noise",
         "only link targets changed",
     ),
     "formatting": (
-        "minor",
+        "noise",
         "only Markdown markup changed (bold, headings, list markers)",
     ),
-    "stated-date": (
-        "minor",
-        'the page\'s own "Last updated" or "Effective" date changed; never substantive alone',
+    "reflow": (
+        "noise",
+        'the words are the same: only how they are cut into passages, numbered, marked up or contracted ("we\'ll")',
     ),
     "counter": (
         "noise",
@@ -88,46 +114,24 @@ RANK = {kind: i for i, kind in enumerate(KINDS)}
 TAGGED = set(SUBSTANTIVE) | {"wording", "moved", "figure", "date"}
 
 # ---------------------------------------------------------------- words and patterns
+# Every language's words (diffs.lexicon), read at once: a page of one market quotes another's.
 
-NEGATIONS = {
-    "not", "no", "never", "none", "nor", "neither", "cannot", "nicht", "kein", "keine", "keinen",
-    "nie", "pas", "jamais", "aucun", "aucune",
-}  # fmt: skip
-MODALS = {
-    "may", "must", "shall", "should", "will", "can", "cannot", "might", "could", "would",
-    "required", "require", "requires", "requirement", "mandatory", "obliged", "obligated",
-    "prohibited", "prohibit", "prohibits", "forbidden", "permitted", "permit", "permits",
-    "allowed", "allow", "allows", "optional", "only", "need", "needs", "entitled", "muss",
-    "müssen", "darf", "dürfen", "soll", "sollen", "kann", "können", "verboten", "doit", "doivent",
-    "peut", "peuvent", "interdit",
-}  # fmt: skip
+NEGATIONS = set(lexicon.words("negations"))
+MODALS = set(lexicon.words("modals"))
 # What makes an added or removed passage matter: obligations, prohibitions, deadlines, fees.
-PROHIBITION = re.compile(
-    r"\b(must\s+not|may\s+not|shall\s+not|will\s+not|cannot|can\s+not|do\s+not|not\s+(?:permitted|"
-    r"allowed)|prohibit(?:ed|s)?|forbidden|never|darf\s+nicht|dürfen\s+nicht|verboten|interdit)\b",
-    re.IGNORECASE,
-)
-DEADLINE = re.compile(
-    r"\b(within\s+[\w()-]+(?:\s+[\w()-]+)?\s+(?:business\s+|calendar\s+)?(?:days?|hours?|weeks?|"
-    r"months?)|no\s+later\s+than|deadline|time\s+limit|binnen|innerhalb|frist\w*)\b",
-    re.IGNORECASE,
-)
-FEE = re.compile(
-    r"\b(fees?|charges?|commissions?|surcharges?|penalt(?:y|ies)|gebühr\w*|frais)\b|[$€£¥]\s?\d",
-    re.IGNORECASE,
-)
+PROHIBITION = lexicon.pattern("prohibition")
+DEADLINE = lexicon.pattern("deadline")
+FEE = re.compile(lexicon.pattern("fee").pattern + r"|[$€£¥]\s?\d", re.IGNORECASE)
 THRESHOLD = re.compile(
     r"\b(?:under|below|above|over|at\s+least|at\s+most|up\s+to|more\s+than|less\s+than|"
     r"no\s+more\s+than|maximum|minimum)\s+(?:of\s+)?\d|\d\s?(?:%|percent|per\s+cent)",
     re.IGNORECASE,
 )
-OBLIGATION = re.compile(
-    r"\b(must|shall|required?|requires|mandatory|oblig(?:ed|ated|ation)|"
-    r"(?:you|we|sellers?|merchants?|partners?)\s+(?:may|will|agree|are\s+responsible|have\s+to|"
-    r"need\s+to)|responsible\s+for|liable|at\s+least\s+\d+|refunds?|suspend\w*|terminat\w*|"
-    r"muss|müssen|verpflichtet|doit|doivent)\b",
-    re.IGNORECASE,
-)
+OBLIGATION = lexicon.pattern("obligation")
+SANCTION = lexicon.pattern("sanction")
+RIGHT = lexicon.pattern("right")
+CHROME = lexicon.pattern("chrome_headings")
+EXAMPLE = lexicon.pattern("examples")
 
 # Effect words (diffs.dates.effect_word) that make a date a deadline rather than a start.
 DUE = re.compile(r"^(by|before|no later than|deadline|until|through|expires?|expires on|bis|jusqu'au)$")
@@ -139,4 +143,6 @@ WEIGHTS = (
     ("fee", FEE),
     ("threshold", THRESHOLD),
     ("obligation", OBLIGATION),
+    ("sanction", SANCTION),
+    ("right", RIGHT),
 )

@@ -10,7 +10,8 @@ enough to look broken, and without this check it would become a version and a ch
 ``notice(markdown)`` reads the *prose* of an extracted text: lines that are not navigation (a
 line made only of links, a breadcrumb) and not a fragment (a short label, a button). When that
 prose is short and holds notice wording, or notice wording makes up most of it, the text is a
-notice: the recorder fails the check with ``FaultKind.BLOCK_PAGE``. A policy that mentions such
+notice: the recorder fails the check with ``FaultKind.BLOCK_PAGE``, and the classification of
+a change to or from such a text says so (``diffs.classify``), for text captures too. A policy that mentions such
 words in passing has far more prose than its notice sentences.
 
 The wording is data: ``VOCABULARY`` maps each kind of notice to its phrasings per language
@@ -78,10 +79,25 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
         "es": (r"no (está )?disponible en (tu|su) (región|país)",),
         "it": (r"non (è )?disponibile nel(la)? (tuo|tua|vostro|vostra) (paese|regione)",),
     },
+    "a sign-in page": {
+        "en": (
+            r"forgot (your )?password\??",
+            r"keep me signed in",
+            r"(sign|log) in to (your account|continue)",
+            r"new to [\w.]+\? (create|start here|sign up)",
+        ),
+        "de": (r"passwort vergessen", r"angemeldet bleiben", r"melden sie sich an, um fortzufahren"),
+        "fr": (r"mot de passe oublié", r"rester connecté", r"connectez-vous pour continuer"),
+        "es": (r"¿?(has )?olvidado (tu|su) contraseña", r"mantener la sesión iniciada"),
+        "it": (r"password dimenticata", r"hai dimenticato la password", r"mantieni l'accesso"),
+        "nl": (r"wachtwoord vergeten", r"ingelogd blijven"),
+        "pl": (r"nie pamiętasz hasła", r"zapomniałeś hasła", r"nie wylogowuj mnie"),
+    },
     "a page-not-found notice": {
         "en": (
             r"(sorry, )?we (couldn't|could not|can't|cannot) find (that|this|the) page",
             r"(the )?page you('re| are) looking for",
+            r"(the )?page you were (trying to reach|looking for)",
             r"page (you )?requested (could not be found|does not exist|doesn't exist)",
             r"(404|page) not found",
             r"(this|that|the) page (does not|doesn't) exist",

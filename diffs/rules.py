@@ -17,7 +17,8 @@ from functools import cached_property
 
 from diffs.dates import effect_word, find_dates, is_stated_label_before, stated_dates
 from diffs.findings import Finding, quote, shorten, with_section
-from diffs.kinds import DUE, MODALS, NEGATIONS, WEIGHTS
+from diffs.kinds import CHROME, DUE, EXAMPLE, MODALS, NEGATIONS, RIGHT, SANCTION, WEIGHTS
+from diffs.lexicon import capitalises_nouns, language_of
 from diffs.numbers import (
     CLAUSE_NUMBER,
     REFERENCES,
@@ -37,6 +38,14 @@ from diffs.passages import (
     without_link_targets,
     word_list,
 )
+from diffs.sections import Section
+
+
+def is_chrome(section: Section | None) -> bool:
+    """A section under a heading of the help centre's furniture ("Was this article helpful?",
+    "Related articles", in any language of ``diffs.lexicon``): not the document."""
+    return section is not None and any(CHROME.search(title) for title in section.path)
+
 
 # A short passage without a verb ending in a full stop: a title, an item of a table of contents.
 _TITLE_WORDS = 6
@@ -46,6 +55,7 @@ class Context:
     """What every comparison needs to know about the two versions."""
 
     def __init__(self, old: str, new: str) -> None:
+        self.old, self.new = old, new
         self.old_stated = set(stated_dates(old))
         self.new_stated = set(stated_dates(new))
 
@@ -69,6 +79,30 @@ def _dates(text: str, stated: set[str]) -> list[tuple[str, str | None]]:
             continue
         found.append((iso, effect_word(text, start)))
     return found
+
+
+_LEAD_CHARS = 1000  # how much of the text before a continuation is read with it (a clause list is long)
+
+
+def context_of(unit: Passage, full: str) -> str:
+    """What a passage is read with, by where it stands (in any language): the sentence that
+    introduces its list ("Sellers agree that Amazon may remove an offer if sellers:" above
+    "A- Set prices …"), or, for a passage that continues a sentence ("…Applicable Law; or (b)
+    You are …"), the text before it on its line. "" when it stands alone."""
+    if unit.lead:
+        return plain_text(unit.lead)
+    line_start = full.rfind("\n", 0, unit.offset) + 1
+    before = full[line_start : unit.offset].strip()
+    first = next((c for c in unit.text if c.isalpha()), "")
+    if before and first.islower():
+        return plain_text(before[-_LEAD_CHARS:])
+    if before or line_start == 0:
+        return ""
+    previous_end = line_start - 1  # the end of the paragraph above, over blank lines
+    while previous_end > 0 and full[previous_end - 1] == "\n":
+        previous_end -= 1
+    previous = full[full.rfind("\n", 0, previous_end) + 1 : previous_end].strip()
+    return plain_text(previous[-_LEAD_CHARS:]) if plain_text(previous).endswith(":") else ""
 
 
 def _weight(text: str) -> str | None:
@@ -321,6 +355,76 @@ def _negation_or_modality(e: _Edit) -> list[Finding]:
     return [_found(e, "obligation", f"{change}: {quote(e.new)}", f"{change} in {quote(e.new, 60)}")]
 
 
+# A clause this long added to or removed from a rule, with nothing replaced, changes what the
+# rule covers ("…fixed price laws" → "…fixed price laws or the shipping regulation for New Books").
+SCOPE_WORDS = 4
+
+
+def _insertions(e: _Edit) -> list[tuple[str, list[str], bool]]:
+    """The runs of words an edit changed, as the reader sees them: (tag, words, added), where
+    tag is "insert", "delete" or "replace" (a replace gives its removed and its added run)."""
+    a, b = word_list(e.shown[0]), word_list(e.shown[1])
+    runs: list[tuple[str, list[str], bool]] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, e.lower_words[0], e.lower_words[1], autojunk=False).get_opcodes():
+        if tag in ("delete", "replace"):
+            runs.append((tag, a[i1:i2], False))
+        if tag in ("insert", "replace"):
+            runs.append((tag, b[j1:j2], True))
+    return runs
+
+
+def _sets_rule(text: str) -> bool:
+    return _weight(text) is not None or any(_modal(w.lower()) in MODALS for w in word_list(text))
+
+
+_LINK_TEXT = re.compile(r"\[([^\]]*)\]\(")
+
+
+def _names(run: list[str], other: set[str], raw: str) -> list[str]:
+    """Capitalised words of a run that the other side lacks (a country, a programme): not the
+    passage's first word, and not the text of a link (the name of another page)."""
+    linked = {w.lower() for text in _LINK_TEXT.findall(raw) for w in word_list(text)}
+    first = next(iter(word_list(plain_text(raw))), "")
+    return [
+        w
+        for w in run
+        if len(w) > 2 and w[0].isupper() and not w.isupper() and w != first and w.lower() not in other | linked
+    ]
+
+
+def _what_a_rule_says(e: _Edit) -> list[Finding]:
+    """A sanction or a right came or went in the changed words; or a rule's reach changed: a
+    clause, or a name, added to or removed from a passage that sets a rule."""
+    findings: list[Finding] = []
+    runs = _insertions(e)
+    for kind, rx in (("sanction", SANCTION), ("right", RIGHT)):
+        for _, run, added in runs:
+            gained, other = (e.shown[1], e.shown[0]) if added else (e.shown[0], e.shown[1])
+            # The word must really come or go: "suspend" moved within the sentence is no change.
+            if rx.search(" ".join(run)) and len(rx.findall(gained)) > len(rx.findall(other)):
+                verb, said = ("adds" if added else "drops"), " ".join(run)
+                text = f"{verb} {said!r}: {quote(e.new if added else e.old)}"
+                findings.append(_found(e, kind, text, f"{verb} {shorten(said, 50)!r} in {quote(e.new, 60)}"))
+                break
+    if findings or not (_sets_rule(e.shown[0]) or _sets_rule(e.shown[1]) or _sets_rule(context_of(e.unit, e.ctx.new))):
+        return findings
+    language = language_of(e.lower_words[0] + e.lower_words[1])
+    for tag, run, added in runs:
+        raw = e.new if added else e.old
+        names = [] if capitalises_nouns(language) else _names(run, set(e.lower_words[0 if added else 1]), raw)
+        # A clause that points to another part ("as provided in Section 2") names it, and one
+        # that opens an example ("such as a phone number") illustrates the rule: neither sets one.
+        said = " ".join(run)
+        aside = REFERENCES.search(said) or EXAMPLE.match(said)
+        if tag != "replace" and (len(run) >= SCOPE_WORDS or names) and not aside:
+            verb = "adds" if added else "drops"
+            said = " ".join(run)
+            text = f"{verb} {said!r}: {quote(e.new)}"
+            findings.append(_found(e, "scope", text, f"{verb} {shorten(said, 50)!r} in {quote(e.new, 60)}"))
+            break
+    return findings
+
+
 def _references(e: _Edit) -> list[Finding] | None:
     p_old, p_new = e.shown
     old_refs = [" ".join(m.group(0).split()) for m in REFERENCES.finditer(p_old)]
@@ -350,7 +454,8 @@ def _spacing(e: _Edit) -> list[Finding] | None:
 def _letter_case(e: _Edit) -> list[Finding] | None:
     if e.lower_words[0] != e.lower_words[1]:
         return None
-    return [_found(e, "wording", "letter case: {!r} → {!r}".format(*_changed_span(*e.shown)))]
+    # Letter case is typography, as quotes and dashes are: "SELLER TERMS" and "Seller Terms" read alike.
+    return [_found(e, "formatting", "letter case: {!r} → {!r}".format(*_changed_span(*e.shown)))]
 
 
 def _wording(e: _Edit) -> list[Finding]:
@@ -364,7 +469,7 @@ def _wording(e: _Edit) -> list[Finding]:
 # alone; otherwise every ADDITIVE rule adds its findings; when they found nothing, the first
 # FALLBACK rule that applies decides (the last always does).
 EXCLUSIVE = (_link_only, _counter_only, _formatting_only, _stated_date_only)
-ADDITIVE = (_dates_changed, _numbers_changed, _negation_or_modality)
+ADDITIVE = (_dates_changed, _numbers_changed, _negation_or_modality, _what_a_rule_says)
 FALLBACK = (_references, _counters, _spacing, _letter_case, _wording)
 
 
@@ -480,14 +585,18 @@ def _heading_or_title(p: _Lone) -> list[Finding] | None:
 
 
 def _effective_notice(p: _Lone) -> list[Finding] | None:
-    """An added passage announcing when something takes effect is reported as that date."""
-    if not p.added:
-        return None
+    """An added passage announcing when something takes effect is reported as that date; a
+    removed one, as the date withdrawn."""
     effective = [(iso, effect_word(p.plain, start)) for start, _, iso in p.dated]
     effective = [(iso, word) for iso, word in effective if word and not DUE.match(word)]
     if not effective:
         return None
     iso = effective[0][0]
+    if not p.added:
+        text = f"removed effective date {iso}: {quote(p.unit.text)}"
+        return [
+            Finding("effective-date", text, with_section(p.unit, f"removed effective date {iso}"), p.unit, p.passages)
+        ]
     text = f"effective {iso}: {quote(p.unit.text)}"
     lead = f"effective {iso}: {quote(p.unit.text, 80)}"
     return [Finding("effective-date", text, f"effective {iso}", p.unit, p.passages, effective=iso, lead=lead)]
@@ -497,8 +606,14 @@ def _rule_passage(p: _Lone) -> list[Finding] | None:
     """A passage that sets a rule; a question is a heading or an FAQ prompt ("How may you
     appeal a fee?"), not a rule."""
     weight = _weight(p.plain)
-    if not weight or p.unit.text.rstrip("*_ ").endswith("?"):
+    # A list item says what its introducing sentence says of it: "You will not: … - fail to
+    # complete delivery" is a prohibition, though the item alone names none.
+    lead = "" if weight else context_of(p.unit, p.ctx.new if p.added else p.ctx.old)
+    inherited = _weight(lead) if lead else None
+    if not (weight or inherited) or p.unit.text.rstrip("*_ ").endswith("?"):
         return None
+    if inherited:
+        weight = f"{inherited} (read with {quote(lead, 50)})"
     text = f"{p.verb} {weight}: {quote(p.unit.text)}"
     where = f" in {p.unit.section.title}" if p.unit.section else ""
     head = f"{'New' if p.added else 'Removed'} {weight}{where}: {quote(p.unit.text, 70)}"

@@ -274,3 +274,4 @@ class PublishInput:
     flaps: tuple[tuple[str, str, tuple[FlapPassage, ...]], ...] = ()
     failing_deliveries: tuple[Delivery, ...] = ()  # the latest message to each failing destination
     head: str = ""  # the store's head digest (kb.store.chain), published on the site and in the feeds
+    marketplace_names: dict[str, str] = field(default_factory=dict)  # marketplace → declared name

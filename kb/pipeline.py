@@ -8,6 +8,7 @@ order, and returns the report the command prints.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -132,6 +133,7 @@ def crawl(
         with Store(home) as store:
             subscriptions = notify_config(home, store, sources)  # a bad notify.yaml stops the crawl before it writes
             plan = plan_from_store(store, sources, fixed_time or utc_now(), marketplaces, doc_ids)
+            store.name_marketplaces(sources.names)  # after the plan: a mistyped name writes nothing
             last_check = store.last_check_id()
         settings = crawl_settings(plan, config, home=str(home), fast=fast, fixed_time=fixed_time, extra=extra_settings)
         record = RecordReport()
@@ -263,6 +265,7 @@ def reindex(home: Path, *, rebuild: bool = False) -> index.SyncReport:
 def record(home: Path, sources: Sources) -> RecordReport:
     """Process stored snapshots that have not been processed yet (after `scrapy crawl policy`)."""
     with run_lock(home, "record"), Store(home) as store:
+        store.name_marketplaces(sources.names)
         report = process_pending(store, sources)
         update_index(home, store)
     return report
@@ -271,6 +274,7 @@ def record(home: Path, sources: Sources) -> RecordReport:
 def import_captures(home: Path, sources: Sources, doc_id: str, captures: list[Capture]) -> RecordReport:
     """Record captures made elsewhere as snapshots taken at their times, then update the index."""
     with run_lock(home, "import"), Store(home) as store:
+        store.name_marketplaces(sources.names)
         report = record_captures(store, sources, doc_id, captures)
         update_index(home, store)
     return report
@@ -342,6 +346,7 @@ def reextract(
     """Apply the current declarations and extraction code to stored snapshots (technical
     upgrades), then update the index."""
     with run_lock(home, "reextract"), Store(home) as store:
+        store.name_marketplaces(sources.names)
         report = reextract_store(store, sources, doc_ids, now=utc_now(), history=history)
         update_index(home, store)
     return report
@@ -392,4 +397,7 @@ def publish(home: Path, *, site_dir: Path | None = None, site_url: str | None = 
     with run_lock(home, "publish"):
         with Store(home) as store:
             data = store.publish_input()
-        return publish_site(data, home, site_dir=site_dir, site_url=site_url)
+        result = publish_site(data, home, site_dir=site_dir, site_url=site_url)
+    for notice in result.notices:  # the CLI prints the result; what to fix goes to stderr
+        print(f"policywatch: warning: {notice}", file=sys.stderr)
+    return result

@@ -13,9 +13,12 @@ from kb.models import CLASSES
 # -- reading ---------------------------------------------------------------------------------
 
 
-@command("changes", "list recorded changes, newest first")
+@command("changes", "list recorded changes, newest first, each as a brief", sources=True)
+@arg("--since", metavar="DATE", help="only changes detected at or after DATE (2026-08-20 or 2026-08-20T12:00:00Z)")
+@arg("--source", metavar="M", help="only this marketplace, e.g. amazon-us")
 @arg("--doc", help="only this document")
 @arg("--class", dest="label", choices=CLASSES, help="only this class")
+@arg("--severity", metavar="S", help="only this severity: high, medium or low (several: high,medium)")
 @arg("--technical", action="store_true", help="include technical upgrades (changes made by new extraction rules only)")
 @arg("--flaps", action="store_true", help="include flaps (switches back to a recent text, never reported)")
 @arg("--json", action="store_true", help="print JSON for scripts")
@@ -23,49 +26,122 @@ def cmd_changes(args) -> int:
     from diffs.announcements import NOT_SEEN, Announcement, not_seen_note
     from diffs.announcements import note as announcement_note
     from diffs.brief import change_json
-    from diffs.taxonomy import label_of
+    from diffs.briefing import brief
+    from diffs.severity import severity
     from kb.record.announcements import announcements
+    from kb.timeutil import parse_time
 
+    severities = _severities(args.severity)
+    since = parse_time(args.since) if args.since else None
+    names = _marketplace_names(args)
     with _store(args) as store:
         if args.doc:
             store.document(args.doc)
         docs = {d.doc_id: d for d in store.documents()}
+        names.update(store.marketplace_names())  # the names its crawls were declared with
+        if args.source and not any(d.marketplace == args.source for d in docs.values()):
+            known = sorted({d.marketplace for d in docs.values()})
+            raise UsageError(
+                f"no marketplace '{args.source}' in the store",
+                hint=f"one of: {', '.join(known)}" if known else "run `policywatch crawl` first",
+            )
         changes = [
             c
-            for c in store.changes(args.doc, technical=args.technical, flaps=args.flaps)
-            if not args.label or c.label == args.label
+            for c in store.changes(args.doc, technical=args.technical, flaps=args.flaps, since=since)
+            if (not args.label or c.label == args.label)
+            and (not args.source or (c.doc_id in docs and docs[c.doc_id].marketplace == args.source))
+            and (not severities or severity(c) in severities)
         ]
         # Linked over every change: a filter must not turn a carried-out announcement into a missed one.
         announced = announcements(store)
     # Newest first; changes found by the same crawl by document (ids follow processing order).
     changes.sort(key=lambda c: (c.doc_id, c.key))
     changes.sort(key=lambda c: c.detected_at, reverse=True)
+
+    def name_of(c):
+        doc = docs.get(c.doc_id)
+        return names.get(doc.marketplace) if doc else None
+
     if args.json:
-        return _json([change_json(c, docs.get(c.doc_id), announced) for c in changes])
-    # An announcement whose date passed unseen is a line of its own, at its effective date (a
-    # date sorts before the crawls of that day): it is not a change, so no class selects it.
-    missed = [a for a in announced.not_seen() if not args.label and args.doc in (None, a.doc_id)]
+        return _json([change_json(c, docs.get(c.doc_id), name_of(c), announced) for c in changes])
+    # An announcement whose date passed unseen is an entry of its own, at its effective date (a
+    # date sorts before the crawls of that day): it is not a change, so no class or severity
+    # selects it.
+    missed = [
+        a
+        for a in announced.not_seen()
+        if not (args.label or severities)
+        and args.doc in (None, a.doc_id)
+        and (not args.source or a.doc_id.split("/", 1)[0] == args.source)
+        and (since is None or a.effective_date >= since[:10])
+    ]
     entries = [(c.detected_at, c) for c in changes] + [(a.effective_date, a) for a in missed]
     entries.sort(key=lambda e: e[0], reverse=True)  # stable: the changes keep their order
     if not entries:
-        print("no changes recorded yet")
-    for when, c in entries:
-        if isinstance(c, Announcement):
-            print(f"{when:<20}  {NOT_SEEN} {c.doc_id}\n    {not_seen_note(c, announced.now)}")
-            continue
-        flags = (
-            (" [silent]" if c.silent else "") + (" [technical]" if c.technical else "") + (" [flap]" if c.flap else "")
+        print(
+            "no changes recorded yet"
+            if not (args.since or args.source or args.label or severities or args.doc)
+            else "no change matches"
         )
-        print(f"{c.detected_at}  {c.label:<11} {c.doc_id}{flags}\n    {c.summary}")
-        for reason in c.reasons:
-            print(f"      - [{reason.kind}] {reason.text}")
-        for section in c.section_changes:
-            print(f"      in {section}")
-        if c.tags:
-            print(f"      affects: {', '.join(label_of(t) for t in c.tags)}")
-        if said := announcement_note(c, announced):
-            print(f"      {said}")
+    for n, (when, c) in enumerate(entries):
+        if isinstance(c, Announcement):
+            doc, marketplace = docs.get(c.doc_id), c.doc_id.split("/", 1)[0]
+            where = f"{names.get(marketplace) or marketplace} · {doc.title if doc else c.doc_id} ({c.doc_id})"
+            text = f"{when}  {NOT_SEEN}  {c.title}\n    {where}\n    {not_seen_note(c, announced.now)}"
+        else:
+            text = _brief_text(c, brief(c, docs.get(c.doc_id), name_of(c)))
+            if said := announcement_note(c, announced):
+                text += f"\n    {said}"
+        print(("\n" if n else "") + text)
     return 0
+
+
+def _severities(value: str | None) -> tuple[str, ...]:
+    """``high,medium`` → ("high", "medium"); a word that is not a severity is a usage error."""
+    from diffs.severity import SEVERITIES
+
+    if not value:
+        return ()
+    chosen = tuple(v.strip().lower() for v in value.split(",") if v.strip())
+    wrong = [v for v in chosen if v not in SEVERITIES]
+    if wrong or not chosen:
+        raise UsageError(f"unknown severity '{value}'", hint=f"one of: {', '.join(SEVERITIES)} (several: high,medium)")
+    return chosen
+
+
+def _marketplace_names(args) -> dict[str, str]:
+    """Each declared marketplace's name; the shipped declarations unless --sources (the store's
+    own names, kept at each crawl, come on top of these)."""
+    from kb.errors import DeclarationError
+
+    try:
+        return dict(_sources(args).names)
+    except DeclarationError:
+        if args.sources:
+            raise
+        return {}
+
+
+def _brief_text(c, said) -> str:
+    """A brief on a terminal: the headline, where and when, why, what to do."""
+    where = said.document if said.document == c.doc_id else f"{said.document} ({c.doc_id})"
+    flags = (" · silent" if c.silent else "") + (" [technical]" if c.technical else "") + (" [flap]" if c.flap else "")
+    lines = [
+        f"{c.detected_at[:10]}  {said.severity.upper():<6}  {said.headline}",
+        f"    {said.marketplace} · {where}",
+        f"    {c.label}{flags} · change {c.key.rpartition('/')[2]}",
+    ]
+    if said.notice:
+        lines.append(f"    {said.notice[0].upper()}{said.notice[1:]}")
+    if said.why:
+        lines.append("    Why it matters:")
+        lines += [f"      - {sentence}" for sentence in said.why]
+    if said.actions:
+        lines.append("    What to do:")
+        lines += [f"      - {action}" for action in said.actions]
+    if said.affects:
+        lines.append(f"    Affects: {', '.join(said.affects_labels)}")
+    return "\n".join(lines)
 
 
 @command("diff", "print the diff of a document's latest change (or of --change KEY)")

@@ -23,6 +23,7 @@ from kb.store import Store
 from kb.timeutil import ISO_FORMAT, to_datetime
 
 SOURCES_TEMPLATE = Path(__file__).parent / "sources"
+SERVED_AT = "http://127.0.0.1:8000/"  # where `policywatch serve` shows the site (kb.publish.serve)
 MARKER = ".policywatch-demo"
 
 
@@ -86,7 +87,8 @@ def run_demo(home: Path, *, site_url: str | None = None, out: TextIO | None = No
             )
             failed += [(state.name, doc_id, reason) for doc_id, reason in r.failed]
             gone += [(state.name, doc_id) for doc_id in r.gone]
-    result = publish(home, site_url=site_url)
+    # The demo's site is looked at where `policywatch serve` puts it: its feeds link there.
+    result = publish(home, site_url=site_url or SERVED_AT)
     with Store(home) as store:
         counts = store.counts()
     report = DemoReport(

@@ -9,6 +9,8 @@ place. The modules, in the order the data goes through them:
 - ``feeds``: the feeds (the only importer of feedgen); ``sanitize``: crawled HTML and text made
   safe for a page, a title or a feed (the only importer of nh3);
 - ``mkdocs_config``: ``mkdocs.yml``, with the navigation;
+- ``site_search``: the site search, a Pagefind index written among the sources before MkDocs
+  runs (the only importer of pagefind), with the search page and its script;
 - ``files``: writing ``site-src`` only where bytes change, and swapping a built site in;
 - ``build``: the two steps (``write_sources``, ``build_site``) and MkDocs, run in a child process
   (the only importer of MkDocs); ``site_template/``: the theme override, the CSS and the build
@@ -24,7 +26,12 @@ from the clock.
 Nothing in the site loads from the network (no web fonts, no CDN); search works when the site is
 served over HTTP, e.g. by ``policywatch serve`` (``serve``: loopback only). The site URL (absolute, used for feed
 links, the sitemap and canonical links) comes from the ``site_url`` argument, else
-``$POLICYWATCH_SITE_URL``, else ``http://localhost:8000/``.
+``$POLICYWATCH_SITE_URL``. Without either, the feeds' links are relative to each feed (no
+``localhost`` link goes to a subscriber), the result's ``notices`` say so, and MkDocs is given
+``http://localhost:8000/`` for the pages.
+
+Diffs are shown as the document reads (``diffs.render``, through ``fragments.readable_diff``),
+and every change's brief comes from one function, ``briefs.brief_of``.
 """
 
 from kb.errors import PublishError
@@ -39,17 +46,19 @@ from kb.publish.build import (
     write_sources,
 )
 from kb.publish.files import PENDING_FILE
-from kb.publish.urls import DEFAULT_SITE_URL, SITE_URL_ENV, resolve_site_url
+from kb.publish.urls import DEFAULT_SITE_URL, NO_SITE_URL_NOTICE, SITE_URL_ENV, given_site_url, resolve_site_url
 
 __all__ = [
     "BUILD_STAMP_FILE",
     "DEFAULT_SITE_URL",
+    "NO_SITE_URL_NOTICE",
     "PENDING_FILE",
     "SITE_MARKER",
     "SITE_URL_ENV",
     "PublishError",
     "SiteResult",
     "build_site",
+    "given_site_url",
     "iter_sources",
     "publish",
     "render_sources",

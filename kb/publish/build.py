@@ -41,8 +41,18 @@ from kb.publish.files import PENDING_FILE, TMP_PREFIX, swap, sync
 from kb.publish.mkdocs_config import mkdocs_yml
 from kb.publish.pages import Site, checks_json, head_json
 from kb.publish.rules_pages import rule_files
+from kb.publish.site_search import site_search_files
 from kb.publish.upcoming import calendar_files, notice_page, upcoming_page
-from kb.publish.urls import NOTICE_MD, UPCOMING_MD, document_md, marketplace_md, resolve_site_url, version_file
+from kb.publish.urls import (
+    DEFAULT_SITE_URL,
+    NO_SITE_URL_NOTICE,
+    NOTICE_MD,
+    UPCOMING_MD,
+    document_md,
+    given_site_url,
+    marketplace_md,
+    version_file,
+)
 
 TEMPLATE_DIR = Path(__file__).with_name("site_template")
 SITE_MARKER = ".policywatch-site"  # proves a folder is a site we built, before replacing it
@@ -63,6 +73,7 @@ class SiteResult:
     pages_built: int | None = None  # pages MkDocs rendered: only those that changed, after the first
     pages_total: int | None = None  # pages of the site
     incremental: bool = False  # the build started from the previous site (see build_site)
+    notices: tuple[str, ...] = ()  # what the publisher should know: no site URL, say
 
 
 # ----------------------------------------------------------------------------- entry points
@@ -73,6 +84,7 @@ def publish(data: PublishInput, home: Path, site_dir: Path | None = None, *, sit
     site_dir = Path(site_dir) if site_dir is not None else Path(home) / "site"
     written, unchanged = write_sources(data, Path(home) / "site-src", site_url=site_url)
     built = build_site(Path(home) / "site-src", site_dir)
+    notices = () if given_site_url(site_url) else (NO_SITE_URL_NOTICE,)
     return SiteResult(
         site_dir=site_dir,
         feed_path=site_dir / "feed.xml",
@@ -81,6 +93,7 @@ def publish(data: PublishInput, home: Path, site_dir: Path | None = None, *, sit
         pages_built=built.pages_built,
         pages_total=built.pages_total,
         incremental=built.incremental,
+        notices=notices,
     )
 
 
@@ -88,7 +101,7 @@ def write_sources(data: PublishInput, src_dir: Path, *, site_url: str | None = N
     """Write every generated file into ``src_dir``; return (written, unchanged).
 
     Unchanged files keep their bytes and modification time; stale generated files go."""
-    files = iter_sources(data, resolve_site_url(site_url))
+    files = iter_sources(data, given_site_url(site_url), previous=Path(src_dir))
     try:
         return sync(Path(src_dir), files)
     except OSError as err:
@@ -98,17 +111,23 @@ def write_sources(data: PublishInput, src_dir: Path, *, site_url: str | None = N
         ) from None
 
 
-def render_sources(data: PublishInput, site_url: str) -> dict[str, bytes]:
+def render_sources(data: PublishInput, site_url: str | None) -> dict[str, bytes]:
     """Every generated file of ``site-src``: relative POSIX path → bytes."""
     return dict(iter_sources(data, site_url))
 
 
-def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes]]:
+def iter_sources(
+    data: PublishInput, site_url: str | None, *, previous: Path | None = None
+) -> Iterator[tuple[str, bytes]]:
     """Every generated file of ``site-src`` as (relative POSIX path, bytes), each path once.
+    Without ``site_url`` the feeds' links are relative (``feeds.feed_files``), and MkDocs is
+    given the default local URL for its sitemap and canonical links.
 
     Rendered one file at a time, so that writing a site of thousands of documents holds one
     page in memory, not all of them (100 MB of pages and feeds for 2,000 documents). Every id
-    is checked before the first file is made: a bad one fails the publish before it writes."""
+    is checked before the first file is made: a bad one fails the publish before it writes.
+    ``previous``: the ``site-src`` these files will replace, whose site search is reused when
+    its records have not changed (``site_search_files``)."""
     site = Site(data)
     yield "docs/index.md", site.index_page().encode("utf-8")
     for label in (None, *CLASSES):
@@ -127,13 +146,13 @@ def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes
     for version in site.versions():
         yield f"docs/{version_file(version)}", version.text.encode("utf-8")
     yield from rule_files(data)  # the rules at a glance, and rules.csv / rules.json
-    yield "mkdocs.yml", mkdocs_yml(site, site_url).encode("utf-8")
+    yield "mkdocs.yml", mkdocs_yml(site, site_url or DEFAULT_SITE_URL).encode("utf-8")
     yield CHECKS_FILE, checks_json(site)
     yield "docs/head.json", head_json(site)
     items: dict[str, Item] = {}
     answered: set[str] = set()
     for feed in site.feeds():
-        for path, content in feed_files(feed, site.by_id, site_url, items).items():
+        for path, content in feed_files(feed, site.by_id, site_url, items, site.marketplace_names).items():
             yield f"docs/{path}", content
             folder = posixpath.dirname(path)
             if folder and folder not in answered:
@@ -141,6 +160,9 @@ def iter_sources(data: PublishInput, site_url: str) -> Iterator[tuple[str, bytes
                 # (it takes them for translations of the site): answer it, not with a 404.
                 answered.add(folder)
                 yield f"docs/{folder}/sitemap.xml", EMPTY_SITEMAP
+    previous_docs = previous / "docs" if previous is not None else None
+    for path, content in site_search_files(site, previous_docs):  # Pagefind: our step, not a plugin
+        yield f"docs/{path}", content
     for path in sorted(TEMPLATE_DIR.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             rel = path.relative_to(TEMPLATE_DIR).as_posix()

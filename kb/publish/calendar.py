@@ -19,7 +19,7 @@ from icalendar import Calendar, Event
 
 from diffs.normalize import drop_controls
 from kb.models import Document
-from kb.publish.feeds import notice_text
+from kb.publish.briefs import notice_text
 from kb.publish.notice import DateEvent, notice_verdict
 from kb.publish.urls import change_permalink
 from kb.timeutil import to_datetime
@@ -32,7 +32,7 @@ _SUMMARY_NOTICE = re.compile(r";?\s*effective \d{4}-\d{2}-\d{2}(?: \([^)]*\))?")
 
 
 def calendar_ics(
-    title: str, description: str, events: list[DateEvent], documents: dict[str, Document], site_url: str
+    title: str, description: str, events: list[DateEvent], documents: dict[str, Document], site_url: str | None
 ) -> bytes:
     """An iCalendar file (RFC 5545) of ``events``, named ``title``."""
     cal = Calendar()
@@ -47,13 +47,13 @@ def calendar_ics(
     return cal.to_ical()
 
 
-def _event(item: DateEvent, document: Document | None, site_url: str) -> Event:
+def _event(item: DateEvent, document: Document | None, site_url: str | None) -> Event:
     change = item.change
     title = " ".join(document.title.split()) if document else change.doc_id
     marketplace = document.marketplace if document else change.doc_id.split("/", 1)[0]
     what = "takes effect" if item.kind == "effective" else "deadline"
     headline = _SUMMARY_NOTICE.sub("", change.summary).strip() or change.summary
-    permalink = urljoin(site_url, change_permalink(change))
+    permalink = urljoin(site_url, change_permalink(change)) if site_url else None  # no site URL: no link
     day = date.fromisoformat(item.day)
     lines = [change.summary, notice_text(change), notice_verdict(change), f"Detected {change.detected_at}.", permalink]
     event = Event()
@@ -63,7 +63,8 @@ def _event(item: DateEvent, document: Document | None, site_url: str) -> Event:
     event.add("dtend", day + timedelta(days=1))
     event.add("summary", drop_controls(f"{marketplace} · {title}: {headline} ({what})"))
     event.add("description", drop_controls("\n".join(line for line in lines if line)))
-    event.add("url", permalink)
+    if permalink:
+        event.add("url", permalink)
     event.add("categories", [change.label, item.kind])
     event.add("transp", "TRANSPARENT")  # a date to know, not time taken
     return event

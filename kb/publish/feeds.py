@@ -6,22 +6,23 @@ written in the three formats, side by side: ``<stem>.xml`` (RSS), ``<stem>.atom.
 and ``<stem>.json`` (JSON Feed). One item per change that is not noise, newest first, at most
 ``FEED_ITEMS`` of them. An item's id is ``urn:policywatch:change:<change key>`` in every format
 (the RSS ``guid``, with ``isPermaLink="false"``: it outlives a move of the site), its date the
-change's detection time, its title the document's title and the change's summary, its body the
-summary, reasons, effective date and a diff excerpt, sanitized.
+change's detection time, its title "Marketplace · Document: headline" (the marketplace's
+declared name), its body the change's brief (``kb.publish.briefs``), the diff as the document
+reads (``diffs.render``, short) and the permalink, sanitized; JSON Feed items carry the headline
+as ``summary``.
 
 Output is reproducible and only moves with its items: a feed's own date is its newest item's
 (feedgen would stamp the current time), so publishing after a crawl that found nothing new
-rewrites no feed. Links are absolute, made with the site URL; where each feed, page and
-permalink lives is ``kb.publish.urls``.
+rewrites no feed. Links are absolute, made with the site URL; without one they are relative
+(see ``feed_files``). Where each feed, page and permalink lives is ``kb.publish.urls``.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
@@ -30,8 +31,10 @@ from feedgen.feed import FeedGenerator
 from diffs.normalize import drop_controls
 from diffs.taxonomy import label_of
 from kb.models import Change, Document, Event
+from kb.publish.briefs import Brief, brief_of
+from kb.publish.fragments import brief_html, readable_diff
 from kb.publish.sanitize import clean_html
-from kb.publish.urls import change_permalink, feed_urls
+from kb.publish.urls import change_permalink, feed_urls, link_from
 
 FEED_ITEMS = 100  # newest items per feed: readers poll often, the site keeps the full record
 GENERATOR = "policywatch"
@@ -54,61 +57,6 @@ def _plain(text: str) -> str:
     return " ".join(text.split()).replace("<", "‹").replace(">", "›")
 
 
-def _squeeze(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
-
-
-def _unchanged(text: str, after_change: bool, before_change: bool, size: int) -> str:
-    """Unchanged text between changes: about ``size`` characters beside each change, cut at
-    a space, the rest elided."""
-    if len(text) <= size * (after_change + before_change):
-        return text
-    head = text[:size].rsplit(" ", 1)[0] + " " if after_change else ""
-    tail = " " + text[-size:].split(" ", 1)[-1] if before_change else ""
-    return f"{head}…{tail}"
-
-
-def diff_excerpt(ops: Sequence[tuple[int, str]], budget: int = 400, context: int = 60) -> str:
-    """A short HTML excerpt of a diff: up to ``budget`` characters of changed text, each change
-    with about ``context`` characters of unchanged text around it, whitespace squeezed."""
-    if all(op == 0 for op, _ in ops):
-        return ""
-    parts: list[str] = []
-    used = 0
-    last = len(ops) - 1
-    for i, (op, text) in enumerate(ops):
-        if used >= budget:
-            parts.append(" …")
-            break
-        if op == 0:
-            kept = _unchanged(text, i > 0, i < last, context)
-            parts.append(html.escape(_squeeze(kept), quote=False))
-            continue
-        piece = text[: budget - used]
-        used += len(piece)
-        tag = "ins" if op > 0 else "del"
-        cut = "…" if len(piece) < len(text) else ""
-        parts.append(f"<{tag}>{html.escape(_squeeze(piece), quote=False)}{cut}</{tag}>")
-    return "".join(parts).strip()
-
-
-def notice_text(change: Change) -> str:
-    """ "Takes effect 2026-12-01, 30 days after it was detected", or "" when the change states
-    no date (its ``effective_date`` is None; ``notice_days`` is None when unknown)."""
-    effective = change.effective_date
-    if not effective:
-        return ""
-    days = change.notice_days
-    if days is None:
-        return f"Takes effect {effective}"
-    if days == 0:
-        return f"Takes effect {effective}, the day it was detected"
-    span = f"{abs(days)} day{'s' if abs(days) != 1 else ''}"
-    if days < 0:
-        return f"Took effect {effective}, {span} before it was detected"
-    return f"Takes effect {effective}, {span} after it was detected"
-
-
 def change_tags(change: Change) -> tuple[str, ...]:
     """The seller workflows a change touches (``diffs.taxonomy`` ids)."""
     return tuple(change.tags)
@@ -120,31 +68,29 @@ def is_published(change: Change) -> bool:
     return not change.technical
 
 
-_SILENT = {True: " · silent (the page's stated date did not change)", False: "", None: ""}
+FEED_DIFF_SECTIONS = 3  # sections of a change's diff in a feed item; the permalink has them all
+FEED_DIFF_CHANGES = 4  # changed blocks shown per section
 
 
-def _body(change: Change, permalink: str, note: str = "", url: str | None = None) -> str:
-    """``url``: the page's address, linked from a change that adds, removes or moves the page
-    (it has no diff)."""
+def _body(change: Change, brief: Brief, permalink: str | None, note: str = "", url: str | None = None) -> str:
+    """The brief first, then the diff as the document reads (for a page that came, went or
+    moved, which has no diff: a link to its address, ``url``), ``note`` (what announced it),
+    then the permalink."""
+    silent = " · silent (the page's stated date did not change)" if change.silent else ""
+    context = f"{brief.marketplace} · {change.label} change, {brief.severity} importance{silent}"
     if change.event != Event.EDITED:
-        return clean_html(
-            f"<p><strong>{html.escape(change.label)}</strong>: {html.escape(change.summary)}</p>"
-            + "".join(f"<p>{html.escape(r.text)} <em>({html.escape(r.kind)})</em></p>" for r in change.reasons)
-            + (f'<p>The page: <a href="{html.escape(url)}">{html.escape(url)}</a></p>' if url else "")
-            + (f"<p>{html.escape(note)}</p>" if note else "")
-            + f'<p><a href="{html.escape(permalink)}">On the site</a></p>'
+        diff = f'<p>The page: <a href="{html.escape(url)}">{html.escape(url)}</a></p>' if url else ""
+    else:
+        diff = readable_diff(
+            change.ops, fold_content=False, max_sections=FEED_DIFF_SECTIONS, max_changes=FEED_DIFF_CHANGES
         )
-    reasons = "".join(f"<li>{html.escape(r.text)} <em>({html.escape(r.kind)})</em></li>" for r in change.reasons)
-    notice = notice_text(change)
-    excerpt = diff_excerpt(change.ops)
     body = (
-        f"<p><strong>{html.escape(change.label)}</strong>{_SILENT[change.silent]}: "
-        f"{html.escape(change.summary)}</p>"
-        + (f"<p>{html.escape(notice)}.</p>" if notice else "")
-        + (f"<ul>{reasons}</ul>" if reasons else "")
-        + (f"<p>{excerpt}</p>" if excerpt else "")
+        brief_html(brief, change.label)
+        + f"<p><em>{html.escape(context)}</em></p>"
+        + diff
         + (f"<p>{html.escape(note)}</p>" if note else "")
-        + f'<p><a href="{html.escape(permalink)}">Full diff</a></p>'
+        # Without a site URL there is no link a reader could follow (see feed_files).
+        + (f'<p><a href="{html.escape(permalink)}">See the whole change on the site</a></p>' if permalink else "")
     )
     return clean_html(body)
 
@@ -154,8 +100,9 @@ class Item:
     """One change as every format shows it."""
 
     key: str  # the change's key; the item's id is ``urn:policywatch:change:<key>``
-    title: str  # plain text
-    link: str  # absolute permalink
+    title: str  # plain text: "Marketplace · Document: headline"
+    summary: str  # plain text: the headline
+    link: str  # the permalink: absolute, or relative to the feed when the site has no URL
     published: datetime
     label: str
     tags: tuple[str, ...]
@@ -164,6 +111,8 @@ class Item:
     silent: bool | None
     effective_date: str | None
     event: str = "edited"  # kb.models.Event: the page edited, added, removed, moved or back
+    marketplace: str = ""
+    severity: str = ""
 
     @property
     def id(self) -> str:
@@ -173,22 +122,38 @@ class Item:
 ITEM_ID_PREFIX = "urn:policywatch:change:"
 
 
-def feed_item(change: Change, document: Document | None, site_url: str, note: str = "") -> Item:
-    permalink = urljoin(site_url, change_permalink(change))
-    title = document.title if document else change.doc_id
-    heading = change.summary if change.event != Event.EDITED else f"{title}: {change.summary}"  # it names the page
+def feed_item(
+    change: Change,
+    document: Document | None,
+    site_url: str | None,
+    *,
+    marketplace: str | None = None,
+    feed_path: str = "feed.xml",
+    note: str = "",
+) -> Item:
+    """One change as a feed item; ``marketplace`` is its declared name. Without ``site_url``
+    the link is relative to ``feed_path`` (the feed's own file) and the body holds none."""
+    path = change_permalink(change)
+    permalink = urljoin(site_url, path) if site_url else None
+    brief = brief_of(change, document, marketplace)
+    title = " ".join((document.title if document else "").split()) or change.doc_id
+    # a page that came or went: its summary names the page, the title says what became of it
+    headline = brief.headline if change.event == Event.EDITED else change.summary.partition(": ")[0]
     return Item(
         key=change.key,
         # Text stored before extraction dropped control characters: XML refuses them.
-        title=_plain(drop_controls(heading)),
-        link=permalink,
+        title=_plain(drop_controls(f"{brief.marketplace} · {title}: {headline}")),
+        summary=_plain(drop_controls(brief.headline)),
+        link=permalink or link_from(feed_path, path),
         published=parse_time(change.detected_at),
         label=change.label,
         tags=change_tags(change),
-        body=drop_controls(_body(change, permalink, note, document.url if document else None)),
+        body=drop_controls(_body(change, brief, permalink, note, document.url if document else None)),
         doc_id=change.doc_id,
         silent=change.silent,
         effective_date=change.effective_date,
+        marketplace=brief.marketplace,
+        severity=brief.severity,
         event=str(change.event),
     )
 
@@ -218,36 +183,70 @@ class Feed:
 
 
 def feed_files(
-    feed: Feed, documents: Mapping[str, Document], site_url: str, items: dict[str, Item] | None = None
+    feed: Feed,
+    documents: Mapping[str, Document],
+    site_url: str | None,
+    items: dict[str, Item] | None = None,
+    marketplaces: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
     """The feed's three files: site-relative path → bytes. ``items`` caches ``feed_item``
-    results by change key across the feeds of one publish (a change shows in several)."""
+    results across the feeds of one publish (a change shows in several); ``marketplaces``
+    gives each marketplace's declared name.
+
+    Without ``site_url`` the feeds still list every change, but their links are relative to
+    the feed's own file (RSS and Atom) or left out (JSON Feed, where they are optional): a
+    feed with ``http://localhost`` links would send its readers nowhere, or somewhere else."""
     cache = items if items is not None else {}
+    names = marketplaces or {}
+    rss_path = feed.stem + ".xml"  # the three files share a folder: one relative link serves all
     shown = []
     for change in newest_items(feed.changes):
         if change.key not in cache:
+            document = documents.get(change.doc_id)
+            name = names.get(document.marketplace) if document else None
             cache[change.key] = feed_item(
-                change, documents.get(change.doc_id), site_url, feed.notes.get(change.key, "")
+                change, document, site_url, marketplace=name, note=feed.notes.get(change.key, "")
             )
-        shown.append(cache[change.key])
+        item = cache[change.key]
+        # Without a site URL the link is relative to this feed's file: the body is the same.
+        shown.append(item if site_url else replace(item, link=link_from(rss_path, change_permalink(change))))
     if shown:
         updated = shown[0].published
     else:
         updated = parse_time(feed.empty_since) if feed.empty_since else _EPOCH
-    page = urljoin(site_url, feed.page)
-    urls = {fmt.name: urljoin(site_url, path) for fmt, path in feed_urls(feed.stem)}
+    if site_url:
+        page = urljoin(site_url, feed.page)
+        urls = {fmt.name: urljoin(site_url, path) for fmt, path in feed_urls(feed.stem)}
+        feed_id = None
+    else:
+        page = link_from(rss_path, feed.page)
+        urls = {fmt.name: link_from(rss_path, path) for fmt, path in feed_urls(feed.stem)}
+        feed_id = FEED_ID_PREFIX + feed.stem
     files = {}
     for fmt, path in feed_urls(feed.stem):
         if fmt.name == "json":
-            files[path] = json_feed(feed, shown, page=page, self_link=urls["json"])
+            files[path] = json_feed(feed, shown, page=page, self_link=urls["json"], absolute=bool(site_url))
         else:
-            files[path] = _xml_feed(fmt.name, feed, shown, page=page, self_link=urls[fmt.name], updated=updated)
+            link = urls[fmt.name]
+            files[path] = _xml_feed(fmt.name, feed, shown, page=page, self_link=link, updated=updated, feed_id=feed_id)
     return files
 
 
-def _xml_feed(kind: str, feed: Feed, items: Sequence[Item], *, page: str, self_link: str, updated: datetime) -> bytes:
+FEED_ID_PREFIX = "urn:policywatch:feed:"  # a feed's id when the site has no URL to name it by
+
+
+def _xml_feed(
+    kind: str,
+    feed: Feed,
+    items: Sequence[Item],
+    *,
+    page: str,
+    self_link: str,
+    updated: datetime,
+    feed_id: str | None = None,
+) -> bytes:
     generator = FeedGenerator()
-    generator.id(self_link)
+    generator.id(feed_id or self_link)  # feed_id: a URN when the self link is only relative
     generator.title(feed.title)
     generator.author({"name": GENERATOR})
     generator.link(href=self_link, rel="self")  # before "alternate": RSS keeps the last <link>
@@ -274,14 +273,16 @@ def _xml_feed(kind: str, feed: Feed, items: Sequence[Item], *, page: str, self_l
     return generator.rss_str(pretty=True)
 
 
-def json_feed(feed: Feed, items: Sequence[Item], *, page: str, self_link: str) -> bytes:
-    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1); ``_policywatch`` holds the change's
-    class, silent flag, effective date and event for programs, and at the top the store's head."""
+def json_feed(feed: Feed, items: Sequence[Item], *, page: str, self_link: str, absolute: bool = True) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1); ``summary`` is the change's headline;
+    ``_policywatch`` holds its class, silent flag, effective date, event, marketplace and severity for
+    programs, and at the top the store's head. Without absolute links (no site URL) the
+    optional ``home_page_url``, ``feed_url`` and item ``url`` are left out."""
+    links = {"home_page_url": page, "feed_url": self_link} if absolute else {}
     document = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed.title,
-        "home_page_url": page,
-        "feed_url": self_link,
+        **links,
         "description": feed.description,
         "language": "en",
         "authors": [{"name": GENERATOR}],
@@ -289,8 +290,9 @@ def json_feed(feed: Feed, items: Sequence[Item], *, page: str, self_link: str) -
         "items": [
             {
                 "id": item.id,
-                "url": item.link,
+                **({"url": item.link} if absolute else {}),
                 "title": item.title,
+                "summary": item.summary,
                 "content_html": item.body,
                 "date_published": item.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "tags": [item.label, *item.tags],
@@ -300,6 +302,8 @@ def json_feed(feed: Feed, items: Sequence[Item], *, page: str, self_link: str) -
                     "silent": item.silent,
                     "effective_date": item.effective_date,
                     "event": item.event,
+                    "marketplace": item.marketplace,
+                    "severity": item.severity,
                 },
             }
             for item in items

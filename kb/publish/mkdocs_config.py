@@ -16,6 +16,7 @@ from kb.publish.announcements import TITLE as ANNOUNCEMENTS_TITLE
 from kb.publish.pages import LISTING_TITLES, SITE_NAME, Site
 from kb.publish.rules_pages import nav as rules_nav
 from kb.publish.sanitize import safe_title
+from kb.publish.site_search import SCRIPT, SEARCH_MD, STYLE
 from kb.publish.upcoming import NOTICE_TITLE, UPCOMING_TITLE
 from kb.publish.urls import (
     FORMATS,
@@ -46,6 +47,7 @@ def mkdocs_yml(site: Site, site_url: str) -> str:
             section += [{site.nav_title(doc): document_md(doc.doc_id)} for doc in docs]
         nav.append({safe_title(marketplace): section})
     nav.append(rules_nav(site.marketplaces))
+    nav.append({"Search": SEARCH_MD})
     toggle = [  # (media, scheme, icon, label): follow the system, with a switch
         ("(prefers-color-scheme: light)", "default", "material/brightness-7", "Dark mode"),
         ("(prefers-color-scheme: dark)", "slate", "material/brightness-4", "Light mode"),
@@ -72,20 +74,22 @@ def mkdocs_yml(site: Site, site_url: str) -> str:
                 "navigation.tabs",
                 "navigation.prune",
                 "navigation.top",
-                "search.suggest",
-                "search.highlight",
             ],
             "palette": [
                 {"media": media, "scheme": scheme, "toggle": {"icon": icon, "name": name}}
                 for media, scheme, icon, name in toggle
             ],
         },
-        # Material's `offline` plugin is left out on purpose: it forces use_directory_urls off
-        # (breaking permalinks) and adds a script from unpkg.com to every page.
-        "plugins": ["search"],
+        # No plugin: Material's search wrote one index every searching visitor downloaded
+        # whole (53 MB for 2,000 documents); the site search is Pagefind's, built by publish
+        # (kb.publish.site_search), which any builder serves. Material's `offline` plugin is
+        # left out on purpose: it forces use_directory_urls off (breaking permalinks) and adds
+        # a script from unpkg.com to every page.
+        "plugins": [],
         "hooks": [HOOK_FILE],
         "markdown_extensions": [{"toc": {"permalink": True}}, "tables"],
-        "extra_css": ["stylesheets/policywatch.css"],
+        "extra_css": ["stylesheets/policywatch.css", STYLE],
+        "extra_javascript": [{"path": SCRIPT, "type": "module"}],
         "extra": {
             "policywatch": {  # read by overrides/: the feeds every page announces
                 "feeds": site_feeds,

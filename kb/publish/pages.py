@@ -23,20 +23,22 @@ from html import escape
 
 from diffs.announcements import linkage
 from diffs.announcements import note as announcement_note
-from diffs.diff import render_html
 from diffs.flapping import flapping_passages
-from diffs.sections import diff_by_section
 from diffs.taxonomy import label_of
 from kb.errors import PublishError
 from kb.models import CLASSES, Change, Document, Event, PublishInput, Version
-from kb.publish.feeds import Feed, change_tags, is_published, notice_text
+from kb.publish.briefs import Brief, brief_of
+from kb.publish.feeds import Feed, change_tags, is_published
 from kb.publish.fragments import (
+    brief_html,
     class_badge,
     external_link,
     feed_links,
     front_matter,
     link,
     plural,
+    readable_diff,
+    severity_badge,
     snapshot_ref,
     status_badge,
     table,
@@ -44,7 +46,7 @@ from kb.publish.fragments import (
     utc_time,
 )
 from kb.publish.notice import notice_verdict
-from kb.publish.sanitize import clean_html, escape_markdown_html, safe_title
+from kb.publish.sanitize import escape_markdown_html, safe_title
 from kb.publish.urls import (
     GLOBAL_FEED,
     SUBSTANTIVE_FEED,
@@ -68,7 +70,6 @@ FEED_ABOUT = "Changes to the rules marketplaces impose on sellers, recorded by p
 # every "<" it holds is escaped.
 LAST_CHECKED_MARKER = "<!--pw:last-checked-->"
 AS_OF_MARKER = "<!--pw:as-of-->"
-DIFF_CONTEXT_LINES = 3
 LATEST_ON_HOME = 10
 # What one document's rules may add to the site search: Material's index is one JSON file that every
 # page loads, and a 10 MB line (3d) left the search box at "Initializing search" on every page.
@@ -117,11 +118,21 @@ class Site:
         for version in (*data.current.values(), *data.versions.values()):
             check_segments(version.doc_id, "document id")
         self.marketplaces = sorted({d.marketplace for d in self.documents})
+        self.marketplace_names = {m: data.marketplace_names.get(m) or m for m in self.marketplaces}
         self.in_marketplace: dict[str, list[Document]] = defaultdict(list)
         for doc in sorted(self.documents, key=lambda d: (d.title.casefold(), d.doc_id)):
             self.in_marketplace[doc.marketplace].append(doc)
         # Pages of upcoming changes, their entries and the changes that carry them out (as of the data's date).
         self.announcements = linkage(self.documents, data.versions.values(), self.changes, data.generated_at)
+
+    def brief(self, change: Change) -> Brief:
+        """The change's brief (``kb.publish.briefs``), with its marketplace's declared name."""
+        doc = self.by_id[change.doc_id]
+        return brief_of(change, doc, self.marketplace_names.get(doc.marketplace))
+
+    def market(self, marketplace: str) -> str:
+        """A marketplace's declared name as HTML."""
+        return escape(self.marketplace_names.get(marketplace) or marketplace)
 
     def title(self, doc_id: str) -> str:
         """The document's title as HTML (page content, not navigation: see safe_title)."""
@@ -166,8 +177,8 @@ class Site:
             out.append(
                 Feed(
                     marketplace_feed(marketplace),
-                    f"{SITE_NAME}: {marketplace}",
-                    f"Changes to the rules of {marketplace}. " + FEED_ABOUT,
+                    f"{SITE_NAME}: {self.marketplace_names[marketplace]}",
+                    f"Changes to the rules of {self.marketplace_names[marketplace]}. " + FEED_ABOUT,
                     page_url(marketplace_md(marketplace)),
                     changes,
                     since,
@@ -272,7 +283,7 @@ class Site:
             latest = max((c.detected_at for c in changes), default=None)
             rows.append(
                 [
-                    link(href(page, page_url(marketplace_md(marketplace))), escape(marketplace)),
+                    link(href(page, page_url(marketplace_md(marketplace))), self.market(marketplace)),
                     str(len(docs)),
                     str(sum(d.status != "active" for d in docs)),
                     *(str(by_label.get(label, 0)) for label in CLASSES),
@@ -393,9 +404,9 @@ class Site:
         failing = sum(d.status != "active" for d in docs)
         stem = marketplace_feed(marketplace)
         return "\n".join(
-            front_matter(safe_title(marketplace), pw_feed=stem, pw_kind="marketplace")
+            front_matter(safe_title(self.marketplace_names[marketplace]), pw_feed=stem, pw_kind="marketplace")
             + [
-                f"<h1>{escape(marketplace)}</h1>",
+                f"<h1>{self.market(marketplace)}</h1>",
                 "",
                 (
                     f"<p>{plural(len(docs), 'document')}, {failing} failing now. "
@@ -422,7 +433,7 @@ class Site:
         stem = document_feed(doc.doc_id)
         rows = [
             ("Source", external_link(doc.url)),
-            ("Marketplace", link(marketplace_url, escape(doc.marketplace))),
+            ("Marketplace", link(marketplace_url, self.market(doc.marketplace))),
             ("Type", escape(doc.doc_type)),
             ("Status", status_badge(doc.status) + failure),
             # Filled in at build time (hooks/policywatch.py): a check that finds nothing new
@@ -440,11 +451,17 @@ class Site:
             ("Feeds", feed_links(page, stem)),
         ]
         out = front_matter(self.nav_title(doc), pw_feed=stem, pw_kind="document")
-        # The header box and the facts of each change are kept out of the search index (times,
-        # hashes, links): search is for the rules and the changes' summaries.
+        # The news first: the latest change's brief, then the evidence. The header box and the
+        # facts of each change are kept out of the search index (times, hashes, links): search
+        # is for the rules and the changes' summaries (each once: the box repeats one).
+        out += [f"<h1>{self.title(doc.doc_id)}</h1>", ""]
+        if doc.status != "active":
+            what = "is gone from its source" if doc.status == "gone" else "failed at its last check"
+            last = " The text below is the last version captured." if current else ""
+            out += [f'<p class="pw-warning">This document {what}{failure}.{last}</p>', ""]
+        if changes:
+            out += [self._latest(changes[0]), ""]
         out += [
-            f"<h1>{self.title(doc.doc_id)}</h1>",
-            "",
             '<div class="pw-meta" data-search-exclude>',
             "<table>",
             "<tbody>",
@@ -454,10 +471,6 @@ class Site:
             "</div>",
             "",
         ]
-        if doc.status != "active":
-            what = "is gone from its source" if doc.status == "gone" else "failed at its last check"
-            last = " The text below is the last version captured." if current else ""
-            out += [f'<p class="pw-warning">This document {what}{failure}.{last}</p>', ""]
         out += self._flapping_note(doc)
         out += ["## Changelog", ""]
         if not changes:
@@ -501,7 +514,7 @@ class Site:
                 self.change_link(page, c),
                 (
                     f"{self.doc_link(page, c.doc_id)}<br>"
-                    f'<span class="pw-market">{escape(self.by_id[c.doc_id].marketplace)}</span>'
+                    f'<span class="pw-market">{self.market(self.by_id[c.doc_id].marketplace)}</span>'
                 ),
                 class_badge(c.label),
                 escape(c.summary),
@@ -518,57 +531,86 @@ class Site:
             f"{utc_time(version.captured_at)}, {snapshot_ref(version)}"
         )
 
-    def _change_entry(self, page: str, change: Change) -> str:
-        anchor = change_anchor(change)
+    def _badges(self, change: Change) -> list[str]:
         badges = [class_badge(change.label)]
+        if change.label == "substantive":
+            badges.append(severity_badge(self.brief(change).severity))
         if change.silent:
             badges.append('<span class="pw-badge pw-silent-badge">silent</span>')
-        badges += [tag_badge(label_of(tag)) for tag in change_tags(change)]
+        return badges + [tag_badge(label_of(tag)) for tag in change_tags(change)]
+
+    def _latest(self, change: Change) -> str:
+        """The latest change's brief, at the top of its document's page."""
+        anchor = change_anchor(change)
+        brief = self.brief(change)
+        return "\n".join(
+            [
+                f'<div class="pw-latest pw-latest-{escape(change.label)}" data-search-exclude>',
+                (
+                    f'<p class="pw-latest-title">Latest change, detected '
+                    f'<a href="#{anchor}">{utc_time(change.detected_at)}</a> '
+                    f"{' '.join(self._badges(change)[:2])}</p>"
+                ),
+                brief_html(brief, change.label),
+                f'<p class="pw-latest-more"><a href="#{anchor}">See what changed, word by word</a></p>',
+                "</div>",
+            ]
+        )
+
+    def _change_entry(self, page: str, change: Change) -> str:
+        anchor = change_anchor(change)
+        brief = self.brief(change)
         out = [
             f'<div class="pw-change pw-change-{escape(change.label)}">',
             (
                 f'<h3 id="{anchor}"><a class="pw-permalink" href="#{anchor}" '
                 f'title="Permalink to this change">{utc_time(change.detected_at)}</a> '
-                f"{' '.join(badges)}</h3>"
+                f"{' '.join(self._badges(change))}</h3>"
             ),
-            f'<p class="pw-summary">{escape(change.summary)}</p>',
+            f'<p class="pw-summary">{escape(brief.headline)}</p>',
         ]
-        facts = []
-        if change.reasons:
-            items = "".join(f"<li>{escape(r.text)} <em>({escape(r.kind)})</em></li>" for r in change.reasons)
-            facts.append(f"<li>Why it is {escape(change.label)}:<ul>{items}</ul></li>")
+        guide = []  # the rest of the brief, then the diff: the evidence comes last
+        if brief.what_to_do:
+            guide.append(f'<p class="pw-brief-todo"><strong>What to do:</strong> {escape(brief.what_to_do)}</p>')
+        if brief.why:
+            title = "Why it matters" if change.label == "substantive" else "What changed"
+            items = "".join(f"<li>{escape(reason)}</li>" for reason in brief.why)
+            guide.append(f'<p class="pw-brief-why">{escape(title)}:</p><ul class="pw-brief-reasons">{items}</ul>')
+        if guide:
+            out.append(f'<div class="pw-brief">{"".join(guide)}</div>')
         if change.event != Event.EDITED:  # the page came or went: no diff, a link to it and its text
-            facts.append(self._page_event_fact(page, change))
-            out.append(f'<div class="pw-facts" data-search-exclude><ul>{"".join(facts)}</ul></div>')
+            out.append(
+                f'<div class="pw-facts" data-search-exclude><ul>{self._page_event_fact(page, change)}</ul></div>'
+            )
             out.append("</div>")
             return "\n".join(out)
-        if _SILENT[change.silent]:
-            facts.append(f"<li>{escape(_SILENT[change.silent])}</li>")
-        notice = notice_text(change)
-        if notice:
-            facts.append(f"<li>{escape(notice)}.</li>")
-        else:
-            facts.append("<li>No effective date stated.</li>")
-        if change.effective_date and notice_verdict(change):  # against the EU's 15 days (kb.publish.notice)
-            facts.append(f'<li class="pw-p2b">{escape(notice_verdict(change))}.</li>')
-        touched = change.section_changes or change.sections  # the first is empty in old stores
-        if touched:
-            facts.append("<li>Sections: " + "; ".join(escape(s) for s in touched) + "</li>")
-        before = self.data.versions.get(change.from_version_id)
         after = self.data.versions.get(change.to_version_id)
-        facts.append(
-            f"<li>Compared the {self._version_link(page, before, 'earlier')} with the "
-            f"{self._version_link(page, after, 'later')}.</li>"
+        diff = readable_diff(change.ops, after.text if after else None) or (
+            '<p class="pw-diff-section">No visible difference.</p>'
         )
-        # In a <div>: Material's search indexer fails on data-search-exclude set on a list.
-        out.append(f'<div class="pw-facts" data-search-exclude><ul>{"".join(facts)}</ul></div>')
-        diff = self._diff(change, after)
         if change.label == "noise":  # kept for the record, folded away
             out.append(
                 f'<details class="pw-noise-diff" data-search-exclude><summary>Show the diff</summary>{diff}</details>'
             )
         else:
             out.append(f'<div class="pw-diffs" data-search-exclude>{diff}</div>')
+        facts = []
+        notice = brief.effective
+        facts.append(f"<li>{escape(notice)}.</li>" if notice else "<li>No effective date stated.</li>")
+        if change.effective_date and notice_verdict(change):  # against the EU's 15 days (kb.publish.notice)
+            facts.append(f'<li class="pw-p2b">{escape(notice_verdict(change))}.</li>')
+        if _SILENT[change.silent]:
+            facts.append(f"<li>{escape(_SILENT[change.silent])}</li>")
+        touched = change.section_changes or change.sections  # the first is empty in old stores
+        if touched:
+            facts.append("<li>Sections: " + "; ".join(escape(s) for s in touched) + "</li>")
+        before = self.data.versions.get(change.from_version_id)
+        facts.append(
+            f"<li>Compared the {self._version_link(page, before, 'earlier')} with the "
+            f"{self._version_link(page, after, 'later')}.</li>"
+        )
+        # In a <div>: Material's search indexer fails on data-search-exclude set on a list.
+        out.append(f'<div class="pw-facts" data-search-exclude><ul>{"".join(facts)}</ul></div>')
         out.append("</div>")
         return "\n".join(out)
 
@@ -581,19 +623,6 @@ class Site:
             return f"<li>{said} {external_link(url)}; its text: {self._version_link(page, version, 'first' if change.event == Event.ADDED else 'current')}.</li>"
         version = self.data.versions.get(change.from_version_id)
         return f"<li>It was at {external_link(url)}; its text then: {self._version_link(page, version, 'last')}.</li>"
-
-    def _diff(self, change: Change, after: Version | None) -> str:
-        ops = [(op, text) for op, text in change.ops]
-        new_text = after.text if after else "".join(t for op, t in ops if op != -1)
-        parts = []
-        groups = diff_by_section(ops, new_text)
-        for label, group in groups:
-            body = clean_html(render_html(group, context_lines=DIFF_CONTEXT_LINES))
-            if label or len(groups) > 1:  # a document without headings needs no label
-                heading = escape(label) if label else "Before the first heading"
-                parts.append(f'<p class="pw-diff-section">§ {heading}</p>')
-            parts.append(f'<div class="pw-diff">{body}</div>')
-        return "".join(parts) or '<p class="pw-diff-section">No visible difference.</p>'
 
 
 def head_json(site: Site) -> bytes:

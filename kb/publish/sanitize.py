@@ -25,27 +25,49 @@ import nh3
 # ----------------------------------------------------------------------------- HTML fragments
 
 _TAGS = {"ins", "del", "p", "br", "ul", "li", "strong", "em", "code", "a", "span"}
+# The blocks of a readable diff (diffs.render): tables, lists, headings, folds.
+_DIFF_TAGS = {"ol", "table", "thead", "tbody", "tr", "th", "td", "h4", "h5", "h6", "blockquote", "hr"}
+_DIFF_TAGS |= {"details", "summary", "div"}
 # ins/del keep a diff-* class and a title: a moved block is <del class="diff-moved"
-# title="moved below"> where it was and <ins class="diff-moved" …> where it went.
-_ATTRIBUTES = {"a": {"href"}, "span": {"class"}, "ins": {"class", "title"}, "del": {"class", "title"}}
+# title="moved below"> where it was and <ins class="diff-moved" …> where it went. Every block
+# keeps its diff-* class; cells their colspan, ordered items their number, the arrow between a
+# deletion and its insertion its aria-hidden.
+_ATTRIBUTES = {
+    "a": {"href"},
+    "span": {"class", "aria-hidden"},
+    "ins": {"class", "title"},
+    "del": {"class", "title"},
+    "td": {"class", "colspan"},
+    "th": {"class", "colspan"},
+    "li": {"class", "value"},
+    **{
+        tag: {"class"}
+        for tag in ("p", "ul", "ol", "table", "tr", "h4", "h5", "h6", "blockquote", "hr", "details", "div")
+    },
+}
 _CLASS = re.compile(r"(?:diff|pw)-[a-z0-9-]+")  # our own classes only: no theme class reuse
+_NUMBER = re.compile(r"\d{1,9}")
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "class":
         kept = [name for name in value.split() if _CLASS.fullmatch(name)]
         return " ".join(kept) or None
+    if attribute in ("colspan", "value"):
+        return value if _NUMBER.fullmatch(value) else None
+    if attribute == "aria-hidden":
+        return value if value == "true" else None
     return value
 
 
 def clean_html(fragment: str) -> str:
     """Sanitize a generated HTML fragment: only ins, del (``diff-*`` classes, title), p, br,
-    ul, li, strong, em, code, a (absolute http/https ``href`` only) and span (``diff-*``/``pw-*``
-    classes) survive;
+    ul, li, strong, em, code, a (absolute http/https ``href`` only), span (``diff-*``/``pw-*``
+    classes) and the blocks of a readable diff (``_DIFF_TAGS``, their classes, numbers) survive;
     other tags are dropped with their text kept, except script and style, dropped whole."""
     return nh3.clean(
         fragment,
-        tags=_TAGS,
+        tags=_TAGS | _DIFF_TAGS,
         attributes=_ATTRIBUTES,
         attribute_filter=_keep_attribute,
         clean_content_tags={"script", "style"},

@@ -158,7 +158,7 @@ def _notice_list(site: Site, page: str, changes: list[Change]) -> str:
     return "\n".join(['<ul class="pw-notice-list">', *items, "</ul>"])
 
 
-def calendar_files(site: Site, site_url: str) -> dict[str, bytes]:
+def calendar_files(site: Site, site_url: str | None) -> dict[str, bytes]:
     """``calendar.ics`` and each marketplace's calendar (every marketplace has one, empty or
     not, so a subscription made today keeps working): site-relative path → bytes."""
     events = date_events(site.changes)

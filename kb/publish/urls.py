@@ -36,13 +36,40 @@ _PATH_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 def resolve_site_url(site_url: str | None) -> str:
     """The site's absolute URL, ending with "/": argument, else environment, else default."""
-    url = site_url or os.environ.get(SITE_URL_ENV) or DEFAULT_SITE_URL
+    return given_site_url(site_url) or DEFAULT_SITE_URL
+
+
+def given_site_url(site_url: str | None) -> str | None:
+    """The site's absolute URL, ending with "/", when one is given (argument, else
+    environment); None when neither names one: feeds then cannot have absolute links."""
+    url = site_url or os.environ.get(SITE_URL_ENV)
+    if not url:
+        return None
     if not re.match(r"https?://[^/\s]+", url):
         raise PublishError(
             f"site URL {url!r} is not an absolute http(s) URL",
             hint="pass e.g. --site-url https://example.org/policywatch/",
         )
     return url if url.endswith("/") else url + "/"
+
+
+NO_SITE_URL_NOTICE = (
+    "no site URL given: the feeds' links are relative, and feed readers need absolute ones; "
+    f"publish with --site-url https://your.host/path/ (or set {SITE_URL_ENV}) before sharing the feeds"
+)
+
+
+def link_from(path: str, target: str) -> str:
+    """A link from the file at site-relative ``path`` (a feed) to the site-relative URL
+    ``target``, relative, for output that has no site URL to make it absolute."""
+    here = path.split("/")[:-1]
+    target_path, hash_, anchor = target.partition("#")
+    there = target_path.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    rel = "../" * (len(here) - common) + "/".join(there[common:])
+    return (rel or "./") + hash_ + anchor
 
 
 # ----------------------------------------------------------------------------- pages

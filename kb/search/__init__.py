@@ -89,6 +89,11 @@ __all__ = [
 # such an index no longer opens (AttributeError while unpickling its schema).
 _PartBreaks = engine._PartBreaks
 _CommonPairs = engine._CommonPairs
+# The body's analysis kept for body_pairs (engine._ReplayBody): named here too, so that every
+# class of a schema resolves under either module path.
+_KeepingTokenizer = engine._KeepingTokenizer
+_KeepTokens = engine._KeepTokens
+_ReplayBody = engine._ReplayBody
 
 MANIFEST = "units.json"
 COMMON_SAMPLE = 5000  # sections on which the common words are counted when the index is built

@@ -21,7 +21,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from whoosh import highlight, index, qparser, scoring
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, Token, Tokenizer
 from whoosh.columns import NumericColumn
 from whoosh.fields import BOOLEAN, COLUMN, ID, STORED, TEXT, Schema
 from whoosh.query import AndMaybe, Not, NullQuery, Or, Phrase, Prefix, Term
@@ -79,6 +79,60 @@ def _body_analyzer():
     return RegexTokenizer() | _PartBreaks() | LowercaseFilter() | StemFilter(lang="en", cachesize=100_000)
 
 
+# The body's tokens, kept for ``body_pairs``: Whoosh indexes a document's fields in the order
+# of their names, so ``body_pairs`` comes right after ``body``, from the same text. Replaying
+# the body's stems saves tokenizing and stemming every text twice (bench/index_bulk.py).
+_LAST_BODY: dict = {"value": None, "tokens": None}
+
+
+class _KeepingTokenizer(RegexTokenizer):
+    """``RegexTokenizer`` that notes which text it starts on, for ``_KeepTokens``."""
+
+    def __call__(self, value, **kwargs):
+        _LAST_BODY["value"], _LAST_BODY["tokens"] = None, None
+        yield from super().__call__(value, **kwargs)
+        _LAST_BODY["pending"] = value  # all its tokens went through: _KeepTokens keeps them
+
+
+class _KeepTokens(Filter):
+    """Last in the body's analyzer: keeps (text, pos, boost) of each token of the text."""
+
+    def __call__(self, tokens):
+        kept = []
+        for token in tokens:
+            kept.append((token.text, getattr(token, "pos", None), getattr(token, "boost", 1.0)))
+            yield token
+        value = _LAST_BODY.pop("pending", None)
+        if value is not None:
+            _LAST_BODY["value"], _LAST_BODY["tokens"] = value, kept
+
+
+class _ReplayBody(Tokenizer):
+    """First in the ``body_pairs`` analyzer: the body's tokens if this is the text the body
+    was just made of, else the body's analysis done again (same tokens either way)."""
+
+    def __call__(self, value, positions=False, **kwargs):
+        if _LAST_BODY["value"] is not None and (_LAST_BODY["value"] is value or _LAST_BODY["value"] == value):
+            token = Token(positions=positions, **kwargs)
+            for text, pos, boost in _LAST_BODY["tokens"]:
+                token.text, token.boost, token.stopped = text, boost, False
+                if positions:
+                    token.pos = pos
+                yield token
+            return
+        yield from _body_analyzer()(value, positions=positions, **kwargs)
+
+
+def _keeping_body_analyzer():
+    return (
+        _KeepingTokenizer()
+        | _PartBreaks()
+        | LowercaseFilter()
+        | StemFilter(lang="en", cachesize=100_000)
+        | _KeepTokens()
+    )
+
+
 class _CommonPairs(Filter):
     """``for the late`` → ``for the`` (both words common), at its first word's position.
 
@@ -132,8 +186,8 @@ def schema(common: frozenset[str] = frozenset()) -> Schema:
         section=TEXT(stored=True, analyzer=text, field_boost=2.0),  # heading path "A › B"
         # The title, the heading path and the text: what every word of a query is matched
         # against (title and section only add to the score); stores the text alone.
-        body=TEXT(stored=True, analyzer=_body_analyzer()),
-        body_pairs=TEXT(analyzer=_body_analyzer() | _CommonPairs(common)),  # fast common phrases
+        body=TEXT(stored=True, analyzer=_keeping_body_analyzer()),
+        body_pairs=TEXT(analyzer=_ReplayBody() | _CommonPairs(common)),  # fast common phrases
         marketplace=ID(stored=True),
         doc_type=ID(stored=True),
         **{"class": ID(stored=True)},  # class of the change that introduced the text, or "first"
@@ -164,19 +218,35 @@ def exists(path: Path) -> bool:
     return index.exists_in(path)
 
 
-def create(path: Path, units: Iterable[Unit], common: frozenset[str]) -> None:
-    """A new index in the empty folder ``path`` holding ``units``, in one compact segment."""
+def create(
+    path: Path,
+    units: Iterable[Unit],
+    common: frozenset[str],
+    *,
+    procs: int = 1,
+    limitmb: int = 256,
+    optimize: bool = True,
+    multisegment: bool = False,
+) -> None:
+    """A new index in the empty folder ``path`` holding ``units``, in one compact segment.
+
+    The options are Whoosh's writer's (``bench/index_bulk.py`` measures them): ``procs`` > 1
+    is its multiprocessing writer, ``limitmb`` the memory of each writer's posting pool,
+    ``multisegment`` keeps one segment per process instead of merging them."""
     ix = index.create_in(path, schema(common))
     # One file per part of a segment: Whoosh copies a part of a compound segment file into
     # memory each time it opens it (150 ms per query at 50,000 sections).
-    writer = ix.writer(limitmb=256, compound=False)
+    if procs > 1:
+        writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=multisegment, compound=False)
+    else:
+        writer = ix.writer(limitmb=limitmb, compound=False)
     try:
         for unit in units:
             writer.add_document(**unit.fields())
     except BaseException:
         writer.cancel()
         raise
-    writer.commit(optimize=True)
+    writer.commit(optimize=optimize)
 
 
 def write(path: Path, deletes: Iterable[str], adds: Iterable[Unit]) -> None:

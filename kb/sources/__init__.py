@@ -170,6 +170,11 @@ class Sources:
     discover: tuple[DiscoverRule, ...]
     files: tuple[str, ...]
     private_hosts: frozenset[str]  # hosts a declaration explicitly allowed although private
+    names: tuple[tuple[str, str], ...] = ()  # (marketplace, its declared name), by file
+
+    def marketplace_name(self, marketplace: str) -> str:
+        """The marketplace's declared ``name`` ("Amazon Seller Central (US)"), else its slug."""
+        return dict(self.names).get(marketplace, marketplace)
 
     def require(self, doc_id: str) -> DocumentSource:
         """The declared document ``doc_id``; ``UnknownDocument`` (one message, one hint) if none."""
@@ -295,6 +300,7 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
     documents: list[DocumentSource] = []
     discover: list[DiscoverRule] = []
     private_hosts: set[str] = set()
+    names: list[tuple[str, str]] = []
     seen_ids: dict[str, str] = {}
     seen_marketplaces: dict[str, str] = {}
     for path in files:
@@ -304,7 +310,7 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
             raise _fail(path, exc.where, exc.problem, exc.fix) from None
         for key, value in (substitutions or {}).items():
             text = text.replace("{" + key + "}", value)
-        docs, rules, private = _load_file(path, text)
+        docs, rules, private, name = _load_file(path, text)
         marketplace = docs[0].marketplace if docs else (rules[0].marketplace if rules else None)
         if marketplace in seen_marketplaces:
             raise DeclarationError(
@@ -313,6 +319,7 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
             )
         if marketplace:
             seen_marketplaces[marketplace] = path.name
+            names.append((marketplace, name))
         for doc in docs:
             if doc.doc_id in seen_ids:
                 raise DeclarationError(
@@ -323,7 +330,9 @@ def load_sources(directory: Path, *, substitutions: dict[str, str] | None = None
         documents += docs
         discover += rules
         private_hosts |= private
-    return Sources(tuple(documents), tuple(discover), tuple(p.name for p in files), frozenset(private_hosts))
+    return Sources(
+        tuple(documents), tuple(discover), tuple(p.name for p in files), frozenset(private_hosts), tuple(names)
+    )
 
 
 def _shown(value) -> str:
@@ -364,6 +373,9 @@ def _load_file(path: Path, text: str):
         raise _fail(
             path, "marketplace", f"{_shown(marketplace)} is not a slug", "use lower-case letters, digits and '-'"
         )
+    name = data["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise _fail(path, "name", f"{_shown(name)} is not a name", "write the marketplace's name as text")
     allow_private = data.get("allow_private_addresses", False)
     if not isinstance(allow_private, bool):
         raise _fail(path, "allow_private_addresses", "must be true or false", "write true or false")
@@ -490,7 +502,7 @@ def _load_file(path: Path, text: str):
         )
     if not documents and not rules:
         raise _fail(path, "documents", "no documents and no discover rules", "declare at least one document")
-    return documents, rules, private_hosts
+    return documents, rules, private_hosts, " ".join(name.split())
 
 
 def _check_keys(path: Path, where: str, data: dict, allowed: set[str]) -> None:

@@ -172,6 +172,23 @@ class Store:
             (doc_id, title, url, marketplace, doc_type, origin, seen_at, role),
         )
 
+    def name_marketplaces(self, names: Iterable[tuple[str, str]]) -> None:
+        """Remember each marketplace's declared name (``kb.sources``: ``name:``), for the site
+        and the feeds, which are published without the declarations."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO marketplaces (marketplace, name) VALUES (?, ?) "
+                "ON CONFLICT(marketplace) DO UPDATE SET name=excluded.name WHERE name != excluded.name",
+                list(names),
+            )
+
+    def marketplace_names(self) -> dict[str, str]:
+        """marketplace → its declared name, for those a run has named (none in a store written
+        before names were kept, or opened read-only before any run added the table)."""
+        if not self._has_table("marketplaces"):
+            return {}
+        return {row[0]: row[1] for row in self._db.execute("SELECT marketplace, name FROM marketplaces")}
+
     def has_document(self, doc_id: str) -> bool:
         return self._db.execute("SELECT 1 FROM documents WHERE doc_id=?", (doc_id,)).fetchone() is not None
 
@@ -786,6 +803,7 @@ class Store:
             flaps=tuple(self.flaps()),
             failing_deliveries=tuple(d for d in self.delivery_problems() if d.state == DeliveryState.FAILED),
             head=self.head(),
+            marketplace_names=self.marketplace_names(),
         )
 
     def head(self) -> str:
@@ -806,6 +824,7 @@ class Store:
         "changes",
         "subscriptions",
         "deliveries",
+        "marketplaces",
     )  # bodies: see bodies()
 
     @classmethod
@@ -884,9 +903,15 @@ class Store:
         """Every row of one of ``TABLES`` as a plain dict, in id order (export)."""
         if table not in self.TABLES:
             raise ValueError(f"unknown table {table!r}")
-        order = "doc_id" if table == "documents" else "id"
+        order = {"documents": "doc_id", "marketplaces": "marketplace"}.get(table, "id")
+        if not self._has_table(table):  # a store written before the table, opened read-only
+            return
         for row in self._db.execute(f"SELECT * FROM {table} ORDER BY {order}"):
             yield dict(row)
+
+    def _has_table(self, table: str) -> bool:
+        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone()
+        return found is not None
 
     def insert_row(self, table: str, row: dict) -> None:
         """Insert an exported row exactly as it was, ids included (restore)."""

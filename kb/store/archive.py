@@ -54,10 +54,10 @@ FORMAT_VERSION = 1
 WARC_MEMBER = "snapshots.warc.gz"
 TABLE_MEMBERS = {
     table: f"{table}.jsonl.gz"
-    for table in ("documents", "checks", "versions", "changes", "subscriptions", "deliveries")
+    for table in ("documents", "checks", "versions", "changes", "subscriptions", "deliveries", "marketplaces")
 }
 # Added after the first archives: restored when the archive holds them (an older one does not).
-OPTIONAL_TABLES = ("subscriptions", "deliveries")
+OPTIONAL_TABLES = ("subscriptions", "deliveries", "marketplaces")
 JSON_COLUMNS = {"changes": ("reasons", "ops", "sections"), "deliveries": ("change_keys",)}
 TRANSFER_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
 RECORD_NAMESPACE = uuid.UUID("6f1c1c9e-4a55-4b8e-9d1c-0a9d1b6b2c11")  # deterministic record ids
@@ -92,7 +92,7 @@ def export(home: Path, target: Path) -> ArchiveReport:
             counts = {"snapshots": _write_warc(store, work / WARC_MEMBER, exported_at)}
             for table, member in TABLE_MEMBERS.items():
                 counts[table] = _write_jsonl(store, table, work / member)
-            for table in OPTIONAL_TABLES:  # a home that never notified exports as before
+            for table in OPTIONAL_TABLES:  # a home that never notified (or named) exports as before
                 if not counts[table]:
                     del counts[table]
         members = [WARC_MEMBER, *(member for table, member in TABLE_MEMBERS.items() if table in counts)]

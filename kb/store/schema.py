@@ -95,6 +95,10 @@ CREATE TABLE IF NOT EXISTS deliveries (      -- one message to one destination o
     finished_at TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_to ON deliveries(subscription, destination);
+CREATE TABLE IF NOT EXISTS marketplaces (    -- each marketplace's declared name, as of the latest run
+    marketplace TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+);
 """
 # Columns added after the first release: (table, column, declaration). Added to a store that
 # lacks them when it is opened, so old homes keep working.

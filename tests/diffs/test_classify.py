@@ -257,7 +257,14 @@ def test_real_view_counter_changes_are_noise() -> None:
             "added-obligation",
             "Sellers are responsible for setting their own prices",
         ),
-        ("amazon-us__marketplace-sellers-conditions", "2026-03-05", "obligation", "must"),
+        # New Use of Agents section (the "must" once found in "****To be eligible…" → "**To be
+        # eligible…" was markup, not an obligation).
+        (
+            "amazon-us__marketplace-sellers-conditions",
+            "2026-03-05",
+            "added-obligation",
+            "All Agents must clearly identify themselves",
+        ),
     ],
 )
 def test_real_amazon_agreement_changes_are_substantive_with_reasons(

@@ -17,7 +17,8 @@ import lxml.html
 import pytest
 
 from kb.models import Change, Document, Reason
-from kb.publish.feeds import FEED_ITEMS, Feed, diff_excerpt, feed_files, notice_text
+from kb.publish.briefs import notice_text
+from kb.publish.feeds import FEED_DIFF_SECTIONS, FEED_ITEMS, Feed, feed_files
 from kb.publish.urls import change_permalink, document_feed, feed_urls
 from tests.support.feeds import json_feed_as_entries
 
@@ -221,7 +222,7 @@ def test_ids_do_not_depend_on_the_other_changes_nor_the_site_url():
 def test_unknown_document_falls_back_to_its_id():
     orphan = _change(9, "gone/doc", "2026-11-05T00:00:00Z", "minor", "Moved", [(1, "x")])
     for parsed in (parse(p, c) for p, c in files([orphan]).items()):
-        assert parsed.entries[0].title == "gone/doc: Moved"
+        assert parsed.entries[0].title == "gone · gone/doc: Moved"
 
 
 # ----------------------------------------------------------------------------- RSS 2.0
@@ -248,14 +249,17 @@ def test_rss_has_every_element_the_specification_requires():
 def test_rss_item_fields():
     parsed = feedparser.parse(rss())
     entry = parsed.entries[-1]
-    assert entry.title == "Northwind Seller Agreement: Monthly fee raised from 39.99 to 49.99 USD"
+    assert entry.title == "northwind · Northwind Seller Agreement: Monthly fee raised from 39.99 to 49.99 USD"
     assert entry.link == SITE + "documents/northwind/seller-agreement/#change-20261015T060000Z"
     assert entry.guidislink is False  # isPermaLink="false": the key is an id, not a URL
     assert [t.term for t in entry.tags] == ["substantive", "Fees and payments"]  # for people
     body = lxml.html.fragment_fromstring(entry.description, create_parent="div")
-    assert body.xpath("//del/text()") == ["39.99"] and body.xpath("//ins/text()") == ["49.99"]
+    # The amount changes as a whole: its currency with it, not "39.99" inside "… USD".
+    assert body.xpath("//del/text()") == ["39.99 USD"] and body.xpath("//ins/text()") == ["49.99 USD"]
     text = body.text_content()
+    assert "deleted: 39.99 USD → inserted: 49.99 USD" in text  # where styles are lost, it still reads
     assert "39.99 USD → 49.99 USD" in text and "silent" in text
+    assert "(amount)" not in text  # the reasons' internal kinds are not for readers
     assert "Takes effect 2026-11-14, 30 days after it was detected" in text
 
 
@@ -296,8 +300,11 @@ def test_json_feed_1_1():
         "silent": True,
         "effective_date": "2026-11-14",
         "event": "edited",
+        "marketplace": "northwind",
+        "severity": "high",
     }
-    assert "<del>39.99</del>" in first["content_html"]
+    assert first["summary"] == "Monthly fee raised from 39.99 to 49.99 USD"  # what a chat bot posts
+    assert "<del>39.99 USD</del>" in first["content_html"]
     assert len(json_feed_as_entries(json.dumps(document).encode()).entries) == 3
 
 
@@ -316,7 +323,7 @@ def test_hostile_text_is_escaped_or_removed_in_every_format():
         assert "<" not in item.findtext("title")
         _inert(item.findtext("description"), "rss")
     hostile = next(i for i in channel.iter("item") if "southsea" in i.findtext("guid"))
-    assert hostile.findtext("title") == ("Fees ‹b›& charges‹/b›: New clause ‹img src=x onerror=alert(1)›")
+    assert hostile.findtext("title") == ("southsea · Fees ‹b›& charges‹/b›: New clause ‹img src=x onerror=alert(1)›")
     text = lxml.html.fragment_fromstring(hostile.findtext("description"), create_parent="div").text_content()
     assert "<script>alert(2)</script>" in text  # the inserted text is shown, as text
     assert "<script>alert(4)</script>" in text
@@ -343,15 +350,57 @@ def test_notice_text(effective, days, text):
     assert notice_text(replace(CHANGES[1], effective_date=effective, notice_days=days)) == text
 
 
-def test_diff_excerpt_is_short_and_keeps_context_around_changes():
-    long_equal = "Lorem ipsum dolor sit amet. " * 40
-    ops = [(0, long_equal), (-1, "39.99"), (1, "49.99"), (0, " USD. " + long_equal), (1, "x" * 2000)]
-    excerpt = diff_excerpt(ops, budget=400, context=60)
-    assert "<del>39.99</del><ins>49.99</ins>" in excerpt
-    assert excerpt.startswith("…") and " … " in excerpt
-    assert len(lxml.html.fragment_fromstring(excerpt, create_parent="div").text_content()) < 700
-    assert excerpt.endswith("…</ins>")
-    assert diff_excerpt([(0, "unchanged")]) == ""
+def test_an_items_diff_reads_as_the_document_and_stays_short():
+    # Ten sections changed, each a table row and a paragraph: the item shows the first few,
+    # rendered (no Markdown syntax), and says how many more there are.
+    ops = []
+    for n in range(10):
+        ops += [
+            (0, f"## Section {n}\n\n| Metric | Target |\n| --- | --- |\n| Late shipment rate | Under "),
+            (-1, "4"),
+            (1, "3"),
+            (0, f"% |\n\nSee **[the guide](https://northwind.example/g{n})**.\n\n"),
+        ]
+    wide = _change(7, "northwind/seller-agreement", "2026-11-04T06:00:00Z", "substantive", "Targets", ops)
+    body = lxml.html.fragment_fromstring(jsonfeed([wide])["items"][0]["content_html"], create_parent="div")
+    assert len(body.xpath("//table")) == FEED_DIFF_SECTIONS
+    assert body.xpath("//table")[0].xpath(".//th/text()") == ["Metric", "Target"]  # the header row is kept
+    assert body.xpath("//td[@class='diff-changed']//del/text()") == ["4%"] * FEED_DIFF_SECTIONS
+    text = body.text_content()
+    assert "and changes in 7 more sections" in text
+    assert not re.search(r"\*\*|\]\(|\| ---|##", text), text
+    assert "See the guide." in text
+
+
+def test_without_a_site_url_feeds_have_relative_links_and_never_localhost():
+    feed = Feed(
+        document_feed("northwind/seller-agreement"),
+        "t",
+        "d",
+        "documents/northwind/seller-agreement/",
+        tuple(CHANGES[:2]),
+    )
+    written = feed_files(feed, DOCS, None)
+    assert not any(b"localhost" in content for content in written.values())
+    rss_feed = feedparser.parse(written["feeds/documents/northwind/seller-agreement.xml"])
+    link = "../../../documents/northwind/seller-agreement/#change-20261101T060000Z"  # from the feed's folder
+    assert rss_feed.entries[0].link == link
+    assert "See the whole change" not in rss_feed.entries[0].description  # no link to follow
+    atom_root = lxml.etree.fromstring(written["feeds/documents/northwind/seller-agreement.atom.xml"])
+    assert atom_root.findtext(f"{ATOM}id") == "urn:policywatch:feed:feeds/documents/northwind/seller-agreement"
+    document = json.loads(written["feeds/documents/northwind/seller-agreement.json"])
+    assert "feed_url" not in document and "home_page_url" not in document  # optional, and must be absolute
+    assert all("url" not in item and item["summary"] for item in document["items"])
+
+
+def test_item_titles_name_the_marketplace_by_its_declared_name():
+    feed = Feed("feed", "t", "d", "", tuple(CHANGES))
+    names = {"northwind": "Northwind Market (US)"}
+    titles = [e.title for e in feedparser.parse(feed_files(feed, DOCS, SITE, None, names)["feed.xml"]).entries]
+    assert (
+        titles[-1] == "Northwind Market (US) · Northwind Seller Agreement: Monthly fee raised from 39.99 to 49.99 USD"
+    )
+    assert titles[0].startswith("southsea · ")  # a marketplace no run has named keeps its id
 
 
 def test_control_characters_in_stored_text_do_not_break_the_feeds():

@@ -28,15 +28,16 @@ def _sections(config: dict) -> dict[str, list]:
     return {name: entries for item in config["nav"] for name, entries in item.items()}
 
 
-def test_navigation_is_home_changes_upcoming_then_a_tab_per_marketplace():
+def test_navigation_is_home_changes_upcoming_a_tab_per_marketplace_rules_and_search():
     nav = _sections(config_of())
-    assert list(nav) == ["Home", "Changes", "Upcoming", "northwind", "southsea", "Rules"]
+    assert list(nav) == ["Home", "Changes", "Upcoming", "northwind", "southsea", "Rules", "Search"]
     assert nav["Upcoming"] == [{"Upcoming changes": "upcoming.md"}, {"Short notice": "notice.md"}]
     assert nav["Rules"] == [
         {"At a glance": "rules/index.md"},
         {"northwind": "rules/northwind.md"},
         {"southsea": "rules/southsea.md"},
     ]
+    assert nav["Search"] == "search.md"
     assert nav["Home"] == "index.md"
     assert [next(iter(e.values())) for e in nav["Changes"]] == [
         "changes/index.md",
@@ -60,7 +61,9 @@ def test_the_site_loads_nothing_from_the_network_and_uses_our_hook():
     config = config_of()
     assert config["site_url"] == SITE_URL and config["use_directory_urls"] is True
     assert config["theme"]["font"] is False
-    assert config["plugins"] == ["search"]  # no `offline`: it adds a script from unpkg.com
+    # No `offline` (it adds a script from unpkg.com), no `search`: Pagefind's files are sources.
+    assert config["plugins"] == []
+    assert config["extra_javascript"] == [{"path": "javascripts/pw-search.js", "type": "module"}]
     assert config["hooks"] == [HOOK_FILE]
     assert set(config["validation"].values()) == {"info"}  # crawled links never fail a build
 

@@ -53,14 +53,17 @@ def test_a_page_event_shows_no_diff_but_the_page_and_its_text():
     assert "No effective date stated." not in page
     assert page.count('href="https://shop.example/shop/returns"') >= 2  # each event links the page
     assert "first version</a>" in page and "last version</a>" in page
-    assert "(page-added)" in page and "(page-removed)" in page
+    # the reasons in words, without their internal kinds (issue 14)
+    assert "a new page at https://shop.example/shop/returns" in page and "HTTP 404 Not Found since" in page
+    assert "(page-added)" not in page and "(page-removed)" not in page
 
 
 def test_the_feeds_carry_page_events_with_a_link_to_the_page_and_their_event():
     feed = Feed("feed", "policywatch: changes", "Changes.", "", (ADDED, REMOVED), "2026-01-01T00:00:00Z")
     files = feed_files(feed, {SHOP.doc_id: SHOP}, SITE)
     entries = feedparser.parse(files["feed.atom.xml"]).entries
-    assert [e.title for e in entries] == ["Page removed: shop · Returns policy", "New page: shop · Returns policy"]
+    # "Marketplace · Document: what became of the page"
+    assert [e.title for e in entries] == ["shop · Returns policy: Page removed", "shop · Returns policy: New page"]
     assert all(SHOP.url in e.summary and "Full diff" not in e.summary for e in entries)
     items = json.loads(files["feed.json"])["items"]
     assert [i["_policywatch"]["event"] for i in items] == ["removed", "added"]

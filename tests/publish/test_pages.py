@@ -80,3 +80,30 @@ def test_a_page_that_keeps_flapping_says_which_passage_is_ignored_and_since_when
     assert "“Prix en euros” / “Prices in euros”: this passage alternates between two texts (5 flaps)" in page
     assert "ignored since 2026-11-01 06:00 UTC" in page
     assert "pw-flapping" not in site.document_page(site.by_id["shop/returns"])
+
+
+def test_a_document_page_puts_the_latest_changes_brief_before_the_evidence():
+    from dataclasses import replace
+
+    from kb.models import Reason
+
+    latest = change(
+        "shop/fees",
+        "2026-11-01T06:00:00Z",
+        "substantive",
+        effective_date="2026-12-01",
+        notice_days=30,
+        reasons=(Reason("number", "Fee: 4% → 5%"), Reason("stated-date", "Last updated: 1 November 2026")),
+    )
+    data = replace(
+        site_data(doc("shop/fees"), changes=(change("shop/fees", "2026-10-01T06:00:00Z"), latest)),
+        marketplace_names={"shop": "Shop Central (US)"},
+    )
+    page = Site(data).document_page(doc("shop/fees"))
+    box, evidence, changelog = page.index('class="pw-latest'), page.index('class="pw-meta"'), page.index("## Changelog")
+    assert box < evidence < changelog  # the news first
+    brief = page[box:evidence]
+    assert "substantive change" in brief and "What to do:</strong> Be ready by 1 December 2026" in brief
+    assert "Fee: 4% → 5%" in brief and "Last updated" not in brief  # the stated date is no reason
+    assert "(number)" not in page  # internal labels stay internal
+    assert "Shop Central (US)" in page[evidence:changelog]  # the marketplace by its declared name

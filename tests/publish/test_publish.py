@@ -4,7 +4,6 @@ shared by the module."""
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import random
@@ -25,7 +24,9 @@ import kb.publish.mkdocs_config
 import kb.publish.pages
 from kb.models import Change, Document, PublishInput, Reason, Version
 from kb.publish import (
+    NO_SITE_URL_NOTICE,
     PENDING_FILE,
+    SITE_URL_ENV,
     PublishError,
     SiteResult,
     build_site,
@@ -37,6 +38,7 @@ from kb.publish import (
 from kb.publish.sanitize import clean_html, escape_markdown_html, safe_title
 from kb.publish.urls import change_permalink, version_file
 from tests.support.feeds import json_feed_as_entries
+from tests.support.pagefind import pagefind_records, pagefind_text
 
 SITE_URL = "https://policies.example.org/watch/"
 SOURCE_DATE_EPOCH_BEFORE = os.environ.get("SOURCE_DATE_EPOCH")
@@ -344,8 +346,9 @@ def test_site_has_home_changelogs_marketplace_and_document_pages(built):
         assert (built.site / "documents" / doc.doc_id / "index.html").is_file(), doc.doc_id
     config = built.sources_first["mkdocs.yml"].decode()
     assert "use_directory_urls: true" in config and "font: false" in config
-    for feature in ("navigation.instant", "navigation.tabs", "navigation.prune", "search.suggest", "search.highlight"):
+    for feature in ("navigation.instant", "navigation.tabs", "navigation.prune"):
         assert feature in config, feature
+    assert "search.suggest" not in config  # Material's search is gone: Pagefind's replaces it
     assert "scheme: slate" in config  # dark mode, with a toggle
     assert not list((built.home / "site-src").rglob("__pycache__"))  # the hook left none
 
@@ -353,7 +356,7 @@ def test_site_has_home_changelogs_marketplace_and_document_pages(built):
 def test_navigation_has_a_tab_per_marketplace(built):
     tree = page(built, "documents/northwind/seller-agreement")
     tabs = [" ".join(a.text_content().split()) for a in tree.xpath("//nav[@class='md-tabs']//a")]
-    assert tabs == ["Home", "Changes", "Upcoming", "northwind", "southsea", "Rules"]
+    assert tabs == ["Home", "Changes", "Upcoming", "northwind", "southsea", "Rules", "Search"]
 
 
 def test_a_big_marketplace_lists_its_documents_on_its_page_not_in_the_navigation(monkeypatch):
@@ -426,8 +429,11 @@ def test_two_versions_captured_at_the_same_time_keep_their_own_text():
 def test_diff_shows_insertions_and_deletions_section_by_section(built):
     tree = page(built, "documents/northwind/seller-agreement")
     entry = tree.get_element_by_id("change-20261015T060000Z").getparent()
-    assert [d.text for d in entry.iter("del")] == ["39.99"]
-    assert [i.text for i in entry.iter("ins")] == ["49.99"]
+    # The amount changes whole, each side after a label for screen readers (hidden by the CSS).
+    assert [d.text for d in entry.iter("del")] == ["39.99 USD"]
+    assert [i.text for i in entry.iter("ins")] == ["49.99 USD"]
+    labels = [s.text for s in entry.xpath(".//div[@class='pw-diff']//span[@class='diff-label']")]
+    assert labels == ["deleted: ", "inserted: "]
     assert [p.text_content() for p in entry.xpath(".//p[@class='pw-diff-section']")] == [
         "§ Northwind Seller Agreement › 1. Fees"
     ]
@@ -436,7 +442,9 @@ def test_diff_shows_insertions_and_deletions_section_by_section(built):
     assert noise.xpath(".//details[@class='pw-noise-diff']//div[@class='pw-diff']")
     css = (built.site / "stylesheets" / "policywatch.css").read_text()
     assert re.search(r"ins\s*\{[^}]*background", css)
+    assert re.search(r"ins\s*\{[^}]*text-decoration: underline", css)  # not by colour alone
     assert re.search(r"del\s*\{[^}]*line-through", css)
+    assert re.search(r"\.diff-label\s*\{[^}]*clip:", css)  # visually hidden, not display: none
     assert tree.xpath("//link[@rel='stylesheet' and @href='../../../stylesheets/policywatch.css']")
 
 
@@ -460,13 +468,18 @@ def test_document_page_shows_header_box_and_current_rules(built):
 
 
 def test_search_indexes_rules_and_summaries_not_hashes_diffs_or_listings(built):
-    index = json.loads((built.site / "search" / "search_index.json").read_text())
-    text = " ".join(doc["title"] + " " + doc["text"] for doc in index["docs"])
+    records = pagefind_records(built.site)
+    text = pagefind_text(built.site)
     assert "Payouts are sent every 14 days." in text  # current rules
     assert "Monthly subscription fee raised from 39.99 to 49.99 USD" in text  # a summary
     assert _sha(4) not in text and "Compared the" not in text  # header box, facts
     assert "<del>" not in text and "<ins>" not in text  # diffs
-    assert not any(doc["location"].startswith("changes/") for doc in index["docs"])
+    assert sorted(r["url"] for r in records) == sorted(f"/documents/{d.doc_id}/" for d in DATA.documents)
+    fees = next(r for r in records if r["url"] == "/documents/northwind/fees/")
+    anchors = {a["id"] for a in fees["anchors"]}  # sub-results land on the page's own anchors
+    assert "current-rules" in anchors and any(a.startswith("change-") for a in anchors)
+    for anchor in anchors:
+        assert page(built, "documents/northwind/fees").get_element_by_id(anchor) is not None, anchor
 
 
 def test_home_page_lists_counts_latest_changes_marketplaces_and_failing_documents(built):
@@ -639,6 +652,21 @@ def test_every_feed_validates_and_holds_its_scope(built):
     assert parse_feed(built.first.feed_path).entries
 
 
+def test_publish_without_a_site_url_says_so_and_writes_no_localhost_link_into_a_feed(tmp_path, monkeypatch):
+    monkeypatch.delenv(SITE_URL_ENV, raising=False)
+    result = publish(DATA, tmp_path / "home")
+    assert result.notices == (NO_SITE_URL_NOTICE,)
+    assert "--site-url" in NO_SITE_URL_NOTICE and SITE_URL_ENV in NO_SITE_URL_NOTICE  # how to fix it
+    feeds = [p for p in result.site_dir.rglob("*") if p.suffix in (".xml", ".json") and "feed" in p.as_posix()]
+    assert len(feeds) > 6
+    for path in feeds:
+        assert b"localhost" not in path.read_bytes(), path
+    entries = feedparser.parse(result.feed_path.read_bytes()).entries
+    assert entries and all(e.link.startswith("documents/") for e in entries)  # beside feed.xml
+    monkeypatch.setenv(SITE_URL_ENV, SITE_URL)
+    assert publish(DATA, tmp_path / "home").notices == ()
+
+
 def test_feed_ids_are_stable_across_publishes(built):
     first = feedparser.parse(built.site_first["feed.xml"])
     second = feedparser.parse((built.site / "feed.xml").read_bytes())
@@ -778,8 +806,16 @@ def test_after_a_crawl_only_the_changed_document_indexes_and_feeds_are_rewritten
         for stem in ("feed", "feeds/substantive", "feeds/marketplaces/northwind", "feeds/documents/northwind/fees")
         for suffix in SUFFIXES
     }
+    # The site search: the changed document's fragment, and the word index that points to it.
+    search = {rel for rel in rewritten if rel.startswith("docs/pagefind/")}
+    assert len([rel for rel in search if rel.startswith("docs/pagefind/fragment/")]) == 1
+    assert all(
+        rel.startswith(("docs/pagefind/fragment/", "docs/pagefind/index/"))
+        or rel.endswith((".pf_meta", "pagefind-entry.json", "policywatch-records.sha256"))
+        for rel in search
+    ), search
     assert (
-        rewritten
+        rewritten - search
         == {
             "docs/documents/northwind/fees.md",  # the changed document
             f"docs/documents/northwind/fees/versions/20261110T060000Z-{_sha(61)[:12]}.txt",
@@ -900,8 +936,7 @@ def test_site_src_builds_with_plain_mkdocs_as_deployment_md_says(tmp_path, dirty
         done = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
         assert done.returncode == 0, done.stderr
     assert "Data as of 2026-11-10 06:00 UTC" in page_of(tmp_path / "public", "").text_content()
-    index = json.loads((tmp_path / "public" / "search" / "search_index.json").read_text())
-    assert any(e["location"].startswith("documents/northwind/fees/") for e in index["docs"])
+    assert "/documents/northwind/fees/" in [r["url"] for r in pagefind_records(tmp_path / "public")]
 
 
 def test_a_damaged_previous_site_makes_the_build_whole_not_broken(tmp_path):
@@ -1074,7 +1109,9 @@ def test_hostile_crawled_text_is_shown_as_text_and_never_runs(built):
         assert len(scripts) == theme_scripts, path  # the theme's own, nothing more
         for script in scripts:
             if script.get("src"):
-                assert re.fullmatch(r"(\.\./)*(/watch/)?assets/javascripts/[\w./-]+", script.get("src")), path
+                assert re.fullmatch(
+                    r"(\.\./)*(/watch/)?(assets/javascripts/[\w./-]+|javascripts/pw-search\.js)", script.get("src")
+                ), path
             else:
                 assert "alert" not in (script.text or ""), path
         titles = tree.xpath("//title")
@@ -1096,10 +1133,11 @@ def test_hostile_crawled_text_is_shown_as_text_and_never_runs(built):
 
 
 def test_hostile_text_stays_escaped_in_search_index_and_feeds(built):
-    index = json.loads((built.site / "search" / "search_index.json").read_text())
-    for doc in index["docs"]:
-        for field in ("title", "text"):
-            assert not re.search(r"<(script|img|iframe)\b", doc[field], re.IGNORECASE), doc[field]
+    # Pagefind keeps text, not HTML: titles as the navigation shows them (no "<" at all); its
+    # script escapes "<" and ">" of a text before it makes an excerpt (tests/system: a search).
+    for record in pagefind_records(built.site):
+        assert "<" not in record["meta"]["title"] and ">" not in record["meta"]["title"], record["meta"]
+        assert not re.search(r"<(script|img|iframe)\b", "".join(a["text"] for a in record["anchors"]), re.I)
     for feed in ("feed.xml", "feeds/substantive.xml"):
         channel = lxml.etree.fromstring((built.site / feed).read_bytes())
         for item in channel.iter("item"):
@@ -1273,9 +1311,9 @@ def test_a_page_with_a_10_mb_line_publishes_and_leaves_the_search_index_small(tm
     )
     data = replace(DATA, versions={**DATA.versions, 41: huge}, current={**DATA.current, doc_id: huge})
     site = publish(data, tmp_path / "home", site_url=SITE_URL).site_dir
-    index = (site / "search" / "search_index.json").read_bytes()
-    assert len(index) < 1_000_000 and b"AAAAAAAAAA" not in index
-    assert "Monthly subscription fee raised from 39.99 to 49.99 USD" in index.decode()  # its changelog still is
+    index = sum(p.stat().st_size for p in (site / "pagefind").rglob("*") if p.is_file())
+    assert index < 2_000_000 and "AAAAAAAAAA" not in pagefind_text(site)
+    assert "Monthly subscription fee raised from 39.99 to 49.99 USD" in pagefind_text(site)  # its changelog still is
     html = (site / "documents/northwind/seller-agreement/index.html").read_text()
     assert f"<p>{line}</p><p>Payouts after the long line.</p></div>" in html  # the whole text, unindexed
     tree = page_of(site, "documents/northwind/seller-agreement")  # (libxml2 cuts the long text node)

@@ -69,6 +69,7 @@ def test_loads_documents_with_stable_ids_and_inherited_rules(tmp_path):
         (GOOD.replace("name: Shop", "name: Shop\n  bad: [indent"), "shop.yaml: line"),
         (GOOD.replace("id: fees", "id: Fees Page"), "shop.yaml: documents[1].id: 'Fees Page' is not a slug"),
         (GOOD.replace("marketplace: shop\n", ""), "shop.yaml: marketplace: missing"),
+        (GOOD.replace("name: Shop", "name: [Shop]"), "shop.yaml: name: ['Shop'] is not a name"),
         (
             GOOD.replace("    type: help", "    type: help\n    keep_query: [id, 'a b']"),
             "shop.yaml: discover[0].keep_query: ['id', 'a b'] is not a list of query parameter names",
@@ -113,6 +114,17 @@ def test_shipped_sources_validate():
     sources = load_sources(default_sources_dir())
     assert sources.documents
     assert all(doc.doc_id.count("/") == 1 for doc in sources.documents)
+    # Each marketplace's declared name, for titles and feeds: the three Amazon sites differ.
+    assert (
+        sources.marketplace_name("amazon-uk") == "Amazon Seller Central (UK)" != sources.marketplace_name("amazon-us")
+    )
+
+
+def test_each_marketplace_keeps_its_declared_name(tmp_path):
+    sources = load_sources(write(tmp_path, GOOD.replace("name: Shop", "name: '  Shop   Central '")))
+    assert sources.names == (("shop", "Shop Central"),)
+    assert sources.marketplace_name("shop") == "Shop Central"
+    assert sources.marketplace_name("elsewhere") == "elsewhere"
 
 
 def test_discovered_ids_are_readable_slugs_not_hashes():

@@ -14,13 +14,14 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from kb.cli import main
+from kb.demo.run import SERVED_AT
 from kb.store import Store, sha256
 from kb.store.archive import ArchiveError, export, restore
 from kb.store.verify import verify
 from tests.support import run_cli
 from tests.support.builders import build_store
 
-TABLES = ("documents", "blobs", "snapshots", "checks", "versions", "changes")
+TABLES = ("documents", "blobs", "snapshots", "checks", "versions", "changes", "marketplaces")
 
 
 def rows(home: Path) -> dict[str, list[tuple]]:
@@ -50,7 +51,7 @@ def demo(tmp_path_factory):
     run_cli("demo", home=home, timeout=600)
     exported = run_cli("export", str(archive), home=home)
     restoring = run_cli("restore", str(archive), home=restored)
-    published = run_cli("publish", home=restored)
+    published = run_cli("publish", "--site-url", SERVED_AT, home=restored)  # the demo's own URL
     return {
         "home": home,
         "restored": restored,
@@ -63,10 +64,9 @@ def demo(tmp_path_factory):
 
 @pytest.mark.slow
 def test_demo_round_trip_keeps_every_row(demo):
-    assert demo["export"].startswith("exported 25 snapshots, 17 documents, 83 checks, 21 versions, 6 changes to ")
-    assert demo["restore"] == (
-        f"restored 17 documents, 25 snapshots, 83 checks, 21 versions, 6 changes into {demo['restored']}; verify: ok\n"
-    )
+    counts = "83 checks, 21 versions, 6 changes, 1 marketplaces"  # its declared name: "Northwind Market …"
+    assert demo["export"].startswith(f"exported 25 snapshots, 17 documents, {counts} to ")
+    assert demo["restore"] == f"restored 17 documents, 25 snapshots, {counts} into {demo['restored']}; verify: ok\n"
     assert rows(demo["restored"]) == rows(demo["home"])
 
 
@@ -96,6 +96,7 @@ def test_demo_archive_is_standard_warc_and_json_lines(demo):
         "checks.jsonl.gz",
         "versions.jsonl.gz",
         "changes.jsonl.gz",
+        "marketplaces.jsonl.gz",
     ]
     manifest = json.loads(files["manifest.json"])
     assert manifest["format"] == "policywatch-archive" and manifest["version"] == 1

@@ -176,3 +176,18 @@ def test_a_declared_role_is_kept_and_a_discovery_never_clears_it(tmp_path):
         assert store.document("shop/upcoming").role is None  # the declaration dropped it
         make_doc(store)
         assert store.document("shop/fees").role is None
+
+
+def test_marketplace_names_are_kept_renamed_and_published(tmp_path):
+    with Store(tmp_path) as store:
+        assert store.marketplace_names() == {}
+        store.name_marketplaces([("shop", "Shop"), ("mall", "Mall (US)")])
+        store.name_marketplaces([("shop", "Shop Central")])  # a declaration renamed it
+        assert store.marketplace_names() == {"shop": "Shop Central", "mall": "Mall (US)"}
+        assert store.publish_input().marketplace_names == {"shop": "Shop Central", "mall": "Mall (US)"}
+    db = sqlite3.connect(tmp_path / Store.FILE)
+    db.execute("DROP TABLE marketplaces")  # a store written before names were kept
+    db.commit()
+    db.close()
+    with Store.open_read_only(tmp_path) as old:
+        assert old.marketplace_names() == {} and list(old.rows("marketplaces")) == []

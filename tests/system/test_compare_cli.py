@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from diffs.kinds import SUBSTANTIVE
 from kb.cli import main
 from tests.support import REALDATA, run_cli
 
@@ -164,19 +165,7 @@ def test_real_histories_through_compare(capsys) -> None:
     for rows in results.values():
         for row in rows:
             assert row["class"] in ("substantive", "minor", "noise") and "\n" not in row["summary"]
-            assert row["class"] != "substantive" or any(
-                r["kind"]
-                in (
-                    "deadline",
-                    "number",
-                    "negation",
-                    "obligation",
-                    "effective-date",
-                    "added-obligation",
-                    "removed-obligation",
-                )
-                for r in row["reasons"]
-            )
+            assert row["class"] != "substantive" or any(r["kind"] in SUBSTANTIVE for r in row["reasons"])
     tiktok = results["tiktok-shop__marketplace-sellers-conditions"]
     counters = [r for r in tiktok if [x["kind"] for x in r["reasons"]] == ["counter"]]
     assert len(counters) >= 10 and all(r["class"] == "noise" for r in counters)

@@ -90,9 +90,10 @@ def test_changes_says_the_messaging_change_was_announced_and_not_seen(demo):
     text = run_cli("changes", home=home).stdout
     assert f'Announces: "{MESSAGES}" (effective 2026-08-20): announced, not seen.' in text
     # And a line of its own at its date, between the fourth state's changes and the third's.
-    starts = [line for line in text.splitlines() if line[:4].isdigit()]  # each entry's first line
+    lines = text.splitlines()
+    starts = [line for line in lines if line[:4].isdigit()]  # each entry's first line
     (missed,) = [line for line in starts if "announced, not seen" in line]
-    assert missed.startswith("2026-08-20") and PAGE in missed
+    assert missed.startswith("2026-08-20") and PAGE in " ".join(lines[lines.index(missed) :][:2])
     dates = [line[:10] for line in starts]
     assert dates == sorted(dates, reverse=True) and "2026-08-24" in dates and "2026-08-17" in dates
     assert f'"{MESSAGES}" (effective 2026-08-20, listed since 2026-08-17): no change carried it out' in text

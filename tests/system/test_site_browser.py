@@ -150,21 +150,44 @@ def page(browser, site):
 # ----------------------------------------------------------------------------- tests
 
 
-def test_search_finds_the_account_health_page(page, site):
+def _search(page, words: str) -> list[str]:
+    """Type ``words`` into the search page's box; the result links (Pagefind's UI)."""
+    query = page.locator("input.pagefind-ui__search-input")
+    query.wait_for(timeout=15_000)
+    query.click()
+    query.press_sequentially(words, delay=20)
+    page.wait_for_selector("a.pagefind-ui__result-link", timeout=15_000)
+    return page.eval_on_selector_all("a.pagefind-ui__result-link", "links => links.map(a => a.href)")
+
+
+def test_search_finds_a_rule_by_a_phrase_and_highlights_it_on_its_page(page, site):
     base, _ = site
     page.goto(base)
-    page.locator("label.md-search__icon, .md-search__input").first.click()
-    query = page.locator("input.md-search__input")
-    query.click()
-    query.press_sequentially("order defect rate", delay=20)
-    page.wait_for_selector(".md-search-result__item a.md-search-result__link", timeout=15_000)
-    hrefs = page.eval_on_selector_all(
-        ".md-search-result__item a.md-search-result__link", "links => links.map(a => a.href)"
-    )
+    page.locator("nav.md-tabs a.md-tabs__link", has_text="Search").click()  # instant navigation
+    page.wait_for_url("**/search/")
+    hrefs = _search(page, "order defect rate")
     pages = {urlsplit(href).path for href in hrefs}
     assert "/documents/northwind/account-health/" in pages, pages
-    meta = page.locator(".md-search-result__meta").inner_text()
-    assert re.search(r"\d+ matching document", meta), meta
+    assert all("highlight=" in href for href in hrefs), hrefs
+    excerpt = page.locator(".pagefind-ui__result-excerpt mark").first.inner_text()
+    assert excerpt.lower() in {"order", "defect", "rate"}, excerpt  # the words, marked in the excerpt
+    page.locator("a.pagefind-ui__result-link", has_text="Account Health").first.click()
+    page.wait_for_url("**/documents/northwind/account-health/**")
+    marks = page.locator("mark.pagefind-highlight")
+    marks.first.wait_for(timeout=15_000)  # the query's words highlighted on the page
+    assert {m.lower() for m in marks.all_inner_texts()} <= {"order", "defect", "rate"}
+    page.watch.assert_clean()
+
+
+def test_search_page_starts_from_q_and_downloads_kilobytes(page, site):
+    base, _ = site
+    sizes: list[int] = []
+    page.on("response", lambda response: sizes.append(len(response.body())) if response.ok else None)
+    page.goto(base + "search/?q=order%20defect%20rate")
+    page.wait_for_selector("a.pagefind-ui__result-link", timeout=15_000)
+    hrefs = page.eval_on_selector_all("a.pagefind-ui__result-link", "links => links.map(a => a.href)")
+    assert "/documents/northwind/account-health/" in {urlsplit(href).path for href in hrefs}
+    assert sum(sizes) < 1_000_000, sum(sizes)  # the page, the theme, Pagefind and its fragments
     page.watch.assert_clean()
 
 
@@ -220,7 +243,14 @@ def test_instant_navigation_tabs_and_dark_mode(page, site):
     page.goto(base)
     page.evaluate("window.__kept = 'same document'")  # survives instant navigation only
     tabs = page.locator("nav.md-tabs a.md-tabs__link")
-    assert [t.strip() for t in tabs.all_inner_texts()] == ["Home", "Changes", "Upcoming", "northwind", "Rules"]
+    assert [t.strip() for t in tabs.all_inner_texts()] == [
+        "Home",
+        "Changes",
+        "Upcoming",
+        "northwind",
+        "Rules",
+        "Search",
+    ]
     page.locator("nav.md-tabs a.md-tabs__link", has_text="northwind").click()
     page.wait_for_url("**/marketplaces/northwind/")
     # Instant navigation changes the URL before it swaps the content in: wait for the content.
@@ -249,15 +279,8 @@ def test_search_answers_on_a_site_with_a_10_mb_line(browser, tmp_path):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         try:
             page = context.new_page()
-            page.goto(base)
-            page.locator("label.md-search__icon, .md-search__input").first.click()
-            query = page.locator("input.md-search__input")
-            query.click()
-            query.press_sequentially("order defect rate", delay=20)
-            page.wait_for_selector(".md-search-result__item a.md-search-result__link", timeout=15_000)
-            hrefs = page.eval_on_selector_all(
-                ".md-search-result__item a.md-search-result__link", "links => links.map(a => a.href)"
-            )
+            page.goto(base + "search/")
+            hrefs = _search(page, "order defect rate")
             assert "/documents/northwind/account-health/" in {urlsplit(href).path for href in hrefs}
         finally:
             context.close()

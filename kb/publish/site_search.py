@@ -1,0 +1,279 @@
+"""The site search: a Pagefind index written into the site's sources (the only module that
+imports pagefind).
+
+Material's search plugin wrote one ``search_index.json`` that every visitor who searched
+downloaded whole (53 MB for 2,000 documents). Pagefind splits its index into chunks of words
+and one fragment per page, and a query fetches only the chunks of its words and the fragments
+of the results it shows. It is built here, in publish's own step before MkDocs runs, and lands
+in ``docs/pagefind/`` as static files: no MkDocs plugin or hook is involved, so any builder
+that copies ``docs/`` (MkDocs, Zensical) serves the same search.
+
+What is indexed is what Material's index held: each document's title, the summaries of its
+changes (under its ``#change-…`` anchor) and its current rules (under ``#current-rules``);
+not the header box, the facts, the diffs or the listings. Each document is one small HTML
+record (``record_html``) that Pagefind reads from a temporary folder laid out as the site, so
+the result URLs are the pages' own. Rules too long for the search (``pages._searchable``)
+stay out, as they did.
+
+The search page (``search.md``, "Search" in the navigation) holds Pagefind's default UI, with
+excerpts, sub-results per anchor and the words of the query highlighted on the page a result
+opens (``?highlight=``, ``pw-search.js``). ``search.md?q=words`` starts a search.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from html import escape, unescape
+from importlib import metadata
+from pathlib import Path
+
+from pagefind.index import IndexConfig, PagefindIndex
+
+from kb.errors import PublishError
+from kb.publish.fragments import utc_time
+from kb.publish.pages import Site, _searchable
+from kb.publish.sanitize import safe_title
+from kb.publish.urls import change_anchor, document_md, page_url
+
+BUNDLE = "pagefind"  # under docs/: Pagefind's files
+DIGEST_FILE = "policywatch-records.sha256"  # in BUNDLE: the records it was indexed from
+SEARCH_MD = "search.md"
+SCRIPT = "javascripts/pw-search.js"
+STYLE = "stylesheets/pw-search.css"
+LANGUAGE = "en"
+PAGEFIND_VERSION = metadata.version("pagefind")
+# Pagefind writes UIs the site does not use: left out of the site.
+_UNUSED = re.compile(r"pagefind-(component|modular)-ui\.(js|css)|wasm\.unknown\.pagefind")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One document as the search sees it."""
+
+    url: str  # site-relative page URL, "documents/a/b/"
+    title: str  # plain text
+    marketplace: str
+    summaries: tuple[tuple[str, str, str], ...]  # (anchor, heading, summary) of each change, newest first
+    rules: str  # the current rules' Markdown; "" when there are none or they are too long
+
+
+def records(site: Site) -> Iterator[Record]:
+    for doc in site.documents:
+        current = site.data.current.get(doc.doc_id)
+        rules = current.text if current and _searchable(current.text) else ""
+        yield Record(
+            url=page_url(document_md(doc.doc_id)),
+            title=unescape(safe_title(doc.title)) or doc.doc_id,  # as in the navigation: no "<" or ">"
+            marketplace=doc.marketplace,
+            summaries=tuple(
+                (change_anchor(c), f"{utc_time(c.detected_at)} ({c.label})", c.summary)
+                for c in site.changes_of[doc.doc_id]
+                if c.summary
+            ),
+            rules=rules,
+        )
+
+
+_HEADING = re.compile(r" {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKS = re.compile(r"(\*\*|__|\*|`)")
+
+
+def _plain(line: str) -> str:
+    """A line of Markdown as the words a reader sees: links as their text, no emphasis marks."""
+    return _MARKS.sub("", _LINK.sub(r"\1", line)).strip()
+
+
+def record_html(record: Record) -> str:
+    """The page Pagefind indexes for one document: every text escaped, headings with the
+    page's own anchors where the page has them (sub-results link there)."""
+    out = [
+        f'<!DOCTYPE html><html lang="{LANGUAGE}"><head><meta charset="utf-8">',
+        f"<title>{escape(record.title)}</title></head><body>",
+        f"<h1>{escape(record.title)}</h1>",
+        f'<p data-pagefind-meta="marketplace">{escape(record.marketplace)}</p>',
+    ]
+    if record.summaries:
+        out.append('<h2 id="changelog">Changelog</h2>')
+        out += [
+            f'<h3 id="{anchor}">{escape(heading)}</h3><p>{escape(summary)}</p>'
+            for anchor, heading, summary in record.summaries
+        ]
+    if record.rules:
+        out.append('<h2 id="current-rules">Current rules</h2>')
+        for block in re.split(r"\n[ \t]*\n", record.rules):
+            lines = [line for line in block.split("\n") if line.strip()]
+            paragraph: list[str] = []
+            for line in lines:
+                heading = _HEADING.fullmatch(line)
+                if heading:  # no id: the page's heading ids are the builder's to make
+                    if paragraph:
+                        out.append(f"<p>{escape(' '.join(paragraph))}</p>")
+                        paragraph = []
+                    out.append(f"<h4>{escape(_plain(heading[2]))}</h4>")
+                else:
+                    paragraph.append(_plain(line))
+            if paragraph:
+                out.append(f"<p>{escape(' '.join(paragraph))}</p>")
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def search_page() -> str:
+    """``search.md``: Pagefind's UI, started by ``pw-search.js``."""
+    return "\n".join(
+        [
+            "---",
+            'title: "Search"',
+            "---",
+            "",
+            "# Search",
+            "",
+            f'<link rel="stylesheet" href="../{BUNDLE}/pagefind-ui.css">',
+            '<div id="pw-search" class="pw-search"></div>',
+            "<noscript><p>The search needs JavaScript. Every document's page is listed under its marketplace.</p>"
+            "</noscript>",
+            "",
+        ]
+    )
+
+
+# A module, loaded on every page (mkdocs.yml extra_javascript): it finds Pagefind beside
+# itself, so the site works under any path. With Material's instant navigation the page is
+# swapped rather than loaded: document$ says when.
+SEARCH_SCRIPT = f"""\
+// The site search (Pagefind): the box of the search page, and a result's words highlighted
+// on the page it opens. Generated by `policywatch publish`: edits are overwritten.
+const bundle = new URL("../{BUNDLE}/", import.meta.url);
+const root = new URL("../", import.meta.url).pathname;
+
+function loadScript(src) {{
+  return new Promise((resolve, reject) => {{
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = resolve;
+    script.onerror = reject;
+    document.head.append(script);
+  }});
+}}
+
+async function searchBox(element) {{
+  if (!window.PagefindUI) await loadScript(new URL("pagefind-ui.js", bundle).href);
+  const ui = new window.PagefindUI({{
+    element,
+    bundlePath: bundle.pathname,
+    baseUrl: root,
+    highlightParam: "highlight",
+    showSubResults: true,
+    showImages: false,
+  }});
+  const query = new URLSearchParams(location.search).get("q");
+  if (query) ui.triggerSearch(query);
+}}
+
+async function highlight() {{
+  const {{ default: PagefindHighlight }} = await import(new URL("pagefind-highlight.js", bundle).href);
+  new PagefindHighlight({{ highlightParam: "highlight" }});
+}}
+
+function onPage() {{
+  const element = document.getElementById("pw-search");
+  if (element && !element.dataset.pwReady) {{
+    element.dataset.pwReady = "1";
+    searchBox(element);
+  }}
+  if (new URLSearchParams(location.search).has("highlight")) highlight();
+}}
+
+if (window.document$) window.document$.subscribe(onPage);
+else onPage();
+"""
+
+
+# Pagefind's UI in the theme's colours, light and dark (Material's variables).
+SEARCH_STYLE = """\
+/* The site search (Pagefind) in the theme's colours. Generated by `policywatch publish`. */
+.pw-search {
+  --pagefind-ui-primary: var(--md-primary-fg-color);
+  --pagefind-ui-text: var(--md-default-fg-color);
+  --pagefind-ui-background: var(--md-default-bg-color);
+  --pagefind-ui-border: var(--md-default-fg-color--lighter);
+  --pagefind-ui-tag: var(--md-default-fg-color--lightest);
+  --pagefind-ui-font: inherit;
+}
+mark.pagefind-highlight {
+  background: var(--md-accent-fg-color--transparent);
+  color: inherit;
+}
+"""
+
+
+def site_search_files(site: Site, previous_docs: Path | None = None) -> Iterator[tuple[str, bytes]]:
+    """The search page, its script and Pagefind's files, as (path under docs/, bytes), one
+    file at a time. The same site gives the same bytes.
+
+    ``previous_docs``: the ``docs/`` folder of the previous sources. When the records are
+    those it was indexed from (``DIGEST_FILE``), its Pagefind files are given again and
+    Pagefind does not run: a crawl that found nothing new costs no indexing."""
+    yield SEARCH_MD, search_page().encode("utf-8")
+    yield SCRIPT, SEARCH_SCRIPT.encode("utf-8")
+    yield STYLE, SEARCH_STYLE.encode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="policywatch-search-") as tmp:
+        pages, bundle = Path(tmp) / "pages", Path(tmp) / "bundle"
+        digest = hashlib.sha256(f"pagefind {PAGEFIND_VERSION}\n".encode())
+        count = 0
+        for record in records(site):
+            path = pages / record.url / "index.html"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            html = record_html(record).encode("utf-8")
+            digest.update(f"{record.url}\n{len(html)}\n".encode() + html)
+            path.write_bytes(html)
+            count += 1
+        stamp = (digest.hexdigest() + "\n").encode()
+        before = previous_docs / BUNDLE if previous_docs is not None else None
+        if before is not None and _read(before / DIGEST_FILE) == stamp and (before / "pagefind.js").is_file():
+            bundle = before  # indexed from these very records
+        elif count:
+            _run_pagefind(pages, bundle)
+        else:  # an empty site: Pagefind writes nothing for no pages
+            bundle.mkdir()
+        for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
+            if not _UNUSED.fullmatch(path.name) and path.name != DIGEST_FILE:
+                yield f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path.read_bytes()
+        yield f"{BUNDLE}/{DIGEST_FILE}", stamp
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _run_pagefind(pages: Path, bundle: Path) -> None:
+    """Pagefind indexes the folder in one request: its Python API waits 0.1 s for each
+    answer, so a record a request would cost 200 s for 2,000 documents."""
+
+    async def index() -> None:
+        config = IndexConfig(force_language=LANGUAGE, output_path=str(bundle))
+        async with PagefindIndex(config=config) as ix:
+            await ix.add_directory(str(pages))
+            await ix.write_files(output_path=str(bundle))
+
+    try:  # in a thread of its own: the caller may be running an event loop (Playwright, Scrapy)
+        with ThreadPoolExecutor(1, thread_name_prefix="pagefind") as thread:
+            thread.submit(asyncio.run, index()).result()
+    except FileNotFoundError as err:
+        raise PublishError(
+            f"cannot build the site search: {err}", hint="install Pagefind's binary: pip install 'pagefind[bin]'"
+        ) from None
+    except Exception as err:  # noqa: BLE001 -- Pagefind reports its failures as bare Exceptions
+        raise PublishError(f"cannot build the site search: {' '.join(str(err).split())}") from None
+    if not (bundle / "pagefind.js").is_file():
+        raise PublishError("cannot build the site search: Pagefind wrote no index", hint="run publish again")
