@@ -143,6 +143,13 @@ class Linkage:
             return NOT_SEEN
         return UPCOMING
 
+    def not_seen(self) -> tuple[Announcement, ...]:
+        """The announcements whose date passed with no change carrying them out, newest date
+        first: each an event of its own (the day a rule should have changed and did not), even
+        when the page listed it from its first version, which no change reports."""
+        found = [a for a in self.announcements if self.status(a) == NOT_SEEN]
+        return tuple(sorted(found, key=lambda a: (a.effective_date or "", a.doc_id, a.section), reverse=True))
+
     def changes_of(self, announcement: Announcement) -> tuple[str, ...]:
         return tuple(link.change_key for link in self.links if link.announcement.key == announcement.key)
 
@@ -355,6 +362,14 @@ def _why(found: Link) -> dict:
 
 def _marketplace(doc_id: str) -> str:
     return doc_id.split("/", 1)[0]
+
+
+def not_seen_note(announcement: Announcement, now: str) -> str:
+    """One sentence for people about an announcement that is *announced, not seen*."""
+    return (
+        f'"{announcement.title}" (effective {announcement.effective_date}, listed since '
+        f"{announcement.first_seen[:10]}): no change carried it out by the newest check ({now[:10]})."
+    )
 
 
 def note(change: Change, found: Linkage | None) -> str:

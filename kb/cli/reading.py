@@ -23,6 +23,7 @@ from kb.models import CLASSES
 @arg("--flaps", action="store_true", help="include flaps (switches back to a recent text, never reported)")
 @arg("--json", action="store_true", help="print JSON for scripts")
 def cmd_changes(args) -> int:
+    from diffs.announcements import NOT_SEEN, Announcement, not_seen_note
     from diffs.announcements import note as announcement_note
     from diffs.brief import change_json
     from diffs.briefing import brief
@@ -51,7 +52,8 @@ def cmd_changes(args) -> int:
             and (not args.source or (c.doc_id in docs and docs[c.doc_id].marketplace == args.source))
             and (not severities or severity(c) in severities)
         ]
-        announced = announcements(store, changes)
+        # Linked over every change: a filter must not turn a carried-out announcement into a missed one.
+        announced = announcements(store)
     # Newest first; changes found by the same crawl by document (ids follow processing order).
     changes.sort(key=lambda c: (c.doc_id, c.key))
     changes.sort(key=lambda c: c.detected_at, reverse=True)
@@ -62,16 +64,34 @@ def cmd_changes(args) -> int:
 
     if args.json:
         return _json([change_json(c, docs.get(c.doc_id), name_of(c), announced) for c in changes])
-    if not changes:
+    # An announcement whose date passed unseen is an entry of its own, at its effective date (a
+    # date sorts before the crawls of that day): it is not a change, so no class or severity
+    # selects it.
+    missed = [
+        a
+        for a in announced.not_seen()
+        if not (args.label or severities)
+        and args.doc in (None, a.doc_id)
+        and (not args.source or a.doc_id.split("/", 1)[0] == args.source)
+        and (since is None or a.effective_date >= since[:10])
+    ]
+    entries = [(c.detected_at, c) for c in changes] + [(a.effective_date, a) for a in missed]
+    entries.sort(key=lambda e: e[0], reverse=True)  # stable: the changes keep their order
+    if not entries:
         print(
             "no changes recorded yet"
             if not (args.since or args.source or args.label or severities or args.doc)
             else "no change matches"
         )
-    for n, c in enumerate(changes):
-        text = _brief_text(c, brief(c, docs.get(c.doc_id), name_of(c)))
-        if said := announcement_note(c, announced):
-            text += f"\n    {said}"
+    for n, (when, c) in enumerate(entries):
+        if isinstance(c, Announcement):
+            doc, marketplace = docs.get(c.doc_id), c.doc_id.split("/", 1)[0]
+            where = f"{names.get(marketplace) or marketplace} · {doc.title if doc else c.doc_id} ({c.doc_id})"
+            text = f"{when}  {NOT_SEEN}  {c.title}\n    {where}\n    {not_seen_note(c, announced.now)}"
+        else:
+            text = _brief_text(c, brief(c, docs.get(c.doc_id), name_of(c)))
+            if said := announcement_note(c, announced):
+                text += f"\n    {said}"
         print(("\n" if n else "") + text)
     return 0
 

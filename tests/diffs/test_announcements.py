@@ -143,6 +143,19 @@ def test_an_announcement_past_its_date_with_no_change_is_announced_not_seen():
     fees = next(a for a in before.announcements if a.title == "Referral fees for books")
     assert before.status(fees) == ann.UPCOMING
     assert after.status(fees) == ann.NOT_SEEN
+    assert before.not_seen() == () and after.not_seen() == (fees,)
+    assert ann.not_seen_note(fees, after.now) == (
+        '"Referral fees for books" (effective 2026-08-15, listed since 2026-08-03): '
+        "no change carried it out by the newest check (2026-08-16)."
+    )
+
+
+def test_the_missed_announcements_are_those_past_their_date_and_carried_out_by_nothing():
+    rate = change("shop/metrics/1", "shop/metrics", METRICS_OLD, METRICS_NEW, effective_date="2026-10-01")
+    late = ann.linkage(DOCS, VERSIONS, [rate], now="2026-10-05T00:00:00Z")
+    assert [a.title for a in late.not_seen()] == ["Referral fees for books"]  # the rate change was carried out
+    nothing = ann.linkage(DOCS, VERSIONS, [], now="2026-10-05T00:00:00Z")
+    assert [a.effective_date for a in nothing.not_seen()] == ["2026-10-01", "2026-08-15"]  # newest date first
 
 
 def test_technical_flaps_and_noise_carry_nothing_out():

@@ -1,7 +1,8 @@
 """Announcements on the demo marketplace: its page of upcoming changes (declared with
 ``role: announcements``) lists the late shipment rate change from the first state, three weeks
-before the metrics page changes, and a change of the messaging rules that never comes. Real
-crawls of the loopback server, state by state, then `changes --json` and the site's page."""
+before the metrics page changes, and from the third state a change of the messaging rules that
+never comes. Real crawls of the loopback server, state by state, then `changes` (text and
+--json), the site's page and the feeds."""
 
 from __future__ import annotations
 
@@ -49,9 +50,9 @@ def demo(tmp_path_factory):
 
 def test_the_page_announces_the_rate_change_before_the_metrics_page_makes_it(demo):
     _, seen = demo
-    # First state (2026-08-03): both announced, neither date reached.
-    assert seen["baseline"] == {RATE: UPCOMING, MESSAGES: UPCOMING}
-    # Third state (2026-08-17): still nothing carried out, 20 August not reached.
+    # First state (2026-08-03): the rate change announced, its date not reached.
+    assert seen["baseline"] == {RATE: UPCOMING}
+    # Third state (2026-08-17): the messaging change listed too; nothing carried out, 20 August not reached.
     assert seen["silent-cosmetic-added"] == {RATE: UPCOMING, MESSAGES: UPCOMING}
     # Fourth state (2026-08-24): the metrics page lowers the target; 20 August passed unseen.
     assert seen["substantive-minor-removed"] == {RATE: CARRIED_OUT, MESSAGES: NOT_SEEN}
@@ -75,6 +76,34 @@ def test_changes_json_links_the_rate_change_and_flags_the_unannounced_one(demo):
     assert "Unannounced: no announcement on northwind's page of upcoming changes matches it." in text
 
 
+def test_changes_says_the_messaging_change_was_announced_and_not_seen(demo):
+    home, _ = demo
+    changes = json.loads(run_cli("changes", "--json", home=home).stdout)
+    (listed,) = [c for c in changes if c["doc_id"] == PAGE]  # the third state's change of the page
+    assert listed["detected_at"] == "2026-08-17T06:00:00Z" and listed["announced"] is None
+    (messages,) = listed["announces"]
+    assert (messages["title"], messages["effective_date"]) == (MESSAGES, "2026-08-20")
+    assert messages["status"] == NOT_SEEN and messages["changes"] == []
+    assert messages["first_seen"] == "2026-08-17T06:00:00Z"
+    messaging = [c for c in changes if c["doc_id"] == "northwind/buyer-seller-messaging"]
+    assert messaging == []  # the guidelines never changed: nothing carried it out
+    text = run_cli("changes", home=home).stdout
+    assert f'Announces: "{MESSAGES}" (effective 2026-08-20): announced, not seen.' in text
+    # And a line of its own at its date, between the fourth state's changes and the third's.
+    lines = text.splitlines()
+    starts = [line for line in lines if line[:4].isdigit()]  # each entry's first line
+    (missed,) = [line for line in starts if "announced, not seen" in line]
+    assert missed.startswith("2026-08-20") and PAGE in " ".join(lines[lines.index(missed) :][:2])
+    dates = [line[:10] for line in starts]
+    assert dates == sorted(dates, reverse=True) and "2026-08-24" in dates and "2026-08-17" in dates
+    assert f'"{MESSAGES}" (effective 2026-08-20, listed since 2026-08-17): no change carried it out' in text
+    # A filter of the changes does not turn a carried-out announcement into a missed one.
+    minor = run_cli("changes", "--class", "minor", home=home).stdout
+    assert "announced, not seen" not in minor
+    page = run_cli("changes", "--doc", PAGE, home=home).stdout
+    assert page.count("announced, not seen") == 2 and RATE not in page
+
+
 def test_the_site_lists_the_announcements_with_their_status_and_the_feeds_say_it(demo):
     home, _ = demo
     with Store(home) as store:
@@ -87,3 +116,7 @@ def test_the_site_lists_the_announcements_with_their_status_and_the_feeds_say_it
     assert "Announcements: announcements.md" in files["mkdocs.yml"].decode()
     feed = files["docs/feed.json"].decode()
     assert f"Announced on {PAGE}" in feed and "Unannounced: no announcement on northwind" in feed
+    (item,) = [i for i in json.loads(feed)["items"] if i["id"].endswith(f"{PAGE}/20260817T060000Z")]
+    missed = f'Announces: "{MESSAGES}" (effective 2026-08-20): announced, not seen.'
+    assert missed in item["content_html"]
+    assert all(missed in files[f"docs/{name}"].decode() for name in ("feed.xml", "feed.atom.xml"))

@@ -28,7 +28,7 @@ def demo_home(tmp_path_factory):
 
 def test_demo_prints_counts_and_where_things_are(demo_home):
     home, out = demo_home
-    assert "Documents 17, versions 20, changes 5 (substantive 4, minor 1, noise 0), failed checks 2" in out
+    assert "Documents 17, versions 21, changes 6 (substantive 5, minor 1, noise 0), failed checks 2" in out
     assert f"serve --home {home}   then open http://127.0.0.1:8000/" in out  # served: links work there
     assert "python -m" not in out  # stock Debian has python3 only: hints name the installed command
     assert f"Feed:  {home / 'site' / 'feed.xml'}" in out
@@ -99,8 +99,8 @@ def test_bot_wall_and_removed_page_keep_history(demo_home):
 def test_changes_json_fields(demo_home):
     home, _ = demo_home
     changes = json.loads(run_cli("changes", "--json", home=home).stdout)
-    assert len(changes) == 5
-    assert sorted(c["event"] for c in changes) == ["added", "edited", "edited", "edited", "removed"]
+    assert len(changes) == 6
+    assert sorted(c["event"] for c in changes) == ["added", "edited", "edited", "edited", "edited", "removed"]
     for change in changes:
         assert {"doc_id", "detected_at", "class", "summary", "event"} <= set(change)
         assert change["class"] in ("substantive", "minor", "noise")

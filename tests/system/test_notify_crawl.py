@@ -29,6 +29,7 @@ PAYMENTS = "northwind/payments-and-disbursements"  # minor, silent
 CONDUCT = "northwind/code-of-conduct"  # substantive, the week before: history
 REVIEWS = "northwind/customer-reviews"  # a new page, the week before: history
 LEGACY = "northwind/legacy-shipping-templates"  # 404 in the last state, removed the day after
+UPCOMING = "northwind/upcoming-changes"  # a new announcement, the week before: history
 
 
 def notify_yaml(smtp: SmtpReceiver, hook: WebhookReceiver) -> str:
@@ -89,6 +90,7 @@ def test_a_crawl_with_two_changes_delivers_exactly_the_expected_messages(tmp_pat
             ("substantive-history", "history", CONDUCT),  # since: 2026-08-01 asks for the history
             ("substantive-history", "history", REVIEWS),
             ("substantive-history", "history", METRICS),
+            ("substantive-history", "history", UPCOMING),
         ]
         [seller] = smtp.to("seller@example.com")
         assert seller.subject.startswith("Customer service performance metrics: Late shipment rate target lowered")
@@ -100,7 +102,7 @@ def test_a_crawl_with_two_changes_delivers_exactly_the_expected_messages(tmp_pat
         [editor] = smtp.to("editor@example.com")
         assert editor.subject.startswith("Payments and disbursements:") and "silent" in editor.html
         assert len(smtp.mails) == 2
-        assert [len(hook.at(path)) for path in ("metrics", "high", "history", "other")] == [1, 1, 3, 0]
+        assert [len(hook.at(path)) for path in ("metrics", "high", "history", "other")] == [1, 1, 4, 0]
 
         server.set_state(last.name)  # the same pages a day later: only the 404 confirmed, a page removed
         next_day = (to_datetime(last.date) + timedelta(days=1)).strftime(ISO_FORMAT)
@@ -110,7 +112,7 @@ def test_a_crawl_with_two_changes_delivers_exactly_the_expected_messages(tmp_pat
         ]
         assert again.failed == []
         assert hook.at("history")[-1]["title"] == "Page removed: northwind · Moving from legacy shipping templates"
-        assert len(smtp.mails) == 2 and len(hook.posts) == 6
+        assert len(smtp.mails) == 2 and len(hook.posts) == 7
 
         # A notify run killed right after its first send: restarted, it sends that one no more.
         write_notify(
@@ -129,11 +131,11 @@ def test_a_crawl_with_two_changes_delivers_exactly_the_expected_messages(tmp_pat
         assert restarted.returncode == 0, restarted.stderr
         assert "UNCONFIRMED  late-joiner → json://" in restarted.stderr
         titles = [post["title"] for post in hook.at("late")]
-        assert len(titles) == len(set(titles)) == 5  # conduct, reviews, metrics, payments, legacy: each once
+        assert len(titles) == len(set(titles)) == 6  # conduct, reviews, upcoming, metrics, payments, legacy: each once
         with Store(home) as store:
             states = [d.state for d in store.deliveries("late-joiner")]
-        assert states == ["unconfirmed", "sent", "sent", "sent", "sent"]
-        assert len(smtp.mails) == 2 and len(hook.posts) == 6 + 5
+        assert states == ["unconfirmed", "sent", "sent", "sent", "sent", "sent"]
+        assert len(smtp.mails) == 2 and len(hook.posts) == 7 + 6
 
 
 KILL_AFTER_FIRST_SEND = """
