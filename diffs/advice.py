@@ -300,6 +300,27 @@ TEMPLATES: dict[str, Template] = {
     "link": Template("Links changed{in_section}", "Only the targets of links changed."),
     "formatting": Template("Formatting changed{in_section}", "Only the layout of the text changed."),
     "stated-date": Template("The page's date changed", "Only the page's own “last updated” date changed."),
+    # A page that came or went (diffs.events): the change's summary is its headline.
+    "page-added": Template(
+        "{detail}",
+        "A page the marketplace did not have before: {detail}.",
+        "Read the new page and check whether its rules apply to you.",
+    ),
+    "page-removed": Template(
+        "{detail}",
+        "The page is gone: {detail}.",
+        "Check whether its rules moved to another page; its last text stays readable here.",
+    ),
+    "page-moved": Template(
+        "{detail}",
+        "The page now redirects elsewhere: {detail}.",
+        "Update your links and bookmarks, and read the page at its new address.",
+    ),
+    "page-back": Template(
+        "{detail}",
+        "A page that was gone answers again: {detail}.",
+        "Read it again: its rules apply once more.",
+    ),
     "reflow": Template(
         "Only the layout changed{in_section}", "The same words, cut into passages, numbered or marked up differently."
     ),

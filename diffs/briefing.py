@@ -140,6 +140,8 @@ def _ranked(change: Change) -> list[Point]:
 
 
 def _headline(change: Change, found: list[Point], major: bool) -> str:
+    if change.event != "edited":  # a page that came or went: its summary names it (diffs.events)
+        return clip(" ".join(change.summary.split()), HEADLINE_WORDS)
     if not found:
         # no reason to read: the classification's own summary, shortened at a word
         said = " ".join(change.summary.split())

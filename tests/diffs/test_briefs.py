@@ -239,3 +239,23 @@ def test_change_json_carries_the_brief_and_keeps_its_keys():
                                   "effective_date", "notice_days", "notice", "marketplace", "source",
                                   "document", "major"}  # fmt: skip
     assert change_json(change)["marketplace"] == "northwind"  # without a name: the id
+
+
+@pytest.mark.parametrize(
+    ("event", "kind", "summary", "todo"),
+    [
+        ("added", "page-added", "New page: Shop · Returns policy", "Read the new page"),
+        ("removed", "page-removed", "Page removed: Shop · Returns policy", "Check whether its rules moved"),
+        ("moved", "page-moved", "Page moved to https://shop.example/r: Shop · Returns policy", "Update your links"),
+        ("restored", "page-back", "Page back: Shop · Returns policy", "Read it again"),
+    ],
+)
+def test_a_page_that_comes_or_goes_is_briefed_by_its_summary_not_as_a_wording_change(event, kind, summary, todo):
+    from kb.models import Event
+
+    change = replace(
+        made(Reason(kind, "HTTP 404 Not Found since 2026-08-24T06:00:00Z")), summary=summary, event=Event(event)
+    )
+    said = brief(change)
+    assert said.headline == summary
+    assert "Words changed" not in " ".join(said.why) and said.actions[0].startswith(todo)
