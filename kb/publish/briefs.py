@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from diffs.briefing import brief
+from diffs.briefing import brief, in_words
 from kb.models import Change, Document, Event
 
 
@@ -52,5 +52,12 @@ def brief_of(change: Change, document: Document | None, marketplace: str | None 
         what_to_do=" ".join(said.actions) or None,
         severity=said.severity,
         marketplace=said.marketplace,
-        effective=notice_text(change),
+        effective=_untold_notice(change, said.why),
     )
+
+
+def _untold_notice(change: Change, why: tuple[str, ...]) -> str:
+    """The notice line, unless the brief's reasons already say when the change takes effect."""
+    if change.effective_date and any(in_words(change.effective_date) in sentence for sentence in why):
+        return ""
+    return notice_text(change)

@@ -263,7 +263,7 @@ def test_rss_item_fields():
     assert "deleted: 39.99 USD → inserted: 49.99 USD" in text  # where styles are lost, it still reads
     assert "raised from 39.99 USD to 49.99 USD" in text and "silent" in text
     assert "(amount)" not in text  # the reasons' internal kinds are not for readers
-    assert "Takes effect 2026-11-14, 30 days after it was detected" in text
+    assert "It takes effect on 14 November 2026, 30 days after it was first seen" in text
 
 
 # ----------------------------------------------------------------------------- Atom, JSON Feed
