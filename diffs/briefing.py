@@ -21,7 +21,7 @@ from datetime import date
 
 from diffs import advice
 from diffs.kinds import KINDS
-from diffs.points import Point, points
+from diffs.points import READ_KINDS, Point, points
 from diffs.severity import severity, what_to_do
 from diffs.taxonomy import label_of
 from kb.models import Change, Document
@@ -154,6 +154,10 @@ def _headline(change: Change, found: list[Point], major: bool) -> str:
             head = _say(p, "headline", quote_words=MAJOR_QUOTE_WORDS)
             heads.append(head[0].lower() + head[1:] if heads else head)
         text = advice.MAJOR.format(points="; ".join(heads))
+    elif found[0].kind in READ_KINDS and found[0].what == found[0].kind and change.summary.strip():
+        # a reason the readers could not read ("A figure in a rule changed" says less than the
+        # classification's own summary): the summary, shortened at a word
+        text = " ".join(change.summary.split())
     else:
         text = _say(found[0], "headline")
     if change.label == "substantive" and change.effective_date and not found[0].what.startswith("effective date"):

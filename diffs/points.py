@@ -269,6 +269,9 @@ _READERS = {
     "added-obligation": _lone_rule,
     "removed-obligation": _lone_rule,
 }
+# The kinds whose reasons a reader reads: a point of one of them left unread (its ``what`` is its
+# kind) is a reason worded in a way the readers do not know.
+READ_KINDS = frozenset(_READERS)
 
 
 # ---------------------------------------------------------------- quotes

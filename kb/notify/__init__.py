@@ -187,13 +187,16 @@ def change_items(store: Store, site_url: str, *, since: str | None = None) -> li
     """Every reported change (detected at or after ``since``) as templates and filters see it:
     ``change_json`` plus its marketplace and its permalink on the site; oldest first."""
     documents = {d.doc_id: d for d in store.documents()}
-    return [item(change, documents.get(change.doc_id), site_url) for change in store.changes(since=since)]
+    names = store.marketplace_names()
+    return [item(change, documents.get(change.doc_id), site_url, names) for change in store.changes(since=since)]
 
 
-def item(change: Change, document: Document | None, site_url: str) -> dict:
+def item(change: Change, document: Document | None, site_url: str, names: dict[str, str] | None = None) -> dict:
+    """``marketplace`` stays the id subscriptions filter on; the brief names it (``names``)."""
+    market = document.marketplace if document else change.doc_id.split("/")[0]
     return {
-        **change_json(change, document),
-        "marketplace": document.marketplace if document else change.doc_id.split("/")[0],
+        **change_json(change, document, (names or {}).get(market)),
+        "marketplace": market,
         "permalink": urljoin(site_url, change_permalink(change)),
     }
 

@@ -11,7 +11,6 @@ effect when.
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from urllib.parse import urljoin
 
@@ -19,7 +18,7 @@ from icalendar import Calendar, Event
 
 from diffs.normalize import drop_controls
 from kb.models import Document
-from kb.publish.briefs import notice_text
+from kb.publish.briefs import brief_of, notice_text
 from kb.publish.notice import DateEvent, notice_verdict
 from kb.publish.urls import change_permalink
 from kb.timeutil import to_datetime
@@ -28,7 +27,6 @@ PRODID = "-//policywatch//marketplace rules calendar//EN"
 UID_DOMAIN = "policywatch"
 # The notice a summary ends with ("…; effective 2026-10-01 (38 days' notice)"): the event's
 # date says it already.
-_SUMMARY_NOTICE = re.compile(r";?\s*effective \d{4}-\d{2}-\d{2}(?: \([^)]*\))?")
 
 
 def calendar_ics(
@@ -52,10 +50,18 @@ def _event(item: DateEvent, document: Document | None, site_url: str | None) -> 
     title = " ".join(document.title.split()) if document else change.doc_id
     marketplace = document.marketplace if document else change.doc_id.split("/", 1)[0]
     what = "takes effect" if item.kind == "effective" else "deadline"
-    headline = _SUMMARY_NOTICE.sub("", change.summary).strip() or change.summary
+    said = brief_of(change, document)
+    headline = said.headline
     permalink = urljoin(site_url, change_permalink(change)) if site_url else None  # no site URL: no link
     day = date.fromisoformat(item.day)
-    lines = [change.summary, notice_text(change), notice_verdict(change), f"Detected {change.detected_at}.", permalink]
+    lines = [
+        said.headline,
+        *said.why,
+        notice_text(change),
+        notice_verdict(change),
+        f"Detected {change.detected_at}.",
+        permalink,
+    ]
     event = Event()
     event.add("uid", f"{change.key}/{item.uid_part}@{UID_DOMAIN}")
     event.add("dtstamp", to_datetime(change.detected_at))

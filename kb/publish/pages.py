@@ -517,7 +517,7 @@ class Site:
                     f'<span class="pw-market">{self.market(self.by_id[c.doc_id].marketplace)}</span>'
                 ),
                 class_badge(c.label),
-                escape(c.summary),
+                escape(self.brief(c).headline),
             ]
             for c in changes
         )

@@ -72,7 +72,7 @@ def records(site: Site) -> Iterator[Record]:
             title=unescape(safe_title(doc.title)) or doc.doc_id,  # as in the navigation: no "<" or ">"
             marketplace=doc.marketplace,
             summaries=tuple(
-                (change_anchor(c), f"{utc_time(c.detected_at)} ({c.label})", c.summary)
+                (change_anchor(c), f"{utc_time(c.detected_at)} ({c.label})", site.brief(c).headline)
                 for c in site.changes_of[doc.doc_id]
                 if c.summary
             ),

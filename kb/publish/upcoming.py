@@ -93,7 +93,7 @@ def _event_item(site: Site, page: str, event: DateEvent) -> str:
         f'<span class="pw-market">{market}</span> · {site.doc_link(page, change.doc_id)} '
         f'<span class="pw-badge pw-{escape(event.kind)}">{escape(KIND_LABELS[event.kind])}</span> '
         f"{class_badge(change.label)}"
-        f'<br><span class="pw-summary">{escape(change.summary)}</span>'
+        f'<br><span class="pw-summary">{escape(site.brief(change).headline)}</span>'
         f'<br><span class="pw-when">Captured {site.change_link(page, change)}'
         + (f"; {escape(verdict)}" if verdict else "")
         + ".</span>"
@@ -152,7 +152,7 @@ def _notice_list(site: Site, page: str, changes: list[Change]) -> str:
         notice = f"; effective {escape(change.effective_date)}; {escape(notice_verdict(change))}" if dated else ""
         items.append(
             f'<li><span class="pw-market">{market}</span> · {site.doc_link(page, change.doc_id)}'
-            f'<br><span class="pw-summary">{escape(change.summary)}</span>'
+            f'<br><span class="pw-summary">{escape(site.brief(change).headline)}</span>'
             f'<br><span class="pw-when">Captured {site.change_link(page, change)}{notice}.</span></li>'
         )
     return "\n".join(['<ul class="pw-notice-list">', *items, "</ul>"])

@@ -218,11 +218,12 @@ def test_briefs_show_no_internal_labels_and_minor_changes_ask_nothing():
 
 
 def test_an_unread_wording_still_gives_a_plain_brief():
-    said = brief(
-        made(Reason("number", "something the rules will say one day"), section_changes=("A: 1 sentence changed",))
-    )
+    unread = made(Reason("number", "something the rules will say one day"), section_changes=("A: 1 sentence changed",))
+    said = brief(replace(unread, summary=""))
     assert said.headline == "A figure in a rule changed"
     assert said.severity == "high"
+    # with a summary of its own, the change is headlined by it rather than by the plain words
+    assert brief(replace(unread, summary="Fee raised to 16%")).headline == "Fee raised to 16%"
 
 
 def test_change_json_carries_the_brief_and_keeps_its_keys():

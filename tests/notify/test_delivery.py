@@ -56,11 +56,13 @@ def test_each_destination_gets_exactly_the_changes_its_filters_let_through_once(
     report = pipeline.notify(tmp_path)
     assert not report.failed and len(report.sent) == 4
     assert [m.subject for m in smtp.to("seller@example.com")] == [
-        "Fees: Late shipment rate target lowered from 4% to 3%"
+        "Fees: Late shipment rate target lowered from 4% to 3%, from 1 October 2026"
     ]
-    assert [p["title"] for p in hook.at("amazon")] == ["Fees: Late shipment rate target lowered from 4% to 3%"]
+    assert [p["title"] for p in hook.at("amazon")] == [
+        "Fees: Late shipment rate target lowered from 4% to 3%, from 1 October 2026"
+    ]
     assert [p["title"] for p in hook.at("high")] == [
-        "Fees: Late shipment rate target lowered from 4% to 3%",
+        "Fees: Late shipment rate target lowered from 4% to 3%, from 1 October 2026",
         "Fees: Defect rate under 2%",
     ]
     mail = smtp.mails[0]

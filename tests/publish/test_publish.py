@@ -146,9 +146,9 @@ def build_input() -> PublishInput:
         v1,
         v2,
         "substantive",
-        "Monthly subscription fee raised from 39.99 to 49.99 USD",
+        "Monthly subscription fee raised from 39.99 USD to 49.99 USD",
         ops,
-        [Reason("amount", "39.99 USD → 49.99 USD")],
+        [Reason("number", "monthly subscription fee: 39.99 USD → 49.99 USD")],
         silent=True,
         tags=("fees-payments",),
         effective_date="2026-11-14",
@@ -394,9 +394,9 @@ def test_changelog_entry_has_class_reasons_silent_flag_effective_date_and_tags(b
     assert entry.xpath(".//span[@class='pw-badge pw-silent-badge']")
     assert entry.xpath(".//span[@class='pw-tag' and text()='Fees and payments']")
     text = " ".join(entry.text_content().split())
-    assert "39.99 USD → 49.99 USD" in text
+    assert "Monthly subscription fee raised from 39.99 USD to 49.99 USD, from 14 November 2026" in text
     assert "Silent change" in text
-    assert "Takes effect 2026-11-14, 30 days after it was detected." in text
+    assert "It takes effect on 14 November 2026, 30 days after it was first seen." in text
     assert "Sections: Northwind Seller Agreement › 1. Fees" in text
     later = " ".join(tree.get_element_by_id("change-20261101T060000Z").getparent().text_content().split())
     assert "No effective date stated." in later and "Silent change" not in later
@@ -472,7 +472,7 @@ def test_search_indexes_rules_and_summaries_not_hashes_diffs_or_listings(built):
     records = pagefind_records(built.site)
     text = pagefind_text(built.site)
     assert "Payouts are sent every 14 days." in text  # current rules
-    assert "Monthly subscription fee raised from 39.99 to 49.99 USD" in text  # a summary
+    assert "Monthly subscription fee raised from 39.99 USD to 49.99 USD" in text  # a summary
     assert _sha(4) not in text and "Compared the" not in text  # header box, facts
     assert "<del>" not in text and "<ins>" not in text  # diffs
     assert sorted(r["url"] for r in records) == sorted(f"/documents/{d.doc_id}/" for d in DATA.documents)
@@ -1314,7 +1314,9 @@ def test_a_page_with_a_10_mb_line_publishes_and_leaves_the_search_index_small(tm
     site = publish(data, tmp_path / "home", site_url=SITE_URL).site_dir
     index = sum(p.stat().st_size for p in (site / "pagefind").rglob("*") if p.is_file())
     assert index < 2_000_000 and "AAAAAAAAAA" not in pagefind_text(site)
-    assert "Monthly subscription fee raised from 39.99 to 49.99 USD" in pagefind_text(site)  # its changelog still is
+    assert "Monthly subscription fee raised from 39.99 USD to 49.99 USD" in pagefind_text(
+        site
+    )  # its changelog still is
     html = (site / "documents/northwind/seller-agreement/index.html").read_text()
     assert f"<p>{line}</p><p>Payouts after the long line.</p></div>" in html  # the whole text, unindexed
     tree = page_of(site, "documents/northwind/seller-agreement")  # (libxml2 cuts the long text node)
