@@ -27,7 +27,7 @@ from diffs.flapping import flapping_passages
 from diffs.taxonomy import label_of
 from kb.errors import PublishError
 from kb.models import CLASSES, Change, Document, Event, PublishInput, Version
-from kb.publish.briefs import Brief, brief_of
+from kb.publish.briefs import Brief, brief_of, notice_text
 from kb.publish.feeds import Feed, change_tags, is_published
 from kb.publish.fragments import (
     brief_html,
@@ -595,7 +595,7 @@ class Site:
         else:
             out.append(f'<div class="pw-diffs" data-search-exclude>{diff}</div>')
         facts = []
-        notice = brief.effective
+        notice = notice_text(change)  # the facts say it even when the brief already did
         facts.append(f"<li>{escape(notice)}.</li>" if notice else "<li>No effective date stated.</li>")
         if change.effective_date and notice_verdict(change):  # against the EU's 15 days (kb.publish.notice)
             facts.append(f'<li class="pw-p2b">{escape(notice_verdict(change))}.</li>')
