@@ -30,9 +30,15 @@ UID_DOMAIN = "policywatch"
 
 
 def calendar_ics(
-    title: str, description: str, events: list[DateEvent], documents: dict[str, Document], site_url: str | None
+    title: str,
+    description: str,
+    events: list[DateEvent],
+    documents: dict[str, Document],
+    site_url: str | None,
+    names: dict[str, str] | None = None,
 ) -> bytes:
-    """An iCalendar file (RFC 5545) of ``events``, named ``title``."""
+    """An iCalendar file (RFC 5545) of ``events``, named ``title``; ``names``: each
+    marketplace's declared name (default: its id)."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -41,16 +47,17 @@ def calendar_ics(
     cal.add("x-wr-calname", title)
     cal.add("x-wr-caldesc", description)
     for item in events:
-        cal.add_component(_event(item, documents.get(item.change.doc_id), site_url))
+        cal.add_component(_event(item, documents.get(item.change.doc_id), site_url, names or {}))
     return cal.to_ical()
 
 
-def _event(item: DateEvent, document: Document | None, site_url: str | None) -> Event:
+def _event(item: DateEvent, document: Document | None, site_url: str | None, names: dict[str, str]) -> Event:
     change = item.change
     title = " ".join(document.title.split()) if document else change.doc_id
-    marketplace = document.marketplace if document else change.doc_id.split("/", 1)[0]
+    slug = document.marketplace if document else change.doc_id.split("/", 1)[0]
+    marketplace = names.get(slug) or slug
     what = "takes effect" if item.kind == "effective" else "deadline"
-    said = brief_of(change, document)
+    said = brief_of(change, document, marketplace)
     headline = said.headline
     permalink = urljoin(site_url, change_permalink(change)) if site_url else None  # no site URL: no link
     day = date.fromisoformat(item.day)

@@ -172,14 +172,17 @@ def calendar_files(site: Site, site_url: str | None) -> dict[str, bytes]:
             events,
             site.by_id,
             site_url,
+            site.marketplace_names,
         )
     }
     for marketplace in site.marketplaces:
         files[marketplace_calendar(marketplace)] = calendar_ics(
-            f"{SITE_NAME}: {marketplace} rule dates",
-            f"When announced changes to the rules of {marketplace} take effect, and the deadlines they set.",
+            f"{SITE_NAME}: {site.marketplace_names[marketplace]} rule dates",
+            f"When announced changes to the rules of {site.marketplace_names[marketplace]} take effect, "
+            "and the deadlines they set.",
             by_marketplace.get(marketplace, []),
             site.by_id,
             site_url,
+            site.marketplace_names,
         )
     return files
