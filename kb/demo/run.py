@@ -124,6 +124,8 @@ def run_demo(home: Path, *, site_url: str | None = None, out: TextIO | None = No
     say(
         f"  {cli} show northwind/customer-service-performance --as-of 2026-09-15 --section late-shipment-rate --home {home}"
     )
+    say(f'  {cli} rules history "late shipment rate" --home {home}')
+    say(f"  {cli} changes --severity high --home {home}")
     say(f"  {cli} status --home {home}")
     return report
 
