@@ -93,7 +93,7 @@ def test_a_crawl_with_two_changes_delivers_exactly_the_expected_messages(tmp_pat
             ("substantive-history", "history", UPCOMING),
         ]
         [seller] = smtp.to("seller@example.com")
-        assert seller.subject.startswith("Customer service performance metrics: Late shipment rate target lowered")
+        assert seller.subject.startswith("Customer service performance metrics: Late shipment rate target tightened")
         assert "Be ready by 1 October 2026, when the change takes effect." in seller.html
         assert (
             "https://policies.example.org/documents/northwind/customer-service-performance/#change-20260824T060000Z"

@@ -221,7 +221,7 @@ def test_the_upcoming_page_lists_the_announced_target_and_links_the_calendars(br
         page.goto(base + "upcoming/")
         assert page.locator("h2", has_text="2026-10-01").is_visible()
         item = page.locator("ul.pw-upcoming li").first
-        assert "Late shipment rate target lowered from 4% to 3%" in item.inner_text()
+        assert "Late shipment rate target tightened from under 4% to under 3%" in item.inner_text()
         box = item.bounding_box()
         assert box is not None and box["x"] + box["width"] <= width  # nothing runs off a phone's screen
         for name in ("calendar.ics", "northwind"):
