@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
 
 from diffs import advice
+from diffs.dates import in_words
 from diffs.kinds import KINDS
 from diffs.points import READ_KINDS, Point, points
 from diffs.severity import severity, what_to_do
@@ -314,12 +314,3 @@ def clip(text: str, words: int) -> str:
         return " ".join(parts)
     kept = " ".join(parts[:words]).rstrip(",;:–-")
     return kept if kept.endswith("…") else kept + " …"
-
-
-def in_words(day: str) -> str:
-    """``2026-10-01`` → ``1 October 2026`` (as written, if it is not such a date)."""
-    try:
-        moment = date.fromisoformat(day[:10])
-    except ValueError:
-        return day
-    return f"{moment.day} {moment:%B %Y}"

@@ -240,3 +240,12 @@ _STATED_LABEL_BEFORE = re.compile(
 def is_stated_label_before(text: str, date_start: int) -> bool:
     """True when the date at ``date_start`` follows a "Last updated"/"Effective" label."""
     return bool(_STATED_LABEL_BEFORE.search(text[max(0, date_start - 50) : date_start]))
+
+
+def in_words(day: str) -> str:
+    """``2026-10-01`` → ``1 October 2026`` (as written, if it is not such a date)."""
+    try:
+        moment = dt.date.fromisoformat(day[:10])
+    except ValueError:
+        return day
+    return f"{moment.day} {moment:%B %Y}"

@@ -15,8 +15,7 @@ Subscriptions filter on it (``severity:`` in ``notify.yaml``); ``change_json`` c
 
 from __future__ import annotations
 
-from datetime import date
-
+from diffs.dates import in_words
 from diffs.points import point
 from kb.models import Change
 
@@ -46,16 +45,7 @@ def what_to_do(change: Change) -> str | None:
     """The next step a change calls for, when the text says by when; None otherwise."""
     if change.label != "substantive" or not change.effective_date:
         return None
-    when = _words(change.effective_date)
+    when = in_words(change.effective_date)
     if change.notice_days is not None and change.notice_days < 0:
         return f"Check that you comply now: the change took effect on {when}, before it was first seen."
     return f"Be ready by {when}, when the change takes effect."
-
-
-def _words(day: str) -> str:
-    """``2026-10-01`` → ``1 October 2026`` (as written, if it is not such a date)."""
-    try:
-        moment = date.fromisoformat(day[:10])
-    except ValueError:
-        return day
-    return f"{moment.day} {moment:%B %Y}"
