@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from diffs.quantified import QuantifiedRule, quantified_rules
 from kb.models import Change, Document, Version
+from kb.timeline import in_force_from
 
 CAPTURED = "captured"
 CHANGE_EFFECTIVE = "effective date of the change"
@@ -101,15 +102,13 @@ def _start(rule: QuantifiedRule, version: Version, change: Change | None) -> tup
     stated = _midnight(rule.starts_on)
     if stated and stated > captured:
         return stated, STATED
-    effective = _midnight(change.effective_date) if change else None
-    if effective and effective > captured:
-        return effective, CHANGE_EFFECTIVE
-    return captured, CAPTURED
+    effective = _takes_effect(version, change)
+    return (effective, CHANGE_EFFECTIVE) if effective != captured else (captured, CAPTURED)
 
 
 def _takes_effect(version: Version, change: Change | None) -> str:
-    effective = _midnight(change.effective_date) if change else None
-    return effective if effective and effective > version.captured_at else version.captured_at
+    """When the version's text takes effect: the rule ``show`` and ``search --as-of`` use."""
+    return in_force_from(version.captured_at, change.effective_date if change else None)
 
 
 def _numbered(rules: Iterable[QuantifiedRule]) -> dict[tuple, QuantifiedRule]:

@@ -11,6 +11,7 @@ from kb.cli import main
 from kb.models import Reason
 from kb.store import Store
 from tests.support.builders import document, record
+from tests.support.rules import RULE_FIELDS
 
 METRICS = "northwind/customer-service-performance"
 TABLE = "| Metric | Target | Period measured |\n| --- | --- | --- |\n| Late shipment rate | Under {v}% | Last 10 and 30 days |\n"
@@ -68,18 +69,7 @@ def test_rules_json_is_a_list_of_the_interface_fields(home, capsys):
     assert code == 0
     rows = json.loads(out)
     (late,) = [r for r in rows if r["subject"] == "late shipment rate"]
-    for field in (
-        "doc_id",
-        "section",
-        "subject",
-        "comparison",
-        "value",
-        "unit",
-        "window",
-        "quote",
-        "captured_at",
-        "in_force_from",
-    ):
+    for field in RULE_FIELDS:
         assert field in late
     assert (late["doc_id"], late["comparison"], late["value"], late["unit"]) == (METRICS, "under", 3.0, "%")
     assert late["window"] == "Last 10 and 30 days"

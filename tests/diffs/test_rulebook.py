@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from diffs.rulebook import CAPTURED, CHANGE_EFFECTIVE, STATED, in_force_at, rule_spans
 from kb.models import Change, Document, Version
+from tests.support.rules import RULE_FIELDS
 
 DOC = Document("northwind/metrics", "Metrics", "https://example.test/m", "northwind", "policy")
 TABLE = "| Metric | Target | Period measured |\n| --- | --- | --- |\n| Late shipment rate | Under {v}% | Last 10 and 30 days |\n"
@@ -74,18 +75,7 @@ def test_an_unchanged_value_is_one_span_and_a_dropped_rule_ends():
 def test_json_has_the_interface_fields():
     (span,) = late(rule_spans(DOC, [version(1, "2026-08-03T06:00:00Z", TABLE.format(v=4))]))
     row = span.as_json()
-    for field in (
-        "doc_id",
-        "section",
-        "subject",
-        "comparison",
-        "value",
-        "unit",
-        "window",
-        "quote",
-        "captured_at",
-        "in_force_from",
-    ):
+    for field in RULE_FIELDS:
         assert field in row
     assert isinstance(row["value"], float) and row["unit"] == "%" and row["comparison"] == "under"
     assert row["quote"] == "Late shipment rate | Under 4% | Last 10 and 30 days"

@@ -13,6 +13,7 @@ import yaml
 
 from kb.models import Change, Document, PublishInput, Version
 from kb.publish import publish, render_sources
+from tests.support.rules import RULE_FIELDS
 
 SITE_URL = "https://policies.example.org/watch/"
 TABLE = "| Metric | Target | Period measured |\n| --- | --- | --- |\n| Late shipment rate | Under {v}% | Last 10 and 30 days |\n"
@@ -111,18 +112,7 @@ def test_downloads_hold_every_value_with_the_interface_fields(sources):
     ]
     data = json.loads(sources["docs/rules.json"])
     assert len(data) == len(rows)
-    for field in (
-        "doc_id",
-        "section",
-        "subject",
-        "comparison",
-        "value",
-        "unit",
-        "window",
-        "quote",
-        "captured_at",
-        "in_force_from",
-    ):
+    for field in RULE_FIELDS:
         assert field in data[0]
 
 
