@@ -95,6 +95,12 @@ def measure(name: str, fn):
     return Stage(name, round(wall, 3), round(_cpu() - cpu0, 3), round(_peak_mb(kids0), 1)), result
 
 
+def progress(label: str, stages) -> None:
+    """A line on stderr as each run ends: a long benchmark shows where it is."""
+    parts = ", ".join(f"{s.name} {s.wall_s:.1f} s ({s.cpu_s:.1f} s CPU, {s.peak_rss_mb:.0f} MB)" for s in stages)
+    print(f"[{time.strftime('%H:%M:%S')}] {label}: {parts}", file=sys.stderr, flush=True)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -168,6 +174,7 @@ def policywatch_run(home: Path, sources, publish: bool) -> tuple[list[Stage], di
     from crawler.run import FAST_SETTINGS, run_spider
     from kb import pipeline
     from kb.record import RecordReport, process_pending
+    from kb.search import INDEX_DIR
     from kb.store import Store
     from kb.timeutil import utc_now
 
@@ -208,6 +215,7 @@ def policywatch_run(home: Path, sources, publish: bool) -> tuple[list[Stage], di
         "publish_pages_built": site.pages_built if site else None,
         "publish_pages_total": site.pages_total if site else None,
         "store_bytes": store_bytes(home),
+        "index_bytes": tree_bytes(home / INDEX_DIR),
         "site_bytes": tree_bytes(home / "site"),
     }
     return stages, facts
@@ -363,18 +371,22 @@ def bench(args) -> int:
             for run, state in (("first", "s1"), ("incremental", "s2")):
                 server.set_state(state)
                 stages, facts = policywatch_run_fresh(home, sources_dir, publish=not args.no_publish)
+                progress(f"{run} run, policywatch", stages)
                 entry = {"policywatch": {"stages": [asdict(s) for s in stages], **facts}}
                 if uw_css:
                     stage, uw = urlwatch_run("urlwatch (css + html2text)", uw_css)
                     entry["urlwatch_css"] = {"stage": asdict(stage), **uw}
+                    progress(f"{run} run", [stage])
                     stage, uw = urlwatch_run("urlwatch (html2text only)", uw_raw)
                     entry["urlwatch_raw"] = {"stage": asdict(stage), **uw}
+                    progress(f"{run} run", [stage])
                 results[run] = entry
             if args.history:
                 results["history"] = [history_row(2, results["incremental"]["policywatch"])]
                 for number in range(3, args.history + 1):
                     server.set_state(f"s{number}")
                     stages, facts = policywatch_run_fresh(home, sources_dir, publish=not args.no_publish)
+                    progress(f"run {number}", stages)
                     results["history"].append(history_row(number, {"stages": [asdict(s) for s in stages], **facts}))
             results["per_page_ms"] = per_page_costs(server, sources, changed_by_state["s2"], paths)
         inc = results["incremental"]
@@ -415,6 +427,7 @@ def history_row(number: int, run: dict) -> dict:
         "peak_rss_mb": max(s["peak_rss_mb"] for s in run["stages"]),
         "changes": run["changes"],
         "store_bytes": run["store_bytes"],
+        "index_bytes": run.get("index_bytes", 0),
         "site_bytes": run["site_bytes"],
     }
 
@@ -439,6 +452,10 @@ def print_table(results: dict) -> None:
         print(
             f"{'':<12} policywatch: {pw['changes']} changes, {pw['new_documents']} new, "
             f"{pw['failed']} failed, index +{pw['index_updated']}, store +{pw['store_growth_bytes'] / 1e6:.2f} MB"
+        )
+        print(
+            f"{'':<12} sizes after the run: store {pw['store_bytes'] / 1e6:.1f} MB, "
+            f"index {pw.get('index_bytes', 0) / 1e6:.1f} MB, site {pw['site_bytes'] / 1e6:.1f} MB"
         )
         if pw.get("publish_pages_built") is not None:
             print(
@@ -465,14 +482,16 @@ def print_table(results: dict) -> None:
     )
     if results.get("history"):
         print(
-            f"\n{'run':>4} {'crawl+rec+idx s':>16} {'publish s':>10} {'cpu s':>8} {'peak MB':>8} {'store MB':>9} {'site MB':>8}"
+            f"\n{'run':>4} {'crawl+rec+idx s':>16} {'publish s':>10} {'cpu s':>8} {'peak MB':>8} {'store MB':>9} "
+            f"{'index MB':>9} {'site MB':>8}"
         )
         for row in results["history"]:
             publish = row["stages_wall_s"].get("publish")
             print(
                 f"{row['run']:>4} {row['crawl_record_index_s']:>16.2f} "
                 f"{publish if publish is not None else float('nan'):>10.2f} {row['cpu_s']:>8.2f} "
-                f"{row['peak_rss_mb']:>8.0f} {row['store_bytes'] / 1e6:>9.1f} {row['site_bytes'] / 1e6:>8.1f}"
+                f"{row['peak_rss_mb']:>8.0f} {row['store_bytes'] / 1e6:>9.1f} {row['index_bytes'] / 1e6:>9.1f} "
+                f"{row['site_bytes'] / 1e6:>8.1f}"
             )
     if "ratio" in results:
         print(
