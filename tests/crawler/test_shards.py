@@ -5,6 +5,8 @@ each host (with the hubs that may find pages on it) is fetched by one child alon
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from crawler import settings as shipped
@@ -147,3 +149,25 @@ def test_a_sharded_fast_crawl_records_the_same_and_never_exceeds_the_host_concur
     assert sorted(pages) == sorted(set(pages)) and len(pages) == 12
     assert report.record.unchanged + report.known_unchanged == 12
     assert versions == {**{d: 1 for d in versions if d != "shards/secret"}, "shards/secret": 0}
+
+
+def test_a_page_found_on_another_childs_host_is_registered_and_left_to_the_next_crawl():
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders.policy import PolicySpider
+
+    rule = hub("a", "https://a.example/help", r"^https://(a|b)\.example/p/")
+    plan = plan_of([target("a/x", "https://a.example/x")], [rule])
+    plan.allowed_hosts = frozenset({"a.example", "b.example"})
+    part = replace(plan, hosts=frozenset({"a.example"}))
+    spider = PolicySpider.from_crawler(get_crawler(PolicySpider, {}), plan=part)
+    body = b'<a href="https://a.example/p/one">one</a> <a href="https://b.example/p/two">two</a>'
+    response = HtmlResponse(
+        "https://a.example/help", body=body, request=Request("https://a.example/help", meta={"hub": 0, "depth": 0})
+    )
+    out = list(spider.parse_hub(response))
+    found = [o["url"] for o in out if isinstance(o, dict) and o["kind"] == "discovered"]
+    requested = [o.url for o in out if isinstance(o, Request)]
+    assert found == ["https://a.example/p/one", "https://b.example/p/two"]
+    assert requested == ["https://a.example/p/one"]  # b.example is another child's host
