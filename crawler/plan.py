@@ -7,8 +7,10 @@ validators (ETag, Last-Modified) of its last good response for a conditional req
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from diffs.extract import Rules, rules_key
 from kb.errors import UnknownDocument, UsageError
@@ -67,6 +69,12 @@ class CrawlPlan:
     # Why pages that need a browser cannot be rendered in this crawl (None: they can).
     browser_unavailable: str | None = None
     unchanged: dict[str, Unchanged] = field(default_factory=dict)  # doc_id -> fast path
+    # The hosts this part of a sharded crawl may fetch from (None: any allowed host): a page a
+    # hub finds on another host is registered, and fetched by the next crawl, in its host's part.
+    hosts: frozenset[str] | None = None
+
+    def fetches_from(self, url: str) -> bool:
+        return self.hosts is None or (urlsplit(url).hostname or "") in self.hosts
 
     def with_unchanged(self, sources: Sources, evidence: dict[str, tuple[str, str]]) -> CrawlPlan:
         """Add the fast path for documents whose latest good check left a fingerprint made
@@ -137,11 +145,94 @@ class CrawlPlan:
         # ``known`` stays whole: a hub that links to a document left out must not take it for a new one.
         return replace(self, targets=targets, hubs=hubs, unchanged=dict(self.unchanged))
 
+    def shards(self, count: int, *, split_hosts: bool = False) -> list[CrawlPlan]:
+        """This plan in at most ``count`` parts, one crawl child each, so that politeness stays
+        per host: a host's documents, the hubs that may find pages on it and the pages they
+        found before are in one part, which fetches from its own hosts only (``hosts``).
+
+        ``split_hosts``: the crawl's settings let a host take several requests at once and wait
+        for none (loopback runs): then the declared documents are dealt out whatever their host,
+        and the caller divides the per-host concurrency between the parts; the hubs, the pages
+        they found and the pages a browser renders stay in the first part."""
+        if count <= 1 or len(self.targets) < 2:
+            return [self]
+        if split_hosts:
+            parts: list[list[Target]] = [[] for _ in range(count)]
+            dealt = []
+            for target in self.targets:
+                (parts[0] if target.discovered or target.browser else dealt).append(target)
+            for target in dealt:
+                min(parts, key=len).append(target)
+            return [
+                self._part(targets, self.hubs if i == 0 else [], None)
+                for i, targets in enumerate(parts)
+                if targets or i == 0
+            ]
+        groups = _host_groups(self)
+        loads: list[tuple[int, set[str]]] = [(0, set()) for _ in range(count)]
+        for group, weight in sorted(groups.items(), key=lambda g: (-g[1], sorted(g[0]))):
+            slot = min(range(count), key=lambda i: loads[i][0])
+            loads[slot] = (loads[slot][0] + weight, loads[slot][1] | group)
+        plans = []
+        for _, hosts in loads:
+            if not hosts:
+                continue
+            targets = [t for t in self.targets if _hosts_of(t) <= hosts]
+            hubs = [h for h in self.hubs if (urlsplit(h.start_url).hostname or "") in hosts]
+            plans.append(self._part(targets, hubs, frozenset(hosts)))
+        return plans
+
+    def _part(self, targets: list[Target], hubs: list[DiscoverRule], hosts: frozenset[str] | None) -> CrawlPlan:
+        ids = {t.doc_id for t in targets}
+        unchanged = {doc_id: u for doc_id, u in self.unchanged.items() if doc_id in ids}
+        return replace(self, targets=targets, hubs=hubs, unchanged=unchanged, known=dict(self.known), hosts=hosts)
+
     def needs_browser(self) -> bool:
         return any(t.browser for t in self.targets) or any(h.browser for h in self.hubs)
 
     def browser_targets(self) -> list[Target]:
         return [t for t in self.targets if t.browser]
+
+
+def _hosts_of(target: Target) -> set[str]:
+    return {urlsplit(page.url).hostname or "" for page in target.fetches}
+
+
+def _host_groups(plan: CrawlPlan) -> dict[frozenset[str], int]:
+    """The plan's hosts in groups that one crawl child must fetch together, with the number of
+    documents of each: a combined document's hosts, and a hub's host with the hosts of its
+    marketplace's documents and any allowed host its ``follow`` patterns name."""
+    parent: dict[str, str] = {}
+
+    def root(host: str) -> str:
+        parent.setdefault(host, host)
+        while parent[host] != host:
+            parent[host] = parent[parent[host]]
+            host = parent[host]
+        return host
+
+    def join(hosts) -> None:
+        hosts = [root(host) for host in hosts]
+        for host in hosts[1:]:
+            parent[root(host)] = root(hosts[0])
+
+    for target in plan.targets:
+        join(_hosts_of(target))
+    for hub in plan.hubs:
+        named = {h for h in plan.allowed_hosts if any(re.escape(h) in p or h in p for p in hub.follow)}
+        market = {h for t in plan.targets if _marketplace(t.doc_id) == hub.marketplace for h in _hosts_of(t)}
+        join([urlsplit(hub.start_url).hostname or "", *sorted(named | market)])
+    groups: dict[str, set[str]] = {}
+    for host in list(parent):
+        groups.setdefault(root(host), set()).add(host)
+    weights = {frozenset(g): 0 for g in groups.values()}
+    for target in plan.targets:
+        group = next(g for g in weights if _hosts_of(target) <= g)
+        weights[group] += 1
+    for hub in plan.hubs:
+        group = next(g for g in weights if (urlsplit(hub.start_url).hostname or "") in g)
+        weights[group] += 1
+    return weights
 
 
 def _marketplace(doc_id: str) -> str:

@@ -1,9 +1,11 @@
-"""Running a crawl: the plan read from the store, Scrapy's settings, and the child process.
+"""Running a crawl: the plan read from the store, Scrapy's settings, and the child processes.
 
 The only module that imports ``scrapy.crawler``. Twisted's reactor cannot restart within a
-process, and the demo, the tests and the benchmarks crawl several times: each crawl runs in a
-spawned child that writes snapshots and checks to the store, while the parent is free to
-record them (``kb.pipeline.crawl``).
+process, and the demo, the tests and the benchmarks crawl several times: each crawl runs in
+spawned children that write snapshots and checks to the store, while the parent is free to
+record them (``kb.pipeline.crawl``). A large plan is fetched by one child per core, each with
+its part of the plan (``CrawlPlan.shards``): the fetching itself then uses every core, and
+politeness stays per host.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable
+from multiprocessing.connection import wait
 
+from crawler import settings as defaults
 from crawler.browser import browser_unavailable, find_chromium, playwright_settings
 from crawler.plan import CrawlPlan
 from kb.errors import CrawlerFailed, PolicywatchError
@@ -55,30 +59,79 @@ def crawl_settings(
     return settings
 
 
+# A crawl child costs about a second of CPU to start (Scrapy, Twisted): fewer documents than
+# this per child, and a second child would cost more than it saves.
+SHARD_MOST_CHILDREN = os.cpu_count() or 1
+SHARD_LEAST_TARGETS = 100
+
+
+def crawl_parts(plan: CrawlPlan, settings: dict) -> list[tuple[CrawlPlan, dict]]:
+    """The crawl children of ``plan``: (its part, its settings) each. ``POLICYWATCH_CRAWL_SHARDS``
+    in ``settings`` fixes their number (1: one child); otherwise one per core, with at least
+    ``SHARD_LEAST_TARGETS`` documents each. A host is split between children only when the
+    settings let it take several requests at once without a delay (loopback runs: ``FAST_SETTINGS``),
+    and then each child gets its share of the per-host concurrency, so the total per host never grows."""
+    count = int(settings.get("POLICYWATCH_CRAWL_SHARDS") or 0)
+    if count <= 0:
+        count = min(SHARD_MOST_CHILDREN, len(plan.targets) // SHARD_LEAST_TARGETS)
+    per_host = int(settings.get("CONCURRENT_REQUESTS_PER_DOMAIN", defaults.CONCURRENT_REQUESTS_PER_DOMAIN))
+    concurrent = int(settings.get("CONCURRENT_REQUESTS", defaults.CONCURRENT_REQUESTS))
+    delay = float(settings.get("DOWNLOAD_DELAY", defaults.DOWNLOAD_DELAY))
+    throttled = bool(settings.get("AUTOTHROTTLE_ENABLED", defaults.AUTOTHROTTLE_ENABLED))
+    split = per_host >= 2 and delay == 0 and not throttled
+    if split:
+        count = min(count, per_host)
+    parts = plan.shards(count, split_hosts=split)
+    if len(parts) == 1:
+        return [(parts[0], settings)]
+    if not split:
+        return [(part, settings) for part in parts]
+    shared = {
+        **settings,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": per_host // len(parts),
+        "CONCURRENT_REQUESTS": max(1, concurrent // len(parts)),
+    }
+    return [(part, shared) for part in parts]
+
+
 def run_spider(
     plan: CrawlPlan, settings: dict, *, while_running: Callable[[], None] | None = None, every: float = 0.5
 ) -> None:
-    """Run one Scrapy crawl in a spawned child process; call ``while_running()`` every
-    ``every`` seconds until it ends. ``CrawlerFailed`` if the child failed."""
+    """Run the Scrapy crawl of ``plan`` in spawned child processes (``crawl_parts``); call
+    ``while_running()`` every ``every`` seconds until they end. ``CrawlerFailed`` if a child
+    failed (the others finish their parts first: what they fetch is stored)."""
     context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    child = context.Process(target=_spider_child, args=(plan, settings, queue))
-    child.start()
+    children = []
+    for part, part_settings in crawl_parts(plan, settings):
+        queue = context.Queue()
+        child = context.Process(target=_spider_child, args=(part, part_settings, queue))
+        children.append((child, queue))
     try:
-        while child.is_alive():
-            child.join(every)
-            if while_running is not None and child.is_alive():
+        for child, _ in children:
+            child.start()
+        while any(child.is_alive() for child, _ in children):
+            wait([child.sentinel for child, _ in children if child.is_alive()], every)
+            if while_running is not None and any(child.is_alive() for child, _ in children):
                 while_running()
-    except BaseException:  # the parent cannot go on (a full disk): the child stops with it
-        child.terminate()
-        child.join()
+    except BaseException:  # the parent cannot go on (a full disk): the children stop with it
+        for child, _ in children:
+            if child.pid is not None:
+                child.terminate()
+        for child, _ in children:
+            if child.pid is not None:
+                child.join()
         raise
-    child.join()
-    error = queue.get() if not queue.empty() else None
-    if isinstance(error, PolicywatchError):  # the child's store refused a write: its own line
-        raise error
-    if child.exitcode != 0 or error:
-        raise CrawlerFailed(f"the crawler stopped: {error or f'exit code {child.exitcode}'}")
+    failures = []
+    for child, queue in children:
+        child.join()
+        error = queue.get() if not queue.empty() else None
+        failures.append((child.exitcode, error))
+    for _, error in failures:
+        if isinstance(error, PolicywatchError):  # a child's store refused a write: its own line
+            raise error
+    for exitcode, error in failures:
+        if exitcode != 0 or error:
+            raise CrawlerFailed(f"the crawler stopped: {error or f'exit code {exitcode}'}")
 
 
 def _spider_child(plan: CrawlPlan, settings: dict, queue) -> None:

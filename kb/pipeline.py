@@ -102,8 +102,15 @@ class _ProgressWatch:
         emit(CrawlProgress(0, total))
 
     def poll(self) -> None:
+        settled_so_far = True
+        # Read from the first check not yet settled on, not from the crawl's start: a poll costs
+        # what arrived since the last one, not the whole crawl again (10,000 pages: 40 polls).
         for check in self.store.checks_after(self.after_check):
-            if check.id in self.seen or check.outcome == Outcome.PENDING:
+            pending = check.outcome == Outcome.PENDING
+            if settled_so_far and not pending:
+                self.after_check = check.id
+            settled_so_far = settled_so_far and not pending
+            if check.id in self.seen or pending:
                 continue
             self.seen.add(check.id)
             self.docs.add(check.doc_id)

@@ -312,6 +312,9 @@ class PolicySpider(scrapy.Spider):
             "doc_type": rule.doc_type,
             "seen_at": self.now(),
         }
+        if not self.plan.fetches_from(url):  # another part of a sharded crawl fetches that host
+            self.logger.info("%s found on a host of another crawl child: fetched by the next crawl", url)
+            return
         yield from self._fetch(target, hub=hub_index, depth=depth + 1)
 
     def _found_before_keep_query(self, url: str) -> str | None:

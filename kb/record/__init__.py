@@ -27,7 +27,7 @@ import functools
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from diffs import EXTRACTOR_VERSION, Classification, compare, events
+from diffs import EXTRACTOR_VERSION, Classification, Comparison, compare, events
 from diffs.expect import explain_missing, judge
 from diffs.extract import Extracted, Rules, charset_of, extract, fingerprint, read_text_version
 from diffs.flapping import Verdict, reversion_summary
@@ -81,6 +81,7 @@ def process_pending(store: Store, sources: Sources, report: RecordReport | None 
         if check.doc_id in rebuilt or check.doc_id in stuck:
             continue  # its re-derivation already processed it, or an earlier check must come first
         try:
+            _prepare(store, sources, check)  # the slow, pure part, outside the write lock
             with store.transaction():
                 later = store.latest_version(check.doc_id)
                 if later is not None and later.captured_at > check.checked_at:
@@ -112,6 +113,29 @@ def process_pending(store: Store, sources: Sources, report: RecordReport | None 
                 report.pages.append(check.doc_id)
                 report.changed_docs.add(check.doc_id)
     return report
+
+
+def _prepare(store: Store, sources: Sources, check: Check) -> None:
+    """Extract and compare ``check``'s response before its write transaction, so that the lock
+    the crawl child also needs is held for the writes only, not for the extraction and the
+    diff (under a busy machine, tens to hundreds of milliseconds per changed page). Only the
+    pure functions' caches are filled (``_read``, ``_compare``): ``_process`` reads the store
+    again inside the transaction, and anything that differs there is computed again."""
+    if check.snapshot_id is None:
+        return
+    rules = sources.rules_for(check.doc_id, check.url)
+    if rules is None:
+        return
+    snapshot = store.snapshot(check.snapshot_id)
+    body = store.snapshot_body(check.snapshot_id)
+    try:
+        text_version = is_text_version(snapshot.headers)
+        extracted = _read(body, rules, snapshot.url, text_version, charset_of(snapshot.headers))
+    except Exception:  # judged (and recorded) by _process, in the transaction
+        return
+    previous = store.latest_version(check.doc_id, before=check.checked_at)
+    if previous is not None and previous.text != extracted.markdown:
+        _compare(previous.text, extracted.markdown, check.checked_at)
 
 
 def _clock_went_back(store: Store, check: Check, latest: str, report: RecordReport) -> bool:
@@ -361,6 +385,12 @@ def _read(body: bytes, rules: Rules, url: str, text_version: bool, encoding: str
     return read_text_version(body, url=url) if text_version else extract(body, rules, url=url, encoding=encoding)
 
 
+@functools.lru_cache(maxsize=4)
+def _compare(old: str, new: str, detected_at: str) -> Comparison:
+    """``diffs.compare``, pure too: ``_prepare`` computes it before the write transaction."""
+    return compare(old, new, detected_at=detected_at)
+
+
 def _record_change(
     store: Store,
     doc_id: str,
@@ -374,7 +404,7 @@ def _record_change(
     back_to: Verdict | None = None,
 ) -> Classification:
     """``back_to``: a reversion's verdict, whose summary names the version it returns to."""
-    comparison = compare(old, new, detected_at=detected_at)
+    comparison = _compare(old, new, detected_at)
     c = comparison.classification
     reverts = back_to is not None and back_to.returns_to is not None
     store.add_change(
