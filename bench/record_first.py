@@ -20,6 +20,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -91,9 +92,13 @@ def record(tree: Path, home: Path, sources_dir: Path, scratch: Path, profile: in
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(home, copy)
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
+    check = f"import diffs, sys; sys.exit(diffs.__file__ != {str(tree / 'diffs' / '__init__.py')!r})"
+    if subprocess.run([sys.executable, "-c", check], env=env, cwd=scratch, check=False).returncode:
+        raise SystemExit(f"{tree} is not the code the child imports")
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(copy), str(sources_dir), str(profile)],
         env=env,
+        cwd=scratch,  # not this tree: ``-c`` puts the working folder before PYTHONPATH
         capture_output=True,
         text=True,
         check=False,
@@ -132,6 +137,7 @@ def main() -> None:
         variants = [("before", args.before)] if args.before else []
         variants.append(("after", REPO))
         best: dict[str, float] = {}
+        every: dict[str, list[float]] = {}
         digests: dict[str, set[str]] = {}
         for round_no in range(args.repeat):
             for name, tree in variants:
@@ -139,6 +145,7 @@ def main() -> None:
                 digests.setdefault(name, set()).add(digest)
                 per_page = 1000 * figures["cpu_s"] / max(1, figures["pages"])
                 best[name] = min(best.get(name, per_page), per_page)
+                every.setdefault(name, []).append(per_page)
                 print(
                     f"round {round_no + 1} {name}: {figures['pages']} pages, {figures['cpu_s']:.2f} s CPU, "
                     f"{per_page:.2f} ms per page ({figures['first_versions']} first versions, "
@@ -146,9 +153,10 @@ def main() -> None:
                     flush=True,
                 )
         for name, _ in variants:
-            print(f"best {name}: {best[name]:.2f} ms per page")
+            print(f"{name}: best {best[name]:.2f}, median {statistics.median(every[name]):.2f} ms per page")
         if args.before:
-            print(f"after / before: {best['after'] / best['before']:.3f}")
+            ratio = statistics.median(every["after"]) / statistics.median(every["before"])
+            print(f"after / before: best {best['after'] / best['before']:.3f}, median {ratio:.3f}")
         same = len(set().union(*digests.values())) == 1
         print("same store content in every variant and round:", same, sorted(set().union(*digests.values())))
         if args.profile:
