@@ -283,6 +283,29 @@ def _clean_tree(root: Tag, base_url: str) -> None:
             link.attrs = {"href": target}
 
 
+# A selector made only of names, classes, ids, attributes and descendant or child combinators
+# matches an element by the element and its ancestors alone: removing other elements first
+# cannot change what it matches (pseudo-classes such as :first-child and the sibling
+# combinators + and ~ can; quotes and escapes could run into the next selector when joined).
+_ORDER_FREE_SELECTOR = re.compile(r"[\w\s.#>*\[\]=^$-]+")
+
+
+def _remove(soup: BeautifulSoup, selectors: tuple[str, ...]) -> None:
+    """Drop what each selector matches, one selector after the other. When none of them can
+    match differently once the others' elements are gone, the page is searched once, for all
+    of them together: the same elements go (each search walks the whole page)."""
+    if len(selectors) > 1 and all(_ORDER_FREE_SELECTOR.fullmatch(s) for s in selectors):
+        for selector in selectors:
+            _check_selector(selector)  # the first invalid one is named, as one by one
+        for tag in soup.select(", ".join(selectors)):
+            if not tag.decomposed:  # inside an element dropped just before
+                tag.decompose()
+        return
+    for selector in selectors:
+        for tag in _select(soup, selector):
+            tag.decompose()
+
+
 def _find_all_ordered(soup: BeautifulSoup, selectors: tuple[str, ...], url: str) -> list[Tag]:
     chosen: dict[int, Tag] = {}
     for selector in selectors:
@@ -291,6 +314,8 @@ def _find_all_ordered(soup: BeautifulSoup, selectors: tuple[str, ...], url: str)
             raise SelectorMatchedNothing(selector, url)
         for tag in matched:
             chosen.setdefault(id(tag), tag)
+    if len(chosen) == 1:  # nothing to order or to nest: no walk of the whole page for it
+        return list(chosen.values())
     # Keep outermost elements only, in document order, so nothing is extracted twice.
     order = {id(tag): i for i, tag in enumerate(soup.find_all(True))}
     tags = sorted(chosen.values(), key=lambda t: order[id(t)])
@@ -298,10 +323,14 @@ def _find_all_ordered(soup: BeautifulSoup, selectors: tuple[str, ...], url: str)
 
 
 def _select(soup: BeautifulSoup, selector: str) -> list[Tag]:
+    _check_selector(selector)
+    return soup.select(selector)
+
+
+def _check_selector(selector: str) -> None:
     problem = selector_error(selector)
     if problem:
         raise InvalidSelector(selector, problem)
-    return soup.select(selector)
 
 
 # ---------------------------------------------------------------- conversion
@@ -349,9 +378,7 @@ def extract(body: bytes | str, rules: Rules, *, url: str = "", encoding: str | N
     if evidence:
         raise BotWall(evidence, url)
 
-    for selector in rules.remove:
-        for tag in _select(soup, selector):
-            tag.decompose()
+    _remove(soup, rules.remove)
     try:
         remove_ranges(soup, rules.remove_ranges)
         ranged = select_ranges(soup, rules.select_ranges)
