@@ -25,11 +25,19 @@ from dataclasses import dataclass
 
 import lxml.html
 import soupsieve
-from bs4 import BeautifulSoup, Comment, PageElement, Tag
+from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, PageElement, Tag
 from bs4.dammit import UnicodeDammit
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
-from markdownify import ATX, BACKSLASH, MarkdownConverter
+from markdownify import (
+    ATX,
+    BACKSLASH,
+    MarkdownConverter,
+    re_extract_newlines,
+    re_html_heading,
+    should_remove_whitespace_inside,
+    should_remove_whitespace_outside,
+)
 
 from diffs import combine
 from diffs.links import clean_link
@@ -354,6 +362,69 @@ class _Converter(MarkdownConverter):
             wrap_width=None,
             autolinks=True,
         )
+        self._part_in_pre = False
+
+    def convert_soup(self, soup: Tag) -> str:
+        self._part_in_pre = soup.find_parent("pre") is not None
+        return super().convert_soup(soup)
+
+    def process_tag(self, node: Tag, parent_tags: set[str] | None = None) -> str:
+        """markdownify 1.2's ``process_tag``, with one change: whether ``node`` is inside a
+        ``<pre>`` is read from ``parent_tags`` (the names of its ancestors in the part being
+        converted) and from the part's own ancestors, looked up once, instead of from
+        ``node.find_parent("pre")``, a search up the tree for every element (a tenth of the
+        extraction). ``tests/diffs/test_extract_fast_paths.py`` holds it to markdownify's own."""
+        if parent_tags is None:
+            parent_tags = set()
+        should_remove_inside = should_remove_whitespace_inside(node)
+
+        def _can_ignore(el: PageElement | None) -> bool:
+            if isinstance(el, Tag):
+                return False
+            elif isinstance(el, (Comment, Doctype)):
+                return True
+            elif isinstance(el, NavigableString):
+                if str(el).strip() != "":
+                    return False
+                elif should_remove_inside and (not el.previous_sibling or not el.next_sibling):
+                    return True
+                elif should_remove_whitespace_outside(el.previous_sibling) or should_remove_whitespace_outside(
+                    el.next_sibling
+                ):
+                    return True
+                else:
+                    return False
+            elif el is None:
+                return True
+            else:
+                raise ValueError(f"Unexpected element type: {type(el)}")
+
+        children_to_convert = [el for el in node.children if not _can_ignore(el)]
+        parent_tags_for_children = set(parent_tags)
+        parent_tags_for_children.add(node.name)
+        if re_html_heading.match(node.name) is not None or node.name in {"td", "th"}:
+            parent_tags_for_children.add("_inline")
+        if node.name in {"pre", "code", "kbd", "samp"}:
+            parent_tags_for_children.add("_noformat")
+        child_strings = [self.process_element(el, parent_tags=parent_tags_for_children) for el in children_to_convert]
+        child_strings = [s for s in child_strings if s]
+        if node.name == "pre" or "pre" in parent_tags or self._part_in_pre:
+            pass  # inside <pre> blocks, newlines are not collapsed
+        else:
+            updated_child_strings = [""]  # so the first lookback works
+            for child_string in child_strings:
+                leading_nl, content, trailing_nl = re_extract_newlines.match(child_string).groups()
+                if updated_child_strings[-1] and leading_nl:
+                    prev_trailing_nl = updated_child_strings.pop()
+                    num_newlines = min(2, max(len(prev_trailing_nl), len(leading_nl)))
+                    leading_nl = "\n" * num_newlines
+                updated_child_strings.extend([leading_nl, content, trailing_nl])
+            child_strings = updated_child_strings
+        text = "".join(child_strings)
+        convert_fn = self.get_conv_fn_cached(node.name)
+        if convert_fn is not None:
+            text = convert_fn(node, text, parent_tags=parent_tags)
+        return text
 
 
 def _text_of(tag: Tag | None) -> str:

@@ -93,3 +93,49 @@ def test_golden_pages_extract_the_same_either_way(monkeypatch: pytest.MonkeyPatc
     for remove in GOLDEN_REMOVES:
         rules = Rules(select=tuple(spec.get("select", ())), remove=tuple(spec.get("remove", ())) + remove)
         assert _outcome(body, rules, url) == _one_by_one(monkeypatch, body, rules, url)
+
+
+PRE_PAGE = """<html><body><main>
+<pre><p>first</p><p>second</p></pre>
+<pre><div><p>a</p><p>b</p><ul><li>x</li></ul><p>c</p></div></pre>
+<pre id="whole">line one
+
+<b>bold</b>
+   indented
+<span id="in-pre">inner
+text</span></pre>
+<div id="d"><p>para</p>
+<pre><code>code  block
+  kept</code></pre>
+<ul><li>one</li><li>two<pre>a
+b</pre></li></ul>
+<table><tr><th>h</th></tr><tr><td>c<pre>x
+y</pre></td></tr></table>
+<h2>Title <code>x</code></h2><blockquote><p>q</p><pre>z
+
+w</pre></blockquote></div></main></body></html>"""
+
+
+class _Markdownify(EXTRACT._Converter):
+    """markdownify's own ``process_tag``, with the converter's options: the reference."""
+
+    process_tag = EXTRACT.MarkdownConverter.process_tag
+
+
+def _parts(body) -> list:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(EXTRACT._decode(body, None), "lxml")
+    return [soup, *soup.find_all(True)]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [PRE_PAGE, PAGE, *sorted((GOLDEN / "extract").glob("*.html"))],
+    ids=lambda p: p.stem if isinstance(p, Path) else p[:30],
+)
+def test_conversion_is_markdownifys_for_every_element(page) -> None:
+    body = page.read_bytes() if isinstance(page, Path) else page
+    ours, theirs = EXTRACT._Converter(), _Markdownify()
+    for part in _parts(body):  # every element, also those inside a <pre> and the <pre> itself
+        assert ours.convert_soup(part) == theirs.convert_soup(part), str(part)[:200]
