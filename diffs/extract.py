@@ -188,11 +188,13 @@ _CAPTCHA_WIDGETS = (
 _SHORT_PAGE_CHARS = 2000  # visible text of a challenge page; real policies are far longer
 
 
-def _bot_wall_evidence(html_lower: str, title: str, visible_text: str) -> str | None:
+def _bot_wall_evidence(html_lower: str, title: str, visible_text: str | None) -> str | None:
+    """``visible_text``: the page's text, words joined by single spaces; None when it is longer
+    than ``_SHORT_PAGE_CHARS`` (``_short_text``)."""
     for marker, what in _WALL_MARKERS:
         if marker in html_lower:
             return what
-    if len(visible_text) > _SHORT_PAGE_CHARS:
+    if visible_text is None or len(visible_text) > _SHORT_PAGE_CHARS:
         return None
     if _WALL_TITLES.match(title):
         return f"page title {title.strip()!r}"
@@ -273,17 +275,38 @@ def _keep_only_strings(tag: Tag) -> None:
         after.previous_element = previous
 
 
+_DROPPED_NAMES = frozenset(_ALWAYS_DROPPED)
+
+
 def _clean_tree(root: Tag, base_url: str) -> None:
     _flatten_deep(root)
-    for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
+    # One walk finds what to drop and what to rewrite; each kind is then handled in document
+    # order as one search per kind would (images and links inside a dropped element go with it).
+    comments, dropped, images, links = [], [], [], []
+    for node in root.descendants:
+        if isinstance(node, Tag):
+            name = node.name
+            if name in _DROPPED_NAMES:
+                dropped.append(node)
+            elif name == "img":
+                images.append(node)
+            elif name == "a":
+                links.append(node)
+        elif isinstance(node, Comment):
+            comments.append(node)
+    for comment in comments:
         comment.extract()
-    for tag in root.find_all(_ALWAYS_DROPPED):
+    for tag in dropped:
         tag.decompose()
-    for img in root.find_all("img"):
+    for img in images:
+        if img.decomposed:
+            continue
         # Image URLs churn (CDN hashes, sizes); the alt text is what a reader gets.
         alt = (img.get("alt") or "").strip()
         img.replace_with(alt) if alt else img.decompose()
-    for link in root.find_all("a"):
+    for link in links:
+        if link.decomposed:
+            continue
         target = clean_link(str(link.get("href") or ""), base_url)
         if target is None:
             link.unwrap()
@@ -427,6 +450,20 @@ class _Converter(MarkdownConverter):
         return text
 
 
+def _short_text(tag: Tag, limit: int) -> str | None:
+    """``_text_of(tag)`` if it is at most ``limit`` characters long, else None, read only as far
+    as the limit (a policy page's text is far longer than a challenge page's)."""
+    words: list[str] = []
+    size = -1  # the words' lengths and the single spaces between them
+    for string in tag.strings:  # get_text's strings
+        for word in string.split():
+            size += len(word) + 1
+            if size > limit:
+                return None
+            words.append(word)
+    return " ".join(words)
+
+
 def _text_of(tag: Tag | None) -> str:
     return " ".join(tag.get_text(" ").split()) if tag is not None else ""
 
@@ -445,7 +482,7 @@ def extract(body: bytes | str, rules: Rules, *, url: str = "", encoding: str | N
     title = _text_of(soup.title) or _text_of(soup.find("h1"))
     for tag in soup.find_all(("script", "style", "noscript", "template")):
         tag.decompose()
-    evidence = _bot_wall_evidence(html.lower(), title, _text_of(soup.body or soup))
+    evidence = _bot_wall_evidence(html.lower(), title, _short_text(soup.body or soup, _SHORT_PAGE_CHARS))
     if evidence:
         raise BotWall(evidence, url)
 

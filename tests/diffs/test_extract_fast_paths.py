@@ -4,6 +4,8 @@ Several ``remove`` selectors that match by element and ancestors alone are searc
 walk of the page (``diffs.extract._remove``); the result must be what removing them one after
 the other gives, the long way (forced here by making no selector eligible), on pages where the
 selectors' matches nest in each other and where order would matter for structural selectors.
+The converter, the cleaning walk and the bot-wall check's short text are held to the code they
+replace (markdownify's ``process_tag``, one search per kind, ``_text_of``) on every element.
 """
 
 from __future__ import annotations
@@ -139,3 +141,63 @@ def test_conversion_is_markdownifys_for_every_element(page) -> None:
     ours, theirs = EXTRACT._Converter(), _Markdownify()
     for part in _parts(body):  # every element, also those inside a <pre> and the <pre> itself
         assert ours.convert_soup(part) == theirs.convert_soup(part), str(part)[:200]
+
+
+CLEAN_PAGE = """<html><body><main><!-- a comment --><p>Keep <a href="/rules?utm_source=x">the rules</a>
+<img src="a.png" alt=" Fee table "><img src="b.png"></p>
+<button><img src="c.png" alt="inside a button"><a href="/x">link in button</a><!-- c --></button>
+<div><svg><a href="/in-svg">svg link</a><script>var a = 1;</script></svg>
+<a href="javascript:void(0)">no target</a><a name="anchor">named</a>
+<a href="/outer">outer <a href="/inner">inner</a> tail</a>
+<a href="https://example.com/p"><img src="d.png" alt="linked image"></a>
+<noscript><p>enable javascript</p><img alt="ns"></noscript>
+<form><select><option>o</option></select><input value="v"><textarea>t</textarea></form></div>
+</main></body></html>"""
+
+
+def _reference_clean(root, base_url: str) -> None:
+    """``_clean_tree`` before its one walk: one search of the tree per kind."""
+    EXTRACT._flatten_deep(root)
+    for comment in root.find_all(string=lambda s: isinstance(s, EXTRACT.Comment)):
+        comment.extract()
+    for tag in root.find_all(EXTRACT._ALWAYS_DROPPED):
+        tag.decompose()
+    for img in root.find_all("img"):
+        alt = (img.get("alt") or "").strip()
+        img.replace_with(alt) if alt else img.decompose()
+    for link in root.find_all("a"):
+        target = EXTRACT.clean_link(str(link.get("href") or ""), base_url)
+        if target is None:
+            link.unwrap()
+        else:
+            link.attrs = {"href": target}
+
+
+@pytest.mark.parametrize(
+    "page",
+    [CLEAN_PAGE, PRE_PAGE, PAGE, *sorted((GOLDEN / "extract").glob("*.html"))],
+    ids=lambda p: p.stem if isinstance(p, Path) else p[:30],
+)
+def test_cleaning_in_one_walk_leaves_the_tree_the_searches_left(page) -> None:
+    body = page.read_bytes() if isinstance(page, Path) else page
+    url = "https://sellercentral.example.com/help/page"
+    count = len(_parts(body))
+    for i in range(count):  # every element as the part that is cleaned
+        ours, theirs = _parts(body)[i], _parts(body)[i]
+        EXTRACT._clean_tree(ours, url)
+        _reference_clean(theirs, url)
+        assert str(ours) == str(theirs)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [CLEAN_PAGE, PAGE, *sorted((GOLDEN / "extract").glob("*.html")), *sorted((GOLDEN / "walls").glob("*.html"))],
+    ids=lambda p: p.stem if isinstance(p, Path) else p[:30],
+)
+def test_short_text_is_the_text_when_short_and_none_when_long(page) -> None:
+    body = page.read_bytes() if isinstance(page, Path) else page
+    for part in _parts(body):
+        text = EXTRACT._text_of(part)
+        for limit in {0, 1, 5, 40, max(0, len(text) - 1), len(text), len(text) + 1, EXTRACT._SHORT_PAGE_CHARS}:
+            expected = text if len(text) <= limit else None
+            assert EXTRACT._short_text(part, limit) == expected, (limit, text[:80])
