@@ -201,3 +201,21 @@ def test_short_text_is_the_text_when_short_and_none_when_long(page) -> None:
         for limit in {0, 1, 5, 40, max(0, len(text) - 1), len(text), len(text) + 1, EXTRACT._SHORT_PAGE_CHARS}:
             expected = text if len(text) <= limit else None
             assert EXTRACT._short_text(part, limit) == expected, (limit, text[:80])
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        CLEAN_PAGE,
+        PRE_PAGE,
+        PAGE,
+        *sorted((GOLDEN / "extract").glob("*.html")),
+        *sorted((GOLDEN / "walls").glob("*.html")),
+    ],
+    ids=lambda p: p.stem if isinstance(p, Path) else p[:30],
+)
+def test_tags_named_finds_what_find_all_finds(page) -> None:
+    body = page.read_bytes() if isinstance(page, Path) else page
+    for part in _parts(body)[:40]:
+        for names in (EXTRACT._NOT_TEXT, EXTRACT._DROPPED_NAMES, frozenset(("p", "a", "li"))):
+            assert [id(t) for t in EXTRACT._tags_named(part, names)] == [id(t) for t in part.find_all(tuple(names))]
