@@ -570,8 +570,11 @@ def fingerprint(body: bytes, rules: Rules, *, encoding: str | None = None) -> st
                 if not found:
                     return None
                 chosen.update((id(node), node) for node in found)
-            order = {id(node): i for i, node in enumerate(root.iter())}
-            nodes = sorted(chosen.values(), key=lambda node: order.get(id(node), -1))
+            if len(chosen) == 1:  # nothing to order: no walk of the whole page for it
+                nodes = list(chosen.values())
+            else:
+                order = {id(node): i for i, node in enumerate(root.iter())}
+                nodes = sorted(chosen.values(), key=lambda node: order.get(id(node), -1))
         else:
             nodes = [root]
     except (SelectorError, ValueError, lxml.etree.LxmlError):
