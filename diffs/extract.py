@@ -25,11 +25,19 @@ from dataclasses import dataclass
 
 import lxml.html
 import soupsieve
-from bs4 import BeautifulSoup, Comment, PageElement, Tag
+from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, PageElement, Tag
 from bs4.dammit import UnicodeDammit
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
-from markdownify import ATX, BACKSLASH, MarkdownConverter
+from markdownify import (
+    ATX,
+    BACKSLASH,
+    MarkdownConverter,
+    re_extract_newlines,
+    re_html_heading,
+    should_remove_whitespace_inside,
+    should_remove_whitespace_outside,
+)
 
 from diffs import combine
 from diffs.links import clean_link
@@ -180,11 +188,13 @@ _CAPTCHA_WIDGETS = (
 _SHORT_PAGE_CHARS = 2000  # visible text of a challenge page; real policies are far longer
 
 
-def _bot_wall_evidence(html_lower: str, title: str, visible_text: str) -> str | None:
+def _bot_wall_evidence(html_lower: str, title: str, visible_text: str | None) -> str | None:
+    """``visible_text``: the page's text, words joined by single spaces; None when it is longer
+    than ``_SHORT_PAGE_CHARS`` (``_short_text``)."""
     for marker, what in _WALL_MARKERS:
         if marker in html_lower:
             return what
-    if len(visible_text) > _SHORT_PAGE_CHARS:
+    if visible_text is None or len(visible_text) > _SHORT_PAGE_CHARS:
         return None
     if _WALL_TITLES.match(title):
         return f"page title {title.strip()!r}"
@@ -265,22 +275,66 @@ def _keep_only_strings(tag: Tag) -> None:
         after.previous_element = previous
 
 
+_DROPPED_NAMES = frozenset(_ALWAYS_DROPPED)
+
+
 def _clean_tree(root: Tag, base_url: str) -> None:
     _flatten_deep(root)
-    for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
+    # One walk finds what to drop and what to rewrite; each kind is then handled in document
+    # order as one search per kind would (images and links inside a dropped element go with it).
+    comments, dropped, images, links = [], [], [], []
+    for node in root.descendants:
+        if isinstance(node, Tag):
+            name = node.name
+            if name in _DROPPED_NAMES:
+                dropped.append(node)
+            elif name == "img":
+                images.append(node)
+            elif name == "a":
+                links.append(node)
+        elif isinstance(node, Comment):
+            comments.append(node)
+    for comment in comments:
         comment.extract()
-    for tag in root.find_all(_ALWAYS_DROPPED):
+    for tag in dropped:
         tag.decompose()
-    for img in root.find_all("img"):
+    for img in images:
+        if img.decomposed:
+            continue
         # Image URLs churn (CDN hashes, sizes); the alt text is what a reader gets.
         alt = (img.get("alt") or "").strip()
         img.replace_with(alt) if alt else img.decompose()
-    for link in root.find_all("a"):
+    for link in links:
+        if link.decomposed:
+            continue
         target = clean_link(str(link.get("href") or ""), base_url)
         if target is None:
             link.unwrap()
         else:
             link.attrs = {"href": target}
+
+
+# A selector made only of names, classes, ids, attributes and descendant or child combinators
+# matches an element by the element and its ancestors alone: removing other elements first
+# cannot change what it matches (pseudo-classes such as :first-child and the sibling
+# combinators + and ~ can; quotes and escapes could run into the next selector when joined).
+_ORDER_FREE_SELECTOR = re.compile(r"[\w\s.#>*\[\]=^$-]+")
+
+
+def _remove(soup: BeautifulSoup, selectors: tuple[str, ...]) -> None:
+    """Drop what each selector matches, one selector after the other. When none of them can
+    match differently once the others' elements are gone, the page is searched once, for all
+    of them together: the same elements go (each search walks the whole page)."""
+    if len(selectors) > 1 and all(_ORDER_FREE_SELECTOR.fullmatch(s) for s in selectors):
+        for selector in selectors:
+            _check_selector(selector)  # the first invalid one is named, as one by one
+        for tag in soup.select(", ".join(selectors)):
+            if not tag.decomposed:  # inside an element dropped just before
+                tag.decompose()
+        return
+    for selector in selectors:
+        for tag in _select(soup, selector):
+            tag.decompose()
 
 
 def _find_all_ordered(soup: BeautifulSoup, selectors: tuple[str, ...], url: str) -> list[Tag]:
@@ -291,6 +345,8 @@ def _find_all_ordered(soup: BeautifulSoup, selectors: tuple[str, ...], url: str)
             raise SelectorMatchedNothing(selector, url)
         for tag in matched:
             chosen.setdefault(id(tag), tag)
+    if len(chosen) == 1:  # nothing to order or to nest: no walk of the whole page for it
+        return list(chosen.values())
     # Keep outermost elements only, in document order, so nothing is extracted twice.
     order = {id(tag): i for i, tag in enumerate(soup.find_all(True))}
     tags = sorted(chosen.values(), key=lambda t: order[id(t)])
@@ -298,10 +354,14 @@ def _find_all_ordered(soup: BeautifulSoup, selectors: tuple[str, ...], url: str)
 
 
 def _select(soup: BeautifulSoup, selector: str) -> list[Tag]:
+    _check_selector(selector)
+    return soup.select(selector)
+
+
+def _check_selector(selector: str) -> None:
     problem = selector_error(selector)
     if problem:
         raise InvalidSelector(selector, problem)
-    return soup.select(selector)
 
 
 # ---------------------------------------------------------------- conversion
@@ -325,6 +385,92 @@ class _Converter(MarkdownConverter):
             wrap_width=None,
             autolinks=True,
         )
+        self._part_in_pre = False
+
+    def convert_soup(self, soup: Tag) -> str:
+        self._part_in_pre = soup.find_parent("pre") is not None
+        return super().convert_soup(soup)
+
+    def process_tag(self, node: Tag, parent_tags: set[str] | None = None) -> str:
+        """markdownify 1.2's ``process_tag``, with one change: whether ``node`` is inside a
+        ``<pre>`` is read from ``parent_tags`` (the names of its ancestors in the part being
+        converted) and from the part's own ancestors, looked up once, instead of from
+        ``node.find_parent("pre")``, a search up the tree for every element (a tenth of the
+        extraction). ``tests/diffs/test_extract_fast_paths.py`` holds it to markdownify's own."""
+        if parent_tags is None:
+            parent_tags = set()
+        should_remove_inside = should_remove_whitespace_inside(node)
+
+        def _can_ignore(el: PageElement | None) -> bool:
+            if isinstance(el, Tag):
+                return False
+            elif isinstance(el, (Comment, Doctype)):
+                return True
+            elif isinstance(el, NavigableString):
+                if str(el).strip() != "":
+                    return False
+                elif should_remove_inside and (not el.previous_sibling or not el.next_sibling):
+                    return True
+                elif should_remove_whitespace_outside(el.previous_sibling) or should_remove_whitespace_outside(
+                    el.next_sibling
+                ):
+                    return True
+                else:
+                    return False
+            elif el is None:
+                return True
+            else:
+                raise ValueError(f"Unexpected element type: {type(el)}")
+
+        children_to_convert = [el for el in node.children if not _can_ignore(el)]
+        parent_tags_for_children = set(parent_tags)
+        parent_tags_for_children.add(node.name)
+        if re_html_heading.match(node.name) is not None or node.name in {"td", "th"}:
+            parent_tags_for_children.add("_inline")
+        if node.name in {"pre", "code", "kbd", "samp"}:
+            parent_tags_for_children.add("_noformat")
+        child_strings = [self.process_element(el, parent_tags=parent_tags_for_children) for el in children_to_convert]
+        child_strings = [s for s in child_strings if s]
+        if node.name == "pre" or "pre" in parent_tags or self._part_in_pre:
+            pass  # inside <pre> blocks, newlines are not collapsed
+        else:
+            updated_child_strings = [""]  # so the first lookback works
+            for child_string in child_strings:
+                leading_nl, content, trailing_nl = re_extract_newlines.match(child_string).groups()
+                if updated_child_strings[-1] and leading_nl:
+                    prev_trailing_nl = updated_child_strings.pop()
+                    num_newlines = min(2, max(len(prev_trailing_nl), len(leading_nl)))
+                    leading_nl = "\n" * num_newlines
+                updated_child_strings.extend([leading_nl, content, trailing_nl])
+            child_strings = updated_child_strings
+        text = "".join(child_strings)
+        convert_fn = self.get_conv_fn_cached(node.name)
+        if convert_fn is not None:
+            text = convert_fn(node, text, parent_tags=parent_tags)
+        return text
+
+
+def _short_text(tag: Tag, limit: int) -> str | None:
+    """``_text_of(tag)`` if it is at most ``limit`` characters long, else None, read only as far
+    as the limit (a policy page's text is far longer than a challenge page's)."""
+    words: list[str] = []
+    size = -1  # the words' lengths and the single spaces between them
+    for string in tag.strings:  # get_text's strings
+        for word in string.split():
+            size += len(word) + 1
+            if size > limit:
+                return None
+            words.append(word)
+    return " ".join(words)
+
+
+_NOT_TEXT = frozenset(("script", "style", "noscript", "template"))
+
+
+def _tags_named(root: Tag, names: frozenset[str]) -> list[Tag]:
+    """``root.find_all(names)`` (tags of those names, in document order) without its general
+    filter's cost for every element: HTML parsed by lxml has no namespace prefixes to match."""
+    return [node for node in root.descendants if isinstance(node, Tag) and node.name in names]
 
 
 def _text_of(tag: Tag | None) -> str:
@@ -343,15 +489,13 @@ def extract(body: bytes | str, rules: Rules, *, url: str = "", encoding: str | N
     soup = BeautifulSoup(html, "lxml")
 
     title = _text_of(soup.title) or _text_of(soup.find("h1"))
-    for tag in soup.find_all(("script", "style", "noscript", "template")):
+    for tag in _tags_named(soup, _NOT_TEXT):
         tag.decompose()
-    evidence = _bot_wall_evidence(html.lower(), title, _text_of(soup.body or soup))
+    evidence = _bot_wall_evidence(html.lower(), title, _short_text(soup.body or soup, _SHORT_PAGE_CHARS))
     if evidence:
         raise BotWall(evidence, url)
 
-    for selector in rules.remove:
-        for tag in _select(soup, selector):
-            tag.decompose()
+    _remove(soup, rules.remove)
     try:
         remove_ranges(soup, rules.remove_ranges)
         ranged = select_ranges(soup, rules.select_ranges)
@@ -426,8 +570,11 @@ def fingerprint(body: bytes, rules: Rules, *, encoding: str | None = None) -> st
                 if not found:
                     return None
                 chosen.update((id(node), node) for node in found)
-            order = {id(node): i for i, node in enumerate(root.iter())}
-            nodes = sorted(chosen.values(), key=lambda node: order.get(id(node), -1))
+            if len(chosen) == 1:  # nothing to order: no walk of the whole page for it
+                nodes = list(chosen.values())
+            else:
+                order = {id(node): i for i, node in enumerate(root.iter())}
+                nodes = sorted(chosen.values(), key=lambda node: order.get(id(node), -1))
         else:
             nodes = [root]
     except (SelectorError, ValueError, lxml.etree.LxmlError):

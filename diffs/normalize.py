@@ -46,6 +46,7 @@ _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _DASH = re.compile("(?<=[^\n])[\u2010-\u2015\u2212]")
+_DASH_CHAR = re.compile("[\u2010-\u2015\u2212]")
 _INNER_SPACES = re.compile(r"(?<=\S) {2,}")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
@@ -61,6 +62,7 @@ _PROTECTED = re.compile(r"`[^`\n]*`|\]\([^)\n]*\)|<[a-z][a-z0-9+.-]*:[^>\n]*>|ht
 _STRONG_UNDERSCORE = re.compile(r"(?<![\w\\])__(?=[^\s_])(.+?)(?<=[^\s_\\])__(?!\w)")
 _EM_UNDERSCORE = re.compile(r"(?<![\w\\_*])_(?=[^\s_])(.+?)(?<=[^\s_\\])_(?![\w_*])")
 _ESCAPED_INTRAWORD_UNDERSCORE = re.compile(r"(?<=\w)\\_(?=\w)")
+_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 
 
 def normalize_markdown(md: str) -> str:
@@ -73,7 +75,8 @@ def normalize_markdown(md: str) -> str:
     text = _SPACES.sub(" ", text)
     text = drop_controls(text)
     text = text.translate(_QUOTES)
-    text = _DASH.sub("-", text)
+    if _DASH_CHAR.search(text):  # the lookbehind costs at every position: only when a dash is there
+        text = _DASH.sub("-", text)
 
     lines = _normalize_lines(text.split("\n"))
     text = "\n".join(lines).strip("\n")
@@ -98,7 +101,9 @@ def _normalize_lines(lines: list[str]) -> list[str]:
         if in_fence:  # code keeps its spacing and markup
             out.append(line.rstrip())
             continue
-        line = _INNER_SPACES.sub(" ", line).rstrip()
+        # Each pattern below is tried only on a line holding a character it needs: the same
+        # result, without a regex scan of every line for markup that plain prose lacks.
+        line = (_INNER_SPACES.sub(" ", line) if "  " in line else line).rstrip()
         if not line.strip():
             out.append("")
             continue
@@ -106,9 +111,10 @@ def _normalize_lines(lines: list[str]) -> list[str]:
             level = "#" if line.lstrip().startswith("=") else "##"
             out[-1] = f"{level} {out[-1].strip()}"
             continue
-        if not _THEMATIC_BREAK.match(line):
+        if ("*" in line or "+" in line) and not _THEMATIC_BREAK.match(line):
             line = _BULLET.sub(r"\1-", line)
-        line = _ATX_CLOSING.sub(r"\1", line)
+        if line.startswith("#"):
+            line = _ATX_CLOSING.sub(r"\1", line)
         out.append(_normalize_inline(line))
     return out
 
@@ -130,11 +136,13 @@ def _normalize_inline(line: str) -> str:
         kept.append(_canonical_link(match.group(0)))
         return f"\x00{len(kept) - 1}\x00"
 
-    line = _PROTECTED.sub(protect, line)
-    line = _ESCAPED_INTRAWORD_UNDERSCORE.sub("_", line)
-    line = _STRONG_UNDERSCORE.sub(r"**\1**", line)
-    line = _EM_UNDERSCORE.sub(r"*\1*", line)
-    return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], line)
+    if "`" in line or "](" in line or "<" in line or "http" in line:
+        line = _PROTECTED.sub(protect, line)
+    if "_" in line:  # underscores are all the patterns below change
+        line = _ESCAPED_INTRAWORD_UNDERSCORE.sub("_", line)
+        line = _STRONG_UNDERSCORE.sub(r"**\1**", line)
+        line = _EM_UNDERSCORE.sub(r"*\1*", line)
+    return _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], line) if "\x00" in line else line
 
 
 def _canonical_link(protected: str) -> str:
