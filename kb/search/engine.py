@@ -249,17 +249,20 @@ def create(
     writer.commit(optimize=optimize)
 
 
-def write(path: Path, deletes: Iterable[str], adds: Iterable[Unit]) -> None:
-    """Remove the units with the keys ``deletes`` and write ``adds``, in one commit."""
+def write(path: Path, changes: Iterable[tuple[Iterable[str], Iterable[Unit]]]) -> None:
+    """For each (deletes, adds) of ``changes`` (one document's, made as the writer asks for
+    them): remove the units with the keys ``deletes`` and write ``adds``; all in one commit.
+    A delete only ever reaches the segments already written, so the order does not matter."""
     ix = index.open_dir(path)
     writer = ix.writer(limitmb=128, compound=False)
     try:
-        for key in deletes:
-            writer.delete_by_term("key", key)
-        for unit in adds:
-            # update, not add: a sync killed after the commit and before the manifest was
-            # written is replayed without duplicating units.
-            writer.update_document(**unit.fields())
+        for deletes, adds in changes:
+            for key in deletes:
+                writer.delete_by_term("key", key)
+            for unit in adds:
+                # update, not add: a sync killed after the commit and before the manifest was
+                # written is replayed without duplicating units.
+                writer.update_document(**unit.fields())
     except BaseException:
         writer.cancel()
         raise
