@@ -96,6 +96,7 @@ def make_units(pages: int) -> list:
                     snapshot_sha256=f"{i:064x}",
                     valid_from="2026-01-05T06:00:00Z",
                     valid_to=None,
+                    in_force_from="2026-01-05T06:00:00Z",
                     current=True,
                     changed=False,
                     label="first",

@@ -99,6 +99,8 @@ _ReplayBody = engine._ReplayBody
 
 MANIFEST = "units.json"
 COMMON_SAMPLE = 5000  # sections on which the common words are counted when the index is built
+# Units from which a rebuild writes two segments in two processes (engine.create_parts).
+PARALLEL_UNITS = 2000
 TEXT_BATCH = 100  # documents whose texts are read at once from a ``TextReader``
 # Reads the texts of versions by id (``kb.store.Store.version_texts``).
 TextReader = Callable[[Iterable[int]], Mapping[int, str]]
@@ -176,7 +178,9 @@ def rebuild(home: Path, timelines: Iterable[Timeline], texts: TextReader | None 
 
     ``texts`` as for ``sync``. The units are made and written one document at a time, never
     all held: a first pass counts them, a second reads the sample of sections the common
-    words are counted on (every n-th unit), a third writes them."""
+    words are counted on (every n-th unit), a third writes them: from ``PARALLEL_UNITS``
+    units on, the first and the second half of the documents in two processes, into two
+    segments (``engine.create_parts``: the same hits and scores as one)."""
     started = time.perf_counter()
     home = Path(home)
     lines = list(timelines)
@@ -185,19 +189,26 @@ def rebuild(home: Path, timelines: Iterable[Timeline], texts: TextReader | None 
     for leftover in (fresh, old):
         shutil.rmtree(leftover, ignore_errors=True)
     fresh.mkdir(parents=True)
-    known: dict[str, dict] = {}
+    counts = [len(units(line)) for line in with_texts(lines, texts)]
+    common = common_words(_sample(lines, counts, texts))
+    written: dict[str, dict] = {}
 
-    def every_unit() -> Iterator[Unit]:
-        for line in with_texts(lines, texts):
+    def every_unit(part: list[Timeline]) -> Iterator[Unit]:
+        for line in with_texts(part, texts):
             doc_units = units(line)
-            known[line.document.doc_id] = {"fp": fingerprint(line), "units": sorted(u.key for u in doc_units)}
+            written[line.document.doc_id] = {"fp": fingerprint(line), "units": sorted(u.key for u in doc_units)}
             yield from doc_units
 
     try:
-        engine.create(fresh, every_unit(), common_words(_sample(lines, texts)))
+        if sum(counts) >= PARALLEL_UNITS and (os.cpu_count() or 1) > 1:
+            half = _halfway(counts)
+            engine.create_parts(fresh, [every_unit(lines[:half]), every_unit(lines[half:])], common)
+        else:
+            engine.create(fresh, every_unit(lines), common)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
+    known = {line.document.doc_id: written[line.document.doc_id] for line in lines}
     _write_manifest(fresh, known)
     if target.exists():
         target.rename(old)
@@ -214,22 +225,30 @@ def rebuild(home: Path, timelines: Iterable[Timeline], texts: TextReader | None 
     )
 
 
-def _sample(lines: list[Timeline], texts: TextReader | None) -> Iterator[str]:
-    """The bodies of every n-th unit of all the documents' units in order (n: their number
-    over ``COMMON_SAMPLE``, at least 1), read one document at a time."""
-    counts = [len(units(line)) for line in with_texts(lines, texts)]
+def _sample(lines: list[Timeline], counts: list[int], texts: TextReader | None) -> Iterator[str]:
+    """The bodies of every n-th unit of all the documents' units in order (n: their number,
+    ``counts`` per document, over ``COMMON_SAMPLE``, at least 1), read one document at a time."""
     step = max(1, sum(counts) // COMMON_SAMPLE)
-    holding, first = [], 0  # the documents holding a sampled unit, and where their units start
+    starts: dict[str, int] = {}  # the documents holding a sampled unit: where their units start
+    first = 0
     for line, count in zip(lines, counts, strict=True):
-        if (first + count - 1) // step >= -(-first // step):  # a multiple of step in [first, first+count)
-            holding.append((line, first))
+        if (first + count - 1) // step >= -(-first // step):  # a multiple of step in [first, first + count)
+            starts[line.document.doc_id] = first
         first += count
-    starts = dict((line.document.doc_id, start) for line, start in holding)
-    for line in with_texts((line for line, _ in holding), texts):
-        start = starts[line.document.doc_id]
-        for i, unit in enumerate(units(line), start):
+    for line in with_texts((line for line in lines if line.document.doc_id in starts), texts):
+        for i, unit in enumerate(units(line), starts[line.document.doc_id]):
             if i % step == 0:
                 yield unit.body
+
+
+def _halfway(counts: list[int]) -> int:
+    """The first document of the second half of the units (at least one document each side)."""
+    total, running = sum(counts), 0
+    for i, count in enumerate(counts):
+        if running + count > total / 2:
+            return max(1, min(i, len(counts) - 1)) if running else 1
+        running += count
+    return max(1, len(counts) - 1)
 
 
 def with_texts(lines: Iterable[Timeline], texts: TextReader | None, batch: int = TEXT_BATCH) -> Iterator[Timeline]:
