@@ -16,6 +16,7 @@ existed still open.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import queue
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,9 +25,11 @@ from pathlib import Path
 
 from whoosh import highlight, index, qparser, scoring
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, Token, Tokenizer
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.columns import NumericColumn
 from whoosh.fields import BOOLEAN, COLUMN, ID, STORED, TEXT, Schema
 from whoosh.query import AndMaybe, Not, NullQuery, Or, Phrase, Prefix, Term
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from kb.errors import QueryError
@@ -55,10 +58,24 @@ PART_GAP = 100  # positions skipped at a break: no phrase runs from a heading in
 # -- analysis and schema ------------------------------------------------------------------
 
 
+class _Stems(StemFilter):
+    """Whoosh's ``StemFilter`` with Python's LRU cache (in C) in front of the stemmer instead
+    of Whoosh's own (in Python, which counts every use of every word): the same stems."""
+
+    def clear(self):
+        super().clear()
+        if isinstance(self.cachesize, int) and self.cachesize > 1:
+            self._stem = functools.lru_cache(maxsize=self.cachesize)(self._stem.__wrapped__)
+
+
+def _stems():
+    return _Stems(lang="en", cachesize=100_000)
+
+
 def _analyzer():
     # English stemming, and no stop list: "must not" must never match "must", and a phrase
     # keeps every word's position.
-    return RegexTokenizer() | LowercaseFilter() | StemFilter(lang="en", cachesize=100_000)
+    return RegexTokenizer() | LowercaseFilter() | _stems()
 
 
 _TEXT = _analyzer()  # for snippets and word lists: one instance, one warm stem cache
@@ -79,7 +96,7 @@ class _PartBreaks(Filter):
 
 
 def _body_analyzer():
-    return RegexTokenizer() | _PartBreaks() | LowercaseFilter() | StemFilter(lang="en", cachesize=100_000)
+    return RegexTokenizer() | _PartBreaks() | LowercaseFilter() | _stems()
 
 
 # The body's tokens, kept for ``body_pairs``: Whoosh indexes a document's fields in the order
@@ -127,13 +144,7 @@ class _ReplayBody(Tokenizer):
 
 
 def _keeping_body_analyzer():
-    return (
-        _KeepingTokenizer()
-        | _PartBreaks()
-        | LowercaseFilter()
-        | StemFilter(lang="en", cachesize=100_000)
-        | _KeepTokens()
-    )
+    return _KeepingTokenizer() | _PartBreaks() | LowercaseFilter() | _stems() | _KeepTokens()
 
 
 class _CommonPairs(Filter):
@@ -221,6 +232,38 @@ def exists(path: Path) -> bool:
     return index.exists_in(path)
 
 
+class _BulkWriter(SegmentWriter):
+    """Whoosh's segment writer, except that its commit reads each document's field lengths
+    from a list loaded once per field rather than from the column file once per posting
+    (``W3PerDocReader.doc_field_length``: a seek and an unpack for each of millions of
+    postings). The lengths, and so the segment, are the same."""
+
+    def per_document_reader(self):
+        return _Lengths(super().per_document_reader())
+
+
+class _Lengths:
+    """The per-document reader ``FieldWriter.add_postings`` is given, with its lengths cached."""
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._lengths: dict[str, list] = {}
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            # as W3PerDocReader: a zero byte (no length) reads as None, no column as the default
+            lengths = [byte_to_length(b) if b else None for b in column] if column is not None else []
+            self._lengths[fieldname] = lengths
+        if not lengths:
+            return default
+        return lengths[docnum]
+
+    def __getattr__(self, name):
+        return getattr(self._reader, name)
+
+
 def create(
     path: Path,
     units: Iterable[Unit],
@@ -242,7 +285,7 @@ def create(
     if procs > 1:
         writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=multisegment, compound=False)
     else:
-        writer = ix.writer(limitmb=limitmb, compound=False)
+        writer = _BulkWriter(ix, limitmb=limitmb, compound=False)
     try:
         for unit in units:
             writer.add_document(**unit.fields())
@@ -337,7 +380,7 @@ def _get(result, child):
 def _write_part(path: str, feed, result, limitmb: int) -> None:
     """In a child process: one segment of the documents ``feed`` brings, until None."""
     try:
-        writer = SegmentWriter(index.open_dir(path), _lk=False, limitmb=limitmb, compound=False)
+        writer = _BulkWriter(index.open_dir(path), _lk=False, limitmb=limitmb, compound=False)
         while (batch := feed.get()) is not None:
             for fields in batch:
                 writer.add_document(**fields)
