@@ -1,7 +1,7 @@
 """The search index from a store: a rebuild, then an incremental sync, with their wall time,
 CPU time and peak RSS, for the code of one or more trees in the same run.
 
-    python bench/index_store.py --docs 2000 [--changed 200] [--tree DIR ...] [--json]
+    python bench/index_store.py --docs 2000 [--changed 200] [--tree DIR ...] [--rebuild-with DIR] [--json]
 
 Builds a store of ``--docs`` documents of ``bench/corpus.py`` (about 24 KB of rules each, in
 sections, as ``bench/index_bulk.py`` makes them), one version each. Then, for each ``--tree``
@@ -15,6 +15,10 @@ sections, as ``bench/index_bulk.py`` makes them), one version each. Then, for ea
 3. ``sync``: ``kb.pipeline.update_index``, what a daily run does after recording.
 
 Then the hits of a few queries (keys and scores) are compared between the trees.
+
+``--rebuild-with DIR``: the rebuild runs once, with that tree, and every ``--tree`` syncs a
+copy of its index (the index format being the same): how the trees' syncs compare where a
+rebuild by each would take too long.
 """
 
 from __future__ import annotations
@@ -142,6 +146,7 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--changed", type=int, default=0, help="documents changed before the sync (default 2 %%)")
     parser.add_argument("--tree", type=Path, action="append", help="a policywatch tree (default: this one)")
+    parser.add_argument("--rebuild-with", type=Path, metavar="DIR", help="rebuild once with this tree")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     trees = [t.resolve() for t in args.tree or [REPO]]
@@ -151,10 +156,13 @@ def main() -> int:
     answers: dict[str, list] = {}
     try:
         build_store(work / "store", args.docs)
+        shared = None
+        if args.rebuild_with:
+            shared = step(args.rebuild_with.resolve(), "rebuild", work / "store")
         for n, tree in enumerate(trees):
             home = work / f"home-{n}"
             shutil.copytree(work / "store", home)
-            rebuild = step(tree, "rebuild", home)
+            rebuild = shared if shared is not None else step(tree, "rebuild", home)
             change_some(home, args.docs, changed, trees[-1])
             sync = step(tree, "sync", home)
             answers[str(tree)] = hits(tree, home)
@@ -165,7 +173,13 @@ def main() -> int:
     first = str(trees[0])
     same = {tree: answers[tree] == answers[first] for tree in results}
     if args.json:
-        print(json.dumps({"docs": args.docs, "changed": changed, "trees": results, "same_hits": same}, indent=2))
+        shared_by = str(args.rebuild_with) if args.rebuild_with else None
+        print(
+            json.dumps(
+                {"docs": args.docs, "changed": changed, "rebuilt_by": shared_by, "trees": results, "same_hits": same},
+                indent=2,
+            )
+        )
         return 0
     print(f"{args.docs} documents, {changed} changed before the sync; load {os.getloadavg()[0]:.1f}")
     print(f"{'tree':<28} {'step':<8} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'units':>8}  same hits")
