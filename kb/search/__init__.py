@@ -252,12 +252,13 @@ def _halfway(counts: list[int]) -> int:
     return max(1, len(counts) - 1)
 
 
-def with_texts(lines: Iterable[Timeline], texts: TextReader | None, batch: int = TEXT_BATCH) -> Iterator[Timeline]:
+def with_texts(lines: Iterable[Timeline], texts: TextReader | None, batch: int | None = None) -> Iterator[Timeline]:
     """The timelines with their versions' texts: as they are without ``texts``, else read from
-    it ``batch`` documents at a time (so only that many documents' texts are held)."""
+    it ``batch`` documents at a time (``TEXT_BATCH``; only that many documents' texts are held)."""
     if texts is None:
         yield from lines
         return
+    batch = batch or TEXT_BATCH
     chunk: list[Timeline] = []
     for line in lines:
         chunk.append(line)
