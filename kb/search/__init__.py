@@ -96,7 +96,6 @@ _CommonPairs = engine._CommonPairs
 _KeepingTokenizer = engine._KeepingTokenizer
 _KeepTokens = engine._KeepTokens
 _ReplayBody = engine._ReplayBody
-_Stems = engine._Stems  # the stemmer with its cache (engine._Stems), likewise
 
 MANIFEST = "units.json"
 COMMON_SAMPLE = 5000  # sections on which the common words are counted when the index is built
