@@ -19,7 +19,13 @@ Variants (``engine.create``'s keyword arguments):
 - ``procs2-multi``: the same, each process's segment kept (``multisegment=True``), no merge;
 - ``lim64`` / ``lim128`` / ``lim512``: one writer with a smaller or a larger pool;
 - ``nooptimize``: one writer, ``commit()`` without ``optimize`` (one writer makes one segment anyway);
-- ``current``: ``engine.create`` with its defaults as they are now.
+- ``current``: ``engine.create`` with its defaults as they are now;
+- ``parts2``: ``engine.create_parts``, what a rebuild of 2,000 units or more does: the first
+  and the second half of the documents written in two processes, one segment each.
+
+Since 12c63be every single-writer variant uses ``engine._BulkWriter`` (lengths loaded once,
+zlib level 1) and ``engine._Stems``: to compare with the code before those, run
+``bench/index_store.py --tree OLD --tree .``.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ VARIANTS = {
     "lim512": {"procs": 1, "limitmb": 512},
     "nooptimize": {"procs": 1, "limitmb": 256, "optimize": False},
     "current": {},
+    "parts2": {"parts": 2},
 }
 QUERIES = [
     "confirm shipment",
@@ -96,6 +103,7 @@ def make_units(pages: int) -> list:
                     snapshot_sha256=f"{i:064x}",
                     valid_from="2026-01-05T06:00:00Z",
                     valid_to=None,
+                    in_force_from="2026-01-05T06:00:00Z",
                     current=True,
                     changed=False,
                     label="first",
@@ -117,7 +125,14 @@ def _child(pages: int, path: str, options: dict, queue) -> None:
     Path("/proc/self/clear_refs").write_text("5")  # peak RSS from here on
     me0, kids0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    engine.create(Path(path), units, common, **options)
+    parts = options.pop("parts", 1)
+    if parts > 1:
+        docs = sorted({u.doc_id for u in units})
+        first = set(docs[: len(docs) // 2])
+        halves = [[u for u in units if u.doc_id in first], [u for u in units if u.doc_id not in first]]
+        engine.create_parts(Path(path), halves, common, **options)
+    else:
+        engine.create(Path(path), units, common, **options)
     wall = time.perf_counter() - started
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = sum(

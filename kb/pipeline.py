@@ -27,7 +27,7 @@ from kb.publish import publish as publish_site
 from kb.record import RecordReport, ReextractReport, process_pending
 from kb.record import reextract as reextract_store
 from kb.record.deep import DeepReport, rederive
-from kb.record.history import timelines
+from kb.record.history import timeline_heads
 from kb.record.intake import capture_text, file_capture, folder_captures, record_captures
 from kb.sources import Sources
 from kb.sources.config import load_config
@@ -241,9 +241,10 @@ def _required_notify_config(home: Path, store: Store):
 
 
 def update_index(home: Path, store: Store) -> index.SyncReport:
-    """Write to the index only the documents whose timeline moved."""
+    """Write to the index only the documents whose timeline moved: their fingerprints come
+    from the versions' digests, and only the texts of the documents rewritten are read."""
     with index_writes(home):
-        return index.sync(home, timelines(store))
+        return index.sync(home, timeline_heads(store), store.version_texts)
 
 
 @contextmanager
@@ -262,11 +263,12 @@ def index_writes(home: Path) -> Iterator[None]:
 
 def reindex(home: Path, *, rebuild: bool = False) -> index.SyncReport:
     """Bring the search index up to date with the store, or throw it away and rebuild it."""
-    with run_lock(home, "index"):
-        with Store(home) as store:
-            lines = timelines(store)
+    with run_lock(home, "index"), Store(home) as store:
+        lines = timeline_heads(store)  # the texts are read as the index needs them
         with index_writes(home):
-            return index.rebuild(home, lines) if rebuild else index.sync(home, lines)
+            if rebuild:
+                return index.rebuild(home, lines, store.version_texts)
+            return index.sync(home, lines, store.version_texts)
 
 
 def record(home: Path, sources: Sources) -> RecordReport:

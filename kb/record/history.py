@@ -30,6 +30,24 @@ def timelines(store: Store) -> list[Timeline]:
     return result
 
 
+def timeline_heads(store: Store) -> list[Timeline]:
+    """Every document's timeline as ``timelines`` reads it, without the versions' texts (each
+    ``text`` is "") nor the changes' diffs: the intervals, classes and digests that the search
+    index's fingerprints need, in a few queries and little memory (``Store.version_texts``
+    reads the texts of the documents the index rewrites)."""
+    versions: dict[str, list[Version]] = {}
+    for version in store.version_heads():
+        versions.setdefault(version.doc_id, []).append(version)
+    changes: dict[str, list[Change]] = {}
+    for change in store.change_heads():
+        changes.setdefault(change.doc_id, []).append(change)
+    result = []
+    for doc in store.documents():
+        checks = store.checks(doc.doc_id) if doc.status == "gone" else ()
+        result.append(build_timeline(doc, versions.get(doc.doc_id, ()), changes.get(doc.doc_id, ()), checks))
+    return result
+
+
 def timeline(store: Store, doc_id: str) -> Timeline:
     """One document's versions and changes; ``UnknownDocument`` if the store has never seen it."""
     doc = store.document(doc_id)

@@ -35,8 +35,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kb.search import engine
@@ -71,6 +71,7 @@ __all__ = [
     "Scope",
     "SearchIndex",
     "SyncReport",
+    "TextReader",
     "Unit",
     "check_syntax",
     "common_words",
@@ -81,6 +82,7 @@ __all__ = [
     "split_sections",
     "sync",
     "units",
+    "with_texts",
 ]
 
 # Whoosh pickles an index's schema, the analyzer filters with it, under their module path:
@@ -97,6 +99,11 @@ _ReplayBody = engine._ReplayBody
 
 MANIFEST = "units.json"
 COMMON_SAMPLE = 5000  # sections on which the common words are counted when the index is built
+# Units from which a rebuild writes two segments in two processes (engine.create_parts).
+PARALLEL_UNITS = 2000
+TEXT_BATCH = 100  # documents whose texts are read at once from a ``TextReader``
+# Reads the texts of versions by id (``kb.store.Store.version_texts``).
+TextReader = Callable[[Iterable[int]], Mapping[int, str]]
 
 
 @dataclass(frozen=True)
@@ -109,52 +116,71 @@ class SyncReport:
     seconds: float = 0.0
 
 
-def sync(home: Path, timelines: Iterable[Timeline]) -> SyncReport:
+def sync(home: Path, timelines: Iterable[Timeline], texts: TextReader | None = None) -> SyncReport:
     """Bring the index in line with the timelines (the caller reads them from the store),
-    rewriting only the documents whose timeline changed. Rebuilds when there is no usable index."""
+    rewriting only the documents whose timeline changed. Rebuilds when there is no usable index.
+
+    ``texts``: the timelines come without their versions' texts (``kb.record.history.
+    timeline_heads``) and ``texts`` reads them by version id, for the documents rewritten
+    only, a batch at a time; without it, the timelines carry their texts."""
     started = time.perf_counter()
     home = Path(home)
     lines = list(timelines)
     path = home / INDEX_DIR
     manifest = _read_manifest(path)
     if manifest is None:
-        return rebuild(home, lines)
+        return rebuild(home, lines, texts)
     known: dict = manifest["docs"]
     wanted = {line.document.doc_id: line for line in lines}
-    adds: list[Unit] = []
-    deletes: list[str] = []
-    updated = 0
+    moved: list[tuple[Timeline, str]] = []
     for doc_id, line in wanted.items():
         line_fingerprint = fingerprint(line)
         before = known.get(doc_id)
-        if before is not None and before["fp"] == line_fingerprint:
-            continue
-        updated += 1
-        fresh = units(line)
-        old_keys = set(before["units"]) if before else set()
-        new_keys = {u.key for u in fresh}
-        adds += [u for u in fresh if u.key not in old_keys]
-        deletes += sorted(old_keys - new_keys)
-        known[doc_id] = {"fp": line_fingerprint, "units": sorted(new_keys)}
-    for doc_id in [d for d in known if d not in wanted]:
-        deletes += known.pop(doc_id)["units"]
-        updated += 1
-    total = sum(len(entry["units"]) for entry in known.values())
-    if adds or deletes:
-        engine.write(path, deletes, adds)
+        if before is None or before["fp"] != line_fingerprint:
+            moved.append((line, line_fingerprint))
+    gone = [d for d in known if d not in wanted]
+    counts = {"added": 0, "deleted": 0}
+
+    def changes() -> Iterator[tuple[list[str], list[Unit]]]:
+        fingerprints = dict((line.document.doc_id, fp) for line, fp in moved)
+        for line in with_texts((line for line, _ in moved), texts):
+            doc_id = line.document.doc_id
+            fresh = units(line)
+            before = known.get(doc_id)
+            old_keys = set(before["units"]) if before else set()
+            new_keys = {u.key for u in fresh}
+            adds = [u for u in fresh if u.key not in old_keys]
+            deletes = sorted(old_keys - new_keys)
+            known[doc_id] = {"fp": fingerprints[doc_id], "units": sorted(new_keys)}
+            counts["added"] += len(adds)
+            counts["deleted"] += len(deletes)
+            yield deletes, adds
+        for doc_id in gone:
+            deletes = known.pop(doc_id)["units"]
+            counts["deleted"] += len(deletes)
+            yield deletes, []
+
+    if moved or gone:
+        engine.write(path, changes())
         _write_manifest(path, known)
     return SyncReport(
-        updated=updated,
-        added=len(adds),
-        deleted=len(deletes),
-        total=total,
+        updated=len(moved) + len(gone),
+        added=counts["added"],
+        deleted=counts["deleted"],
+        total=sum(len(entry["units"]) for entry in known.values()),
         seconds=round(time.perf_counter() - started, 3),
     )
 
 
-def rebuild(home: Path, timelines: Iterable[Timeline]) -> SyncReport:
+def rebuild(home: Path, timelines: Iterable[Timeline], texts: TextReader | None = None) -> SyncReport:
     """Write a new index from the timelines, then swap it in:
-    searches keep using the old one until the new one is complete."""
+    searches keep using the old one until the new one is complete.
+
+    ``texts`` as for ``sync``. The units are made and written one document at a time, never
+    all held: a first pass counts them, a second reads the sample of sections the common
+    words are counted on (every n-th unit), a third writes them: from ``PARALLEL_UNITS``
+    units on, the first and the second half of the documents in two processes, into two
+    segments (``engine.create_parts``: the same hits and scores as one)."""
     started = time.perf_counter()
     home = Path(home)
     lines = list(timelines)
@@ -163,31 +189,95 @@ def rebuild(home: Path, timelines: Iterable[Timeline]) -> SyncReport:
     for leftover in (fresh, old):
         shutil.rmtree(leftover, ignore_errors=True)
     fresh.mkdir(parents=True)
-    per_doc = [(line, units(line)) for line in lines]
-    every = [unit for _, doc_units in per_doc for unit in doc_units]
-    sample = every[:: max(1, len(every) // COMMON_SAMPLE)]
-    known = {
-        line.document.doc_id: {"fp": fingerprint(line), "units": sorted(u.key for u in doc_units)}
-        for line, doc_units in per_doc
-    }
+    counts = [len(units(line)) for line in with_texts(lines, texts)]
+    common = common_words(_sample(lines, counts, texts))
+    written: dict[str, dict] = {}
+
+    def every_unit(part: list[Timeline]) -> Iterator[Unit]:
+        for line in with_texts(part, texts):
+            doc_units = units(line)
+            written[line.document.doc_id] = {"fp": fingerprint(line), "units": sorted(u.key for u in doc_units)}
+            yield from doc_units
+
     try:
-        engine.create(fresh, every, common_words(unit.body for unit in sample))
+        if sum(counts) >= PARALLEL_UNITS and (os.cpu_count() or 1) > 1:
+            half = _halfway(counts)
+            engine.create_parts(fresh, [every_unit(lines[:half]), every_unit(lines[half:])], common)
+        else:
+            engine.create(fresh, every_unit(lines), common)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
+    known = {line.document.doc_id: written[line.document.doc_id] for line in lines}
     _write_manifest(fresh, known)
     if target.exists():
         target.rename(old)
     fresh.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+    total = sum(len(entry["units"]) for entry in known.values())
     return SyncReport(
         updated=len(known),
-        added=len(every),
+        added=total,
         deleted=0,
-        total=len(every),
+        total=total,
         rebuilt=True,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _sample(lines: list[Timeline], counts: list[int], texts: TextReader | None) -> Iterator[str]:
+    """The bodies of every n-th unit of all the documents' units in order (n: their number,
+    ``counts`` per document, over ``COMMON_SAMPLE``, at least 1), read one document at a time."""
+    step = max(1, sum(counts) // COMMON_SAMPLE)
+    starts: dict[str, int] = {}  # the documents holding a sampled unit: where their units start
+    first = 0
+    for line, count in zip(lines, counts, strict=True):
+        if (first + count - 1) // step >= -(-first // step):  # a multiple of step in [first, first + count)
+            starts[line.document.doc_id] = first
+        first += count
+    for line in with_texts((line for line in lines if line.document.doc_id in starts), texts):
+        for i, unit in enumerate(units(line), starts[line.document.doc_id]):
+            if i % step == 0:
+                yield unit.body
+
+
+def _halfway(counts: list[int]) -> int:
+    """The first document of the second half of the units (at least one document each side)."""
+    total, running = sum(counts), 0
+    for i, count in enumerate(counts):
+        if running + count > total / 2:
+            return max(1, min(i, len(counts) - 1)) if running else 1
+        running += count
+    return max(1, len(counts) - 1)
+
+
+def with_texts(lines: Iterable[Timeline], texts: TextReader | None, batch: int | None = None) -> Iterator[Timeline]:
+    """The timelines with their versions' texts: as they are without ``texts``, else read from
+    it ``batch`` documents at a time (``TEXT_BATCH``; only that many documents' texts are held)."""
+    if texts is None:
+        yield from lines
+        return
+    batch = batch or TEXT_BATCH
+    chunk: list[Timeline] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= batch:
+            yield from _filled(chunk, texts)
+            chunk = []
+    yield from _filled(chunk, texts)
+
+
+def _filled(chunk: list[Timeline], texts: TextReader) -> Iterator[Timeline]:
+    if not chunk:
+        return
+    found = texts([span.version.id for line in chunk for span in line.versions])
+    for line in chunk:
+        yield replace(
+            line,
+            versions=tuple(
+                replace(span, version=replace(span.version, text=found[span.version.id])) for span in line.versions
+            ),
+        )
 
 
 def _read_manifest(path: Path) -> dict | None:

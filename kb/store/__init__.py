@@ -513,6 +513,61 @@ class Store:
             rows = self._db.execute(sql + " WHERE v.doc_id=? ORDER BY v.captured_at, v.id", (doc_id,)).fetchall()
         return [_version(row) for row in rows]
 
+    # -- what the search index reads: versions and changes without their texts ----
+
+    def version_heads(self) -> list[Version]:
+        """Every version without its text (``text`` is ""), in the order of ``versions()``: what
+        a timeline's intervals and the index's fingerprints need, in one query; the texts of
+        those the index must rewrite come from ``version_texts``."""
+        rows = self._db.execute(
+            "SELECT v.id, v.doc_id, v.snapshot_id, s.sha256 AS snapshot_sha256, v.captured_at, v.title, "
+            "'' AS text, v.text_sha256 FROM versions v JOIN snapshots s ON s.id=v.snapshot_id "
+            "ORDER BY v.doc_id, v.captured_at, v.id"
+        ).fetchall()
+        return [_version(row) for row in rows]
+
+    def version_texts(self, version_ids: Iterable[int]) -> dict[int, str]:
+        """The texts of these versions, by id: one query per 500 ids."""
+        ids = sorted(set(version_ids))
+        texts: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            texts.update(self._db.execute(f"SELECT id, text FROM versions WHERE id IN ({marks})", chunk).fetchall())
+        return texts
+
+    def change_heads(self) -> list[Change]:
+        """The changes ``changes(flaps=True)`` returns, in its order, with what a timeline and
+        the index read (versions, class, summary, effective date, flap, return) and without
+        their diff, reasons and section lists (empty here): one query."""
+        rows = self._db.execute(
+            "SELECT c.id, c.key, c.doc_id, c.from_version_id, c.to_version_id, c.detected_at, c.label, "
+            "c.summary, c.silent, c.effective_date, c.notice_days, c.technical, c.flap, c.returns_to, "
+            "r.captured_at AS returns_to_at, c.event FROM changes c "
+            "LEFT JOIN versions r ON r.id = c.returns_to WHERE c.technical=0 ORDER BY c.detected_at, c.id"
+        ).fetchall()
+        return [
+            Change(
+                id=row["id"],
+                key=row["key"],
+                doc_id=row["doc_id"],
+                from_version_id=row["from_version_id"],
+                to_version_id=row["to_version_id"],
+                detected_at=row["detected_at"],
+                label=row["label"],
+                summary=row["summary"],
+                silent=None if row["silent"] is None else bool(row["silent"]),
+                effective_date=row["effective_date"],
+                notice_days=row["notice_days"],
+                technical=bool(row["technical"]),
+                flap=bool(row["flap"]),
+                returns_to=row["returns_to"],
+                returns_to_at=row["returns_to_at"],
+                event=row["event"],
+            )
+            for row in rows
+        ]
+
     def add_version(
         self,
         *,
