@@ -144,7 +144,7 @@ def iter_sources(
     for doc in site.documents:
         yield f"docs/{document_md(doc.doc_id)}", site.document_page(doc).encode("utf-8")
     for version in site.versions():
-        yield f"docs/{version_file(version)}", version.text.encode("utf-8")
+        yield f"docs/{version_file(version)}", site.text(version).encode("utf-8")
     yield from rule_files(data)  # the rules at a glance, and rules.csv / rules.json
     yield "mkdocs.yml", mkdocs_yml(site, site_url or DEFAULT_SITE_URL).encode("utf-8")
     yield CHECKS_FILE, checks_json(site)

@@ -3,23 +3,32 @@ window, source quote, since when, and each rule's history), a comparison page ac
 marketplaces (a subject a row, a marketplace a column), and ``rules.csv`` / ``rules.json``
 with every value of every rule (the fields of ``policywatch rules --json``).
 
-Pure page building from a ``PublishInput``: the rules come from ``diffs.rulebook`` over every
-stored version. Pages are ``rules/index.md`` and ``rules/<marketplace>.md``; a rule's history
-is ``#history-<subject>`` on its marketplace's page.
+Page building from a ``PublishInput``: the rules come from ``diffs.rulebook`` over every
+stored version. A version's quantified rules are a pure function of its text and of the code
+that reads them (``diffs.quantified``), so they are computed once per text and kept in the
+data's ``derived`` values (``kb.store.derived``) by the text's sha256 and ``rules_code()``: a
+publish reads the texts of the versions it has not seen only. Pages are ``rules/index.md`` and
+``rules/<marketplace>.md``; a rule's history is ``#history-<subject>`` on its marketplace's page.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
+import hashlib
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from html import escape
+from pathlib import Path
 
+import diffs
+from diffs.quantified import QuantifiedRule, quantified_rules
 from diffs.rulebook import RuleSpan, rule_spans
 from diffs.sections import slugify
-from kb.models import PublishInput
+from kb.models import PublishInput, Version
 from kb.publish.fragments import front_matter, link, table, utc_time
 from kb.publish.sanitize import safe_title
 from kb.publish.urls import check_segments, document_page, href, page_url
@@ -44,6 +53,59 @@ def history_anchor(span: RuleSpan) -> str:
     return "history-" + slugify(span.rule.subject)
 
 
+RULES_KIND = "quantified-rules"  # the kind of derived value (kb.store.derived)
+RULES_FORMAT = 1  # how a text's rules are kept (JSON, a list of their fields): bump it when that changes
+_KEEP_BATCH = 500  # texts whose rules are kept in one write
+
+
+@functools.cache
+def rules_code() -> str:
+    """The code a text's rules depend on: ``RULES_FORMAT`` and every module of ``diffs``
+    (``diffs.quantified`` and what it reads: numbers, passages, sections, the lexicons).
+    Any change to them makes the kept rules stale, and they are computed again."""
+    digest = hashlib.sha256(f"{RULES_KIND} {RULES_FORMAT}\n".encode())
+    root = Path(diffs.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _kept(rules: Sequence[QuantifiedRule]) -> str:
+    return json.dumps([dataclasses.asdict(r) for r in rules], ensure_ascii=False, separators=(",", ":"))
+
+
+def _unkept(value: str) -> tuple[QuantifiedRule, ...]:
+    return tuple(QuantifiedRule(**fields) for fields in json.loads(value))
+
+
+class _Rulebook:
+    """The quantified rules of the data's versions by text sha256: kept ones read, others
+    computed from their texts (one at a time) and kept."""
+
+    def __init__(self, data: PublishInput) -> None:
+        self.data = data
+        self.pending: dict[str, str] = {}  # computed, not written yet
+
+    def of(self, versions: Sequence[Version]) -> dict[str, tuple[QuantifiedRule, ...]]:
+        wanted = {v.text_sha256: v for v in versions}
+        keep = self.data.derived
+        found = {} if keep is None else {k: _unkept(v) for k, v in keep.get(RULES_KIND, rules_code(), wanted).items()}
+        for sha, version in wanted.items():
+            if sha not in found:
+                found[sha] = quantified_rules(self.data.text(version))
+                if keep is not None:
+                    self.pending[sha] = _kept(found[sha])
+        if len(self.pending) >= _KEEP_BATCH:
+            self.flush()
+        return found
+
+    def flush(self) -> None:
+        if self.data.derived is not None and self.pending:
+            self.data.derived.put(RULES_KIND, rules_code(), self.pending)
+        self.pending = {}
+
+
 def all_spans(data: PublishInput) -> list[RuleSpan]:
     """Every value of every rule of every document, by document."""
     versions = defaultdict(list)
@@ -52,9 +114,15 @@ def all_spans(data: PublishInput) -> list[RuleSpan]:
     changes = defaultdict(list)
     for change in data.changes:
         changes[change.doc_id].append(change)
+    rulebook = _Rulebook(data)
     spans: list[RuleSpan] = []
     for doc in sorted(data.documents, key=lambda d: d.doc_id):
-        spans.extend(rule_spans(doc, versions.get(doc.doc_id, ()), changes.get(doc.doc_id, ())))
+        mine = versions.get(doc.doc_id, ())
+        rules = rulebook.of(mine)
+        spans.extend(
+            rule_spans(doc, mine, changes.get(doc.doc_id, ()), rules_of=lambda v, rules=rules: rules[v.text_sha256])
+        )
+    rulebook.flush()
     return spans
 
 

@@ -66,7 +66,8 @@ class Record:
 def records(site: Site) -> Iterator[Record]:
     for doc in site.documents:
         current = site.data.current.get(doc.doc_id)
-        rules = current.text if current and _searchable(current.text) else ""
+        text = site.text(current) if current else ""
+        rules = text if _searchable(text) else ""
         yield Record(
             url=page_url(document_md(doc.doc_id)),
             title=unescape(safe_title(doc.title)) or doc.doc_id,  # as in the navigation: no "<" or ">"
