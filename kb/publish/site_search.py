@@ -33,7 +33,8 @@ from html import escape, unescape
 from importlib import metadata
 from pathlib import Path
 
-from pagefind.index import IndexConfig, PagefindIndex
+from pagefind.index import IndexConfig
+from pagefind.service import PagefindService
 
 from kb.errors import PublishError
 from kb.publish.fragments import utc_time
@@ -259,11 +260,17 @@ def _read(path: Path) -> bytes | None:
 
 def _run_pagefind(pages: Path, bundle: Path) -> None:
     """Pagefind indexes the folder in one request: its Python API waits 0.1 s for each
-    answer, so a record a request would cost 200 s for 2,000 documents."""
+    answer, so a record a request would cost 200 s for 2,000 documents.
+
+    The index is written once. ``PagefindIndex`` used as a context writes its files again when
+    it closes and then stops the binary at once: on a busy machine that second write was cut
+    short, and some files (``pagefind-ui.js``, ``pagefind-worker.js``) came out empty or
+    truncated. The service is stopped only after the one write has answered."""
 
     async def index() -> None:
         config = IndexConfig(force_language=LANGUAGE, output_path=str(bundle))
-        async with PagefindIndex(config=config) as ix:
+        async with PagefindService() as service:
+            ix = await service.create_index(config)
             await ix.add_directory(str(pages))
             await ix.write_files(output_path=str(bundle))
 
@@ -278,3 +285,5 @@ def _run_pagefind(pages: Path, bundle: Path) -> None:
         raise PublishError(f"cannot build the site search: {' '.join(str(err).split())}") from None
     if not (bundle / "pagefind.js").is_file():
         raise PublishError("cannot build the site search: Pagefind wrote no index", hint="run publish again")
+    if any(path.stat().st_size == 0 for path in bundle.glob("*.js")):  # see above: never publish half a search
+        raise PublishError("cannot build the site search: Pagefind wrote an empty script", hint="run publish again")
