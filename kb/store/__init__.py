@@ -14,7 +14,9 @@ Its interface, as verbs (``Store``):
 - notifications (``kb.notify``): ``start_subscription``, ``newest_check_time``,
   ``begin_delivery`` (recorded before the send), ``finish_delivery``, ``deliveries``,
   ``unconfirm_deliveries``, ``delivery_problems``;
-- reads for the other stages: ``counts``, ``publish_input``;
+- reads for the other stages: ``counts``, ``publish_input`` (with ``texts=False``: without the
+  texts, read one at a time by ``version_text``), ``derived`` (values derived from texts, kept
+  beside the store: ``kb.store.derived``);
 - the whole store: ``open_read_only``, ``reading``, ``integrity_errors``, ``bodies``, ``rows``,
   ``insert_row``, ``add_body``, ``checkpoint`` (verify, export, restore).
 
