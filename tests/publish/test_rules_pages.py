@@ -157,3 +157,9 @@ def test_rules_code_follows_the_code_that_reads_rules():
 
 def _never(text: str):
     raise AssertionError("rules computed again for a text whose rules are kept")
+
+
+def test_rules_kept_with_other_fields_are_computed_again():
+    rules = rules_pages.quantified_rules(V2.text)
+    assert rules and rules_pages._unkept(rules_pages._kept(rules)) == rules
+    assert rules_pages._unkept('[["subject","value"],["late shipment rate",3]]') is None
