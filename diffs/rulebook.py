@@ -19,7 +19,7 @@ which of the three dates it is. Dates are ISO 8601 UTC (an effective day is its 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from diffs.quantified import QuantifiedRule, quantified_rules
@@ -127,18 +127,26 @@ def _same_value(a: QuantifiedRule, b: QuantifiedRule) -> bool:
 
 
 def rule_spans(
-    document: Document, versions: Sequence[Version], changes: Iterable[Change] = (), gone_at: str | None = None
+    document: Document,
+    versions: Sequence[Version],
+    changes: Iterable[Change] = (),
+    gone_at: str | None = None,
+    *,
+    rules_of: Callable[[Version], Sequence[QuantifiedRule]] | None = None,
 ) -> list[RuleSpan]:
     """Every value of every quantified rule of ``document`` over its ``versions`` (any order),
     oldest first by the version that introduced it. A gone document's rules end when it was
-    first seen gone (``gone_at``, as ``kb.timeline`` has it), when that is known."""
+    first seen gone (``gone_at``, as ``kb.timeline`` has it), when that is known.
+
+    ``rules_of``: a version's quantified rules, for a caller that keeps them (they are a pure
+    function of the text: ``quantified_rules(version.text)``, the default)."""
     ordered = sorted(versions, key=lambda v: (v.captured_at, v.id))
     by_target = {c.to_version_id: c for c in changes}
     open_spans: dict[tuple, RuleSpan] = {}
     closed: list[RuleSpan] = []
     for version in ordered:
         change = by_target.get(version.id)
-        rules = _numbered(quantified_rules(version.text))
+        rules = _numbered(rules_of(version) if rules_of is not None else quantified_rules(version.text))
         for key in list(open_spans):
             span = open_spans[key]
             rule = rules.get(key)

@@ -9,8 +9,10 @@ the index); a reason's type is its ``kind``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import Protocol
 
 CLASSES = ("substantive", "minor", "noise")
 
@@ -148,7 +150,7 @@ class Version:
     snapshot_sha256: str
     captured_at: str  # fetched_at of the snapshot it came from
     title: str
-    text: str  # normalized Markdown
+    text: str  # normalized Markdown (None in a PublishInput that reads texts when it needs them)
     text_sha256: str
 
 
@@ -260,9 +262,26 @@ class Delivery:
         return {**vars(self), "change_keys": list(self.change_keys)}
 
 
+class VersionTexts(Protocol):
+    """Where a publish reads the texts it was not given (``PublishInput.texts``): the store."""
+
+    def version_text(self, version_id: int) -> str: ...
+
+
+class DerivedValues(Protocol):
+    """Values derived from texts by pure functions, kept between publishes
+    (``PublishInput.derived``: ``kb.store.derived``)."""
+
+    def get(self, kind: str, code: str, keys: Iterable[str]) -> dict[str, str]: ...
+
+    def put(self, kind: str, code: str, values: Mapping[str, str]) -> None: ...
+
+
 @dataclass(frozen=True)
 class PublishInput:
-    """Everything the publisher needs, read from the store in one go."""
+    """Everything the publisher needs, read from the store in one go, texts aside: with
+    ``texts``, the versions carry ``text=None`` and a page reads the texts it shows from there
+    when it is rendered (one document at a time), so a publish never holds every text."""
 
     generated_at: str  # time of the newest check: keeps output reproducible
     documents: tuple[Document, ...]
@@ -275,3 +294,11 @@ class PublishInput:
     failing_deliveries: tuple[Delivery, ...] = ()  # the latest message to each failing destination
     head: str = ""  # the store's head digest (kb.store.chain), published on the site and in the feeds
     marketplace_names: dict[str, str] = field(default_factory=dict)  # marketplace → declared name
+    texts: VersionTexts | None = None  # None: every version carries its text
+    derived: DerivedValues | None = None  # None: derived values are computed on every publish
+
+    def text(self, version: Version) -> str:
+        """A version's text, from the version or else from ``texts``."""
+        if version.text is not None or self.texts is None:
+            return version.text
+        return self.texts.version_text(version.id)

@@ -404,9 +404,9 @@ def verify_home(
 
 def publish(home: Path, *, site_dir: Path | None = None, site_url: str | None = None) -> SiteResult:
     with run_lock(home, "publish"):
-        with Store(home) as store:
-            data = store.publish_input()
-        result = publish_site(data, home, site_dir=site_dir, site_url=site_url)
+        # Open while the sources are written: pages read their texts from it one at a time.
+        with Store(home) as store, store.reading():
+            result = publish_site(store.publish_input(texts=False), home, site_dir=site_dir, site_url=site_url)
     for notice in result.notices:  # the CLI prints the result; what to fix goes to stderr
         print(f"policywatch: warning: {notice}", file=sys.stderr)
     return result

@@ -28,7 +28,7 @@ import posixpath
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -113,13 +113,18 @@ def write_sources(data: PublishInput, src_dir: Path, *, site_url: str | None = N
 
 def render_sources(data: PublishInput, site_url: str | None) -> dict[str, bytes]:
     """Every generated file of ``site-src``: relative POSIX path → bytes."""
-    return dict(iter_sources(data, site_url))
+    return {
+        path: content if isinstance(content, bytes) else b"".join(content)
+        for path, content in iter_sources(data, site_url)
+    }
 
 
 def iter_sources(
     data: PublishInput, site_url: str | None, *, previous: Path | None = None
-) -> Iterator[tuple[str, bytes]]:
-    """Every generated file of ``site-src`` as (relative POSIX path, bytes), each path once.
+) -> Iterator[tuple[str, bytes | Iterable[bytes]]]:
+    """Every generated file of ``site-src`` as (relative POSIX path, bytes), each path once;
+    the rules pages and downloads, too big to hold for thousands of documents, as an iterable
+    of pieces (read it before the next file: ``kb.publish.files.sync`` does).
     Without ``site_url`` the feeds' links are relative (``feeds.feed_files``), and MkDocs is
     given the default local URL for its sitemap and canonical links.
 
@@ -144,7 +149,7 @@ def iter_sources(
     for doc in site.documents:
         yield f"docs/{document_md(doc.doc_id)}", site.document_page(doc).encode("utf-8")
     for version in site.versions():
-        yield f"docs/{version_file(version)}", version.text.encode("utf-8")
+        yield f"docs/{version_file(version)}", site.text(version).encode("utf-8")
     yield from rule_files(data)  # the rules at a glance, and rules.csv / rules.json
     yield "mkdocs.yml", mkdocs_yml(site, site_url or DEFAULT_SITE_URL).encode("utf-8")
     yield CHECKS_FILE, checks_json(site)

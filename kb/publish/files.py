@@ -23,8 +23,9 @@ PENDING_FILE = ".policywatch-pending"  # in site-src: sources rewritten since th
 TMP_PREFIX = ".policywatch-tmp-"  # of the temporary files and folders publishing makes
 
 
-def sync(src_dir: Path, files: Iterable[tuple[str, bytes]]) -> tuple[int, int]:
-    """Make ``src_dir`` hold ``files`` (relative POSIX path, bytes); return (written, unchanged).
+def sync(src_dir: Path, files: Iterable[tuple[str, bytes | Iterable[bytes]]]) -> tuple[int, int]:
+    """Make ``src_dir`` hold ``files`` (relative POSIX path, bytes or its bytes in pieces, for
+    a file too big to hold); return (written, unchanged).
 
     Unchanged files keep their bytes and modification time; files in ``MANAGED_DIRS`` that are
     not in ``files`` are deleted, and so are folders left empty there."""
@@ -35,18 +36,21 @@ def sync(src_dir: Path, files: Iterable[tuple[str, bytes]]) -> tuple[int, int]:
         for rel, content in files:  # one at a time: a big site is never held whole
             generated.add(rel)
             path = src_dir / rel
-            if path.is_file() and path.read_bytes() == content:
-                unchanged += 1
-                continue
+            if isinstance(content, bytes):
+                if path.is_file() and path.read_bytes() == content:
+                    unchanged += 1
+                    continue
+                tmp = _temporary(path, (content,))
+            else:  # in pieces: written beside the file while it is compared with it
+                tmp = _temporary(path, content, compare=path)
+                if tmp is None:
+                    unchanged += 1
+                    continue
             if pending is None:
                 src_dir.mkdir(parents=True, exist_ok=True)
                 pending = (src_dir / PENDING_FILE).open("a", encoding="utf-8")
             pending.write(rel + "\n")  # before the file: the next build must redo its page
             pending.flush()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
             os.chmod(tmp, 0o644)
             os.replace(tmp, path)  # atomic: MkDocs never reads half a page
             written += 1
@@ -67,6 +71,32 @@ def sync(src_dir: Path, files: Iterable[tuple[str, bytes]]) -> tuple[int, int]:
             if dirpath != str(root) and not os.listdir(dirpath):
                 os.rmdir(dirpath)
     return written, unchanged
+
+
+def _temporary(path: Path, pieces: Iterable[bytes], compare: Path | None = None) -> str | None:
+    """A temporary file beside ``path`` holding ``pieces``; None (and no file) when ``compare``
+    is a file that holds the same bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
+    old = None
+    try:
+        if compare is not None and compare.is_file():
+            old = compare.open("rb")
+        same = old is not None
+        with os.fdopen(fd, "wb") as handle:
+            for piece in pieces:
+                handle.write(piece)
+                same = same and old.read(len(piece)) == piece
+        if same and old.read(1) == b"":
+            os.unlink(tmp)
+            return None
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    finally:
+        if old is not None:
+            old.close()
+    return tmp
 
 
 def swap(new: Path, site_dir: Path) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from html import escape
 
+from diffs.announcements import ROLE as ANNOUNCEMENTS_ROLE
 from diffs.announcements import linkage
 from diffs.announcements import note as announcement_note
 from diffs.flapping import flapping_passages
@@ -123,7 +124,20 @@ class Site:
         for doc in sorted(self.documents, key=lambda d: (d.title.casefold(), d.doc_id)):
             self.in_marketplace[doc.marketplace].append(doc)
         # Pages of upcoming changes, their entries and the changes that carry them out (as of the data's date).
-        self.announcements = linkage(self.documents, data.versions.values(), self.changes, data.generated_at)
+        pages = {d.doc_id for d in self.documents if d.role == ANNOUNCEMENTS_ROLE}  # their texts only
+        self.announcements = linkage(
+            self.documents,
+            (self.with_text(v) for v in data.versions.values() if v.doc_id in pages),
+            self.changes,
+            data.generated_at,
+        )
+
+    def text(self, version: Version) -> str:
+        """A version's text (``PublishInput.text``: read when a page needs it, not kept)."""
+        return self.data.text(version)
+
+    def with_text(self, version: Version) -> Version:
+        return version if version.text is not None else replace(version, text=self.text(version))
 
     def brief(self, change: Change) -> Brief:
         """The change's brief (``kb.publish.briefs``), with its marketplace's declared name."""
@@ -478,10 +492,11 @@ class Site:
         for change in changes:
             out += [self._change_entry(page, change), ""]
         out += ["## Current rules", ""]
-        if current and _searchable(current.text):
-            out += [escape_markdown_html(current.text, heading_offset=2).strip("\n"), ""]
+        text = self.text(current) if current else None
+        if current and _searchable(text):
+            out += [escape_markdown_html(text, heading_offset=2).strip("\n"), ""]
         elif current:
-            out += [_unsearchable_rules(current.text), ""]
+            out += [_unsearchable_rules(text), ""]
         else:
             out += ["No version captured yet.", ""]
         return "\n".join(out)
@@ -585,7 +600,7 @@ class Site:
             out.append("</div>")
             return "\n".join(out)
         after = self.data.versions.get(change.to_version_id)
-        diff = readable_diff(change.ops, after.text if after else None) or (
+        diff = readable_diff(change.ops, self.text(after) if after else None) or (
             '<p class="pw-diff-section">No visible difference.</p>'
         )
         if change.label == "noise":  # kept for the record, folded away

@@ -3,24 +3,33 @@ window, source quote, since when, and each rule's history), a comparison page ac
 marketplaces (a subject a row, a marketplace a column), and ``rules.csv`` / ``rules.json``
 with every value of every rule (the fields of ``policywatch rules --json``).
 
-Pure page building from a ``PublishInput``: the rules come from ``diffs.rulebook`` over every
-stored version. Pages are ``rules/index.md`` and ``rules/<marketplace>.md``; a rule's history
-is ``#history-<subject>`` on its marketplace's page.
+Page building from a ``PublishInput``: the rules come from ``diffs.rulebook`` over every
+stored version. A version's quantified rules are a pure function of its text and of the code
+that reads them (``diffs.quantified``), so they are computed once per text and kept in the
+data's ``derived`` values (``kb.store.derived``) by the text's sha256 and ``rules_code()``: a
+publish reads the texts of the versions it has not seen only. Pages are ``rules/index.md`` and
+``rules/<marketplace>.md``; a rule's history is ``#history-<subject>`` on its marketplace's page.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import dataclasses
+import functools
+import hashlib
 import json
+import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from html import escape
+from pathlib import Path
 
+import diffs
+from diffs.quantified import QuantifiedRule, quantified_rules
 from diffs.rulebook import RuleSpan, rule_spans
 from diffs.sections import slugify
-from kb.models import PublishInput
-from kb.publish.fragments import front_matter, link, table, utc_time
+from kb.models import PublishInput, Version
+from kb.publish.fragments import front_matter, link, utc_time
 from kb.publish.sanitize import safe_title
 from kb.publish.urls import check_segments, document_page, href, page_url
 
@@ -44,30 +53,350 @@ def history_anchor(span: RuleSpan) -> str:
     return "history-" + slugify(span.rule.subject)
 
 
-def all_spans(data: PublishInput) -> list[RuleSpan]:
-    """Every value of every rule of every document, by document."""
+RULES_KIND = "quantified-rules"  # the kind of derived value (kb.store.derived)
+RULES_FORMAT = 2  # how a text's rules are kept (``_kept``): bump it when that changes
+_KEEP_BATCH = 500  # texts whose rules are kept in one write
+
+
+@functools.cache
+def rules_code() -> str:
+    """The code a text's rules depend on: ``RULES_FORMAT`` and every module of ``diffs``
+    (``diffs.quantified`` and what it reads: numbers, passages, sections, the lexicons).
+    Any change to them makes the kept rules stale, and they are computed again."""
+    digest = hashlib.sha256(f"{RULES_KIND} {RULES_FORMAT}\n".encode())
+    root = Path(diffs.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+_RULE_FIELDS = tuple(f.name for f in dataclasses.fields(QuantifiedRule))  # scalars, all of them
+
+
+def _kept(rules: Sequence[QuantifiedRule]) -> str:
+    """The rules as JSON: a list of their fields' values, in the order of the fields (read
+    back positionally: three times faster than by name)."""
+    return json.dumps(
+        [_RULE_FIELDS, *([getattr(r, name) for name in _RULE_FIELDS] for r in rules)],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _unkept(value: str) -> tuple[QuantifiedRule, ...] | None:
+    """The rules kept by ``_kept``; None if they were kept with other fields."""
+    fields, *rows = json.loads(value)
+    if tuple(fields) != _RULE_FIELDS:
+        return None
+    return tuple(QuantifiedRule(*row) for row in rows)
+
+
+class _Rulebook:
+    """The quantified rules of the data's versions by text sha256: kept ones read, others
+    computed from their texts (one at a time) and kept."""
+
+    def __init__(self, data: PublishInput) -> None:
+        self.data = data
+        self.pending: dict[str, str] = {}  # computed, not written yet
+
+    def of(self, versions: Sequence[Version]) -> dict[str, tuple[QuantifiedRule, ...]]:
+        wanted = {v.text_sha256: v for v in versions}
+        keep = self.data.derived
+        found = {} if keep is None else {k: _unkept(v) for k, v in keep.get(RULES_KIND, rules_code(), wanted).items()}
+        for sha, version in wanted.items():
+            if found.get(sha) is None:
+                found[sha] = quantified_rules(self.data.text(version))
+                if keep is not None:
+                    self.pending[sha] = _kept(found[sha])
+        if len(self.pending) >= _KEEP_BATCH:
+            self.flush()
+        return found
+
+    def flush(self) -> None:
+        if self.data.derived is not None and self.pending:
+            self.data.derived.put(RULES_KIND, rules_code(), self.pending)
+        self.pending = {}
+
+
+def document_spans(data: PublishInput) -> Iterator[list[RuleSpan]]:
+    """Every value of every rule of each document, a document at a time (by id)."""
     versions = defaultdict(list)
     for version in data.versions.values():
         versions[version.doc_id].append(version)
     changes = defaultdict(list)
     for change in data.changes:
         changes[change.doc_id].append(change)
-    spans: list[RuleSpan] = []
+    rulebook = _Rulebook(data)
     for doc in sorted(data.documents, key=lambda d: d.doc_id):
-        spans.extend(rule_spans(doc, versions.get(doc.doc_id, ()), changes.get(doc.doc_id, ())))
-    return spans
+        mine = versions.get(doc.doc_id, ())
+        rules = rulebook.of(mine)
+        yield rule_spans(doc, mine, changes.get(doc.doc_id, ()), rules_of=lambda v, rules=rules: rules[v.text_sha256])
+    rulebook.flush()
 
 
-def rule_files(data: PublishInput) -> Iterator[tuple[str, bytes]]:
-    """(path under site-src, bytes) of the rules pages and downloads."""
-    spans = all_spans(data)
+def all_spans(data: PublishInput) -> list[RuleSpan]:
+    """Every value of every rule of every document, by document."""
+    return [span for spans in document_spans(data) for span in spans]
+
+
+def rule_files(data: PublishInput) -> Iterator[tuple[str, Iterable[bytes]]]:
+    """(path under site-src, its bytes in pieces) of the rules pages and downloads.
+
+    They list every value of every rule: hundreds per document, so for thousands of documents
+    far more than a publish may hold (a span is about 1.4 KB in memory). One pass over the
+    documents, one at a time, writes each file's rows in their final order to spools on disk
+    (``_Rules``); the files are then read back from them, a piece at a time."""
     marketplaces = sorted({d.marketplace for d in data.documents})
-    yield f"docs/{RULES_INDEX}", comparison_page(spans, marketplaces).encode("utf-8")
-    for marketplace in marketplaces:
-        mine = [s for s in spans if s.marketplace == marketplace]
-        yield f"docs/{marketplace_rules_md(marketplace)}", marketplace_page(marketplace, mine).encode("utf-8")
-    yield f"docs/{RULES_CSV}", rules_csv(spans)
-    yield f"docs/{RULES_JSON}", rules_json(spans)
+    with tempfile.TemporaryDirectory(prefix="policywatch-rules-") as tmp:
+        rules = _Rules(Path(tmp))
+        for spans in document_spans(data):
+            rules.add(spans)
+        rules.close()
+        yield f"docs/{RULES_INDEX}", _lines(rules.comparison_page(marketplaces))
+        for marketplace in marketplaces:
+            yield f"docs/{marketplace_rules_md(marketplace)}", _lines(rules.marketplace_page(marketplace))
+        yield f"docs/{RULES_CSV}", _read(rules.csv_path)
+        yield f"docs/{RULES_JSON}", _read(rules.json_path)
+
+
+def _lines(lines: Iterable[str]) -> Iterator[bytes]:
+    """``"\n".join(lines)`` in UTF-8, in pieces of about 1 MB."""
+    piece: list[str] = []
+    size = 0
+    for n, line in enumerate(lines):
+        piece.append(line if n == 0 else "\n" + line)
+        size += len(line)
+        if size > _PIECE:
+            yield "".join(piece).encode("utf-8")
+            piece, size = [], 0
+    yield "".join(piece).encode("utf-8")
+
+
+def _read(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while piece := handle.read(_PIECE):
+            yield piece
+
+
+_PIECE = 1 << 20
+
+
+class _Spool:
+    """Strings kept on disk in the order they come (one JSON string a line), read back once."""
+
+    LIMIT = 1 << 16  # characters buffered before they go to the file: many spools are open at once
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.buffer: list[str] = []
+        self.size = 0
+        self.count = 0
+
+    def add(self, text: str) -> None:
+        line = json.dumps(text, ensure_ascii=False)
+        self.buffer.append(line)
+        self.size += len(line)
+        self.count += 1
+        if self.size > self.LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write("\n".join(self.buffer) + "\n")
+            self.buffer, self.size = [], 0
+
+    def __iter__(self) -> Iterator[str]:
+        self.flush()
+        if self.count:
+            with self.path.open(encoding="utf-8") as handle:
+                for line in handle:
+                    yield json.loads(line)
+
+
+class _Subject:
+    """One subject's rows on one marketplace's page: its current values and its history."""
+
+    def __init__(self, spools: _Spools, first: RuleSpan) -> None:
+        self.label = first.rule.subject_label  # of the first value in the history's order
+        self.anchor = history_anchor(first)
+        self.current = spools.new()
+        self.history = spools.new()
+
+
+class _Spools:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.made = 0
+
+    def new(self) -> _Spool:
+        self.made += 1
+        return _Spool(self.folder / f"{self.made}.jsonl")
+
+
+class _Rules:
+    """The rows of every rules file, spooled a document at a time in their final order.
+
+    Documents come in id order, and every order of the pages sorts by document id first (the
+    marketplace page's table by subject, document, condition; each history by document,
+    condition, start), so sorting each document's spans alone, stably, and appending them
+    gives the rows of the whole sort."""
+
+    def __init__(self, folder: Path) -> None:
+        self.spools = _Spools(folder)
+        self.json_path = folder / "rules.json"
+        self.csv_path = folder / "rules.csv"
+        self._json = self.json_path.open("wb")
+        self._json_first = True
+        self._csv_file = self.csv_path.open("w", encoding="utf-8", newline="")
+        self._csv = csv.DictWriter(self._csv_file, fieldnames=CSV_FIELDS, lineterminator="\n")
+        self._csv.writeheader()
+        self.subjects: dict[str, dict[str, _Subject]] = defaultdict(dict)  # marketplace → subject → rows
+        self.current_count: dict[str, int] = defaultdict(int)  # marketplace → current rules
+        # The comparison: subject → marketplace → the values of its cell; each subject's label
+        self.cells: dict[str, dict[str, _Spool]] = defaultdict(dict)
+        self.labels: dict[str, str] = {}
+
+    def add(self, spans: list[RuleSpan]) -> None:
+        for span in spans:
+            self._json.write(("[\n " if self._json_first else ",\n ").encode("utf-8") + span_json(span).encode("utf-8"))
+            self._json_first = False
+            self._csv.writerow({k: ("" if v is None else v) for k, v in _row(span).items() if k in CSV_FIELDS})
+            if span.current:
+                self.labels.setdefault(span.rule.subject, span.rule.subject_label)
+                cells = self.cells[span.rule.subject]
+                if span.marketplace not in cells:
+                    cells[span.marketplace] = self.spools.new()
+                cells[span.marketplace].add(
+                    _cell_value(span)
+                    + (f" <small>[{escape(span.rule.condition)}]</small>" if span.rule.condition else "")
+                )
+        for span in sorted(spans, key=lambda s: (s.rule.condition, s.in_force_from)):
+            self._subject(span).history.add(_row_html(_history_row(span)))
+        for span in sorted(_current(spans), key=lambda s: (s.rule.subject, s.rule.condition)):
+            self.current_count[span.marketplace] += 1
+            self._subject(span).current.add(_row_html(_current_row(span)))
+
+    def _subject(self, span: RuleSpan) -> _Subject:
+        mine = self.subjects[span.marketplace]
+        if span.rule.subject not in mine:
+            mine[span.rule.subject] = _Subject(self.spools, span)
+        return mine[span.rule.subject]
+
+    def close(self) -> None:
+        self._json.write(b"[]\n" if self._json_first else b"\n]\n")
+        self._json.close()
+        self._csv_file.close()
+
+    def comparison_page(self, marketplaces: list[str]) -> Iterator[str]:
+        page = RULES_INDEX
+        # Subjects several marketplaces share first: that is what a comparison is for.
+        subjects = sorted(self.cells, key=lambda s: (-len(self.cells[s]), s))
+        pages = " · ".join(link(href(page, page_url(marketplace_rules_md(m))), escape(m)) for m in marketplaces)
+        total = sum(spool.count for cells in self.cells.values() for spool in cells.values())
+        yield from front_matter("Rules at a glance", pw_kind="rules")
+        yield from [
+            "<h1>Rules at a glance</h1>",
+            "",
+            (
+                "<p>The thresholds, deadlines, fees and limits that the latest version of each document states, "
+                "one subject a row, one marketplace a column. A value links to its history. "
+                f"{len(subjects)} subjects, {total} rules.</p>"
+            ),
+            "",
+            f"<p>By marketplace: {pages or '—'}</p>",
+            "",
+            f"<p>{_downloads(page)}</p>",
+            "",
+        ]
+        if not subjects:
+            yield from ["<p>No quantified rule found in the documents yet.</p>", ""]
+            return
+        rows = (self._comparison_row(page, subject, marketplaces) for subject in subjects)
+        yield from _table_lines("pw-rules-compare", ("Subject", *marketplaces), rows)
+        yield ""
+
+    def _comparison_row(self, page: str, subject: str, marketplaces: list[str]) -> str:
+        cells = self.cells[subject]
+        row = [escape(self.labels[subject])]
+        for marketplace in marketplaces:
+            found = cells.get(marketplace)
+            if found is None:
+                row.append("—")
+                continue
+            target = href(page, page_url(marketplace_rules_md(marketplace)) + f"#history-{slugify(subject)}")
+            row.append(link(target, "<br>".join(found)))
+        return _row_html(row)
+
+    def marketplace_page(self, marketplace: str) -> Iterator[str]:
+        page = marketplace_rules_md(marketplace)
+        subjects = self.subjects.get(marketplace, {})
+        count = self.current_count.get(marketplace, 0)
+        yield from front_matter(f"Rules: {safe_title(marketplace)}", pw_kind="rules")
+        yield from [
+            f"<h1>Rules of {escape(marketplace)}</h1>",
+            "",
+            (
+                f"<p>{count} quantified rules stated by the latest versions of {escape(marketplace)}'s documents, "
+                "by subject. “Since” is when the value took effect: the date the text gives for it when it is later "
+                f"than the capture, else the capture. {link(href(page, page_url(RULES_INDEX)), 'All marketplaces')}.</p>"
+            ),
+            "",
+            f"<p>{_downloads(page)}</p>",
+            "",
+        ]
+        if count:
+            rows = (row for subject in sorted(subjects) for row in subjects[subject].current)
+            yield from _table_lines("pw-rules", ("Subject", "Value", "Source", "Since", ""), rows)
+            yield ""
+        else:
+            yield from ["<p>No quantified rule found in these documents yet.</p>", ""]
+        yield from ["## History", ""]
+        for subject in sorted(subjects):
+            rows = subjects[subject]
+            yield from [f'<h3 id="{escape(rows.anchor)}">{escape(rows.label)}</h3>', ""]
+            yield from _table_lines(
+                "pw-rule-history", ("Value", "Captured", "In force from", "Until", "Document"), rows.history
+            )
+            yield ""
+
+
+def _table_lines(css_class: str, headers: Iterable[str], rows: Iterable[str]) -> Iterator[str]:
+    """``fragments.table`` a line at a time, its rows already HTML (``_row_html``)."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    yield from [f'<div class="pw-table {css_class}">', "<table>", f"<thead><tr>{head}</tr></thead>", "<tbody>"]
+    yield from rows
+    yield from ["</tbody>", "</table>", "</div>"]
+
+
+def _row_html(cells: Iterable[str]) -> str:
+    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+
+
+def _current_row(span: RuleSpan) -> list[str]:
+    page = marketplace_rules_md(span.marketplace)
+    rule = span.rule
+    doc = link(href(page, document_page(span.doc_id)), escape(span.doc_id.split("/", 1)[-1]))
+    condition = f"<br><small>{escape(rule.condition)}</small>" if rule.condition else ""
+    return [
+        escape(rule.subject_label) + condition,
+        _cell_value(span),
+        _quote(rule.quote) + f"<br><small>{doc} · {escape(rule.section or 'top of the page')}</small>",
+        _since(span),
+        link(f"#{history_anchor(span)}", "history"),
+    ]
+
+
+def _history_row(s: RuleSpan) -> list[str]:
+    page = marketplace_rules_md(s.marketplace)
+    return [
+        escape(s.rule.display_value) + (f"<br><small>{escape(s.rule.condition)}</small>" if s.rule.condition else ""),
+        utc_time(s.captured_at),
+        _since(s),
+        utc_time(s.valid_until) + (f" ({escape(s.ended)})" if s.ended else "") if s.valid_until else "no end yet",
+        link(href(page, document_page(s.doc_id)), escape(s.doc_id)),
+    ]
 
 
 def nav(marketplaces: list[str]) -> dict:
@@ -103,126 +432,20 @@ def _downloads(page: str) -> str:
     )
 
 
-def comparison_page(spans: list[RuleSpan], marketplaces: list[str]) -> str:
-    page = RULES_INDEX
-    current = _current(spans)
-    by_subject: dict[str, dict[str, list[RuleSpan]]] = defaultdict(lambda: defaultdict(list))
-    for span in current:
-        by_subject[span.rule.subject][span.marketplace].append(span)
-    # Subjects several marketplaces share first: that is what a comparison is for.
-    subjects = sorted(by_subject, key=lambda s: (-len(by_subject[s]), s))
-    rows = []
-    for subject in subjects:
-        cells = by_subject[subject]
-        label = next(iter(cells.values()))[0].rule.subject_label
-        row = [escape(label)]
-        for marketplace in marketplaces:
-            found = cells.get(marketplace, [])
-            target = (
-                href(page, page_url(marketplace_rules_md(marketplace)) + f"#{history_anchor(found[0])}")
-                if found
-                else ""
-            )
-            values = "<br>".join(
-                _cell_value(s) + (f" <small>[{escape(s.rule.condition)}]</small>" if s.rule.condition else "")
-                for s in found
-            )
-            row.append(link(target, values) if found else "—")
-        rows.append(row)
-    pages = " · ".join(link(href(page, page_url(marketplace_rules_md(m))), escape(m)) for m in marketplaces)
-    out = front_matter("Rules at a glance", pw_kind="rules") + [
-        "<h1>Rules at a glance</h1>",
-        "",
-        (
-            "<p>The thresholds, deadlines, fees and limits that the latest version of each document states, "
-            "one subject a row, one marketplace a column. A value links to its history. "
-            f"{len(subjects)} subjects, {len(current)} rules.</p>"
-        ),
-        "",
-        f"<p>By marketplace: {pages or '—'}</p>",
-        "",
-        f"<p>{_downloads(page)}</p>",
-        "",
-    ]
-    if rows:
-        out += [table("pw-rules-compare", ("Subject", *marketplaces), rows), ""]
-    else:
-        out += ["<p>No quantified rule found in the documents yet.</p>", ""]
-    return "\n".join(out)
-
-
-def marketplace_page(marketplace: str, spans: list[RuleSpan]) -> str:
-    page = marketplace_rules_md(marketplace)
-    current = sorted(_current(spans), key=lambda s: (s.rule.subject, s.doc_id, s.rule.condition))
-    rows = []
-    for span in current:
-        rule = span.rule
-        doc = link(href(page, document_page(span.doc_id)), escape(span.doc_id.split("/", 1)[-1]))
-        condition = f"<br><small>{escape(rule.condition)}</small>" if rule.condition else ""
-        rows.append(
-            [
-                escape(rule.subject_label) + condition,
-                _cell_value(span),
-                _quote(rule.quote) + f"<br><small>{doc} · {escape(rule.section or 'top of the page')}</small>",
-                _since(span),
-                link(f"#{history_anchor(span)}", "history"),
-            ]
-        )
-    out = front_matter(f"Rules: {safe_title(marketplace)}", pw_kind="rules") + [
-        f"<h1>Rules of {escape(marketplace)}</h1>",
-        "",
-        (
-            f"<p>{len(current)} quantified rules stated by the latest versions of {escape(marketplace)}'s documents, "
-            "by subject. “Since” is when the value took effect: the date the text gives for it when it is later "
-            f"than the capture, else the capture. {link(href(page, page_url(RULES_INDEX)), 'All marketplaces')}.</p>"
-        ),
-        "",
-        f"<p>{_downloads(page)}</p>",
-        "",
-    ]
-    if rows:
-        out += [table("pw-rules", ("Subject", "Value", "Source", "Since", ""), rows), ""]
-    else:
-        out += ["<p>No quantified rule found in these documents yet.</p>", ""]
-    out += ["## History", ""]
-    by_subject: dict[str, list[RuleSpan]] = defaultdict(list)
-    for span in spans:
-        by_subject[span.rule.subject].append(span)
-    for subject in sorted(by_subject):
-        values = sorted(by_subject[subject], key=lambda s: (s.doc_id, s.rule.condition, s.in_force_from))
-        anchor = history_anchor(values[0])
-        out += [f'<h3 id="{escape(anchor)}">{escape(values[0].rule.subject_label)}</h3>', ""]
-        history_rows = [
-            [
-                escape(s.rule.display_value)
-                + (f"<br><small>{escape(s.rule.condition)}</small>" if s.rule.condition else ""),
-                utc_time(s.captured_at),
-                _since(s),
-                utc_time(s.valid_until) + (f" ({escape(s.ended)})" if s.ended else "")
-                if s.valid_until
-                else "no end yet",
-                link(href(page, document_page(s.doc_id)), escape(s.doc_id)),
-            ]
-            for s in values
-        ]
-        out += [table("pw-rule-history", ("Value", "Captured", "In force from", "Until", "Document"), history_rows), ""]
-    return "\n".join(out)
-
-
 def _row(span: RuleSpan) -> dict:
     row = span.as_json()
     row["previous"] = row["previous"]["display_value"] if row["previous"] else ""
     return row
 
 
-def rules_csv(spans: list[RuleSpan]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for span in spans:
-        writer.writerow({k: ("" if v is None else v) for k, v in _row(span).items() if k in CSV_FIELDS})
-    return out.getvalue().encode("utf-8")
+_ITEM = json.JSONEncoder(ensure_ascii=False, separators=(",\n  ", ": ")).encode  # a span's fields, one a line
+_PREVIOUS = json.JSONEncoder(ensure_ascii=False, separators=(",\n   ", ": ")).encode  # "previous", one deeper
 
 
-def rules_json(spans: list[RuleSpan]) -> bytes:
-    return (json.dumps([s.as_json() for s in spans], indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+def span_json(span: RuleSpan) -> str:
+    """One span as ``json.dumps(…, indent=1)`` writes it inside the top-level list: its fields
+    are scalars but ``previous`` (the last one), a flat object or null."""
+    fields = span.as_json()
+    previous = fields.pop("previous")
+    tail = "null" if previous is None else "{\n   " + _PREVIOUS(previous)[1:-1] + "\n  }"
+    return "{\n  " + _ITEM(fields)[1:-1] + ',\n  "previous": ' + tail + "\n }"

@@ -22,18 +22,17 @@ opens (``?highlight=``, ``pw-search.js``). ``search.md?q=words`` starts a search
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
+import subprocess
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html import escape, unescape
 from importlib import metadata
 from pathlib import Path
 
-from pagefind.index import IndexConfig, PagefindIndex
+from pagefind.service import get_executable
 
 from kb.errors import PublishError
 from kb.publish.fragments import utc_time
@@ -66,7 +65,8 @@ class Record:
 def records(site: Site) -> Iterator[Record]:
     for doc in site.documents:
         current = site.data.current.get(doc.doc_id)
-        rules = current.text if current and _searchable(current.text) else ""
+        text = site.text(current) if current else ""
+        rules = text if _searchable(text) else ""
         yield Record(
             url=page_url(document_md(doc.doc_id)),
             title=unescape(safe_title(doc.title)) or doc.doc_id,  # as in the navigation: no "<" or ">"
@@ -257,23 +257,31 @@ def _read(path: Path) -> bytes | None:
 
 
 def _run_pagefind(pages: Path, bundle: Path) -> None:
-    """Pagefind indexes the folder in one request: its Python API waits 0.1 s for each
-    answer, so a record a request would cost 200 s for 2,000 documents."""
+    """Pagefind's command indexes the folder and writes the bundle, and has written all of it
+    when it exits.
 
-    async def index() -> None:
-        config = IndexConfig(force_language=LANGUAGE, output_path=str(bundle))
-        async with PagefindIndex(config=config) as ix:
-            await ix.add_directory(str(pages))
-            await ix.write_files(output_path=str(bundle))
-
-    try:  # in a thread of its own: the caller may be running an event loop (Playwright, Scrapy)
-        with ThreadPoolExecutor(1, thread_name_prefix="pagefind") as thread:
-            thread.submit(asyncio.run, index()).result()
-    except FileNotFoundError as err:
+    Its Python API (``PagefindIndex``) answers the request to write the files before they are
+    all written, and stops the binary when its context closes: on a busy machine some files
+    (``pagefind-ui.js``, ``pagefind-worker.js``) came out empty or cut short, and were
+    published so. The command gives the same bytes."""
+    executable = get_executable()
+    if executable is None:
         raise PublishError(
-            f"cannot build the site search: {err}", hint="install Pagefind's binary: pip install 'pagefind[bin]'"
+            "cannot build the site search: Pagefind's binary is not installed",
+            hint="install Pagefind's binary: pip install 'pagefind[bin]'",
+        )
+    command = [str(executable), "--site", str(pages), "--output-path", str(bundle), "--force-language", LANGUAGE]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace", check=False)
+    except OSError as err:
+        raise PublishError(
+            f"cannot build the site search: {err.strerror or err}",
+            hint="install Pagefind's binary: pip install 'pagefind[bin]'",
         ) from None
-    except Exception as err:  # noqa: BLE001 -- Pagefind reports its failures as bare Exceptions
-        raise PublishError(f"cannot build the site search: {' '.join(str(err).split())}") from None
+    if done.returncode != 0:
+        said = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
+        raise PublishError(
+            f"cannot build the site search: Pagefind failed ({said[-1].strip() if said else f'exit code {done.returncode}'})"
+        )
     if not (bundle / "pagefind.js").is_file():
         raise PublishError("cannot build the site search: Pagefind wrote no index", hint="run publish again")

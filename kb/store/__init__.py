@@ -14,7 +14,9 @@ Its interface, as verbs (``Store``):
 - notifications (``kb.notify``): ``start_subscription``, ``newest_check_time``,
   ``begin_delivery`` (recorded before the send), ``finish_delivery``, ``deliveries``,
   ``unconfirm_deliveries``, ``delivery_problems``;
-- reads for the other stages: ``counts``, ``publish_input``;
+- reads for the other stages: ``counts``, ``publish_input`` (with ``texts=False``: without the
+  texts, read one at a time by ``version_text``), ``derived`` (values derived from texts, kept
+  beside the store: ``kb.store.derived``);
 - the whole store: ``open_read_only``, ``reading``, ``integrity_errors``, ``bodies``, ``rows``,
   ``insert_row``, ``add_body``, ``checkpoint`` (verify, export, restore).
 
@@ -66,6 +68,7 @@ from kb.models import (
     Version,
 )
 from kb.store import chain
+from kb.store.derived import Derived
 from kb.store.lock import make_home
 from kb.store.schema import migrate, needs_migration
 from kb.timeutil import compact
@@ -93,6 +96,8 @@ class Store:
 
     FILE = "store.sqlite"  # the store's file in a home: the one place that names it
 
+    _derived: Derived | None = None
+
     def __init__(self, home: Path):
         self.home = Path(home)
         make_home(self.home)
@@ -114,6 +119,8 @@ class Store:
         return (Path(home) / cls.FILE).exists()
 
     def close(self) -> None:
+        if self._derived is not None:
+            self._derived.close()
         self._db.close()
 
     def __enter__(self) -> Store:
@@ -843,13 +850,19 @@ class Store:
             ).fetchone()[0]
         return counts
 
-    def publish_input(self) -> PublishInput:
-        versions = self.versions()
+    def publish_input(self, *, texts: bool = True) -> PublishInput:
+        """What a publish reads. ``texts=False``: the versions without their texts (``text``
+        is None), which the publish reads from this store (``version_text``) one page at a
+        time, and the values derived from texts that it keeps (``kb.store.derived``, beside
+        the store); the store must stay open until the publish has written its sources."""
+        versions = self.versions() if texts else self._versions_without_text()
         current: dict[str, Version] = {}
         for version in versions:  # ordered by doc, then time: the last one wins
             current[version.doc_id] = version
         generated_at = self._db.execute("SELECT MAX(checked_at) FROM checks").fetchone()[0] or ""
         return PublishInput(
+            texts=None if texts else self,
+            derived=None if texts else self.derived(),
             generated_at=generated_at,
             documents=tuple(self.documents()),
             current=current,
@@ -860,6 +873,26 @@ class Store:
             head=self.head(),
             marketplace_names=self.marketplace_names(),
         )
+
+    def _versions_without_text(self) -> list[Version]:
+        sql = (
+            "SELECT v.id, v.doc_id, v.snapshot_id, v.captured_at, v.title, v.text_sha256, s.sha256 AS snapshot_sha256, "
+            "NULL AS text FROM versions v JOIN snapshots s ON s.id=v.snapshot_id ORDER BY v.doc_id, v.captured_at, v.id"
+        )
+        return [_version(row) for row in self._db.execute(sql)]
+
+    def version_text(self, version_id: int) -> str:
+        """One version's text."""
+        row = self._db.execute("SELECT text FROM versions WHERE id=?", (version_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no version {version_id} in the store", hint="run `policywatch verify`")
+        return row[0]
+
+    def derived(self) -> Derived:
+        """The values derived from texts kept beside this store (``kb.store.derived``)."""
+        if self._derived is None:
+            self._derived = Derived(self.home)
+        return self._derived
 
     def head(self) -> str:
         """The store's head digest (``kb.store.chain``): what publish publishes."""

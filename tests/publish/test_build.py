@@ -8,7 +8,7 @@ import ast
 import pytest
 
 from kb.errors import PublishError
-from kb.publish.build import CHECKS_FILE, TEMPLATE_DIR, build_site, iter_sources
+from kb.publish.build import CHECKS_FILE, TEMPLATE_DIR, build_site, render_sources
 from kb.publish.files import PENDING_FILE
 from kb.publish.mkdocs_config import HOOK_FILE
 from kb.publish.pages import AS_OF_MARKER, LAST_CHECKED_MARKER
@@ -37,7 +37,7 @@ def test_the_site_hook_uses_the_markers_and_files_publish_writes():
 
 def test_site_src_holds_pages_versions_feeds_config_and_the_template_as_it_is():
     data = site_data(doc("shop/fees"), changes=(change("shop/fees", "2026-11-01T06:00:00Z"),))
-    files = dict(iter_sources(data, SITE_URL))
+    files = render_sources(data, SITE_URL)
     for name in ("docs/index.md", "docs/changes/index.md", "docs/marketplaces/shop.md", "docs/documents/shop/fees.md"):
         assert files[name].startswith(b"---\n"), name
     assert {"mkdocs.yml", CHECKS_FILE, "docs/feed.xml", "docs/feeds/documents/shop/fees.json"} <= set(files)

@@ -81,3 +81,29 @@ def test_the_new_site_is_exchanged_with_the_old_in_one_step(tmp_path):
     assert [p.name for p in new.iterdir()] == ["old.html"]
     with pytest.raises(OSError):  # a real error is not taken for "unsupported"
         kb.publish.files._exchange(tmp_path / "missing", old)
+
+
+@pytest.mark.parametrize(
+    "before, pieces, changed",
+    [
+        (b"rules: 1, 2, 3", (b"rules: ", b"1, 2", b", 3"), False),
+        (b"rules: 1, 2, 3", (b"rules: ", b"1, 2"), True),  # shorter
+        (b"rules: 1, 2", (b"rules: ", b"1, 2", b", 3"), True),  # longer
+        (b"rules: 1, 2, 3", (b"rules: ", b"1, 9", b", 3"), True),
+        (None, (b"new", b""), True),
+        (b"", (), False),
+    ],
+)
+def test_a_file_given_in_pieces_is_compared_and_written_as_a_whole(tmp_path, before, pieces, changed):
+    path = tmp_path / "docs" / "rules.json"
+    if before is not None:
+        path.parent.mkdir(parents=True)
+        path.write_bytes(before)
+        os.utime(path, ns=(1, 1))
+    written = sync(tmp_path, [("docs/rules.json", iter(pieces))])
+    assert written == ((1, 0) if changed else (0, 1))
+    assert path.read_bytes() == b"".join(pieces)
+    assert (path.stat().st_mtime_ns == 1) is (not changed)
+    assert not list(path.parent.glob(f"{TMP_PREFIX}*"))  # no temporary file left beside it
+    pending = tmp_path / PENDING_FILE
+    assert (pending.is_file() and pending.read_text() == "docs/rules.json\n") is changed

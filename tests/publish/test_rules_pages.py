@@ -12,8 +12,10 @@ import pytest
 import yaml
 
 from kb.models import Change, Document, PublishInput, Version
-from kb.publish import publish, render_sources
+from kb.publish import publish, render_sources, rules_pages
+from kb.store.derived import Derived
 from tests.support.rules import RULE_FIELDS
+from tests.support.site_data import lazy
 
 SITE_URL = "https://policies.example.org/watch/"
 TABLE = "| Metric | Target | Period measured |\n| --- | --- | --- |\n| Late shipment rate | Under {v}% | Last 10 and 30 days |\n"
@@ -125,3 +127,39 @@ def test_the_built_site_serves_the_pages_and_the_downloads(tmp_path):
     assert (site / "rules.csv").read_bytes() == render_sources(DATA, SITE_URL)["docs/rules.csv"]
     assert json.loads((site / "rules.json").read_bytes())[0]["doc_id"] == "northwind/metrics"
     assert (site / "rules" / "index.html").is_file()
+
+
+def test_rules_are_computed_once_per_text_and_kept_with_the_same_bytes(tmp_path, monkeypatch):
+    whole = render_sources(DATA, SITE_URL)
+    first = lazy(DATA, Derived(tmp_path))
+    assert render_sources(first, SITE_URL) == whole
+    assert {1, 2, 3} <= set(first.texts.read)
+    monkeypatch.setattr(rules_pages, "quantified_rules", _never)  # kept: read back, not computed
+    second = lazy(DATA, Derived(tmp_path))
+    assert render_sources(second, SITE_URL) == whole
+
+
+def test_kept_rules_of_another_code_are_computed_again(tmp_path, monkeypatch):
+    whole = render_sources(DATA, SITE_URL)
+    render_sources(lazy(DATA, Derived(tmp_path)), SITE_URL)
+    monkeypatch.setattr(rules_pages, "rules_code", lambda: "another code")
+    computed = []
+    real = rules_pages.quantified_rules
+    monkeypatch.setattr(rules_pages, "quantified_rules", lambda text: computed.append(text) or real(text))
+    assert render_sources(lazy(DATA, Derived(tmp_path)), SITE_URL) == whole
+    assert len(computed) == 3
+
+
+def test_rules_code_follows_the_code_that_reads_rules():
+    assert rules_pages.rules_code() == rules_pages.rules_code()
+    assert len(rules_pages.rules_code()) == 64
+
+
+def _never(text: str):
+    raise AssertionError("rules computed again for a text whose rules are kept")
+
+
+def test_rules_kept_with_other_fields_are_computed_again():
+    rules = rules_pages.quantified_rules(V2.text)
+    assert rules and rules_pages._unkept(rules_pages._kept(rules)) == rules
+    assert rules_pages._unkept('[["subject","value"],["late shipment rate",3]]') is None

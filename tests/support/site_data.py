@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from kb.models import Change, Document, PublishInput
+from dataclasses import replace
+
+from kb.models import Change, Document, PublishInput, Version
 
 CHECKED = "2026-11-10T06:00:00Z"
 
@@ -21,3 +23,30 @@ def change(doc_id: str, detected_at: str, label: str = "minor", **fields) -> Cha
 
 def site_data(*documents: Document, changes: tuple[Change, ...] = ()) -> PublishInput:
     return PublishInput(generated_at=CHECKED, documents=documents, changes=changes)
+
+
+class _Texts:
+    """The store's side of a publish that reads texts when it needs them: counts the reads."""
+
+    def __init__(self, data: PublishInput) -> None:
+        self.texts = {v.id: v.text for v in (*data.versions.values(), *data.current.values())}
+        self.read: list[int] = []
+
+    def version_text(self, version_id: int) -> str:
+        self.read.append(version_id)
+        return self.texts[version_id]
+
+
+def lazy(data: PublishInput, derived=None) -> PublishInput:
+    """``data`` as ``Store.publish_input(texts=False)`` gives it: versions without their texts."""
+
+    def bare(version: Version) -> Version:
+        return replace(version, text=None)
+
+    return replace(
+        data,
+        versions={k: bare(v) for k, v in data.versions.items()},
+        current={k: bare(v) for k, v in data.current.items()},
+        texts=_Texts(data),
+        derived=derived,
+    )
