@@ -29,6 +29,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -206,8 +207,8 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildO
         incremental = (
             not strict and ours and stamp_file.is_file() and stamp_file.read_text(encoding="utf-8").strip() == stamp
         )
-        if incremental:  # copies keep their times: MkDocs compares them with the sources'
-            shutil.copytree(site_dir, staging, symlinks=True, dirs_exist_ok=True)
+        if incremental:  # links keep the files' times: MkDocs compares them with the sources'
+            _link_tree(site_dir, staging)
             try:
                 outcome = _run_mkdocs(config_file, staging, strict, dirty=True)
             except PublishError:
@@ -218,8 +219,8 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildO
                 incremental = False
         if not incremental:
             outcome = _run_mkdocs(config_file, staging, strict, dirty=False)
-        (staging / SITE_MARKER).write_bytes(b"built by policywatch; replaced on each publish\n")
-        (staging / BUILD_STAMP_FILE).write_text(stamp + "\n", encoding="utf-8")
+        _write_new(staging / SITE_MARKER, b"built by policywatch; replaced on each publish\n")
+        _write_new(staging / BUILD_STAMP_FILE, f"{stamp}\n".encode())
         staging.chmod(0o755)  # mkdtemp makes it private; a site is meant to be served
         swap(staging, site_dir)
         (src_dir / PENDING_FILE).unlink(missing_ok=True)  # all of it is in the site now
@@ -231,6 +232,29 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildO
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return outcome
+
+
+def _link_tree(site_dir: Path, staging: Path) -> None:
+    """Make ``staging`` a copy of ``site_dir`` made of hard links: no file's bytes are copied
+    (a site of 2,000 documents is about 250 MB), and its files keep their times.
+
+    The served site's files are then also the build's: whatever the build writes must replace
+    a file, never write into it. MkDocs writes in place, so its child unlinks every file it is
+    about to write first (``_unshare``), and this module writes through ``_write_new``."""
+
+    def link(source: str, target: str) -> None:
+        try:
+            os.link(source, target)
+        except OSError:  # a file system without hard links: a copy, with its times
+            shutil.copy2(source, target)
+
+    shutil.copytree(site_dir, staging, symlinks=True, dirs_exist_ok=True, copy_function=link)
+
+
+def _write_new(path: Path, content: bytes) -> None:
+    """Write ``path`` as a new file: another folder's hard link to the old one keeps its bytes."""
+    path.unlink(missing_ok=True)
+    path.write_bytes(content)
 
 
 def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool, *, dirty: bool) -> BuildOutcome:
@@ -331,15 +355,18 @@ def _build(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: boo
     collect = _Collect()
     logger.addHandler(collect)
     logger.propagate = False  # quiet: warnings are collected, not printed
-    from mkdocs.commands.build import build
+    from mkdocs.commands import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     try:
         config = load_config(config_file, site_dir=site_dir, strict=strict)
+        if dirty:
+            config.plugins["policywatch-unshare"] = _unshare(config)
         config.plugins.on_startup(command="build", dirty=dirty)  # as `mkdocs build` does
         try:
-            build(config, dirty=dirty)
+            with _one_page_at_a_time(mkdocs_build):
+                mkdocs_build.build(config, dirty=dirty)
         finally:
             config.plugins.on_shutdown()
     except MkDocsException as err:
@@ -351,6 +378,61 @@ def _build(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: boo
     counts = [hook.pages_built() for hook in config.hooks.values() if hasattr(hook, "pages_built")]
     built, total = counts[0] if counts else (None, None)
     return BuildOutcome(None, built, total, incremental=dirty)
+
+
+def _unshare(config):
+    """A plugin that unlinks, before the dirty build writes anything, every file it will write:
+    the pages and static files MkDocs finds modified (its own test, ``File.is_modified``), the
+    theme's templates and the sitemap's gzipped copy. The build folder is made of hard links
+    to the served site (``_link_tree``), and MkDocs opens the files it writes in place."""
+    from mkdocs.plugins import BasePlugin, event_priority
+
+    class Unshare(BasePlugin):
+        @event_priority(-100)  # after the site's hook, which may drop more pages' built copies
+        def on_files(self, files, config):
+            site = Path(config.site_dir)
+            for name in (*config.theme.static_templates, "sitemap.xml.gz"):
+                (site / name).unlink(missing_ok=True)
+            for file in files:
+                if os.path.isfile(file.abs_dest_path) and file.is_modified():
+                    os.unlink(file.abs_dest_path)
+            return files
+
+    return Unshare()
+
+
+@contextmanager
+def _one_page_at_a_time(mkdocs_build) -> Iterator[None]:
+    """Make ``mkdocs_build.build`` read and render each page just before writing it, and drop
+    its Markdown and HTML just after, so that the build holds one page's text at a time.
+
+    MkDocs 1.6 reads and renders every page (``_populate_page``) before it writes any
+    (``_build_page``): about 200 KB per page at the peak, 2 GB for a site of 10,000 documents.
+    Rendering a page then depends on no other page's text (the navigation's titles are the
+    configuration's), only on the files and the navigation, which are whole before the first
+    page is read: the site is the same, byte for byte (tests/publish/test_build_scale.py, and
+    ``bench/mkdocs_scale.py --compare`` at 2,000 and 10,000 documents). Only the order of the
+    page events changes: each page's ``page_markdown`` and ``page_content`` come after the
+    ``env`` event, just before its ``page_context``."""
+    populate, build_page = mkdocs_build._populate_page, mkdocs_build._build_page
+    every_file = []  # MkDocs' Files, which rendering needs (links) and _build_page is not given
+
+    def later(page, config, files, dirty=False) -> None:
+        if not every_file:
+            every_file.append(files)
+
+    def now(page, config, doc_files, nav, env, dirty=False, excluded=False) -> None:
+        populate(page, config, every_file[0], dirty)
+        try:
+            build_page(page, config, doc_files, nav, env, dirty, excluded)
+        finally:
+            page.content = page.markdown = None  # written: nothing later reads them
+
+    mkdocs_build._populate_page, mkdocs_build._build_page = later, now
+    try:
+        yield
+    finally:
+        mkdocs_build._populate_page, mkdocs_build._build_page = populate, build_page
 
 
 def _one_line(message: str) -> str:
