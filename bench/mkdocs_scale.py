@@ -1,7 +1,8 @@
 """The MkDocs build of the published site at scale: a whole first build and an incremental one.
 
     python bench/mkdocs_scale.py [--docs 2000,10000] [--changed 0.02] [--work DIR]
-                                 [--before TREE] [--compare]
+                                 [--before TREE] [--after TREE] [--compare] [--keep]
+                                 [--simulated-crawl]
 
 For each size, a store of N documents (``bench_publish.make_store``, 2 changes each) and its
 ``site-src`` (``kb.publish.write_sources``) are made once in ``--work`` and reused by later runs.
@@ -10,7 +11,9 @@ Then, for each tree (``--before``: a checkout of the code before, then this one)
 1. a whole build (``kb.publish.build_site`` on a copy of that ``site-src``, no previous site);
 2. a crawl that changed ``--changed`` of the documents and checked all of them
    (``bench_publish.recrawl``), its sources written by this tree's ``write_sources``, and the
-   incremental build of the site of step 1.
+   incremental build of the site of step 1. ``--simulated-crawl``: instead, site-src is edited
+   as such a crawl would leave it (``SIMULATE``): the MkDocs side alone, without re-rendering
+   every source in the parent (minutes at 10,000 documents).
 
 Each build runs in a fresh process with ``PYTHONPATH`` set to the tree; printed: its wall time,
 and the CPU time and peak RSS of its children (the MkDocs child or children; the parent, which
@@ -74,6 +77,27 @@ recrawl(home, ids, count, 20261101)
 print(write_sources(read(home), home / "site-src")[0])
 """
 
+# Instead of RECRAWL (--simulated-crawl): what a crawl does to site-src, without the parent's
+# rendering of the sources: every document's check time moves (checks.json), and ``count``
+# document pages and the home page are rewritten and listed as pending, as write_sources does.
+SIMULATE = """
+import json, sys
+from pathlib import Path
+src, count = Path(sys.argv[2]), int(sys.argv[3])
+pages = sorted((src / "docs" / "documents").rglob("*.md"))
+changed = pages[:: max(1, len(pages) // count)][:count] + [src / "docs" / "index.md"]
+checks = json.loads((src / "checks.json").read_text())
+checks["as_of"] = "2027-01-02 06:00 UTC"
+checks["last_checked"] = dict.fromkeys(checks["last_checked"], "2027-01-02 06:00 UTC")
+(src / "checks.json").write_text(json.dumps(checks, indent=1, sort_keys=True) + "\\n")
+with open(src / ".policywatch-pending", "a") as pending:
+    for path in changed:
+        path.write_text(path.read_text() + "\\nChanged by the simulated crawl.\\n")
+        pending.write(path.relative_to(src).as_posix() + "\\n")
+    pending.write("checks.json\\n")
+print(len(changed) + 1)
+"""
+
 
 def run(code: str, *args: str, tree: Path) -> str:
     env = {**os.environ, "PYTHONPATH": str(tree), "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -91,7 +115,17 @@ def digests(root: Path) -> dict[str, str]:
     }
 
 
-def bench(docs: int, changed: float, work: Path, trees: list[tuple[str, Path]], compare: bool) -> list[dict]:
+def bench(
+    docs: int,
+    changed: float,
+    work: Path,
+    trees: list[tuple[str, Path]],
+    *,
+    compare: bool,
+    keep: bool,
+    simulate: bool,
+    quiet: bool,
+) -> list[dict]:
     base = work / f"base-{docs}"
     if not (base / "site-src" / "mkdocs.yml").is_file():
         shutil.rmtree(base, ignore_errors=True)
@@ -106,14 +140,20 @@ def bench(docs: int, changed: float, work: Path, trees: list[tuple[str, Path]], 
         whole = json.loads(run(MEASURE, str(home / "site-src"), str(home / "site"), tree=tree))
         if compare:
             sites[name, "whole"] = digests(home / "site")
-        rewritten = run(RECRAWL, str(REPO), str(home), str(round(docs * changed)), tree=tree)
+        target = home / "site-src" if simulate else home
+        rewritten = run(
+            SIMULATE if simulate else RECRAWL, str(REPO), str(target), str(round(docs * changed)), tree=tree
+        )
         incremental = json.loads(run(MEASURE, str(home / "site-src"), str(home / "site"), tree=tree))
         if compare:
             sites[name, "incremental"] = digests(home / "site")
         for build, figures in (("whole", whole), ("incremental", incremental)):
             rows.append({"docs": docs, "tree": name, "build": build, **figures})
+            if not quiet:
+                show(rows[-1])
         rows[-1]["sources_rewritten"] = int(rewritten)
-        shutil.rmtree(home, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(home, ignore_errors=True)
     if compare and len(trees) > 1:
         for build in ("whole", "incremental"):
             first, *others = (sites[name, build] for name, _ in trees)
@@ -125,6 +165,15 @@ def bench(docs: int, changed: float, work: Path, trees: list[tuple[str, Path]], 
     return rows
 
 
+def show(row: dict) -> None:
+    print(
+        f"{row['docs']:>6} docs {row['tree']:<9} {row['build']:<12} wall {row['wall_s']:7.2f} s  "
+        f"MkDocs children: CPU {row['child_cpu_s']:7.2f} s, peak {row['child_peak_mb']:6.0f} MB  "
+        f"parent: CPU {row['parent_cpu_s']:6.2f} s, peak {row['parent_peak_mb']:4.0f} MB",
+        flush=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", default="2000,10000", help="comma-separated numbers of documents")
@@ -132,21 +181,21 @@ def main() -> int:
     parser.add_argument("--work", type=Path, help="where the stores and sources are made and kept")
     parser.add_argument("--before", type=Path, help="a tree of the code before (run first, same inputs)")
     parser.add_argument("--compare", action="store_true", help="the trees' sites must be the same bytes")
+    parser.add_argument("--after", type=Path, default=REPO, help="the tree of the code after (default: this one)")
+    parser.add_argument("--tree", action="append", default=[], help="NAME=PATH: one more tree, run after --after")
+    parser.add_argument("--keep", action="store_true", help="keep each tree's home (run-N-TREE) in --work")
+    parser.add_argument(
+        "--simulated-crawl", action="store_true", help="edit site-src as a crawl would (SIMULATE), not re-render it"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="pw-mkdocs-scale-"))
-    trees = ([("before", args.before.resolve())] if args.before else []) + [("after", REPO)]
+    trees = ([("before", args.before.resolve())] if args.before else []) + [("after", args.after.resolve())]
+    trees += [(name, Path(path).resolve()) for name, _, path in (t.partition("=") for t in args.tree)]
     rows = []
     for docs in (int(n) for n in args.docs.split(",")):
-        for row in bench(docs, args.changed, work, trees, args.compare):
-            rows.append(row)
-            if not args.json:
-                print(
-                    f"{row['docs']:>6} docs {row['tree']:<7} {row['build']:<12} wall {row['wall_s']:7.2f} s  "
-                    f"MkDocs child: CPU {row['child_cpu_s']:7.2f} s, peak {row['child_peak_mb']:6.0f} MB  "
-                    f"parent: CPU {row['parent_cpu_s']:6.2f} s, peak {row['parent_peak_mb']:4.0f} MB",
-                    flush=True,
-                )
+        options = {"compare": args.compare, "keep": args.keep, "simulate": args.simulated_crawl, "quiet": args.json}
+        rows += bench(docs, args.changed, work, trees, **options)
     if args.json:
         print(json.dumps(rows, indent=1))
     return 0

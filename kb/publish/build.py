@@ -7,11 +7,14 @@ imports MkDocs).
 2. ``build_site``: ``mkdocs build`` into ``<home>/site``, beside the previous site and swapped
    in when complete; incremental when the previous site has the same ``build_stamp``.
 
-``publish`` runs both. MkDocs holds every page of the site (its Markdown, its HTML, its part of
-the search index) until the build ends: about 200 KB per page at its peak, 400 MB for a site of
-2,000 documents. So it runs in a spawned child process (``run_mkdocs``), which gives all of it
-back when it ends rather than leaving it in the allocator of a long-lived process. The child
-imports this package (``kb.publish``) and MkDocs, and builds nothing but the site.
+``publish`` runs both. MkDocs runs in spawned child processes (``run_mkdocs``), which give their
+memory back when they end rather than leaving it in the allocator of a long-lived process; each
+imports this package (``kb.publish``) and MkDocs, and builds nothing but the site. MkDocs by
+itself reads and renders every page before it writes the first (about 200 KB per page at its
+peak, 2 GB for a site of 10,000 documents): the children render each page just before writing
+it instead (``_one_page_at_a_time``), and a whole build can split its pages over several
+children side by side (``WHOLE_BUILD_PARTS``). An incremental build starts from hard links to
+the previous site, not a copy (``_link_tree``).
 
 Callers that are scripts need the ``if __name__ == "__main__":`` guard, as with any spawned
 child process (``multiprocessing``'s "safe importing of main module").
@@ -63,6 +66,10 @@ EMPTY_SITEMAP = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
 )
 DIRTY_WARNING = "A 'dirty' build is being performed"  # MkDocs' warning; expected, see build_stamp
+# A whole build's pages can be split over several MkDocs children run side by side (rendering
+# is most of a first publish's time, and each part needs only its own pages' text). One until
+# a failure seen once with two (bench/README.md, "MkDocs build at scale") is explained.
+WHOLE_BUILD_PARTS = 1
 
 
 @dataclass(frozen=True)
@@ -262,7 +269,8 @@ def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool, *, dirty: bool)
     generated_at = json.loads(checks.read_text(encoding="utf-8")).get("generated_at") if checks.is_file() else None
     # The sitemap's dates come from the data (1970 for an empty store), not from the clock.
     epoch = int(parse_time(generated_at).timestamp()) if generated_at else 0
-    outcome = run_mkdocs(config_file, site_dir, strict=strict, source_date_epoch=epoch, dirty=dirty)
+    parts = 1 if dirty else WHOLE_BUILD_PARTS  # a dirty build renders few pages: one child
+    outcome = run_mkdocs(config_file, site_dir, strict=strict, source_date_epoch=epoch, dirty=dirty, parts=parts)
     if outcome.error:
         raise PublishError(outcome.error)
     return outcome
@@ -299,37 +307,65 @@ class BuildOutcome:
 
 
 def run_mkdocs(
-    config_file: Path, site_dir: Path, *, strict: bool, source_date_epoch: int, dirty: bool = False
+    config_file: Path, site_dir: Path, *, strict: bool, source_date_epoch: int, dirty: bool = False, parts: int = 1
 ) -> BuildOutcome:
     """Build ``config_file`` into ``site_dir``; say how it went (``BuildOutcome``).
 
     ``strict``: a warning fails the build. ``source_date_epoch``: the sitemap's dates.
     ``dirty``: ``site_dir`` holds the previous build (same ``build_stamp``); MkDocs rebuilds
-    only what changed, and the site's hook makes the result that of a whole build."""
+    only what changed, and the site's hook makes the result that of a whole build.
+    ``parts``: so many children build the site side by side, each rendering every
+    ``parts``-th page (``_one_page_at_a_time``); the first also writes the rest (static
+    files, the theme's templates)."""
+    if parts > 1 and not dirty:  # as MkDocs would, but once: no child may clean what another wrote
+        _clean(site_dir)
     context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_child,
-        name="policywatch-mkdocs",
-        args=(str(config_file), str(site_dir), strict, source_date_epoch, dirty, send),
+    children = []
+    for part in range(parts):
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_child,
+            name=f"policywatch-mkdocs-{part}",
+            args=(str(config_file), str(site_dir), strict, source_date_epoch, dirty, part, parts, send),
+        )
+        child.start()
+        send.close()  # the child's end: recv() sees EOF if the child dies without a word
+        children.append((child, receive))
+    outcomes = []
+    for child, receive in children:
+        try:
+            outcome = receive.recv()
+        except EOFError:
+            outcome = None
+        finally:
+            receive.close()
+            child.join()
+        if outcome is None or child.exitcode != 0:
+            outcome = BuildOutcome(f"mkdocs build failed: its process ended with exit code {child.exitcode}")
+        outcomes.append(outcome)
+    failed = [outcome for outcome in outcomes if outcome.error]
+    if failed:
+        return failed[0]
+    built = [outcome.pages_built for outcome in outcomes]
+    return BuildOutcome(
+        None, None if None in built else sum(built), outcomes[0].pages_total, incremental=outcomes[0].incremental
     )
-    child.start()
-    send.close()  # the child's end: recv() sees EOF if the child dies without a word
-    try:
-        outcome = receive.recv()
-    except EOFError:
-        outcome = None
-    finally:
-        receive.close()
-        child.join()
-    if outcome is None or child.exitcode != 0:
-        return BuildOutcome(f"mkdocs build failed: its process ended with exit code {child.exitcode}")
-    return outcome
 
 
-def _child(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: bool, send) -> None:
+def _clean(site_dir: Path) -> None:
+    """What MkDocs' whole build does first: remove everything but hidden files from the folder."""
+    if site_dir.is_dir():
+        for entry in site_dir.iterdir():
+            if not entry.name.startswith("."):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+
+
+def _child(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: bool, part: int, parts: int, send) -> None:
     try:
-        send.send(_build(config_file, site_dir, strict, epoch, dirty))
+        send.send(_build(config_file, site_dir, strict, epoch, dirty, part, parts))
     except Exception as exc:  # noqa: BLE001 -- anything (a plugin, the disk) reaches the parent
         send.send(BuildOutcome(f"mkdocs build failed: {type(exc).__name__}: {_one_line(str(exc))}"))
     finally:
@@ -347,7 +383,9 @@ class _Collect(logging.Handler):
             self.messages.append(message)
 
 
-def _build(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: bool) -> BuildOutcome:
+def _build(
+    config_file: str, site_dir: str, strict: bool, epoch: int, dirty: bool, part: int = 0, parts: int = 1
+) -> BuildOutcome:
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     os.environ["NO_MKDOCS_2_WARNING"] = "1"  # Material's end-of-life banner, printed on import
     sys.dont_write_bytecode = True  # importing the site's hook must not leave __pycache__ behind
@@ -365,7 +403,7 @@ def _build(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: boo
             config.plugins["policywatch-unshare"] = _unshare(config)
         config.plugins.on_startup(command="build", dirty=dirty)  # as `mkdocs build` does
         try:
-            with _one_page_at_a_time(mkdocs_build):
+            with _one_page_at_a_time(mkdocs_build, part, parts):
                 mkdocs_build.build(config, dirty=dirty)
         finally:
             config.plugins.on_shutdown()
@@ -402,7 +440,7 @@ def _unshare(config):
 
 
 @contextmanager
-def _one_page_at_a_time(mkdocs_build) -> Iterator[None]:
+def _one_page_at_a_time(mkdocs_build, part: int = 0, parts: int = 1) -> Iterator[None]:
     """Make ``mkdocs_build.build`` read and render each page just before writing it, and drop
     its Markdown and HTML just after, so that the build holds one page's text at a time.
 
@@ -413,26 +451,54 @@ def _one_page_at_a_time(mkdocs_build) -> Iterator[None]:
     page is read: the site is the same, byte for byte (tests/publish/test_build_scale.py, and
     ``bench/mkdocs_scale.py --compare`` at 2,000 and 10,000 documents). Only the order of the
     page events changes: each page's ``page_markdown`` and ``page_content`` come after the
-    ``env`` event, just before its ``page_context``."""
+    ``env`` event, just before its ``page_context``.
+
+    ``part`` of ``parts``: render and write only every ``parts``-th page from the ``part``-th
+    (in the build's order of pages); other children do the others. Only part 0 copies the
+    static files and writes the theme's and the extra templates (``404.html``, the sitemap);
+    none cleans the folder (``run_mkdocs`` did, before starting them)."""
+    from mkdocs import utils
+    from mkdocs.structure.files import Files
+
     populate, build_page = mkdocs_build._populate_page, mkdocs_build._build_page
+    template, extra, copy_static = (
+        mkdocs_build._build_theme_template,
+        mkdocs_build._build_extra_template,
+        Files.copy_static_files,
+    )
+    clean = utils.clean_directory
     every_file = []  # MkDocs' Files, which rendering needs (links) and _build_page is not given
+    ordinal = iter(range(1 << 62))  # the pages, in the order the build writes them
 
     def later(page, config, files, dirty=False) -> None:
         if not every_file:
             every_file.append(files)
 
     def now(page, config, doc_files, nav, env, dirty=False, excluded=False) -> None:
+        if next(ordinal) % parts != part:
+            return  # another part's
         populate(page, config, every_file[0], dirty)
         try:
             build_page(page, config, doc_files, nav, env, dirty, excluded)
         finally:
             page.content = page.markdown = None  # written: nothing later reads them
 
+    def nothing(*args, **kwargs) -> None:
+        pass  # part 0's
+
     mkdocs_build._populate_page, mkdocs_build._build_page = later, now
+    if parts > 1:
+        utils.clean_directory = nothing  # run_mkdocs cleaned the folder before any part started
+    if part:
+        mkdocs_build._build_theme_template = mkdocs_build._build_extra_template = nothing
+        Files.copy_static_files = nothing
     try:
         yield
     finally:
         mkdocs_build._populate_page, mkdocs_build._build_page = populate, build_page
+        mkdocs_build._build_theme_template, mkdocs_build._build_extra_template = template, extra
+        Files.copy_static_files = copy_static
+        utils.clean_directory = clean
 
 
 def _one_line(message: str) -> str:

@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+import kb.publish.build
 from kb.publish import build_site, publish, write_sources
 from kb.publish.build import CHECKS_FILE
 from kb.publish.feeds import parse_time
@@ -19,12 +22,16 @@ def _ours(path: str) -> bool:
     return path.startswith(".policywatch")
 
 
-def test_pages_rendered_one_at_a_time_are_those_of_mkdocs_own_order(tmp_path):
-    """MkDocs itself renders every page before it writes the first; the child renders each
-    just before writing it (``_one_page_at_a_time``). Same sources, same bytes."""
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_pages_rendered_one_at_a_time_are_those_of_mkdocs_own_order(tmp_path, monkeypatch, parts):
+    """MkDocs itself renders every page before it writes the first; the children render each
+    just before writing it (``_one_page_at_a_time``), each child every ``parts``-th page.
+    Same sources, same bytes."""
+    monkeypatch.setattr(kb.publish.build, "WHOLE_BUILD_PARTS", parts)
     src = tmp_path / "site-src"
     write_sources(after_a_crawl(DATA), src, site_url=SITE_URL)
-    build_site(src, tmp_path / "site")
+    result = build_site(src, tmp_path / "site")
+    assert result.pages_built == result.pages_total > 0
     generated_at = json.loads((src / CHECKS_FILE).read_text())["generated_at"]
     env = {
         **os.environ,
