@@ -101,7 +101,8 @@ print(len(changed) + 1)
 
 def run(code: str, *args: str, tree: Path) -> str:
     env = {**os.environ, "PYTHONPATH": str(tree), "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run([PYTHON, "-c", code, *args], env=env, capture_output=True, text=True, check=False)
+    # In the tree: `python -c` puts the working folder first on sys.path, before PYTHONPATH.
+    done = subprocess.run([PYTHON, "-c", code, *args], env=env, cwd=tree, capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"failed ({tree}): {done.stderr[-2000:]}")
     return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
