@@ -449,7 +449,7 @@ def _one_page_at_a_time(mkdocs_build, part: int = 0, parts: int = 1) -> Iterator
     Rendering a page then depends on no other page's text (the navigation's titles are the
     configuration's), only on the files and the navigation, which are whole before the first
     page is read: the site is the same, byte for byte (tests/publish/test_build_scale.py, and
-    ``bench/mkdocs_scale.py --compare`` at 2,000 and 10,000 documents). Only the order of the
+    ``bench/mkdocs_scale.py --compare``, 500 documents). Only the order of the
     page events changes: each page's ``page_markdown`` and ``page_content`` come after the
     ``env`` event, just before its ``page_context``.
 
