@@ -10,8 +10,8 @@ imports MkDocs).
 ``publish`` runs both. MkDocs runs in spawned child processes (``run_mkdocs``), which give their
 memory back when they end rather than leaving it in the allocator of a long-lived process; each
 imports this package (``kb.publish``) and MkDocs, and builds nothing but the site. MkDocs by
-itself reads and renders every page before it writes the first (about 200 KB per page at its
-peak, 2 GB for a site of 10,000 documents): the children render each page just before writing
+itself reads and renders every page before it writes the first (188 MB at its peak for 500
+documents, bench/README.md): the children render each page just before writing
 it instead (``_one_page_at_a_time``), and a whole build can split its pages over several
 children side by side (``WHOLE_BUILD_PARTS``). An incremental build starts from hard links to
 the previous site, not a copy (``_link_tree``).
@@ -445,7 +445,7 @@ def _one_page_at_a_time(mkdocs_build, part: int = 0, parts: int = 1) -> Iterator
     its Markdown and HTML just after, so that the build holds one page's text at a time.
 
     MkDocs 1.6 reads and renders every page (``_populate_page``) before it writes any
-    (``_build_page``): about 200 KB per page at the peak, 2 GB for a site of 10,000 documents.
+    (``_build_page``): 188 MB at the peak for 500 documents, 105 MB this way (bench/README.md).
     Rendering a page then depends on no other page's text (the navigation's titles are the
     configuration's), only on the files and the navigation, which are whole before the first
     page is read: the site is the same, byte for byte (tests/publish/test_build_scale.py, and
