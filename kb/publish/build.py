@@ -7,11 +7,14 @@ imports MkDocs).
 2. ``build_site``: ``mkdocs build`` into ``<home>/site``, beside the previous site and swapped
    in when complete; incremental when the previous site has the same ``build_stamp``.
 
-``publish`` runs both. MkDocs holds every page of the site (its Markdown, its HTML, its part of
-the search index) until the build ends: about 200 KB per page at its peak, 400 MB for a site of
-2,000 documents. So it runs in a spawned child process (``run_mkdocs``), which gives all of it
-back when it ends rather than leaving it in the allocator of a long-lived process. The child
-imports this package (``kb.publish``) and MkDocs, and builds nothing but the site.
+``publish`` runs both. MkDocs runs in spawned child processes (``run_mkdocs``), which give their
+memory back when they end rather than leaving it in the allocator of a long-lived process; each
+imports this package (``kb.publish``) and MkDocs, and builds nothing but the site. MkDocs by
+itself reads and renders every page before it writes the first (188 MB at its peak for 500
+documents, bench/README.md): the children render each page just before writing
+it instead (``_one_page_at_a_time``), and a whole build can split its pages over several
+children side by side (``WHOLE_BUILD_PARTS``). An incremental build starts from hard links to
+the previous site, not a copy (``_link_tree``).
 
 Callers that are scripts need the ``if __name__ == "__main__":`` guard, as with any spawned
 child process (``multiprocessing``'s "safe importing of main module").
@@ -29,6 +32,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -62,6 +66,10 @@ EMPTY_SITEMAP = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
 )
 DIRTY_WARNING = "A 'dirty' build is being performed"  # MkDocs' warning; expected, see build_stamp
+# A whole build's pages can be split over several MkDocs children run side by side (rendering
+# is most of a first publish's time, and each part needs only its own pages' text). One until
+# a failure seen once with two (bench/README.md, "MkDocs build at scale") is explained.
+WHOLE_BUILD_PARTS = 1
 
 
 @dataclass(frozen=True)
@@ -211,8 +219,8 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildO
         incremental = (
             not strict and ours and stamp_file.is_file() and stamp_file.read_text(encoding="utf-8").strip() == stamp
         )
-        if incremental:  # copies keep their times: MkDocs compares them with the sources'
-            shutil.copytree(site_dir, staging, symlinks=True, dirs_exist_ok=True)
+        if incremental:  # links keep the files' times: MkDocs compares them with the sources'
+            _link_tree(site_dir, staging)
             try:
                 outcome = _run_mkdocs(config_file, staging, strict, dirty=True)
             except PublishError:
@@ -223,8 +231,8 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildO
                 incremental = False
         if not incremental:
             outcome = _run_mkdocs(config_file, staging, strict, dirty=False)
-        (staging / SITE_MARKER).write_bytes(b"built by policywatch; replaced on each publish\n")
-        (staging / BUILD_STAMP_FILE).write_text(stamp + "\n", encoding="utf-8")
+        _write_new(staging / SITE_MARKER, b"built by policywatch; replaced on each publish\n")
+        _write_new(staging / BUILD_STAMP_FILE, f"{stamp}\n".encode())
         staging.chmod(0o755)  # mkdtemp makes it private; a site is meant to be served
         swap(staging, site_dir)
         (src_dir / PENDING_FILE).unlink(missing_ok=True)  # all of it is in the site now
@@ -238,12 +246,36 @@ def build_site(src_dir: Path, site_dir: Path, *, strict: bool = False) -> BuildO
     return outcome
 
 
+def _link_tree(site_dir: Path, staging: Path) -> None:
+    """Make ``staging`` a copy of ``site_dir`` made of hard links: no file's bytes are copied
+    (a site of 2,000 documents is about 250 MB), and its files keep their times.
+
+    The served site's files are then also the build's: whatever the build writes must replace
+    a file, never write into it. MkDocs writes in place, so its child unlinks every file it is
+    about to write first (``_unshare``), and this module writes through ``_write_new``."""
+
+    def link(source: str, target: str) -> None:
+        try:
+            os.link(source, target)
+        except OSError:  # a file system without hard links: a copy, with its times
+            shutil.copy2(source, target)
+
+    shutil.copytree(site_dir, staging, symlinks=True, dirs_exist_ok=True, copy_function=link)
+
+
+def _write_new(path: Path, content: bytes) -> None:
+    """Write ``path`` as a new file: another folder's hard link to the old one keeps its bytes."""
+    path.unlink(missing_ok=True)
+    path.write_bytes(content)
+
+
 def _run_mkdocs(config_file: Path, site_dir: Path, strict: bool, *, dirty: bool) -> BuildOutcome:
     checks = config_file.with_name(CHECKS_FILE)
     generated_at = json.loads(checks.read_text(encoding="utf-8")).get("generated_at") if checks.is_file() else None
     # The sitemap's dates come from the data (1970 for an empty store), not from the clock.
     epoch = int(parse_time(generated_at).timestamp()) if generated_at else 0
-    outcome = run_mkdocs(config_file, site_dir, strict=strict, source_date_epoch=epoch, dirty=dirty)
+    parts = 1 if dirty else WHOLE_BUILD_PARTS  # a dirty build renders few pages: one child
+    outcome = run_mkdocs(config_file, site_dir, strict=strict, source_date_epoch=epoch, dirty=dirty, parts=parts)
     if outcome.error:
         raise PublishError(outcome.error)
     return outcome
@@ -280,37 +312,65 @@ class BuildOutcome:
 
 
 def run_mkdocs(
-    config_file: Path, site_dir: Path, *, strict: bool, source_date_epoch: int, dirty: bool = False
+    config_file: Path, site_dir: Path, *, strict: bool, source_date_epoch: int, dirty: bool = False, parts: int = 1
 ) -> BuildOutcome:
     """Build ``config_file`` into ``site_dir``; say how it went (``BuildOutcome``).
 
     ``strict``: a warning fails the build. ``source_date_epoch``: the sitemap's dates.
     ``dirty``: ``site_dir`` holds the previous build (same ``build_stamp``); MkDocs rebuilds
-    only what changed, and the site's hook makes the result that of a whole build."""
+    only what changed, and the site's hook makes the result that of a whole build.
+    ``parts``: so many children build the site side by side, each rendering every
+    ``parts``-th page (``_one_page_at_a_time``); the first also writes the rest (static
+    files, the theme's templates)."""
+    if parts > 1 and not dirty:  # as MkDocs would, but once: no child may clean what another wrote
+        _clean(site_dir)
     context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_child,
-        name="policywatch-mkdocs",
-        args=(str(config_file), str(site_dir), strict, source_date_epoch, dirty, send),
+    children = []
+    for part in range(parts):
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_child,
+            name=f"policywatch-mkdocs-{part}",
+            args=(str(config_file), str(site_dir), strict, source_date_epoch, dirty, part, parts, send),
+        )
+        child.start()
+        send.close()  # the child's end: recv() sees EOF if the child dies without a word
+        children.append((child, receive))
+    outcomes = []
+    for child, receive in children:
+        try:
+            outcome = receive.recv()
+        except EOFError:
+            outcome = None
+        finally:
+            receive.close()
+            child.join()
+        if outcome is None or child.exitcode != 0:
+            outcome = BuildOutcome(f"mkdocs build failed: its process ended with exit code {child.exitcode}")
+        outcomes.append(outcome)
+    failed = [outcome for outcome in outcomes if outcome.error]
+    if failed:
+        return failed[0]
+    built = [outcome.pages_built for outcome in outcomes]
+    return BuildOutcome(
+        None, None if None in built else sum(built), outcomes[0].pages_total, incremental=outcomes[0].incremental
     )
-    child.start()
-    send.close()  # the child's end: recv() sees EOF if the child dies without a word
-    try:
-        outcome = receive.recv()
-    except EOFError:
-        outcome = None
-    finally:
-        receive.close()
-        child.join()
-    if outcome is None or child.exitcode != 0:
-        return BuildOutcome(f"mkdocs build failed: its process ended with exit code {child.exitcode}")
-    return outcome
 
 
-def _child(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: bool, send) -> None:
+def _clean(site_dir: Path) -> None:
+    """What MkDocs' whole build does first: remove everything but hidden files from the folder."""
+    if site_dir.is_dir():
+        for entry in site_dir.iterdir():
+            if not entry.name.startswith("."):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+
+
+def _child(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: bool, part: int, parts: int, send) -> None:
     try:
-        send.send(_build(config_file, site_dir, strict, epoch, dirty))
+        send.send(_build(config_file, site_dir, strict, epoch, dirty, part, parts))
     except Exception as exc:  # noqa: BLE001 -- anything (a plugin, the disk) reaches the parent
         send.send(BuildOutcome(f"mkdocs build failed: {type(exc).__name__}: {_one_line(str(exc))}"))
     finally:
@@ -328,7 +388,9 @@ class _Collect(logging.Handler):
             self.messages.append(message)
 
 
-def _build(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: bool) -> BuildOutcome:
+def _build(
+    config_file: str, site_dir: str, strict: bool, epoch: int, dirty: bool, part: int = 0, parts: int = 1
+) -> BuildOutcome:
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     os.environ["NO_MKDOCS_2_WARNING"] = "1"  # Material's end-of-life banner, printed on import
     sys.dont_write_bytecode = True  # importing the site's hook must not leave __pycache__ behind
@@ -336,15 +398,18 @@ def _build(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: boo
     collect = _Collect()
     logger.addHandler(collect)
     logger.propagate = False  # quiet: warnings are collected, not printed
-    from mkdocs.commands.build import build
+    from mkdocs.commands import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     try:
         config = load_config(config_file, site_dir=site_dir, strict=strict)
+        if dirty:
+            config.plugins["policywatch-unshare"] = _unshare(config)
         config.plugins.on_startup(command="build", dirty=dirty)  # as `mkdocs build` does
         try:
-            build(config, dirty=dirty)
+            with _one_page_at_a_time(mkdocs_build, part, parts):
+                mkdocs_build.build(config, dirty=dirty)
         finally:
             config.plugins.on_shutdown()
     except MkDocsException as err:
@@ -356,6 +421,89 @@ def _build(config_file: str, site_dir: str, strict: bool, epoch: int, dirty: boo
     counts = [hook.pages_built() for hook in config.hooks.values() if hasattr(hook, "pages_built")]
     built, total = counts[0] if counts else (None, None)
     return BuildOutcome(None, built, total, incremental=dirty)
+
+
+def _unshare(config):
+    """A plugin that unlinks, before the dirty build writes anything, every file it will write:
+    the pages and static files MkDocs finds modified (its own test, ``File.is_modified``), the
+    theme's templates and the sitemap's gzipped copy. The build folder is made of hard links
+    to the served site (``_link_tree``), and MkDocs opens the files it writes in place."""
+    from mkdocs.plugins import BasePlugin, event_priority
+
+    class Unshare(BasePlugin):
+        @event_priority(-100)  # after the site's hook, which may drop more pages' built copies
+        def on_files(self, files, config):
+            site = Path(config.site_dir)
+            for name in (*config.theme.static_templates, "sitemap.xml.gz"):
+                (site / name).unlink(missing_ok=True)
+            for file in files:
+                if os.path.isfile(file.abs_dest_path) and file.is_modified():
+                    os.unlink(file.abs_dest_path)
+            return files
+
+    return Unshare()
+
+
+@contextmanager
+def _one_page_at_a_time(mkdocs_build, part: int = 0, parts: int = 1) -> Iterator[None]:
+    """Make ``mkdocs_build.build`` read and render each page just before writing it, and drop
+    its Markdown and HTML just after, so that the build holds one page's text at a time.
+
+    MkDocs 1.6 reads and renders every page (``_populate_page``) before it writes any
+    (``_build_page``): 188 MB at the peak for 500 documents, 105 MB this way (bench/README.md).
+    Rendering a page then depends on no other page's text (the navigation's titles are the
+    configuration's), only on the files and the navigation, which are whole before the first
+    page is read: the site is the same, byte for byte (tests/publish/test_build_scale.py, and
+    ``bench/mkdocs_scale.py --compare``, 500 documents). Only the order of the
+    page events changes: each page's ``page_markdown`` and ``page_content`` come after the
+    ``env`` event, just before its ``page_context``.
+
+    ``part`` of ``parts``: render and write only every ``parts``-th page from the ``part``-th
+    (in the build's order of pages); other children do the others. Only part 0 copies the
+    static files and writes the theme's and the extra templates (``404.html``, the sitemap);
+    none cleans the folder (``run_mkdocs`` did, before starting them)."""
+    from mkdocs import utils
+    from mkdocs.structure.files import Files
+
+    populate, build_page = mkdocs_build._populate_page, mkdocs_build._build_page
+    template, extra, copy_static = (
+        mkdocs_build._build_theme_template,
+        mkdocs_build._build_extra_template,
+        Files.copy_static_files,
+    )
+    clean = utils.clean_directory
+    every_file = []  # MkDocs' Files, which rendering needs (links) and _build_page is not given
+    ordinal = iter(range(1 << 62))  # the pages, in the order the build writes them
+
+    def later(page, config, files, dirty=False) -> None:
+        if not every_file:
+            every_file.append(files)
+
+    def now(page, config, doc_files, nav, env, dirty=False, excluded=False) -> None:
+        if next(ordinal) % parts != part:
+            return  # another part's
+        populate(page, config, every_file[0], dirty)
+        try:
+            build_page(page, config, doc_files, nav, env, dirty, excluded)
+        finally:
+            page.content = page.markdown = None  # written: nothing later reads them
+
+    def nothing(*args, **kwargs) -> None:
+        pass  # part 0's
+
+    mkdocs_build._populate_page, mkdocs_build._build_page = later, now
+    if parts > 1:
+        utils.clean_directory = nothing  # run_mkdocs cleaned the folder before any part started
+    if part:
+        mkdocs_build._build_theme_template = mkdocs_build._build_extra_template = nothing
+        Files.copy_static_files = nothing
+    try:
+        yield
+    finally:
+        mkdocs_build._populate_page, mkdocs_build._build_page = populate, build_page
+        mkdocs_build._build_theme_template, mkdocs_build._build_extra_template = template, extra
+        Files.copy_static_files = copy_static
+        utils.clean_directory = clean
 
 
 def _one_line(message: str) -> str:
