@@ -23,10 +23,11 @@ class RecordPool:
     """``submit`` a response to read, then take its ``result`` in the order submitted."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
-        self.window = PER_WORKER * self.workers
+        """``workers``: how many (default: one per core); 0 reads everything in this process."""
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.window = PER_WORKER * max(1, self.workers)
         self._executor: ProcessPoolExecutor | None = None
-        self.broken = False  # no more submissions: everything is read in this process
+        self.broken = self.workers < 1  # no submissions: everything is read in this process
 
     def submit(self, response: Response) -> Future | None:
         """Start reading ``response`` in a worker; None when the pool cannot (then ``result``
