@@ -150,6 +150,7 @@ def crawl(
             run_spider(plan, settings, while_running=while_running)
             fetched = store.checks_after(last_check)  # no response = no snapshot
             while_running()
+            workers.close()  # what was pending is recorded: the workers end before the index
             if watch:
                 watch.indexing()
             sync = update_index(home, store)
