@@ -44,8 +44,10 @@ from kb.timeutil import to_datetime
 
 RECORDING_FAILED = "could not be recorded"  # the reason of a pending check the recorder failed on (verify)
 CLOCK_TOLERANCE = timedelta(hours=1)  # a crawl earlier than the latest capture by more: the clock went back
-PARALLEL_FROM = 4  # pending checks of different documents worth a worker pool's round trips
-OWN_POOL_FROM = 64  # documents waiting at once that are worth starting a pool for (a backlog)
+# Documents waiting at once that are worth starting worker processes for (a second or more of
+# extraction; starting them costs about one, more under load): fewer are read in this process,
+# and once a pool has started, it reads every call's documents.
+PARALLEL_FROM = 32
 
 
 @dataclass
@@ -86,8 +88,8 @@ def process_pending(
     skip: set[str] = set()
     checks = store.pending_checks()
     documents = len({c.doc_id for c in checks})
-    own = RecordPool() if workers is None and documents >= OWN_POOL_FROM else None
-    pool = (own or workers) if documents >= PARALLEL_FROM else None
+    own = RecordPool() if workers is None and documents >= PARALLEL_FROM else None
+    pool = own or (workers if workers is not None and (workers.started or documents >= PARALLEL_FROM) else None)
     try:
         for check, pending, reading in _readings(store, sources, checks, pool, skip):
             try:

@@ -55,6 +55,11 @@ class RecordPool:
                 return reading
         return read_response(response)
 
+    @property
+    def started(self) -> bool:
+        """Its workers are running (or it is serial for good): using it costs nothing more."""
+        return self._executor is not None or self.broken
+
     def _break(self) -> None:
         self.broken = True
         if self._executor is not None:

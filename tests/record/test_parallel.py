@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import kb.record
 import kb.record.work
 from diffs.reading import Response
 from kb.models import Outcome
@@ -99,7 +100,13 @@ def serial(tmp_path: Path, sources):
     return reports, dump(home)
 
 
-def test_workers_record_what_the_serial_recorder_records(tmp_path, sources, serial):
+@pytest.fixture
+def few(monkeypatch):
+    """Workers even for the few documents of these tests (the serial fixture ran before)."""
+    monkeypatch.setattr(kb.record, "PARALLEL_FROM", 2)
+
+
+def test_workers_record_what_the_serial_recorder_records(tmp_path, sources, serial, few):
     home = tmp_path / "parallel"
     with RecordPool(2) as workers:
         reports = record(home, sources, workers)
@@ -112,7 +119,7 @@ def test_workers_record_what_the_serial_recorder_records(tmp_path, sources, seri
     assert serial[1]["changes"]
 
 
-def test_a_worker_that_dies_leaves_the_same_store(tmp_path, sources, serial):
+def test_a_worker_that_dies_leaves_the_same_store(tmp_path, sources, serial, few):
     home = tmp_path / "parallel"
     with RecordPool(2) as workers, Store(home) as store:
         first_round(store)
@@ -128,7 +135,7 @@ def test_a_worker_that_dies_leaves_the_same_store(tmp_path, sources, serial):
     assert dump(home) == serial[1]
 
 
-def test_a_pool_that_cannot_start_leaves_the_same_store(tmp_path, sources, serial, monkeypatch):
+def test_a_pool_that_cannot_start_leaves_the_same_store(tmp_path, sources, serial, few, monkeypatch):
     def cannot(*args, **kwargs):
         raise OSError(24, "Too many open files")
 
@@ -139,3 +146,21 @@ def test_a_pool_that_cannot_start_leaves_the_same_store(tmp_path, sources, seria
         assert workers.broken
     assert reports == serial[0]
     assert dump(home) == serial[1]
+
+
+def test_a_backlog_of_many_documents_starts_its_own_workers(tmp_path, sources, serial, monkeypatch):
+    """Without a crawl's pool, process_pending starts one for a call with many documents."""
+    started = []
+    real = kb.record.RecordPool
+
+    class Counted(real):
+        def submit(self, response):
+            started.append(response.requested_url)
+            return super().submit(response)
+
+    monkeypatch.setattr(kb.record, "RecordPool", Counted)
+    monkeypatch.setattr(kb.record, "PARALLEL_FROM", 2)
+    home = tmp_path / "parallel"
+    assert record(home, sources, None) == serial[0]
+    assert dump(home) == serial[1]
+    assert started  # its workers read
