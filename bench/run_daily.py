@@ -174,6 +174,7 @@ def policywatch_run(home: Path, sources, publish: bool) -> tuple[list[Stage], di
     from crawler.run import FAST_SETTINGS, run_spider
     from kb import pipeline
     from kb.record import RecordReport, process_pending
+    from kb.record.work import RecordPool
     from kb.search import INDEX_DIR
     from kb.store import Store
     from kb.timeutil import utc_now
@@ -183,19 +184,23 @@ def policywatch_run(home: Path, sources, publish: bool) -> tuple[list[Stage], di
     report = RecordReport()
     recording_cpu = [0.0]
 
-    def record():  # as kb.pipeline.crawl does: record while the child fetches
+    def record():  # as kb.pipeline.crawl does: record while the child fetches, in its workers
         t = time.process_time()
-        process_pending(store, sources, report)
+        process_pending(store, sources, report, workers=workers)
         recording_cpu[0] += time.process_time() - t
 
-    with Store(home) as store:
+    def record_and_close():  # the workers' CPU time is counted once they have ended
+        record()
+        workers.close()
+
+    with Store(home) as store, RecordPool() as workers:
         plan = plan_from_store(store, sources, utc_now())
         settings = {"POLICYWATCH_HOME": str(home), **FAST_SETTINGS}
         stage, _ = measure("crawl", lambda: run_spider(plan, settings, while_running=record))
         stage.cpu_s = round(stage.cpu_s - recording_cpu[0], 3)  # recording is reported below
         stages.append(stage)
         overlapped = recording_cpu[0]
-        stage, _ = measure("extract+diff", record)
+        stage, _ = measure("extract+diff", record_and_close)
         stage.cpu_s = round(stage.cpu_s + overlapped, 3)  # includes what ran during the crawl
         stages.append(stage)
         stage, sync = measure("index", lambda: pipeline.update_index(home, store))

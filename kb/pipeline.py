@@ -29,6 +29,7 @@ from kb.record import reextract as reextract_store
 from kb.record.deep import DeepReport, rederive
 from kb.record.history import timeline_heads
 from kb.record.intake import capture_text, file_capture, folder_captures, record_captures
+from kb.record.work import RecordPool
 from kb.sources import Sources
 from kb.sources.config import load_config
 from kb.store import Store, is_disk_full
@@ -144,18 +145,19 @@ def crawl(
             last_check = store.last_check_id()
         settings = crawl_settings(plan, config, home=str(home), fast=fast, fixed_time=fixed_time, extra=extra_settings)
         record = RecordReport()
-        with Store(home) as store:
+        with Store(home) as store, RecordPool() as workers:  # one pool for the whole crawl
             watch = _ProgressWatch(store, last_check, len(plan.targets), progress) if progress else None
 
             def while_running() -> None:
-                # Record while the child fetches: extraction and diffing use the second core.
-                process_pending(store, sources, record)
+                # Record while the child fetches: extraction and diffing in worker processes.
+                process_pending(store, sources, record, workers=workers)
                 if watch:
                     watch.poll()
 
             run_spider(plan, settings, while_running=while_running)
             fetched = store.checks_after(last_check)  # no response = no snapshot
             while_running()
+            workers.close()  # what was pending is recorded: the workers end before the index
             if watch:
                 watch.indexing()
             sync = update_index(home, store)

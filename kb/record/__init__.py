@@ -23,33 +23,31 @@ like instead of reporting the rule change as a policy change.
 
 from __future__ import annotations
 
-import functools
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from diffs import EXTRACTOR_VERSION, Classification, Comparison, compare, events
-from diffs.expect import explain_missing, judge
-from diffs.extract import Extracted, Rules, charset_of, extract, fingerprint, read_text_version
+from diffs.expect import judge
+from diffs.extract import charset_of, extract, read_text_version
 from diffs.flapping import Verdict, reversion_summary
-from diffs.responses import gone_confirmed, is_text_version, response_fault, unconfirmed_gone_reason
-from kb.errors import EmptyPage, ExtractionError, SelectorMatchedNothing, StoreError
-from kb.models import GOOD_OUTCOMES, Check, FaultKind, Outcome
+from diffs.reading import Reading, Response, read_response, shrank, shrink_percent
+from diffs.responses import gone_confirmed, is_text_version, unconfirmed_gone_reason
+from kb.errors import ExtractionError, StoreError
+from kb.models import GOOD_OUTCOMES, Check, FaultKind, Outcome, Version
 from kb.record import flapping
+from kb.record.work import RecordPool
 from kb.sources import Sources
 from kb.store import Store
 from kb.timeutil import to_datetime
 
 RECORDING_FAILED = "could not be recorded"  # the reason of a pending check the recorder failed on (verify)
 CLOCK_TOLERANCE = timedelta(hours=1)  # a crawl earlier than the latest capture by more: the clock went back
-SHRINK_LIMIT = 0.2  # a text that loses more than 80 % at once is a broken page, not a policy
-
-
-def shrank(old: str, new: str) -> bool:
-    return len(new) < SHRINK_LIMIT * len(old)
-
-
-def shrink_percent(old: str, new: str) -> int:
-    return 100 - round(100 * len(new) / max(1, len(old)))
+# Documents waiting at once that are worth starting worker processes for (a second or more of
+# extraction; starting them costs about one, more under load): fewer are read in this process,
+# and once a pool has started, it reads every call's documents.
+PARALLEL_FROM = 32
 
 
 @dataclass
@@ -67,41 +65,63 @@ class RecordReport:
     imported: list[Check] = field(default_factory=list)
 
 
-def process_pending(store: Store, sources: Sources, report: RecordReport | None = None) -> RecordReport:
+def process_pending(
+    store: Store, sources: Sources, report: RecordReport | None = None, *, workers: RecordPool | None = None
+) -> RecordReport:
     """Process every pending check; each one is its own transaction. Pass ``report`` to add
-    to it (the crawl calls this repeatedly while its child process fetches).
+    to it (the crawl calls this repeatedly while its child process fetches), and ``workers``
+    to read responses in the crawl's worker processes (without, a backlog of many documents
+    starts a pool of its own for the call).
+
+    The CPU-heavy part (``diffs.reading``: extraction, judging, diff, classification) runs
+    outside any transaction, in document order and in parallel across documents; the
+    transaction that writes its result first checks that the version it was compared with is
+    still the one in force (else it reads it again, inside), so the write lock is held only to
+    write and the crawl child's writes never wait on the CPU work.
 
     A capture older than the document's latest version arrived late: the document's whole
     history is derived again, in the same transaction as the late check, so a process killed
     halfway leaves the check pending and the history as it was (the next run resumes)."""
     report = report if report is not None else RecordReport()
-    rebuilt: set[str] = set()
-    stuck: set[str] = set()  # a check of theirs could not be recorded: the rest waits for it
-    for check in store.pending_checks():
-        if check.doc_id in rebuilt or check.doc_id in stuck:
-            continue  # its re-derivation already processed it, or an earlier check must come first
-        try:
-            _prepare(store, sources, check)  # the slow, pure part, outside the write lock
-            with store.transaction():
-                later = store.latest_version(check.doc_id)
-                if later is not None and later.captured_at > check.checked_at:
-                    if _clock_went_back(store, check, later.captured_at, report):
-                        continue
-                    _rebuild(store, sources, check.doc_id, report)
-                    rebuilt.add(check.doc_id)
-                else:
-                    _process(store, sources, check, report)
-        except StoreError:
-            raise  # the store itself cannot be written (a full disk): the run stops
-        except Exception as exc:  # a fault in recording this one check must not wedge the home
-            reason = (
-                f"{RECORDING_FAILED} ({type(exc).__name__}: {str(exc)[:160]}); it stays pending and "
-                "the next run tries again; please report this"
-            )
-            with store.transaction():
-                store.set_outcome(check.id, Outcome.PENDING, reason)
-            report.failed.append((check.doc_id, reason))
-            stuck.add(check.doc_id)
+    # Documents done (their history derived again, this check with it) or stuck (a check of
+    # theirs could not be recorded: the rest waits for it).
+    skip: set[str] = set()
+    checks = store.pending_checks()
+    documents = len({c.doc_id for c in checks})
+    own = RecordPool() if workers is None and documents >= PARALLEL_FROM else None
+    pool = own or (workers if workers is not None and (workers.started or documents >= PARALLEL_FROM) else None)
+    try:
+        for check, pending, reading in _readings(store, sources, checks, pool, skip):
+            try:
+                if isinstance(reading, Exception):
+                    raise reading  # reading it failed: recorded like a failure to write it
+                with store.transaction():
+                    later = store.latest_version(check.doc_id)
+                    if later is not None and later.captured_at > check.checked_at:
+                        if _clock_went_back(store, check, later.captured_at, report):
+                            continue
+                        _rebuild(store, sources, check.doc_id, report)
+                        skip.add(check.doc_id)
+                    else:
+                        previous = store.latest_version(check.doc_id, before=check.checked_at)
+                        if pending is None or reading is None or pending.previous_id != _id(previous):
+                            pending = _pending(store, sources, check)  # what it was read against moved
+                            reading = read_response(pending.response) if pending else None
+                        _write(store, check, pending, reading, previous, report)
+            except StoreError:
+                raise  # the store itself cannot be written (a full disk): the run stops
+            except Exception as exc:  # a fault in recording this one check must not wedge the home
+                reason = (
+                    f"{RECORDING_FAILED} ({type(exc).__name__}: {str(exc)[:160]}); it stays pending and "
+                    "the next run tries again; please report this"
+                )
+                with store.transaction():
+                    store.set_outcome(check.id, Outcome.PENDING, reason)
+                report.failed.append((check.doc_id, reason))
+                skip.add(check.doc_id)
+    finally:
+        if own is not None:
+            own.close()
     for check in store.unrecorded_removals():  # the crawler found these pages moved away
         with store.transaction():
             if _record_removal(store, check):
@@ -115,27 +135,92 @@ def process_pending(store: Store, sources: Sources, report: RecordReport | None 
     return report
 
 
-def _prepare(store: Store, sources: Sources, check: Check) -> None:
-    """Extract and compare ``check``'s response before its write transaction, so that the lock
-    the crawl child also needs is held for the writes only, not for the extraction and the
-    diff (under a busy machine, tens to hundreds of milliseconds per changed page). Only the
-    pure functions' caches are filled (``_read``, ``_compare``): ``_process`` reads the store
-    again inside the transaction, and anything that differs there is computed again."""
+@dataclass(frozen=True)
+class _Pending:
+    """A pending check's response as read from the store, and the version it is read against."""
+
+    response: Response
+    sha256: str  # its snapshot's
+    previous_id: int | None
+
+
+Read = tuple[Check, "_Pending | None", "Reading | Exception | None"]
+
+
+def _readings(
+    store: Store, sources: Sources, checks: list[Check], pool: RecordPool | None, skip: set[str]
+) -> Iterator[Read]:
+    """Each check (but those of ``skip``'s documents, which grows as the caller writes) with
+    its response read and computed, in order. With a pool, up to ``pool.window`` checks of
+    different documents are computed at once; a second check of a document waits for the
+    first to be written, since it is compared with what that one recorded. A late check is
+    not computed here: its document's whole history is derived again when it is written."""
+    window: deque[tuple[Check, _Pending | None, object]] = deque()
+    in_window: set[str] = set()
+
+    def ready() -> Iterator[Read]:
+        check, pending, future = window.popleft()
+        in_window.discard(check.doc_id)
+        if check.doc_id in skip:
+            return
+        reading: Reading | Exception | None = None
+        if pending is not None:
+            try:
+                reading = pool.result(future, pending.response) if pool else read_response(pending.response)
+            except Exception as exc:
+                reading = exc
+        yield check, pending, reading
+
+    for check in checks:
+        if check.doc_id in skip:
+            continue
+        while window and (check.doc_id in in_window or len(window) >= (pool.window if pool else 1)):
+            yield from ready()
+        if check.doc_id in skip:
+            continue
+        try:
+            pending = None if _late(store, check) else _pending(store, sources, check)
+        except StoreError:
+            raise
+        except Exception as exc:
+            yield check, None, exc
+            continue
+        future = pool.submit(pending.response) if pool and pending else None
+        window.append((check, pending, future))
+        in_window.add(check.doc_id)
+    while window:
+        yield from ready()
+
+
+def _late(store: Store, check: Check) -> bool:
+    later = store.latest_version(check.doc_id)
+    return later is not None and later.captured_at > check.checked_at
+
+
+def _id(version: Version | None) -> int | None:
+    return version.id if version is not None else None
+
+
+def _pending(store: Store, sources: Sources, check: Check) -> _Pending | None:
+    """What reading ``check`` needs from the store; None when it stored no response."""
     if check.snapshot_id is None:
-        return
-    rules = sources.rules_for(check.doc_id, check.url)
-    if rules is None:
-        return
+        return None
     snapshot = store.snapshot(check.snapshot_id)
     body = store.snapshot_body(check.snapshot_id)
-    try:
-        text_version = is_text_version(snapshot.headers)
-        extracted = _read(body, rules, snapshot.url, text_version, charset_of(snapshot.headers))
-    except Exception:  # judged (and recorded) by _process, in the transaction
-        return
+    rules = sources.rules_for(check.doc_id, check.url)
     previous = store.latest_version(check.doc_id, before=check.checked_at)
-    if previous is not None and previous.text != extracted.markdown:
-        _compare(previous.text, extracted.markdown, check.checked_at)
+    response = Response(
+        status=check.http_status,
+        headers=snapshot.headers,
+        body=body,
+        url=snapshot.url,
+        requested_url=check.url,
+        at=check.checked_at,
+        rules=rules,
+        expected=sources.expectations_for(check.doc_id, check.url) if rules is not None else None,
+        previous=previous.text if previous is not None else None,
+    )
+    return _Pending(response, snapshot.sha256, _id(previous))
 
 
 def _clock_went_back(store: Store, check: Check, latest: str, report: RecordReport) -> bool:
@@ -175,6 +260,24 @@ def _rebuild(store: Store, sources: Sources, doc_id: str, report: RecordReport) 
 
 
 def _process(store: Store, sources: Sources, check: Check, report: RecordReport) -> None:
+    """Read, compute and write one check, all here (a history derived again does it in its
+    one transaction)."""
+    pending = _pending(store, sources, check)
+    reading = read_response(pending.response) if pending is not None else None
+    previous = store.latest_version(check.doc_id, before=check.checked_at) if pending is not None else None
+    _write(store, check, pending, reading, previous, report)
+
+
+def _write(
+    store: Store,
+    check: Check,
+    pending: _Pending | None,
+    reading: Reading | None,
+    previous: Version | None,
+    report: RecordReport,
+) -> None:
+    """Record what ``check``'s response read as (``reading``, read against ``previous``)."""
+
     def fail(kind: str, reason: str, outcome: str = Outcome.FAILED) -> None:
         if outcome == Outcome.GONE and not gone_confirmed(_earlier(store, check), check.checked_at):
             outcome, reason = Outcome.FAILED, unconfirmed_gone_reason(reason)  # one answer can lie
@@ -188,56 +291,14 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         ):
             report.pages.append(check.doc_id)
 
-    if check.snapshot_id is None:
+    if pending is None or reading is None:
         return fail(FaultKind.NO_RESPONSE, f"HTTP {check.http_status}: no response stored")
-    snapshot = store.snapshot(check.snapshot_id)
-    body = store.snapshot_body(check.snapshot_id)
-    fault = response_fault(
-        status=check.http_status,
-        headers=snapshot.headers,
-        body=body,
-        url=snapshot.url,
-        requested_url=check.url,
-        at=check.checked_at,
-    )
-    if fault is not None:
-        return fail(fault.kind, fault.reason, outcome=fault.outcome)
-    rules = sources.rules_for(check.doc_id, check.url)
-    if rules is None:
-        return fail(FaultKind.UNDECLARED, "no declaration covers this document any more")
-    expected = sources.expectations_for(check.doc_id, check.url)
-    text_version = is_text_version(snapshot.headers)
-    charset = charset_of(snapshot.headers)  # a page may name its charset only in the header
-    try:
-        extracted = _read(body, rules, snapshot.url, text_version, charset)  # links resolve where the page answered
-    except (SelectorMatchedNothing, EmptyPage) as exc:
-        # Nothing where the text should be: a sign-in page or a JavaScript shell says why.
-        page_text = "" if text_version else _page_text(body, snapshot.url, charset)
-        fault = explain_missing(page_text, body, expected)
-        return fail(fault.kind, fault.reason) if fault else fail(exc.kind, str(exc))
-    except ExtractionError as exc:
-        return fail(exc.kind, str(exc))
-    except Exception as exc:  # a hostile page must not stop the other documents' processing
-        return fail(
-            FaultKind.UNREADABLE,
-            f"the page could not be read ({type(exc).__name__}: {str(exc)[:120]}); "
-            "its snapshot is kept; please report this page",
-        )
-    text = extracted.markdown
-    previous = store.latest_version(check.doc_id, before=check.checked_at)
-    # What it claims to be, before any comparison; in the current version's language unless declared.
-    fault = judge(text, expected, url=check.url, page=body, previous=previous.text if previous else "")
-    if fault is not None:
-        return fail(fault.kind, fault.reason)
-    if previous is not None and shrank(previous.text, text):
-        return fail(
-            FaultKind.SHRANK,
-            f"extracted text shrank by {shrink_percent(previous.text, text)} % "
-            "at once; check the page and the selectors",
-        )
-    title = extracted.title or store.document(check.doc_id).title
+    if reading.fault is not None:
+        return fail(reading.fault.kind, reading.fault.reason, outcome=reading.fault.outcome)
+    text = reading.text
+    title = reading.title or store.document(check.doc_id).title
     # Evidence for the crawler's fast path: the next response that matches is known unchanged.
-    store.set_evidence(check.id, snapshot.sha256, None if text_version else fingerprint(body, rules, encoding=charset))
+    store.set_evidence(check.id, pending.sha256, reading.fingerprint)
     back = store.previous_state(check) == Outcome.GONE  # a page gone, answering again
     if previous is None:
         version_id = store.add_version(
@@ -282,7 +343,15 @@ def _process(store: Store, sources: Sources, check: Check, report: RecordReport)
         report.changed_docs.add(check.doc_id)
         return
     _record_change(
-        store, check.doc_id, previous.id, version_id, previous.text, text, detected_at=check.checked_at, back_to=verdict
+        store,
+        check.doc_id,
+        previous.id,
+        version_id,
+        previous.text,
+        text,
+        detected_at=check.checked_at,
+        back_to=verdict,
+        comparison=reading.comparison,
     )
     store.set_outcome(check.id, Outcome.NEW_VERSION)
     report.new_versions.append(check.doc_id)
@@ -370,27 +439,6 @@ def _earlier(store: Store, check: Check) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def _page_text(body: bytes, url: str, encoding: str | None = None) -> str:
-    """The whole page's text (no selectors), or "" when even that cannot be read."""
-    try:
-        return extract(body, Rules(), url=url, encoding=encoding).markdown
-    except Exception:  # a hostile page: the extraction's own fault is recorded
-        return ""
-
-
-@functools.lru_cache(maxsize=4)
-def _read(body: bytes, rules: Rules, url: str, text_version: bool, encoding: str | None = None) -> Extracted:
-    """The text of a capture. Extraction is pure, so the same bytes read under the same rules
-    are read once: a page that flaps serves the same few bodies again and again."""
-    return read_text_version(body, url=url) if text_version else extract(body, rules, url=url, encoding=encoding)
-
-
-@functools.lru_cache(maxsize=4)
-def _compare(old: str, new: str, detected_at: str) -> Comparison:
-    """``diffs.compare``, pure too: ``_prepare`` computes it before the write transaction."""
-    return compare(old, new, detected_at=detected_at)
-
-
 def _record_change(
     store: Store,
     doc_id: str,
@@ -402,9 +450,11 @@ def _record_change(
     detected_at: str,
     technical: bool = False,
     back_to: Verdict | None = None,
+    comparison: Comparison | None = None,
 ) -> Classification:
-    """``back_to``: a reversion's verdict, whose summary names the version it returns to."""
-    comparison = _compare(old, new, detected_at)
+    """``back_to``: a reversion's verdict, whose summary names the version it returns to;
+    ``comparison``: ``old`` and ``new`` compared already (``diffs.reading``)."""
+    comparison = comparison or compare(old, new, detected_at=detected_at)
     c = comparison.classification
     reverts = back_to is not None and back_to.returns_to is not None
     store.add_change(
