@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.connection import wait
 
 from diffs.reading import Reading, Response, read_or_none, read_response
 
@@ -36,7 +38,9 @@ class RecordPool:
             return None
         try:
             if self._executor is None:
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+                self._executor = ProcessPoolExecutor(
+                    self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_watch_parent
+                )
             return self._executor.submit(read_or_none, response)
         except Exception:  # no process can start (no memory, no semaphores): serial from now on
             self._break()
@@ -75,3 +79,17 @@ class RecordPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _watch_parent() -> None:
+    """In each worker: exit once the recorder's process is gone. A worker waits on the pool's
+    queue, which never tells it that its owner was killed (SIGKILL, OOM): without this, a
+    killed crawl would leave its workers behind for good."""
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.sentinel is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True, name="policywatch-parent").start()
+
+
+def _exit_with(sentinel: int) -> None:
+    wait([sentinel])  # readable once the parent's end of the pipe closes, i.e. it died
+    os._exit(75)  # a worker holds nothing to save: it only computes

@@ -164,3 +164,49 @@ def test_a_backlog_of_many_documents_starts_its_own_workers(tmp_path, sources, s
     assert record(home, sources, None) == serial[0]
     assert dump(home) == serial[1]
     assert started  # its workers read
+
+
+def _own_a_started_pool(pids_file: str) -> None:
+    """In a child process: start a pool's workers, write their pids, then wait to be killed."""
+    import time
+
+    pool = RecordPool(2)
+    url = "https://shop.example/x"
+    response = Response(200, {}, b"<html></html>", url, url, "2024-01-01T00:00:00Z", None, None, None)
+    pool.result(pool.submit(response), response)  # the workers are up
+    pids = [str(pid) for pid in pool._executor._processes]
+    Path(pids_file).write_text(" ".join(pids))
+    time.sleep(120)
+
+
+def test_a_killed_recorder_leaves_no_worker_behind(tmp_path):
+    import multiprocessing
+    import time
+
+    pids_file = tmp_path / "pids"
+    owner = multiprocessing.get_context("spawn").Process(target=_own_a_started_pool, args=(str(pids_file),))
+    owner.start()
+    deadline = time.monotonic() + 60
+    while not (pids_file.exists() and pids_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = [int(pid) for pid in pids_file.read_text().split()]
+    assert workers  # the executor starts its workers as it needs them: one at least
+    os.kill(owner.pid, signal.SIGKILL)
+    owner.join()
+    deadline = time.monotonic() + 30
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in workers if _running(pid)]
+    assert not alive, f"workers {alive} outlived their killed recorder"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a dead worker reparented to init may linger as a zombie until reaped
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
