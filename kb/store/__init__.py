@@ -526,12 +526,17 @@ class Store:
         """Every version without its text (``text`` is ""), in the order of ``versions()``: what
         a timeline's intervals and the index's fingerprints need, in one query; the texts of
         those the index must rewrite come from ``version_texts``."""
-        rows = self._db.execute(
-            "SELECT v.id, v.doc_id, v.snapshot_id, s.sha256 AS snapshot_sha256, v.captured_at, v.title, "
-            "'' AS text, v.text_sha256 FROM versions v JOIN snapshots s ON s.id=v.snapshot_id "
-            "ORDER BY v.doc_id, v.captured_at, v.id"
-        ).fetchall()
-        return [_version(row) for row in rows]
+        return self._versions_without_text("''")
+
+    def _versions_without_text(self, text: str = "NULL") -> list[Version]:
+        """Every version in the order of ``versions()``, with the SQL value ``text`` for its
+        text: ``''`` for the index's heads, ``NULL`` (None) for a publish, which reads the
+        texts it needs later (``version_text``)."""
+        sql = (
+            "SELECT v.id, v.doc_id, v.snapshot_id, v.captured_at, v.title, v.text_sha256, s.sha256 AS snapshot_sha256, "
+            f"{text} AS text FROM versions v JOIN snapshots s ON s.id=v.snapshot_id ORDER BY v.doc_id, v.captured_at, v.id"
+        )
+        return [_version(row) for row in self._db.execute(sql)]
 
     def version_texts(self, version_ids: Iterable[int]) -> dict[int, str]:
         """The texts of these versions, by id: one query per 500 ids."""
@@ -553,27 +558,7 @@ class Store:
             "r.captured_at AS returns_to_at, c.event FROM changes c "
             "LEFT JOIN versions r ON r.id = c.returns_to WHERE c.technical=0 ORDER BY c.detected_at, c.id"
         ).fetchall()
-        return [
-            Change(
-                id=row["id"],
-                key=row["key"],
-                doc_id=row["doc_id"],
-                from_version_id=row["from_version_id"],
-                to_version_id=row["to_version_id"],
-                detected_at=row["detected_at"],
-                label=row["label"],
-                summary=row["summary"],
-                silent=None if row["silent"] is None else bool(row["silent"]),
-                effective_date=row["effective_date"],
-                notice_days=row["notice_days"],
-                technical=bool(row["technical"]),
-                flap=bool(row["flap"]),
-                returns_to=row["returns_to"],
-                returns_to_at=row["returns_to_at"],
-                event=row["event"],
-            )
-            for row in rows
-        ]
+        return [_change_head(row) for row in rows]
 
     def add_version(
         self,
@@ -874,13 +859,6 @@ class Store:
             marketplace_names=self.marketplace_names(),
         )
 
-    def _versions_without_text(self) -> list[Version]:
-        sql = (
-            "SELECT v.id, v.doc_id, v.snapshot_id, v.captured_at, v.title, v.text_sha256, s.sha256 AS snapshot_sha256, "
-            "NULL AS text FROM versions v JOIN snapshots s ON s.id=v.snapshot_id ORDER BY v.doc_id, v.captured_at, v.id"
-        )
-        return [_version(row) for row in self._db.execute(sql)]
-
     def version_text(self, version_id: int) -> str:
         """One version's text."""
         row = self._db.execute("SELECT text FROM versions WHERE id=?", (version_id,)).fetchone()
@@ -1093,7 +1071,8 @@ def _version(row: sqlite3.Row) -> Version:
     )
 
 
-def _change(row: sqlite3.Row) -> Change:
+def _change_head(row: sqlite3.Row) -> Change:
+    """A change without its diff, reasons and section lists (``change_heads``)."""
     silent = row["silent"]
     return Change(
         id=row["id"],
@@ -1104,23 +1083,29 @@ def _change(row: sqlite3.Row) -> Change:
         detected_at=row["detected_at"],
         label=row["label"],
         summary=row["summary"],
-        reasons=tuple(Reason(r["kind"], r["text"], r.get("section", "")) for r in json.loads(row["reasons"])),
         silent=None if silent is None else bool(silent),
-        ops=tuple((op, text) for op, text in json.loads(row["ops"])),
-        sections=tuple(json.loads(row["sections"])),
-        tags=tuple(json.loads(row["tags"])),
         effective_date=row["effective_date"],
         notice_days=row["notice_days"],
         technical=bool(row["technical"]),
+        flap=bool(row["flap"]),
+        returns_to=row["returns_to"],
+        returns_to_at=row["returns_to_at"],
+        event=row["event"] if "event" in row.keys() else Event.EDITED,  # a store opened read-only before its migration
+    )
+
+
+def _change(row: sqlite3.Row) -> Change:
+    return replace(
+        _change_head(row),
+        reasons=tuple(Reason(r["kind"], r["text"], r.get("section", "")) for r in json.loads(row["reasons"])),
+        ops=tuple((op, text) for op, text in json.loads(row["ops"])),
+        sections=tuple(json.loads(row["sections"])),
+        tags=tuple(json.loads(row["tags"])),
         section_changes=tuple(json.loads(row["section_changes"])),
         section_details=tuple(
             SectionChange(s["id"], s["label"], s["changes"]) for s in json.loads(row["section_details"])
         ),
-        flap=bool(row["flap"]),
-        returns_to=row["returns_to"],
-        returns_to_at=row["returns_to_at"],
         flapping=_flapping(row["flapping"]),
-        event=row["event"] if "event" in row.keys() else Event.EDITED,  # a store opened read-only before its migration
     )
 
 
