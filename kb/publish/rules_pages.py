@@ -17,6 +17,7 @@ import csv
 import dataclasses
 import functools
 import hashlib
+import heapq
 import json
 import tempfile
 from collections import defaultdict
@@ -37,6 +38,12 @@ RULES_INDEX = "rules/index.md"
 RULES_CSV = "rules.csv"
 RULES_JSON = "rules.json"
 QUOTE_LIMIT = 240  # characters of a quote on a page (the downloads hold it whole)
+# What a page shows is bounded by subjects and values, not by documents (a help centre of
+# thousands of pages states hundreds of thousands of values): the downloads hold every one.
+VALUES_SHOWN = 10  # a subject's current values on its marketplace's page, most stated first
+CELL_VALUES = 3  # a subject's values in a cell of the comparison
+HISTORY_SHOWN = 30  # a subject's latest changes on its marketplace's page
+DOCS_NAMED = 5  # documents named beside a value that several state
 CSV_FIELDS = (
     "doc_id", "source", "marketplace", "section", "section_id", "subject", "subject_label", "comparison",
     "value", "low", "unit", "kind", "display_value", "written", "window", "condition", "deadline", "quote",
@@ -121,6 +128,12 @@ class _Rulebook:
 
 def document_spans(data: PublishInput) -> Iterator[list[RuleSpan]]:
     """Every value of every rule of each document, a document at a time (by id)."""
+    for _first_version_id, spans in _document_spans(data):
+        yield spans
+
+
+def _document_spans(data: PublishInput) -> Iterator[tuple[int | None, list[RuleSpan]]]:
+    """Each document's spans with the id of its first version, by document id."""
     versions = defaultdict(list)
     for version in data.versions.values():
         versions[version.doc_id].append(version)
@@ -131,7 +144,8 @@ def document_spans(data: PublishInput) -> Iterator[list[RuleSpan]]:
     for doc in sorted(data.documents, key=lambda d: d.doc_id):
         mine = versions.get(doc.doc_id, ())
         rules = rulebook.of(mine)
-        yield rule_spans(doc, mine, changes.get(doc.doc_id, ()), rules_of=lambda v, rules=rules: rules[v.text_sha256])
+        spans = rule_spans(doc, mine, changes.get(doc.doc_id, ()), rules_of=lambda v, rules=rules: rules[v.text_sha256])
+        yield min(mine, key=lambda v: (v.captured_at, v.id)).id if mine else None, spans
     rulebook.flush()
 
 
@@ -150,8 +164,8 @@ def rule_files(data: PublishInput) -> Iterator[tuple[str, Iterable[bytes]]]:
     marketplaces = sorted({d.marketplace for d in data.documents})
     with tempfile.TemporaryDirectory(prefix="policywatch-rules-") as tmp:
         rules = _Rules(Path(tmp))
-        for spans in document_spans(data):
-            rules.add(spans)
+        for first_version_id, spans in _document_spans(data):
+            rules.add(spans, first_version_id)
         rules.close()
         yield f"docs/{RULES_INDEX}", _lines(rules.comparison_page(marketplaces))
         for marketplace in marketplaces:
@@ -182,69 +196,74 @@ def _read(path: Path) -> Iterator[bytes]:
 _PIECE = 1 << 20
 
 
-class _Spool:
-    """Strings kept on disk in the order they come (one JSON string a line), read back once."""
+class _Value:
+    """One value of a subject (with its window and condition) that the latest versions of a
+    marketplace's documents state: the first document's statement (documents come in id order),
+    how many documents state it, and the first few of them."""
 
-    LIMIT = 1 << 16  # characters buffered before they go to the file: many spools are open at once
+    __slots__ = ("first", "documents", "named", "earliest", "_last_doc")
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.buffer: list[str] = []
-        self.size = 0
-        self.count = 0
+    def __init__(self, first: RuleSpan) -> None:
+        self.first = first
+        self.documents = 0
+        self.named: list[str] = []  # the first ``DOCS_NAMED`` documents after the quoted one
+        self.earliest = first.in_force_from
+        self._last_doc = ""
 
-    def add(self, text: str) -> None:
-        line = json.dumps(text, ensure_ascii=False)
-        self.buffer.append(line)
-        self.size += len(line)
-        self.count += 1
-        if self.size > self.LIMIT:
-            self.flush()
+    def add(self, span: RuleSpan) -> None:
+        self.earliest = min(self.earliest, span.in_force_from)
+        if span.doc_id != self._last_doc:  # a document may state the same value twice
+            self._last_doc = span.doc_id
+            self.documents += 1
+            if span.doc_id != self.first.doc_id and len(self.named) < DOCS_NAMED:
+                self.named.append(span.doc_id)
 
-    def flush(self) -> None:
-        if self.buffer:
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write("\n".join(self.buffer) + "\n")
-            self.buffer, self.size = [], 0
-
-    def __iter__(self) -> Iterator[str]:
-        self.flush()
-        if self.count:
-            with self.path.open(encoding="utf-8") as handle:
-                for line in handle:
-                    yield json.loads(line)
+    def order(self) -> tuple:
+        rule = self.first.rule
+        return (-self.documents, rule.condition, rule.display_value, rule.window)
 
 
 class _Subject:
-    """One subject's rows on one marketplace's page: its current values and its history."""
+    """One subject on one marketplace's page: its current values, and the latest changes of
+    its values (``HISTORY_SHOWN`` of them: a heap of the newest, with the count of all)."""
 
-    def __init__(self, spools: _Spools, first: RuleSpan) -> None:
-        self.label = first.rule.subject_label  # of the first value in the history's order
+    __slots__ = ("label", "anchor", "values", "changes", "changed", "_seq")
+
+    def __init__(self, first: RuleSpan) -> None:
+        self.label = first.rule.subject_label  # of the first value in the documents' order
         self.anchor = history_anchor(first)
-        self.current = spools.new()
-        self.history = spools.new()
+        self.values: dict[tuple, _Value] = {}
+        self.changes: list[tuple] = []  # (start, seq, row html), the newest HISTORY_SHOWN
+        self.changed = 0
+        self._seq = 0
 
+    def add_current(self, span: RuleSpan) -> None:
+        rule = span.rule
+        key = (rule.display_value, rule.window, rule.condition)
+        if key not in self.values:
+            self.values[key] = _Value(span)
+        self.values[key].add(span)
 
-class _Spools:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.made = 0
+    def add_change(self, span: RuleSpan) -> None:
+        self.changed += 1
+        self._seq += 1
+        item = ((span.in_force_from, span.captured_at), self._seq, _row_html(_history_row(span)))
+        if len(self.changes) < HISTORY_SHOWN:
+            heapq.heappush(self.changes, item)
+        else:
+            heapq.heappushpop(self.changes, item)
 
-    def new(self) -> _Spool:
-        self.made += 1
-        return _Spool(self.folder / f"{self.made}.jsonl")
+    def shown_values(self) -> list[_Value]:
+        return sorted(self.values.values(), key=_Value.order)
 
 
 class _Rules:
-    """The rows of every rules file, spooled a document at a time in their final order.
-
-    Documents come in id order, and every order of the pages sorts by document id first (the
-    marketplace page's table by subject, document, condition; each history by document,
-    condition, start), so sorting each document's spans alone, stably, and appending them
-    gives the rows of the whole sort."""
+    """What the rules files hold, a document at a time: the downloads' rows written to files in
+    their final order (documents come in id order), and for the pages only what they show,
+    which is bounded by the subjects and their distinct values, not by the documents: each
+    subject's current values with the number of documents stating them, and its latest changes."""
 
     def __init__(self, folder: Path) -> None:
-        self.spools = _Spools(folder)
         self.json_path = folder / "rules.json"
         self.csv_path = folder / "rules.csv"
         self._json = self.json_path.open("wb")
@@ -254,34 +273,29 @@ class _Rules:
         self._csv.writeheader()
         self.subjects: dict[str, dict[str, _Subject]] = defaultdict(dict)  # marketplace → subject → rows
         self.current_count: dict[str, int] = defaultdict(int)  # marketplace → current rules
-        # The comparison: subject → marketplace → the values of its cell; each subject's label
-        self.cells: dict[str, dict[str, _Spool]] = defaultdict(dict)
-        self.labels: dict[str, str] = {}
+        self.documents: dict[str, int] = defaultdict(int)  # marketplace → documents stating a rule
 
-    def add(self, spans: list[RuleSpan]) -> None:
+    def add(self, spans: list[RuleSpan], first_version_id: int | None = None) -> None:
+        """One document's spans; ``first_version_id`` is its first version: a value it stated
+        from then on and still states is no change."""
         for span in spans:
             self._json.write(("[\n " if self._json_first else ",\n ").encode("utf-8") + span_json(span).encode("utf-8"))
             self._json_first = False
             self._csv.writerow({k: ("" if v is None else v) for k, v in _row(span).items() if k in CSV_FIELDS})
-            if span.current:
-                self.labels.setdefault(span.rule.subject, span.rule.subject_label)
-                cells = self.cells[span.rule.subject]
-                if span.marketplace not in cells:
-                    cells[span.marketplace] = self.spools.new()
-                cells[span.marketplace].add(
-                    _cell_value(span)
-                    + (f" <small>[{escape(span.rule.condition)}]</small>" if span.rule.condition else "")
-                )
         for span in sorted(spans, key=lambda s: (s.rule.condition, s.in_force_from)):
-            self._subject(span).history.add(_row_html(_history_row(span)))
-        for span in sorted(_current(spans), key=lambda s: (s.rule.subject, s.rule.condition)):
+            if span.previous is not None or span.ended or span.version_id != first_version_id:
+                self._subject(span).add_change(span)
+        current = sorted(_current(spans), key=lambda s: (s.rule.subject, s.rule.condition))
+        for span in current:
             self.current_count[span.marketplace] += 1
-            self._subject(span).current.add(_row_html(_current_row(span)))
+            self._subject(span).add_current(span)
+        if current:
+            self.documents[current[0].marketplace] += 1
 
     def _subject(self, span: RuleSpan) -> _Subject:
         mine = self.subjects[span.marketplace]
         if span.rule.subject not in mine:
-            mine[span.rule.subject] = _Subject(self.spools, span)
+            mine[span.rule.subject] = _Subject(span)
         return mine[span.rule.subject]
 
     def close(self) -> None:
@@ -291,18 +305,23 @@ class _Rules:
 
     def comparison_page(self, marketplaces: list[str]) -> Iterator[str]:
         page = RULES_INDEX
+        cells: dict[str, dict[str, _Subject]] = defaultdict(dict)  # subject → marketplace → its values
+        for marketplace, subjects in self.subjects.items():
+            for subject, rows in subjects.items():
+                if rows.values:
+                    cells[subject][marketplace] = rows
         # Subjects several marketplaces share first: that is what a comparison is for.
-        subjects = sorted(self.cells, key=lambda s: (-len(self.cells[s]), s))
+        subjects = sorted(cells, key=lambda s: (-len(cells[s]), s))
         pages = " · ".join(link(href(page, page_url(marketplace_rules_md(m))), escape(m)) for m in marketplaces)
-        total = sum(spool.count for cells in self.cells.values() for spool in cells.values())
+        total = sum(self.current_count.values())
         yield from front_matter("Rules at a glance", pw_kind="rules")
         yield from [
             "<h1>Rules at a glance</h1>",
             "",
             (
                 "<p>The thresholds, deadlines, fees and limits that the latest version of each document states, "
-                "one subject a row, one marketplace a column. A value links to its history. "
-                f"{len(subjects)} subjects, {total} rules.</p>"
+                "one subject a row, one marketplace a column, the values most documents state first. "
+                f"A value links to its history. {_count(len(subjects), 'subject')}, {_count(total, 'rule')}.</p>"
             ),
             "",
             f"<p>By marketplace: {pages or '—'}</p>",
@@ -313,20 +332,28 @@ class _Rules:
         if not subjects:
             yield from ["<p>No quantified rule found in the documents yet.</p>", ""]
             return
-        rows = (self._comparison_row(page, subject, marketplaces) for subject in subjects)
+        rows = (self._comparison_row(page, subject, cells[subject], marketplaces) for subject in subjects)
         yield from _table_lines("pw-rules-compare", ("Subject", *marketplaces), rows)
         yield ""
 
-    def _comparison_row(self, page: str, subject: str, marketplaces: list[str]) -> str:
-        cells = self.cells[subject]
-        row = [escape(self.labels[subject])]
+    def _comparison_row(self, page: str, subject: str, cells: dict[str, _Subject], marketplaces: list[str]) -> str:
+        row = [escape(cells[min(cells)].label)]
         for marketplace in marketplaces:
             found = cells.get(marketplace)
             if found is None:
                 row.append("—")
                 continue
-            target = href(page, page_url(marketplace_rules_md(marketplace)) + f"#history-{slugify(subject)}")
-            row.append(link(target, "<br>".join(found)))
+            values = found.shown_values()
+            shown = [
+                _cell_value(v.first)
+                + (f" <small>[{escape(v.first.rule.condition)}]</small>" if v.first.rule.condition else "")
+                + (f" <small>· {v.documents} documents</small>" if v.documents > 1 else "")
+                for v in values[:CELL_VALUES]
+            ]
+            if len(values) > CELL_VALUES:
+                shown.append(f"<small>+ {_count(len(values) - CELL_VALUES, 'other value')}</small>")
+            target = href(page, page_url(marketplace_rules_md(marketplace)) + f"#{found.anchor}")
+            row.append(link(target, "<br>".join(shown)))
         return _row_html(row)
 
     def marketplace_page(self, marketplace: str) -> Iterator[str]:
@@ -338,8 +365,10 @@ class _Rules:
             f"<h1>Rules of {escape(marketplace)}</h1>",
             "",
             (
-                f"<p>{count} quantified rules stated by the latest versions of {escape(marketplace)}'s documents, "
-                "by subject. “Since” is when the value took effect: the date the text gives for it when it is later "
+                f"<p>{_count(count, 'quantified rule')} stated by the latest versions of "
+                f"{_count(self.documents.get(marketplace, 0), 'document')} of {escape(marketplace)}, "
+                "by subject; a value several documents state is quoted from the first of them. "
+                "“Since” is when the value took effect: the date the text gives for it when it is later "
                 f"than the capture, else the capture. {link(href(page, page_url(RULES_INDEX)), 'All marketplaces')}.</p>"
             ),
             "",
@@ -347,19 +376,51 @@ class _Rules:
             "",
         ]
         if count:
-            rows = (row for subject in sorted(subjects) for row in subjects[subject].current)
+            rows = (row for subject in sorted(subjects) for row in _value_rows(page, subjects[subject]))
             yield from _table_lines("pw-rules", ("Subject", "Value", "Source", "Since", ""), rows)
             yield ""
         else:
             yield from ["<p>No quantified rule found in these documents yet.</p>", ""]
-        yield from ["## History", ""]
+        yield from [
+            "## History",
+            "",
+            (
+                "<p>Each subject's values that changed, came or went after a document was first captured, "
+                f"the latest {HISTORY_SHOWN} of them; the downloads hold every value.</p>"
+            ),
+            "",
+        ]
         for subject in sorted(subjects):
             rows = subjects[subject]
             yield from [f'<h3 id="{escape(rows.anchor)}">{escape(rows.label)}</h3>', ""]
+            if not rows.changed:
+                yield from ["<p>No value changed since the documents were first captured.</p>", ""]
+                continue
+            if rows.changed > len(rows.changes):
+                earlier = _count(rows.changed - len(rows.changes), "earlier value")
+                yield from [f"<p>The latest {len(rows.changes)} of {rows.changed}; {earlier} in the downloads.</p>", ""]
+            history = (row for *_, row in sorted(rows.changes))
             yield from _table_lines(
-                "pw-rule-history", ("Value", "Captured", "In force from", "Until", "Document"), rows.history
+                "pw-rule-history", ("Value", "Captured", "In force from", "Until", "Document"), history
             )
             yield ""
+
+
+def _value_rows(page: str, subject: _Subject) -> Iterator[str]:
+    values = subject.shown_values()
+    for value in values[:VALUES_SHOWN]:
+        yield _row_html(_current_row(value))
+    if len(values) > VALUES_SHOWN:
+        rest = values[VALUES_SHOWN:]
+        documents = _count(sum(v.documents for v in rest), "statement")
+        note = f"{_count(len(rest), 'other value')} ({documents}): every one is in the downloads"
+        yield _row_html(
+            [escape(subject.label), f"<small>{note}</small>", "", "", link(f"#{subject.anchor}", "history")]
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _table_lines(css_class: str, headers: Iterable[str], rows: Iterable[str]) -> Iterator[str]:
@@ -374,16 +435,25 @@ def _row_html(cells: Iterable[str]) -> str:
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
 
-def _current_row(span: RuleSpan) -> list[str]:
+def _current_row(value: _Value) -> list[str]:
+    span = value.first
     page = marketplace_rules_md(span.marketplace)
     rule = span.rule
     doc = link(href(page, document_page(span.doc_id)), escape(span.doc_id.split("/", 1)[-1]))
     condition = f"<br><small>{escape(rule.condition)}</small>" if rule.condition else ""
+    source = _quote(rule.quote) + f"<br><small>{doc} · {escape(rule.section or 'top of the page')}</small>"
+    since = _since(span)
+    if value.documents > 1:
+        others = ", ".join(link(href(page, document_page(d)), escape(d.split("/", 1)[-1])) for d in value.named)
+        more = value.documents - 1 - len(value.named)
+        source += f"<br><small>Also stated by {others}" + (f" and {_count(more, 'other document')}" if more else "")
+        source += "</small>"
+        since = f"{utc_time(value.earliest)} <small>(the earliest of {value.documents} documents)</small>"
     return [
         escape(rule.subject_label) + condition,
-        _cell_value(span),
-        _quote(rule.quote) + f"<br><small>{doc} · {escape(rule.section or 'top of the page')}</small>",
-        _since(span),
+        _cell_value(span) + (f"<br><small>{value.documents} documents</small>" if value.documents > 1 else ""),
+        source,
+        since,
         link(f"#{history_anchor(span)}", "history"),
     ]
 

@@ -163,3 +163,54 @@ def test_rules_kept_with_other_fields_are_computed_again():
     rules = rules_pages.quantified_rules(V2.text)
     assert rules and rules_pages._unkept(rules_pages._kept(rules)) == rules
     assert rules_pages._unkept('[["subject","value"],["late shipment rate",3]]') is None
+
+
+def _many(docs: int, values: int) -> PublishInput:
+    """``docs`` documents of one marketplace stating a late shipment rate: document n states
+    ``values`` different values in turn (n % values), and every one changed once (from 50 %)."""
+    documents, versions, changes, current = [], {}, [], {}
+    for n in range(docs):
+        doc = Document(f"big/doc-{n:04d}", f"Doc {n}", f"https://b.example/{n}", "big", "policy")
+        first = _version(2 * n + 1, doc, "2026-08-03T06:00:00Z", "# Metrics\n\n" + TABLE.format(v=50))
+        later = _version(2 * n + 2, doc, "2026-08-24T06:00:00Z", "# Metrics\n\n" + TABLE.format(v=n % values + 1))
+        documents.append(doc)
+        versions.update({first.id: first, later.id: later})
+        current[doc.doc_id] = later
+        changes.append(
+            Change(n + 1, f"{doc.doc_id}/1", doc.doc_id, first.id, later.id, later.captured_at, "substantive", "x")
+        )
+    return PublishInput("2026-08-25T00:00:00Z", tuple(documents), current, tuple(changes), versions)
+
+
+def test_pages_show_values_by_number_of_documents_not_a_row_per_document():
+    data = _many(docs=60, values=3)
+    sources = render_sources(data, SITE_URL)
+    page = sources["docs/rules/big.md"].decode()
+    table = lxml.html.fromstring(page[page.index("<div") : page.index("## History")])
+    rows = [[td.text_content() for td in tr.findall("td")] for tr in table.iter("tr") if tr.findall("td")]
+    assert [r[1] for r in rows] == [f"under {v} % (Last 10 and 30 days)20 documents" for v in (1, 2, 3)]
+    assert "Also stated by doc-0003, doc-0006, doc-0009, doc-0012, doc-0015 and 14 other documents" in rows[0][2]
+    assert "the earliest of 20 documents" in rows[0][3]
+    compare = sources["docs/rules/index.md"].decode()
+    assert (
+        '<strong>under 1 %</strong> <span class="pw-rule-window">(Last 10 and 30 days)</span> <small>· 20 documents</small>'
+        in compare
+    )
+    # Every value is still in the downloads: the 60 current ones and the 60 they replaced.
+    assert len(json.loads(sources["docs/rules.json"])) == 120
+
+
+def test_pages_stay_bounded_however_many_documents_and_values():
+    data = _many(docs=400, values=40)
+    sources = render_sources(data, SITE_URL)
+    page = sources["docs/rules/big.md"].decode()
+    current = page[: page.index("## History")]
+    assert current.count("<tr><td>") == rules_pages.VALUES_SHOWN + 1  # and a row for the rest
+    assert "30 other values (300 statements): every one is in the downloads" in current
+    history = page[page.index('id="history-late-shipment-rate"') :]
+    assert history.count("<tr><td>") == rules_pages.HISTORY_SHOWN
+    assert f"The latest {rules_pages.HISTORY_SHOWN} of 800; 770 earlier values in the downloads." in history
+    compare = sources["docs/rules/index.md"].decode()
+    assert "+ 37 other values" in compare
+    assert len(page) < 40_000  # 800 values, a page of the same size as for 60
+    assert len(json.loads(sources["docs/rules.json"])) == 800
