@@ -13,23 +13,27 @@ publish reads the texts of the versions it has not seen only. Pages are ``rules/
 
 from __future__ import annotations
 
+import base64
 import csv
 import dataclasses
 import functools
 import hashlib
 import heapq
+import io
 import json
 import tempfile
+import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from html import escape
 from pathlib import Path
+from typing import NamedTuple
 
 import diffs
 from diffs.quantified import QuantifiedRule, quantified_rules
 from diffs.rulebook import RuleSpan, rule_spans
 from diffs.sections import slugify
-from kb.models import PublishInput, Version
+from kb.models import Document, PublishInput, Version
 from kb.publish.fragments import front_matter, link, utc_time
 from kb.publish.sanitize import safe_title
 from kb.publish.urls import check_segments, document_page, href, page_url
@@ -128,25 +132,7 @@ class _Rulebook:
 
 def document_spans(data: PublishInput) -> Iterator[list[RuleSpan]]:
     """Every value of every rule of each document, a document at a time (by id)."""
-    for _first_version_id, spans in _document_spans(data):
-        yield spans
-
-
-def _document_spans(data: PublishInput) -> Iterator[tuple[int | None, list[RuleSpan]]]:
-    """Each document's spans with the id of its first version, by document id."""
-    versions = defaultdict(list)
-    for version in data.versions.values():
-        versions[version.doc_id].append(version)
-    changes = defaultdict(list)
-    for change in data.changes:
-        changes[change.doc_id].append(change)
-    rulebook = _Rulebook(data)
-    for doc in sorted(data.documents, key=lambda d: d.doc_id):
-        mine = versions.get(doc.doc_id, ())
-        rules = rulebook.of(mine)
-        spans = rule_spans(doc, mine, changes.get(doc.doc_id, ()), rules_of=lambda v, rules=rules: rules[v.text_sha256])
-        yield min(mine, key=lambda v: (v.captured_at, v.id)).id if mine else None, spans
-    rulebook.flush()
+    yield from _spans_of(data, None)
 
 
 def all_spans(data: PublishInput) -> list[RuleSpan]:
@@ -157,21 +143,142 @@ def all_spans(data: PublishInput) -> list[RuleSpan]:
 def rule_files(data: PublishInput) -> Iterator[tuple[str, Iterable[bytes]]]:
     """(path under site-src, its bytes in pieces) of the rules pages and downloads.
 
-    They list every value of every rule: hundreds per document, so for thousands of documents
-    far more than a publish may hold (a span is about 1.4 KB in memory). One pass over the
-    documents, one at a time, writes each file's rows in their final order to spools on disk
-    (``_Rules``); the files are then read back from them, a piece at a time."""
+    The downloads list every value of every rule: hundreds per document, so for thousands of
+    documents far more than a publish may hold (a span is about 1.4 KB in memory). One pass over
+    the documents, one at a time, writes their rows in their final order to files on disk and
+    keeps what the pages show (``_Rules``); the files are then read back, a piece at a time.
+    What a document brings to them (``_summary``) is kept in the derived values, keyed by what
+    it depends on: a publish computes it again for the documents that changed only."""
     marketplaces = sorted({d.marketplace for d in data.documents})
     with tempfile.TemporaryDirectory(prefix="policywatch-rules-") as tmp:
         rules = _Rules(Path(tmp))
-        for first_version_id, spans in _document_spans(data):
-            rules.add(spans, first_version_id)
+        for summary in _document_summaries(data):
+            rules.add(summary)
         rules.close()
+        rules.resolve(lambda doc_ids: {spans[0].doc_id: spans for spans in _spans_of(data, doc_ids) if spans})
         yield f"docs/{RULES_INDEX}", _lines(rules.comparison_page(marketplaces))
         for marketplace in marketplaces:
             yield f"docs/{marketplace_rules_md(marketplace)}", _lines(rules.marketplace_page(marketplace))
         yield f"docs/{RULES_CSV}", _read(rules.csv_path)
         yield f"docs/{RULES_JSON}", _read(rules.json_path)
+
+
+FILES_KIND = "rule-files"  # the derived value of a document's part of the rules files
+FILES_FORMAT = 1  # how it is kept (``_summary``): bump it when that changes
+_SUMMARY_BATCH = 200  # documents whose summaries are read or kept at once
+
+
+@functools.cache
+def files_code() -> str:
+    """The code a document's part of the rules files depends on: its rules (``rules_code``)
+    and the modules that render them."""
+    digest = hashlib.sha256(f"{FILES_KIND} {FILES_FORMAT} {rules_code()}\n".encode())
+    for module in ("rules_pages", "fragments", "urls", "sanitize"):
+        digest.update(Path(__file__).with_name(f"{module}.py").read_bytes())
+    return digest.hexdigest()
+
+
+def _input_digest(doc: Document, versions: Sequence[Version], changes: Sequence) -> str:
+    """What ``rule_spans`` reads of a document: a digest, so that a kept summary is used only
+    for the same document, versions and changes."""
+    return hashlib.sha256(
+        json.dumps(
+            [
+                doc.doc_id,
+                doc.marketplace,
+                doc.status,
+                sorted((v.id, v.captured_at, v.text_sha256) for v in versions),
+                sorted(repr(c) for c in changes),
+            ]
+        ).encode()
+    ).hexdigest()
+
+
+def _grouped(data: PublishInput) -> tuple[dict, dict]:
+    versions = defaultdict(list)
+    for version in data.versions.values():
+        versions[version.doc_id].append(version)
+    changes = defaultdict(list)
+    for change in data.changes:
+        changes[change.doc_id].append(change)
+    return versions, changes
+
+
+def _spans_of(data: PublishInput, doc_ids: set[str] | None) -> Iterator[list[RuleSpan]]:
+    """The spans of the documents ``doc_ids`` (all if None), a document at a time, by id."""
+    versions, changes = _grouped(data)
+    rulebook = _Rulebook(data)
+    for doc in sorted((d for d in data.documents if doc_ids is None or d.doc_id in doc_ids), key=lambda d: d.doc_id):
+        mine = versions.get(doc.doc_id, ())
+        rules = rulebook.of(mine)
+        yield rule_spans(doc, mine, changes.get(doc.doc_id, ()), rules_of=lambda v, rules=rules: rules[v.text_sha256])
+    rulebook.flush()
+
+
+def _document_summaries(data: PublishInput) -> Iterator[dict]:
+    """Each document's ``_summary``, by document id: kept ones read, others computed and kept."""
+    versions, changes = _grouped(data)
+    keep = data.derived
+    rulebook = _Rulebook(data)
+    documents = sorted(data.documents, key=lambda d: d.doc_id)
+    for start in range(0, len(documents), _SUMMARY_BATCH):
+        batch = documents[start : start + _SUMMARY_BATCH]
+        digests = {d.doc_id: _input_digest(d, versions.get(d.doc_id, ()), changes.get(d.doc_id, ())) for d in batch}
+        kept = {} if keep is None else keep.get(FILES_KIND, files_code(), digests)
+        pending = {}
+        for doc in batch:
+            found = kept.get(doc.doc_id)
+            digest = digests[doc.doc_id]
+            if found is not None and found.startswith(digest + "\n"):
+                yield json.loads(zlib.decompress(base64.b64decode(found[len(digest) + 1 :])))
+                continue
+            mine = versions.get(doc.doc_id, ())
+            rules = rulebook.of(mine)
+            spans = rule_spans(
+                doc, mine, changes.get(doc.doc_id, ()), rules_of=lambda v, rules=rules: rules[v.text_sha256]
+            )
+            first = min(mine, key=lambda v: (v.captured_at, v.id)).id if mine else None
+            summary = _summary(doc, spans, first)
+            if keep is not None:
+                packed = zlib.compress(json.dumps(summary, ensure_ascii=False).encode("utf-8"), 1)
+                pending[doc.doc_id] = digest + "\n" + base64.b64encode(packed).decode("ascii")
+            yield summary
+        if keep is not None and pending:
+            keep.put(FILES_KIND, files_code(), pending)
+    rulebook.flush()
+
+
+def _summary(doc: Document, spans: list[RuleSpan], first_version_id: int | None) -> dict:
+    """What one document brings to the rules files, as JSON data: its rows of the downloads,
+    the values its latest version states and its changes of values (a value it stated from
+    its first version on and still states is no change)."""
+    csv_rows = io.StringIO()
+    writer = csv.DictWriter(csv_rows, fieldnames=CSV_FIELDS, lineterminator="\n")
+    for span in spans:
+        writer.writerow({k: ("" if v is None else v) for k, v in _row(span).items() if k in CSV_FIELDS})
+    changed = [
+        [
+            span.in_force_from,
+            span.captured_at,
+            span.rule.subject,
+            span.rule.subject_label,
+            _row_html(_history_row(span)),
+        ]
+        for span in sorted(spans, key=lambda s: (s.rule.condition, s.in_force_from))
+        if span.previous is not None or span.ended or span.version_id != first_version_id
+    ]
+    stated = [
+        [s.rule.subject, s.rule.subject_label, s.rule.display_value, s.rule.window, s.rule.condition, s.in_force_from]
+        for s in sorted(_current(spans), key=lambda s: (s.rule.subject, s.rule.condition))
+    ]
+    return {
+        "doc_id": doc.doc_id,
+        "marketplace": doc.marketplace,
+        "json": ",\n ".join(span_json(span) for span in spans),
+        "csv": csv_rows.getvalue(),
+        "stated": stated,
+        "changed": changed,
+    }
 
 
 def _lines(lines: Iterable[str]) -> Iterator[bytes]:
@@ -196,31 +303,44 @@ def _read(path: Path) -> Iterator[bytes]:
 _PIECE = 1 << 20
 
 
+class _Stated(NamedTuple):
+    """A value that a document's latest version states (``_summary``'s "stated")."""
+
+    subject: str
+    label: str
+    display_value: str
+    window: str
+    condition: str
+    in_force_from: str
+
+
 class _Value:
     """One value of a subject (with its window and condition) that the latest versions of a
     marketplace's documents state: the first document's statement (documents come in id order),
     how many documents state it, and the first few of them."""
 
-    __slots__ = ("first", "documents", "named", "earliest", "_last_doc")
+    __slots__ = ("first", "first_doc", "span", "documents", "named", "earliest", "_last_doc")
 
-    def __init__(self, first: RuleSpan) -> None:
+    def __init__(self, doc_id: str, first: _Stated) -> None:
         self.first = first
+        self.first_doc = doc_id
+        self.span: RuleSpan | None = None  # the first document's, once resolved (``_Rules.resolve``)
         self.documents = 0
         self.named: list[str] = []  # the first ``DOCS_NAMED`` documents after the quoted one
         self.earliest = first.in_force_from
         self._last_doc = ""
 
-    def add(self, span: RuleSpan) -> None:
-        self.earliest = min(self.earliest, span.in_force_from)
-        if span.doc_id != self._last_doc:  # a document may state the same value twice
-            self._last_doc = span.doc_id
+    def add(self, doc_id: str, stated: _Stated) -> None:
+        self.earliest = min(self.earliest, stated.in_force_from)
+        if doc_id != self._last_doc:  # a document may state the same value twice
+            self._last_doc = doc_id
             self.documents += 1
-            if span.doc_id != self.first.doc_id and len(self.named) < DOCS_NAMED:
-                self.named.append(span.doc_id)
+            if doc_id != self.first_doc and len(self.named) < DOCS_NAMED:
+                self.named.append(doc_id)
 
     def order(self) -> tuple:
-        rule = self.first.rule
-        return (-self.documents, rule.condition, rule.display_value, rule.window)
+        first = self.first
+        return (-self.documents, first.condition, first.display_value, first.window)
 
 
 class _Subject:
@@ -229,25 +349,24 @@ class _Subject:
 
     __slots__ = ("label", "anchor", "values", "changes", "changed", "_seq")
 
-    def __init__(self, first: RuleSpan) -> None:
-        self.label = first.rule.subject_label  # of the first value in the documents' order
-        self.anchor = history_anchor(first)
+    def __init__(self, subject: str, label: str) -> None:
+        self.label = label  # of the first value in the documents' order
+        self.anchor = "history-" + slugify(subject)
         self.values: dict[tuple, _Value] = {}
         self.changes: list[tuple] = []  # (start, seq, row html), the newest HISTORY_SHOWN
         self.changed = 0
         self._seq = 0
 
-    def add_current(self, span: RuleSpan) -> None:
-        rule = span.rule
-        key = (rule.display_value, rule.window, rule.condition)
+    def add_current(self, doc_id: str, stated: _Stated) -> None:
+        key = (stated.display_value, stated.window, stated.condition)
         if key not in self.values:
-            self.values[key] = _Value(span)
-        self.values[key].add(span)
+            self.values[key] = _Value(doc_id, stated)
+        self.values[key].add(doc_id, stated)
 
-    def add_change(self, span: RuleSpan) -> None:
+    def add_change(self, start: str, captured: str, row: str) -> None:
         self.changed += 1
         self._seq += 1
-        item = ((span.in_force_from, span.captured_at), self._seq, _row_html(_history_row(span)))
+        item = ((start, captured), self._seq, row)
         if len(self.changes) < HISTORY_SHOWN:
             heapq.heappush(self.changes, item)
         else:
@@ -258,50 +377,65 @@ class _Subject:
 
 
 class _Rules:
-    """What the rules files hold, a document at a time: the downloads' rows written to files in
-    their final order (documents come in id order), and for the pages only what they show,
-    which is bounded by the subjects and their distinct values, not by the documents: each
-    subject's current values with the number of documents stating them, and its latest changes."""
+    """What the rules files hold, a document at a time (``_summary``): the downloads' rows
+    written to files in their final order (documents come in id order), and for the pages only
+    what they show, which is bounded by the subjects and their distinct values, not by the
+    documents: each subject's current values with the number of documents stating them, and
+    its latest changes."""
 
     def __init__(self, folder: Path) -> None:
         self.json_path = folder / "rules.json"
         self.csv_path = folder / "rules.csv"
         self._json = self.json_path.open("wb")
         self._json_first = True
-        self._csv_file = self.csv_path.open("w", encoding="utf-8", newline="")
-        self._csv = csv.DictWriter(self._csv_file, fieldnames=CSV_FIELDS, lineterminator="\n")
-        self._csv.writeheader()
+        self._csv = self.csv_path.open("w", encoding="utf-8", newline="")
+        self._csv.write(",".join(CSV_FIELDS) + "\n")
         self.subjects: dict[str, dict[str, _Subject]] = defaultdict(dict)  # marketplace → subject → rows
         self.current_count: dict[str, int] = defaultdict(int)  # marketplace → current rules
         self.documents: dict[str, int] = defaultdict(int)  # marketplace → documents stating a rule
 
-    def add(self, spans: list[RuleSpan], first_version_id: int | None = None) -> None:
-        """One document's spans; ``first_version_id`` is its first version: a value it stated
-        from then on and still states is no change."""
-        for span in spans:
-            self._json.write(("[\n " if self._json_first else ",\n ").encode("utf-8") + span_json(span).encode("utf-8"))
+    def add(self, summary: dict) -> None:
+        if summary["json"]:
+            self._json.write(("[\n " if self._json_first else ",\n ").encode("utf-8") + summary["json"].encode("utf-8"))
             self._json_first = False
-            self._csv.writerow({k: ("" if v is None else v) for k, v in _row(span).items() if k in CSV_FIELDS})
-        for span in sorted(spans, key=lambda s: (s.rule.condition, s.in_force_from)):
-            if span.previous is not None or span.ended or span.version_id != first_version_id:
-                self._subject(span).add_change(span)
-        current = sorted(_current(spans), key=lambda s: (s.rule.subject, s.rule.condition))
-        for span in current:
-            self.current_count[span.marketplace] += 1
-            self._subject(span).add_current(span)
-        if current:
-            self.documents[current[0].marketplace] += 1
-
-    def _subject(self, span: RuleSpan) -> _Subject:
-        mine = self.subjects[span.marketplace]
-        if span.rule.subject not in mine:
-            mine[span.rule.subject] = _Subject(span)
-        return mine[span.rule.subject]
+        self._csv.write(summary["csv"])
+        doc_id, mine = summary["doc_id"], self.subjects[summary["marketplace"]]
+        for start, captured, subject, label, row in summary["changed"]:
+            if subject not in mine:
+                mine[subject] = _Subject(subject, label)
+            mine[subject].add_change(start, captured, row)
+        for entry in summary["stated"]:
+            stated = _Stated(*entry)
+            if stated.subject not in mine:
+                mine[stated.subject] = _Subject(stated.subject, stated.label)
+            mine[stated.subject].add_current(doc_id, stated)
+        if summary["stated"]:
+            self.current_count[summary["marketplace"]] += len(summary["stated"])
+            self.documents[summary["marketplace"]] += 1
 
     def close(self) -> None:
         self._json.write(b"[]\n" if self._json_first else b"\n]\n")
         self._json.close()
-        self._csv_file.close()
+        self._csv.close()
+
+    def resolve(self, spans_of: Callable[[set[str]], dict[str, list[RuleSpan]]]) -> None:
+        """The spans of the values a page quotes (the first document's of each value shown),
+        from their documents' spans: a few documents, computed again."""
+        shown = [
+            value
+            for subjects in self.subjects.values()
+            for rows in subjects.values()
+            for value in rows.shown_values()[:VALUES_SHOWN]
+        ]
+        spans = spans_of({value.first_doc for value in shown})
+        for value in shown:
+            first = value.first
+            value.span = next(
+                s
+                for s in sorted(_current(spans[value.first_doc]), key=lambda s: (s.rule.subject, s.rule.condition))
+                if (s.rule.subject, s.rule.display_value, s.rule.window, s.rule.condition)
+                == (first.subject, first.display_value, first.window, first.condition)
+            )
 
     def comparison_page(self, marketplaces: list[str]) -> Iterator[str]:
         page = RULES_INDEX
@@ -345,8 +479,8 @@ class _Rules:
                 continue
             values = found.shown_values()
             shown = [
-                _cell_value(v.first)
-                + (f" <small>[{escape(v.first.rule.condition)}]</small>" if v.first.rule.condition else "")
+                _cell_value(v.first.display_value, v.first.window)
+                + (f" <small>[{escape(v.first.condition)}]</small>" if v.first.condition else "")
                 + (f" <small>· {v.documents} documents</small>" if v.documents > 1 else "")
                 for v in values[:CELL_VALUES]
             ]
@@ -436,7 +570,7 @@ def _row_html(cells: Iterable[str]) -> str:
 
 
 def _current_row(value: _Value) -> list[str]:
-    span = value.first
+    span = value.span
     page = marketplace_rules_md(span.marketplace)
     rule = span.rule
     doc = link(href(page, document_page(span.doc_id)), escape(span.doc_id.split("/", 1)[-1]))
@@ -451,7 +585,8 @@ def _current_row(value: _Value) -> list[str]:
         since = f"{utc_time(value.earliest)} <small>(the earliest of {value.documents} documents)</small>"
     return [
         escape(rule.subject_label) + condition,
-        _cell_value(span) + (f"<br><small>{value.documents} documents</small>" if value.documents > 1 else ""),
+        _cell_value(rule.display_value, rule.window)
+        + (f"<br><small>{value.documents} documents</small>" if value.documents > 1 else ""),
         source,
         since,
         link(f"#{history_anchor(span)}", "history"),
@@ -478,9 +613,9 @@ def _current(spans: list[RuleSpan]) -> list[RuleSpan]:
     return [s for s in spans if s.current]  # a gone document's last rules are in its history only
 
 
-def _cell_value(span: RuleSpan) -> str:
-    window = f' <span class="pw-rule-window">({escape(span.rule.window)})</span>' if span.rule.window else ""
-    return f"<strong>{escape(span.rule.display_value)}</strong>{window}"
+def _cell_value(display_value: str, window: str) -> str:
+    window = f' <span class="pw-rule-window">({escape(window)})</span>' if window else ""
+    return f"<strong>{escape(display_value)}</strong>{window}"
 
 
 def _since(span: RuleSpan) -> str:

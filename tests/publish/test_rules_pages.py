@@ -4,6 +4,7 @@ comparison page, rules.csv and rules.json, the navigation; one real MkDocs build
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 
@@ -214,3 +215,27 @@ def test_pages_stay_bounded_however_many_documents_and_values():
     assert "+ 37 other values" in compare
     assert len(page) < 40_000  # 800 values, a page of the same size as for 60
     assert len(json.loads(sources["docs/rules.json"])) == 800
+
+
+def test_a_documents_part_of_the_files_is_kept_and_computed_again_when_it_changes(tmp_path, monkeypatch):
+    data = _many(docs=30, values=3)
+    whole = render_sources(data, SITE_URL)
+    assert render_sources(lazy(data, Derived(tmp_path)), SITE_URL) == whole
+    computed = []
+    real = rules_pages.rule_spans
+    monkeypatch.setattr(
+        rules_pages, "rule_spans", lambda doc, *a, **k: computed.append(doc.doc_id) or real(doc, *a, **k)
+    )
+    assert render_sources(lazy(data, Derived(tmp_path)), SITE_URL) == whole
+    assert computed == ["big/doc-0000", "big/doc-0001", "big/doc-0002"]  # the three values quoted, no more
+    # A new version of one document: its part is computed again, the others are read.
+    doc = data.documents[7]
+    newer = _version(1000, doc, "2026-08-25T06:00:00Z", "# Metrics\n\n" + TABLE.format(v=9))
+    later = dataclasses.replace(
+        data, versions={**data.versions, newer.id: newer}, current={**data.current, doc.doc_id: newer}
+    )
+    fresh = render_sources(later, SITE_URL)
+    computed.clear()
+    assert render_sources(lazy(later, Derived(tmp_path)), SITE_URL) == fresh
+    assert sorted(computed) == ["big/doc-0000", "big/doc-0001", "big/doc-0002", "big/doc-0007", "big/doc-0007"]
+    assert "<strong>under 9 %</strong>" in fresh["docs/rules/big.md"].decode()
