@@ -165,7 +165,7 @@ def rule_files(data: PublishInput) -> Iterator[tuple[str, Iterable[bytes]]]:
 
 FILES_KIND = "rule-files"  # the derived value of a document's part of the rules files
 FILES_FORMAT = 1  # how it is kept (``_summary``): bump it when that changes
-_SUMMARY_BATCH = 200  # documents whose summaries are read or kept at once
+_SUMMARY_BATCH = 50  # documents whose summaries are read or kept at once
 
 
 @functools.cache
@@ -428,14 +428,14 @@ class _Rules:
             for value in rows.shown_values()[:VALUES_SHOWN]
         ]
         spans = spans_of({value.first_doc for value in shown})
+        firsts: dict[str, dict[tuple, RuleSpan]] = {}  # document → value → its first span
+        for doc_id, mine in spans.items():
+            found = firsts[doc_id] = {}
+            for s in sorted(_current(mine), key=lambda s: (s.rule.subject, s.rule.condition)):
+                found.setdefault((s.rule.subject, s.rule.display_value, s.rule.window, s.rule.condition), s)
         for value in shown:
             first = value.first
-            value.span = next(
-                s
-                for s in sorted(_current(spans[value.first_doc]), key=lambda s: (s.rule.subject, s.rule.condition))
-                if (s.rule.subject, s.rule.display_value, s.rule.window, s.rule.condition)
-                == (first.subject, first.display_value, first.window, first.condition)
-            )
+            value.span = firsts[value.first_doc][(first.subject, first.display_value, first.window, first.condition)]
 
     def comparison_page(self, marketplaces: list[str]) -> Iterator[str]:
         page = RULES_INDEX
