@@ -59,10 +59,12 @@ def crawl_settings(
     return settings
 
 
-# A crawl child costs about a second of CPU to start (Scrapy, Twisted): fewer documents than
-# this per child, and a second child would cost more than it saves.
+# A crawl child costs about a second of CPU to start (Scrapy, Twisted), and two children
+# split one loopback host's concurrency: measured (bench/README.md, "Crawl shards, again"),
+# two children at 500 and 2,000 pages cost 1-2 s more CPU and gained no wall time. Fewer
+# documents than this per child, and a second child costs more than it saves.
 SHARD_MOST_CHILDREN = os.cpu_count() or 1
-SHARD_LEAST_TARGETS = 100
+SHARD_LEAST_TARGETS = 2500
 
 
 def crawl_parts(plan: CrawlPlan, settings: dict) -> list[tuple[CrawlPlan, dict]]:
