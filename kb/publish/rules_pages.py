@@ -1,7 +1,10 @@
 """The rules at a glance: a page per marketplace listing its quantified rules by subject (value,
 window, source quote, since when, and each rule's history), a comparison page across
 marketplaces (a subject a row, a marketplace a column), and ``rules.csv`` / ``rules.json``
-with every value of every rule (the fields of ``policywatch rules --json``).
+with every value of every rule (the fields of ``policywatch rules --json``). The pages are
+bounded by subjects and their values, not by documents: a subject's most stated current values
+with the number of documents stating each, and its latest changes (``VALUES_SHOWN``,
+``HISTORY_SHOWN``); the downloads hold every value.
 
 Page building from a ``PublishInput``: the rules come from ``diffs.rulebook`` over every
 stored version. A version's quantified rules are a pure function of its text and of the code
