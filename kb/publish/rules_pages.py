@@ -63,8 +63,8 @@ def marketplace_rules_md(marketplace: str) -> str:
     return f"rules/{check_segments(marketplace, 'marketplace')}.md"
 
 
-def history_anchor(span: RuleSpan) -> str:
-    return "history-" + slugify(span.rule.subject)
+def history_anchor(subject: str) -> str:
+    return "history-" + slugify(subject)
 
 
 RULES_KIND = "quantified-rules"  # the kind of derived value (kb.store.derived)
@@ -212,10 +212,13 @@ def _spans_of(data: PublishInput, doc_ids: set[str] | None) -> Iterator[list[Rul
     versions, changes = _grouped(data)
     rulebook = _Rulebook(data)
     for doc in sorted((d for d in data.documents if doc_ids is None or d.doc_id in doc_ids), key=lambda d: d.doc_id):
-        mine = versions.get(doc.doc_id, ())
-        rules = rulebook.of(mine)
-        yield rule_spans(doc, mine, changes.get(doc.doc_id, ()), rules_of=lambda v, rules=rules: rules[v.text_sha256])
+        yield _spans(rulebook, doc, versions.get(doc.doc_id, ()), changes.get(doc.doc_id, ()))
     rulebook.flush()
+
+
+def _spans(rulebook: _Rulebook, doc: Document, versions: Sequence[Version], changes: Sequence) -> list[RuleSpan]:
+    rules = rulebook.of(versions)
+    return rule_spans(doc, versions, changes, rules_of=lambda v: rules[v.text_sha256])
 
 
 def _document_summaries(data: PublishInput) -> Iterator[dict]:
@@ -236,10 +239,7 @@ def _document_summaries(data: PublishInput) -> Iterator[dict]:
                 yield json.loads(zlib.decompress(base64.b64decode(found[len(digest) + 1 :])))
                 continue
             mine = versions.get(doc.doc_id, ())
-            rules = rulebook.of(mine)
-            spans = rule_spans(
-                doc, mine, changes.get(doc.doc_id, ()), rules_of=lambda v, rules=rules: rules[v.text_sha256]
-            )
+            spans = _spans(rulebook, doc, mine, changes.get(doc.doc_id, ()))
             first = min(mine, key=lambda v: (v.captured_at, v.id)).id if mine else None
             summary = _summary(doc, spans, first)
             if keep is not None:
@@ -272,7 +272,7 @@ def _summary(doc: Document, spans: list[RuleSpan], first_version_id: int | None)
     ]
     stated = [
         [s.rule.subject, s.rule.subject_label, s.rule.display_value, s.rule.window, s.rule.condition, s.in_force_from]
-        for s in sorted(_current(spans), key=lambda s: (s.rule.subject, s.rule.condition))
+        for s in _current_in_order(spans)
     ]
     return {
         "doc_id": doc.doc_id,
@@ -354,7 +354,7 @@ class _Subject:
 
     def __init__(self, subject: str, label: str) -> None:
         self.label = label  # of the first value in the documents' order
-        self.anchor = "history-" + slugify(subject)
+        self.anchor = history_anchor(subject)
         self.values: dict[tuple, _Value] = {}
         self.changes: list[tuple] = []  # (start, seq, row html), the newest HISTORY_SHOWN
         self.changed = 0
@@ -434,7 +434,7 @@ class _Rules:
         firsts: dict[str, dict[tuple, RuleSpan]] = {}  # document → value → its first span
         for doc_id, mine in spans.items():
             found = firsts[doc_id] = {}
-            for s in sorted(_current(mine), key=lambda s: (s.rule.subject, s.rule.condition)):
+            for s in _current_in_order(mine):
                 found.setdefault((s.rule.subject, s.rule.display_value, s.rule.window, s.rule.condition), s)
         for value in shown:
             first = value.first
@@ -592,7 +592,7 @@ def _current_row(value: _Value) -> list[str]:
         + (f"<br><small>{value.documents} documents</small>" if value.documents > 1 else ""),
         source,
         since,
-        link(f"#{history_anchor(span)}", "history"),
+        link(f"#{history_anchor(rule.subject)}", "history"),
     ]
 
 
@@ -614,6 +614,12 @@ def nav(marketplaces: list[str]) -> dict:
 
 def _current(spans: list[RuleSpan]) -> list[RuleSpan]:
     return [s for s in spans if s.current]  # a gone document's last rules are in its history only
+
+
+def _current_in_order(spans: list[RuleSpan]) -> list[RuleSpan]:
+    """A document's current spans in the pages' order (``_summary`` and ``_Rules.resolve``
+    must agree on it: the first of equal values is the one quoted)."""
+    return sorted(_current(spans), key=lambda s: (s.rule.subject, s.rule.condition))
 
 
 def _cell_value(display_value: str, window: str) -> str:
