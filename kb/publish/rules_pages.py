@@ -28,6 +28,7 @@ import tempfile
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from html import escape
 from pathlib import Path
 from typing import NamedTuple
@@ -40,6 +41,7 @@ from kb.models import Document, PublishInput, Version
 from kb.publish.fragments import front_matter, link, utc_time
 from kb.publish.sanitize import safe_title
 from kb.publish.urls import check_segments, document_page, href, page_url
+from kb.workers import WorkerPool
 
 RULES_INDEX = "rules/index.md"
 RULES_CSV = "rules.csv"
@@ -108,24 +110,46 @@ def _unkept(value: str) -> tuple[QuantifiedRule, ...] | None:
 
 class _Rulebook:
     """The quantified rules of the data's versions by text sha256: kept ones read, others
-    computed from their texts (one at a time) and kept."""
+    computed from their texts and kept. With a ``pool``, ``ahead`` starts computing in its
+    workers the rules that ``of`` will be asked for next (both cores on a first publish)."""
 
-    def __init__(self, data: PublishInput) -> None:
+    def __init__(self, data: PublishInput, pool: WorkerPool | None = None) -> None:
         self.data = data
+        self.pool = pool
         self.pending: dict[str, str] = {}  # computed, not written yet
+        self.started: dict[str, Future | None] = {}  # by ``ahead``: for ``of``
+
+    def ahead(self, versions: Sequence[Version]) -> None:
+        """Start computing, in the pool's workers, the rules of ``versions`` that are not kept."""
+        if self.pool is None or self.pool.broken:
+            return
+        wanted = {v.text_sha256: v for v in versions if v.text_sha256 not in self.started}
+        for sha in wanted.keys() - self._read(wanted).keys():
+            self.started[sha] = self.pool.start(quantified_rules, self.data.text(wanted[sha]))
 
     def of(self, versions: Sequence[Version]) -> dict[str, tuple[QuantifiedRule, ...]]:
         wanted = {v.text_sha256: v for v in versions}
-        keep = self.data.derived
-        found = {} if keep is None else {k: _unkept(v) for k, v in keep.get(RULES_KIND, rules_code(), wanted).items()}
+        found = self._read({sha: v for sha, v in wanted.items() if sha not in self.started})
         for sha, version in wanted.items():
-            if found.get(sha) is None:
-                found[sha] = quantified_rules(self.data.text(version))
-                if keep is not None:
-                    self.pending[sha] = _kept(found[sha])
+            if sha in found:
+                continue
+            rules = self.pool.outcome(self.started.pop(sha)) if sha in self.started else None
+            if rules is None:  # not started, or its worker was lost: computed here
+                rules = quantified_rules(self.data.text(version))
+            found[sha] = rules
+            if self.data.derived is not None:
+                self.pending[sha] = _kept(rules)
         if len(self.pending) >= _KEEP_BATCH:
             self.flush()
         return found
+
+    def _read(self, wanted: dict[str, Version]) -> dict[str, tuple[QuantifiedRule, ...]]:
+        """The kept rules of ``wanted`` (those kept with the current fields)."""
+        keep = self.data.derived
+        if keep is None or not wanted:
+            return {}
+        found = {sha: _unkept(value) for sha, value in keep.get(RULES_KIND, rules_code(), wanted).items()}
+        return {sha: rules for sha, rules in found.items() if rules is not None}
 
     def flush(self) -> None:
         if self.data.derived is not None and self.pending:
@@ -169,6 +193,9 @@ def rule_files(data: PublishInput) -> Iterator[tuple[str, Iterable[bytes]]]:
 FILES_KIND = "rule-files"  # the derived value of a document's part of the rules files
 FILES_FORMAT = 1  # how it is kept (``_summary``): bump it when that changes
 _SUMMARY_BATCH = 50  # documents whose summaries are read or kept at once
+# Documents of a batch to compute from which their rules are computed in worker processes:
+# a worker costs about half a second to start, a document's rules some 60 ms (bench corpus).
+PARALLEL_FROM = 10
 
 
 @functools.cache
@@ -222,33 +249,54 @@ def _spans(rulebook: _Rulebook, doc: Document, versions: Sequence[Version], chan
 
 
 def _document_summaries(data: PublishInput) -> Iterator[dict]:
-    """Each document's ``_summary``, by document id: kept ones read, others computed and kept."""
+    """Each document's ``_summary``, by document id: kept ones read, others computed and kept.
+
+    A batch with many documents to compute (a first publish, a new version of the rules'
+    code) has their texts' rules computed in worker processes, started a batch ahead, while
+    this process makes the previous batch's summaries: both cores work."""
     versions, changes = _grouped(data)
     keep = data.derived
-    rulebook = _Rulebook(data)
     documents = sorted(data.documents, key=lambda d: d.doc_id)
-    for start in range(0, len(documents), _SUMMARY_BATCH):
-        batch = documents[start : start + _SUMMARY_BATCH]
-        digests = {d.doc_id: _input_digest(d, versions.get(d.doc_id, ()), changes.get(d.doc_id, ())) for d in batch}
-        kept = {} if keep is None else keep.get(FILES_KIND, files_code(), digests)
-        pending = {}
-        for doc in batch:
-            found = kept.get(doc.doc_id)
-            digest = digests[doc.doc_id]
-            if found is not None and found.startswith(digest + "\n"):
-                yield json.loads(zlib.decompress(base64.b64decode(found[len(digest) + 1 :])))
-                continue
-            mine = versions.get(doc.doc_id, ())
-            spans = _spans(rulebook, doc, mine, changes.get(doc.doc_id, ()))
-            first = min(mine, key=lambda v: (v.captured_at, v.id)).id if mine else None
-            summary = _summary(doc, spans, first)
-            if keep is not None:
-                packed = zlib.compress(json.dumps(summary, ensure_ascii=False).encode("utf-8"), 1)
-                pending[doc.doc_id] = digest + "\n" + base64.b64encode(packed).decode("ascii")
-            yield summary
-        if keep is not None and pending:
-            keep.put(FILES_KIND, files_code(), pending)
-    rulebook.flush()
+    with WorkerPool() as pool:
+        rulebook = _Rulebook(data, pool)
+
+        def planned(batch: list[Document]) -> tuple[list[Document], dict[str, str], dict[str, str]]:
+            digests = {d.doc_id: _input_digest(d, versions.get(d.doc_id, ()), changes.get(d.doc_id, ())) for d in batch}
+            kept = {} if keep is None else keep.get(FILES_KIND, files_code(), digests)
+            todo = [d for d in batch if not kept.get(d.doc_id, "").startswith(digests[d.doc_id] + "\n")]
+            if len(todo) >= PARALLEL_FROM:
+                rulebook.ahead([v for d in todo for v in versions.get(d.doc_id, ())])
+            return batch, digests, kept
+
+        ahead = None
+        for start in range(0, len(documents) + _SUMMARY_BATCH, _SUMMARY_BATCH):
+            batch = documents[start : start + _SUMMARY_BATCH]
+            current, ahead = ahead, planned(batch) if batch else None
+            if current is not None:
+                yield from _batch_summaries(rulebook, current, versions, changes)
+        rulebook.flush()
+
+
+def _batch_summaries(rulebook: _Rulebook, planned: tuple, versions: dict, changes: dict) -> Iterator[dict]:
+    batch, digests, kept = planned
+    keep = rulebook.data.derived
+    pending = {}
+    for doc in batch:
+        found = kept.get(doc.doc_id)
+        digest = digests[doc.doc_id]
+        if found is not None and found.startswith(digest + "\n"):
+            yield json.loads(zlib.decompress(base64.b64decode(found[len(digest) + 1 :])))
+            continue
+        mine = versions.get(doc.doc_id, ())
+        spans = _spans(rulebook, doc, mine, changes.get(doc.doc_id, ()))
+        first = min(mine, key=lambda v: (v.captured_at, v.id)).id if mine else None
+        summary = _summary(doc, spans, first)
+        if keep is not None:
+            packed = zlib.compress(json.dumps(summary, ensure_ascii=False).encode("utf-8"), 1)
+            pending[doc.doc_id] = digest + "\n" + base64.b64encode(packed).decode("ascii")
+        yield summary
+    if keep is not None and pending:
+        keep.put(FILES_KIND, files_code(), pending)
 
 
 def _summary(doc: Document, spans: list[RuleSpan], first_version_id: int | None) -> dict:

@@ -7,6 +7,8 @@ import csv
 import dataclasses
 import io
 import json
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 
 import lxml.html
 import pytest
@@ -15,6 +17,7 @@ import yaml
 from kb.models import Change, Document, PublishInput, Version
 from kb.publish import publish, render_sources, rules_pages
 from kb.store.derived import Derived
+from kb.workers import WorkerPool
 from tests.support.rules import RULE_FIELDS
 from tests.support.site_data import lazy
 
@@ -239,3 +242,38 @@ def test_a_documents_part_of_the_files_is_kept_and_computed_again_when_it_change
     assert render_sources(lazy(later, Derived(tmp_path)), SITE_URL) == fresh
     assert sorted(computed) == ["big/doc-0000", "big/doc-0001", "big/doc-0002", "big/doc-0007", "big/doc-0007"]
     assert "<strong>under 9 %</strong>" in fresh["docs/rules/big.md"].decode()
+
+
+def test_rules_computed_in_worker_processes_are_those_computed_here(tmp_path, monkeypatch):
+    data = _many(docs=30, values=3)  # 30 documents to compute in one batch: the workers start
+    monkeypatch.setattr(rules_pages, "WorkerPool", lambda: WorkerPool(0))
+    (tmp_path / "here").mkdir()
+    (tmp_path / "workers").mkdir()
+    here = render_sources(lazy(data, Derived(tmp_path / "here")), SITE_URL)
+    started = []
+
+    class Counted(WorkerPool):
+        def start(self, function, /, *args):
+            started.append(super().start(function, *args))
+            return started[-1]
+
+    monkeypatch.setattr(rules_pages, "WorkerPool", lambda: Counted(2))
+    assert render_sources(lazy(data, Derived(tmp_path / "workers")), SITE_URL) == here
+    assert len(started) == len({v.text_sha256 for v in data.versions.values()})  # each text in a worker
+    assert None not in started
+
+
+def test_rules_a_worker_lost_are_computed_here(tmp_path, monkeypatch):
+    data = _many(docs=30, values=3)
+    here = render_sources(data, SITE_URL)
+    pools = []
+
+    class Lost(WorkerPool):
+        def start(self, function, /, *args):
+            lost = Future()
+            lost.set_exception(BrokenProcessPool("a worker died"))
+            return lost
+
+    monkeypatch.setattr(rules_pages, "WorkerPool", lambda: pools.append(Lost(2)) or pools[-1])
+    assert render_sources(lazy(data, Derived(tmp_path)), SITE_URL) == here
+    assert pools[0].broken  # serial from the first loss on

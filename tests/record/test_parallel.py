@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import kb.record
-import kb.record.work
+import kb.workers
 from diffs.reading import Response
 from kb.models import Outcome
 from kb.record import RecordReport, process_pending
@@ -139,7 +139,7 @@ def test_a_pool_that_cannot_start_leaves_the_same_store(tmp_path, sources, seria
     def cannot(*args, **kwargs):
         raise OSError(24, "Too many open files")
 
-    monkeypatch.setattr(kb.record.work, "ProcessPoolExecutor", cannot)
+    monkeypatch.setattr(kb.workers, "ProcessPoolExecutor", cannot)
     home = tmp_path / "parallel"
     with RecordPool(2) as workers:
         reports = record(home, sources, workers)
