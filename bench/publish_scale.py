@@ -17,7 +17,8 @@ with ``PYTHONPATH`` set to the tree, as ``policywatch publish`` runs:
    every other document checked unchanged;
 3. an incremental publish of the same ``site-src``.
 
-It prints each publish's wall and CPU time, the process's peak RSS and that of its children
+It prints each publish's wall time, CPU time (its own, and its children's: Pagefind's binary, the
+rules' worker processes), the process's peak RSS and that of its children
 (Pagefind's binary), the files written and left unchanged, and (``--build``) the time of
 ``build_site`` (MkDocs, in its own child) after it. Both trees' ``site-src`` must hold the same
 bytes: it says whether they do.
@@ -147,7 +148,7 @@ def child(home: Path, build: bool) -> dict:
     from kb.publish import build_site, write_sources
     from kb.store import Store
 
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu, kids = time.perf_counter(), time.process_time(), _children_cpu()
     with Store(home) as store:
         if "texts" in inspect.signature(store.publish_input).parameters:  # reads texts when it needs them
             with store.reading():
@@ -157,6 +158,7 @@ def child(home: Path, build: bool) -> dict:
     out = {
         "wall_s": round(time.perf_counter() - wall, 2),
         "cpu_s": round(time.process_time() - cpu, 2),
+        "children_cpu_s": round(_children_cpu() - kids, 2),  # Pagefind, the rules' workers
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "children_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
         "written": written,
@@ -167,6 +169,11 @@ def child(home: Path, build: bool) -> dict:
         build_site(home / "site-src", home / "site")
         out["build_s"] = round(time.perf_counter() - started, 2)
     return out
+
+
+def _children_cpu() -> float:
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return kids.ru_utime + kids.ru_stime
 
 
 def publish_in(tree: Path, home: Path, build: bool) -> dict:
