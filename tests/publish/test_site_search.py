@@ -11,6 +11,7 @@ import lxml.html
 import kb.publish.site_search as site_search
 from kb.publish import write_sources
 from kb.publish.site_search import BUNDLE, DIGEST_FILE, Record, record_html
+from tests.support.pagefind import pagefind_records
 from tests.support.site_data import change, doc, site_data
 
 SITE_URL = "https://policies.example.org/watch/"
@@ -52,3 +53,40 @@ def test_pagefind_runs_only_when_the_records_changed(tmp_path, monkeypatch):
     write_sources(renamed, src, site_url=SITE_URL)
     assert len(runs) == 1
     assert (src / "docs" / BUNDLE / DIGEST_FILE).read_bytes() != first[Path("docs", BUNDLE, DIGEST_FILE)]
+
+
+def test_a_site_search_in_parts_indexes_each_record_once_and_a_changed_part_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(site_search, "PART_BYTES", 1)  # a part per hash value: several parts
+    documents = [doc(f"shop/page-{n}", f"Page {n}") for n in range(8)]
+    data = site_data(*documents)
+    src = tmp_path / "site-src"
+    write_sources(data, src, site_url=SITE_URL)
+    bundles = sorted(p.parent for p in (src / "docs" / BUNDLE).rglob("pagefind-entry.json"))
+    assert bundles[0] == src / "docs" / BUNDLE and len(bundles) > 2
+    assert all(b.parent == bundles[0] and b.name.startswith("part-") for b in bundles[1:])
+    script = (src / "docs" / site_search.SCRIPT).read_text()
+    assert all(f'"{BUNDLE}/{b.name}/"' in script for b in bundles[1:])  # merged by the search page
+    assert not list(bundles[1].glob("*.js"))  # part 0's scripts read the other parts
+    urls = [r["url"] for r in pagefind_records(src / "docs")]
+    assert sorted(urls) == sorted(f"/documents/shop/page-{n}/" for n in range(8))  # each once
+    before = _bundle_bytes(bundles)
+    runs = []
+    real = site_search._run_pagefind
+    monkeypatch.setattr(site_search, "_run_pagefind", lambda *args: runs.append(args) or real(*args))
+    renamed = replace(data, documents=(replace(documents[0], title="Page zero"), *documents[1:]))
+    write_sources(renamed, src, site_url=SITE_URL)
+    assert len(runs) == 1  # the part of the renamed page
+    after = _bundle_bytes(bundles)
+    assert sum(after[b] != before[b] for b in bundles) == 1  # the other parts' bytes as they were
+
+
+def _bundle_bytes(bundles: list[Path]) -> dict[Path, dict[str, bytes]]:
+    """Each part's files (part 0's without the other parts in its folder)."""
+    return {
+        b: {
+            p.relative_to(b).as_posix(): p.read_bytes()
+            for p in b.rglob("*")
+            if p.is_file() and not (b == bundles[0] and p.relative_to(b).parts[0].startswith("part-"))
+        }
+        for b in bundles
+    }

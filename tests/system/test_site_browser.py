@@ -20,9 +20,10 @@ import pytest
 from diffs import Rules, compare, extract
 from kb.demo.server import load_corpus
 from kb.models import Change, Document, PublishInput, Reason, Version
-from kb.publish import publish
+from kb.publish import publish, site_search
 from kb.publish.urls import change_permalink
 from tests.support.browser import Watch, browser_missing, chromium, serve
+from tests.support.pagefind import bundle_urls
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")]
 
@@ -282,5 +283,32 @@ def test_search_answers_on_a_site_with_a_10_mb_line(browser, tmp_path):
             page.goto(base + "search/")
             hrefs = _search(page, "order defect rate")
             assert "/documents/northwind/account-health/" in {urlsplit(href).path for href in hrefs}
+        finally:
+            context.close()
+
+
+def test_search_in_parts_finds_and_highlights_across_the_merged_bundles(browser, tmp_path, monkeypatch):
+    # A big site's records are indexed in parts (kb.publish.site_search.PART_BYTES), merged in
+    # the browser: here a part per hash value, so the page searched is in a merged one or not.
+    monkeypatch.setattr(site_search, "PART_BYTES", 1)
+    data = demo_input()
+    with serve(tmp_path / "home" / "site") as base:
+        publish(data, tmp_path / "home", site_url=base)
+        index = tmp_path / "home" / "site" / "pagefind"
+        bundles = [index, *(entry.parent for entry in index.glob("part-*/pagefind-entry.json"))]
+        assert len(bundles) >= 3
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            page = context.new_page()
+            watch = Watch(base)
+            watch.attach(page)
+            page.goto(base + "search/")
+            hrefs = _search(page, "order defect rate")
+            paths = {urlsplit(href).path for href in hrefs}
+            assert "/documents/northwind/account-health/" in paths, paths
+            assert sum(bool(paths & bundle_urls(b)) for b in bundles) >= 2  # found in several parts
+            page.locator("a.pagefind-ui__result-link", has_text="Account Health").first.click()
+            page.locator("mark.pagefind-highlight").first.wait_for(timeout=15_000)
+            watch.assert_clean()
         finally:
             context.close()
