@@ -232,7 +232,8 @@ def main() -> int:
                     for label, run in (("first", first), (f"incremental, {changed} changed", incremental)):
                         build = f", build_site {run['build_s']:.1f} s" if "build_s" in run else ""
                         print(
-                            f"    {label:<28} wall {run['wall_s']:7.1f} s  cpu {run['cpu_s']:7.1f} s  "
+                            f"    {label:<28} wall {run['wall_s']:7.1f} s  cpu {run['cpu_s']:7.1f} s "
+                            f"+ children {run.get('children_cpu_s', 0):.1f} s  "
                             f"peak RSS {run['peak_rss_mb']:5d} MB (children {run['children_peak_rss_mb']} MB)  "
                             f"{run['written']} written, {run['unchanged']} unchanged{build}",
                             flush=True,
