@@ -55,8 +55,9 @@ _UNUSED = re.compile(r"pagefind-(component|modular)-ui\.(js|css)|wasm\.unknown\.
 _MERGED_UNUSED = re.compile(r".*\.(js|css)|wasm\..*\.pagefind")
 _PART_FOLDER = re.compile(r"part-\d+")
 # The records' HTML indexed by one run of Pagefind, whose peak memory is about 21 times that
-# (bench/README.md, "Site search in parts"): some 270 MB.
-PART_BYTES = 12_000_000
+# (some 380 MB). Each part adds its own word chunks to a query's download (about 32 KB a
+# word): three parts for 2,000 pages of 24 KB (bench/README.md, "Site search in parts").
+PART_BYTES = 18_000_000
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ def site_search_files(site: Site, previous_docs: Path | None = None) -> Iterator
     file at a time. The same site gives the same bytes.
 
     Pagefind holds about 21 times the HTML it indexes (bench/README.md): the records are dealt
-    into ``parts`` of about ``PART_BYTES`` each by a hash of their URL (``_part_of``), each
+    into parts of about ``PART_BYTES`` each by a hash of their URL (``_part_of``), each
     indexed by its own run into its own bundle (``pagefind/``, then ``pagefind/part-<n>/``),
     which the search page merges in the browser (Pagefind's ``mergeIndex``: one WebAssembly
     module, each bundle's own word chunks). ``previous_docs``: the ``docs/`` folder of the
