@@ -15,12 +15,14 @@ generator so that two runs change the same pages.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import random
 import shutil
 from pathlib import Path
 
 import yaml
 
+FIRST_DAY = dt.date(2026, 1, 5)  # the first state's; each next state is a day later
 SECTIONS = [
     ("policies", "Policies and agreements"),
     ("performance", "Account health and performance"),
@@ -132,7 +134,7 @@ def write_corpus(
         "site": {"name": "Benchmark Market", "tagline": "Synthetic help centre"},
         "sections": [{"slug": s, "title": t, "summary": t} for s, t in SECTIONS],
         "states": [
-            {"name": "s1", "date": "2026-01-05T06:00:00Z", "description": "every page", "pages": manifest_pages}
+            {"name": "s1", "date": f"{FIRST_DAY}T06:00:00Z", "description": "every page", "pages": manifest_pages}
         ],
     }
     changed_by_state = {"s1": []}
@@ -148,7 +150,7 @@ def write_corpus(
         manifest["states"].append(
             {
                 "name": f"s{state_no}",
-                "date": f"2026-01-{4 + state_no:02d}T06:00:00Z",
+                "date": f"{FIRST_DAY + dt.timedelta(days=state_no - 1)}T06:00:00Z",  # a day each
                 "description": f"{count} pages changed",
                 "changes": changes,
             }
