@@ -318,6 +318,18 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
+def pagefind_command(pages: Path, bundle: Path) -> list[str]:
+    """The command that indexes the folder ``pages`` into ``bundle`` (bench/pagefind_memory.py
+    runs it too)."""
+    executable = get_executable()
+    if executable is None:
+        raise PublishError(
+            "cannot build the site search: Pagefind's binary is not installed",
+            hint="install Pagefind's binary: pip install 'pagefind[bin]'",
+        )
+    return [str(executable), "--site", str(pages), "--output-path", str(bundle), "--force-language", LANGUAGE]
+
+
 def _run_pagefind(pages: Path, bundle: Path) -> None:
     """Pagefind's command indexes the folder and writes the bundle, and has written all of it
     when it exits.
@@ -326,13 +338,7 @@ def _run_pagefind(pages: Path, bundle: Path) -> None:
     all written, and stops the binary when its context closes: on a busy machine some files
     (``pagefind-ui.js``, ``pagefind-worker.js``) came out empty or cut short, and were
     published so. The command gives the same bytes."""
-    executable = get_executable()
-    if executable is None:
-        raise PublishError(
-            "cannot build the site search: Pagefind's binary is not installed",
-            hint="install Pagefind's binary: pip install 'pagefind[bin]'",
-        )
-    command = [str(executable), "--site", str(pages), "--output-path", str(bundle), "--force-language", LANGUAGE]
+    command = pagefind_command(pages, bundle)
     try:
         done = subprocess.run(command, capture_output=True, text=True, errors="replace", check=False)
     except OSError as err:
