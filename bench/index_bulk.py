@@ -21,7 +21,10 @@ Variants (``engine.create``'s keyword arguments):
 - ``nooptimize``: one writer, ``commit()`` without ``optimize`` (one writer makes one segment anyway);
 - ``current``: ``engine.create`` with its defaults as they are now;
 - ``parts2``: ``engine.create_parts``, what a rebuild of 2,000 units or more does: the first
-  and the second half of the documents written in two processes, one segment each.
+  and the second half of the documents written in two processes, one segment each;
+- ``whoosh-analysis`` / ``parts2-whoosh-analysis``: ``current`` / ``parts2`` with the text
+  fields analysed by their analyzers (Whoosh's ``SegmentWriter.add_document``) instead of
+  ``engine._BulkWriter``'s one loop per field (``_analyse``).
 
 Since 12c63be every single-writer variant uses ``engine._BulkWriter`` (lengths loaded once,
 zlib level 1) and ``engine._Stems``: to compare with the code before those, run
@@ -58,6 +61,8 @@ VARIANTS = {
     "nooptimize": {"procs": 1, "limitmb": 256, "optimize": False},
     "current": {},
     "parts2": {"parts": 2},
+    "whoosh-analysis": {"fast": False},
+    "parts2-whoosh-analysis": {"parts": 2, "fast": False},
 }
 QUERIES = [
     "confirm shipment",
@@ -119,6 +124,8 @@ def _child(pages: int, path: str, options: dict, queue) -> None:
     options = dict(options)
     if not options.pop("replay", True):  # _ReplayBody then finds nothing kept: it analyzes again
         engine._KeepTokens.__call__ = lambda self, tokens: tokens
+    if not options.pop("fast", True):  # the fields' analyzers, Whoosh's chains of generators
+        engine._BulkWriter.add_document = engine.SegmentWriter.add_document
     units = make_units(pages)
     sample = units[:: max(1, len(units) // COMMON_SAMPLE)]
     common = common_words(u.body for u in sample)

@@ -4,11 +4,11 @@ Analysis and schema: English stemming with no stop list; the indexed body holds 
 the heading path and the text, with a gap of positions between them (``_PartBreaks``) so no
 phrase runs from a heading into the text; adjacent pairs of common words are indexed too
 (``_CommonPairs``), so a phrase made only of common words never makes Whoosh read the
-positions of most of the index. Writing: ``create`` a whole index (its writer analyses the text
-fields in one loop each, ``_analyse``: the postings the analyzers give, without their chains of
-generators), ``write`` what a sync changes. Reading: ``SearchIndex`` parses a query, rewrites it for speed, filters by scope
-(sets of document numbers from term postings and date columns, kept between queries), ranks
-with BM25F and highlights snippets.
+positions of most of the index. Writing: ``create`` a whole index (its writer analyses the
+text fields in one loop each, ``_analyse``: the postings the analyzers give, without their
+chains of generators), ``write`` what a sync changes. Reading: ``SearchIndex`` parses a
+query, rewrites it for speed, filters by scope (sets of document numbers from term postings
+and date columns, kept between queries), ranks with BM25F and highlights snippets.
 
 An index pickles its schema, and with it ``_PartBreaks`` and ``_CommonPairs`` under their
 module path: ``kb.search`` re-exports them so that indexes written before this module
