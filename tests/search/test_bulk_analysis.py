@@ -83,8 +83,9 @@ def _units() -> list[Unit]:
 
 
 def _whooshs_analysis(monkeypatch) -> None:
-    """Today's writer without its own analysis: the fields' analyzers, through Whoosh."""
+    """The writer without its own analysis and pool: the fields' analyzers, through Whoosh."""
     monkeypatch.setattr(engine._BulkWriter, "add_document", engine.SegmentWriter.add_document)
+    monkeypatch.setattr(engine._BulkWriter, "pool_type", engine.PostingPool)
 
 
 def _segment_files(path) -> dict[str, bytes]:
@@ -146,7 +147,11 @@ def test_the_bulk_writers_analysis_writes_the_same_index_as_the_analyzers(tmp_pa
     common = engine.common_words(u.body for u in units)
     assert {"the", "seller", "of"} <= common
     fast, slow = tmp_path / "fast", tmp_path / "slow"
+    runs: list[int] = []  # postings in each run a pool wrote (seen in this process only)
+    save = engine.PostingPool.save
+    monkeypatch.setattr(engine.PostingPool, "save", lambda pool: (runs.append(len(pool.current)), save(pool))[1])
     _write(fast, units, common, parts=parts, limitmb=limitmb)
+    assert (len(runs) > 3) == (limitmb == 1)
     with monkeypatch.context() as patch:
         _whooshs_analysis(patch)
         _write(slow, units, common, parts=parts, limitmb=limitmb)
