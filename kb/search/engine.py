@@ -393,8 +393,9 @@ _RUN_RECORD = struct.Struct("<Q")
 class _BulkWriter(SegmentWriter):
     """Whoosh's segment writer, except that it analyses the text fields in one loop each
     (``_analyse``, the same postings as their analyzers' chains of generators, the body's pairs
-    made in the body's loop), and that its commit reads each document's field lengths from a
-    list loaded once per field rather than from the column file once per posting
+    made in the body's loop), that its pool writes its runs a list of postings at a time
+    (``_Runs``), and that its commit reads each document's field lengths from a list loaded
+    once per field rather than from the column file once per posting
     (``W3PerDocReader.doc_field_length``: a seek and an unpack for each of millions of
     postings). The same index, byte for byte (tests/search/test_bulk_analysis.py)."""
 
