@@ -21,7 +21,12 @@ Variants (``engine.create``'s keyword arguments):
 - ``nooptimize``: one writer, ``commit()`` without ``optimize`` (one writer makes one segment anyway);
 - ``current``: ``engine.create`` with its defaults as they are now;
 - ``parts2``: ``engine.create_parts``, what a rebuild of 2,000 units or more does: the first
-  and the second half of the documents written in two processes, one segment each.
+  and the second half of the documents written in two processes, one segment each;
+- ``whoosh-analysis`` / ``parts2-whoosh-analysis``: ``current`` / ``parts2`` as before
+  ``engine._analyse`` and ``engine._Runs``: the text fields analysed by their analyzers
+  (Whoosh's ``SegmentWriter.add_document``), and Whoosh's posting pool, which pickles each
+  posting of its runs on its own;
+- ``whoosh-runs`` / ``parts2-whoosh-runs``: with ``engine._analyse`` but Whoosh's pool.
 
 Since 12c63be every single-writer variant uses ``engine._BulkWriter`` (lengths loaded once,
 zlib level 1) and ``engine._Stems``: to compare with the code before those, run
@@ -58,6 +63,10 @@ VARIANTS = {
     "nooptimize": {"procs": 1, "limitmb": 256, "optimize": False},
     "current": {},
     "parts2": {"parts": 2},
+    "whoosh-analysis": {"fast": False, "runs": False},
+    "whoosh-runs": {"runs": False},
+    "parts2-whoosh-analysis": {"parts": 2, "fast": False, "runs": False},
+    "parts2-whoosh-runs": {"parts": 2, "runs": False},
 }
 QUERIES = [
     "confirm shipment",
@@ -119,6 +128,10 @@ def _child(pages: int, path: str, options: dict, queue) -> None:
     options = dict(options)
     if not options.pop("replay", True):  # _ReplayBody then finds nothing kept: it analyzes again
         engine._KeepTokens.__call__ = lambda self, tokens: tokens
+    if not options.pop("fast", True):  # the fields' analyzers, Whoosh's chains of generators
+        engine._BulkWriter.add_document = engine.SegmentWriter.add_document
+    if not options.pop("runs", True):  # Whoosh's pool: a pickle of each posting in its runs
+        engine._BulkWriter.pool_type = engine.PostingPool
     units = make_units(pages)
     sample = units[:: max(1, len(units) // COMMON_SAMPLE)]
     common = common_words(u.body for u in sample)
@@ -206,6 +219,7 @@ def main() -> int:
             "units": runs[0]["units"],
             "wall_s": wall,
             "cpu_s": min(r["cpu_s"] for r in runs),
+            "cpu_runs_s": [r["cpu_s"] for r in runs],
             "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
             "ratio_to_" + base: round(wall / min(r["wall_s"] for r in results[base]), 3),
             "same_hits_as_" + base: answers[name] == answers[base],
@@ -216,11 +230,11 @@ def main() -> int:
         print(
             f"{args.pages} pages, {summary[base]['units']} units, best of {args.repeat}; load {os.getloadavg()[0]:.1f}"
         )
-        print(f"{'variant':<14} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'ratio':>6}  same hits")
+        print(f"{'variant':<14} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'ratio':>6}  same hits  cpu s of each run")
         for name, s in summary.items():
             print(
                 f"{name:<14} {s['wall_s']:>8.2f} {s['cpu_s']:>8.2f} {s['peak_rss_mb']:>8.0f} "
-                f"{s['ratio_to_' + base]:>6.2f}  {s['same_hits_as_' + base]}"
+                f"{s['ratio_to_' + base]:>6.2f}  {s['same_hits_as_' + base]!s:<9}  {s['cpu_runs_s']}"
             )
     return 0
 

@@ -4,10 +4,11 @@ Analysis and schema: English stemming with no stop list; the indexed body holds 
 the heading path and the text, with a gap of positions between them (``_PartBreaks``) so no
 phrase runs from a heading into the text; adjacent pairs of common words are indexed too
 (``_CommonPairs``), so a phrase made only of common words never makes Whoosh read the
-positions of most of the index. Writing: ``create`` a whole index, ``write`` what a sync
-changes. Reading: ``SearchIndex`` parses a query, rewrites it for speed, filters by scope
-(sets of document numbers from term postings and date columns, kept between queries), ranks
-with BM25F and highlights snippets.
+positions of most of the index. Writing: ``create`` a whole index (its writer analyses the
+text fields in one loop each, ``_analyse``: the postings the analyzers give, without their
+chains of generators), ``write`` what a sync changes. Reading: ``SearchIndex`` parses a
+query, rewrites it for speed, filters by scope (sets of document numbers from term postings
+and date columns, kept between queries), ranks with BM25F and highlights snippets.
 
 An index pickles its schema, and with it ``_PartBreaks`` and ``_CommonPairs`` under their
 module path: ``kb.search`` re-exports them so that indexes written before this module
@@ -17,21 +18,28 @@ existed still open.
 from __future__ import annotations
 
 import functools
+import marshal
 import multiprocessing
+import pickle
 import queue
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import pairwise
+import re
+import struct
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice, pairwise
 from pathlib import Path
+from typing import NamedTuple
 
 from whoosh import highlight, index, qparser, scoring
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, Token, Tokenizer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
 from whoosh.columns import NumericColumn
 from whoosh.fields import BOOLEAN, COLUMN, ID, STORED, TEXT, Schema
+from whoosh.formats import Positions
 from whoosh.lang import stemmer_for_language
 from whoosh.query import AndMaybe, Not, NullQuery, Or, Phrase, Prefix, Term
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from kb.errors import QueryError
 from kb.search.query import (
@@ -178,20 +186,6 @@ class _CommonPairs(Filter):
             previous = (text, pos)
 
 
-def common_words(bodies: Iterable[str], *, share: float = COMMON_SHARE, most: int = COMMON_MOST) -> frozenset[str]:
-    """Stems found in at least ``share`` of the texts (and in two of them), the ``most``
-    frequent at most: the words whose pairs are indexed."""
-    counts: dict[str, int] = {}
-    total = 0
-    for body in bodies:
-        total += 1
-        for stem in {token.text for token in _TEXT(body)}:
-            counts[stem] = counts.get(stem, 0) + 1
-    floor = max(2, share * total)
-    frequent = sorted((n, w) for w, n in counts.items() if n >= floor)
-    return frozenset(w for _, w in frequent[-most:])
-
-
 def schema(common: frozenset[str] = frozenset()) -> Schema:
     """``common``: the words whose adjacent pairs are indexed (``common_words``); chosen when
     the index is built, and kept in it, so that queries rewrite phrases the same way."""
@@ -228,6 +222,136 @@ def schema(common: frozenset[str] = frozenset()) -> Schema:
     )
 
 
+# -- the same analysis in one loop, for the bulk writer ------------------------------------
+
+# Whoosh's RegexTokenizer pattern (its default), and the same with its group not captured, so
+# that ``findall`` gives the words themselves.
+_WORD_PATTERN = r"[\w\*]+(\.?[\w\*]+)*"
+_WORDS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
+
+
+class _Plan(NamedTuple):
+    """What an analyzer of ``schema`` does, for ``_analyse`` to do the same."""
+
+    stems: str | Callable  # the stemmer: StemFilter's language, else its function
+    breaks: bool  # PART_BREAK moves the following words PART_GAP positions on (_PartBreaks)
+    pairs: frozenset[str] | None  # only the adjacent pairs of these words are indexed (_CommonPairs)
+
+
+def _plan(analyzer) -> _Plan | None:
+    """The ``_Plan`` of one of the analyzers ``schema`` makes, None for any other."""
+    items = list(getattr(analyzer, "items", ()))
+    kinds = [type(item) for item in items]
+    if kinds == [_ReplayBody, _CommonPairs]:  # the body's analysis (_body_analyzer), then its pairs
+        body = _plan(_body_analyzer())
+        return body and body._replace(pairs=items[1].common)
+    if kinds == [RegexTokenizer, LowercaseFilter, StemFilter]:
+        breaks = False
+    elif kinds in (
+        [_KeepingTokenizer, _PartBreaks, LowercaseFilter, StemFilter, _KeepTokens],
+        [RegexTokenizer, _PartBreaks, LowercaseFilter, StemFilter],
+    ):
+        breaks = True
+    else:
+        return None
+    tokenizer, stemmer = items[0], items[3 if breaks else 2]
+    expression = tokenizer.expression
+    if tokenizer.gaps or expression.pattern != _WORD_PATTERN or expression.flags != _WORDS.flags or stemmer.ignore:
+        return None
+    return _Plan(stemmer.lang or stemmer.stemfn, breaks, None)
+
+
+@functools.cache  # one per stemmer and process: the writers forked for create_parts inherit it warm
+def _lower_stems(stems: str | Callable, cachesize: int = 100_000) -> Callable[[str], str]:
+    """A word as the tokenizer found it → its stem (LowercaseFilter then StemFilter), cached."""
+    stemfn = stemmer_for_language(stems) if isinstance(stems, str) else stems
+    return functools.lru_cache(maxsize=cachesize)(lambda word: stemfn(word.lower()))
+
+
+def _analyse(
+    text: str, stem: Callable[[str], str], breaks: bool, common: frozenset[str] | None
+) -> tuple[dict[str, list[int]], dict[str, list[int]] | None]:
+    """The positions of each stem of ``text`` as an analyzer of ``_Plan`` (``stem``, ``breaks``)
+    gives them, in the order of their first position, and with ``common`` the positions of
+    the adjacent pairs of common words as ``_CommonPairs`` makes them (else None)."""
+    positions: dict[str, list[int]] = {}
+    pairs: dict[str, list[int]] | None = None if common is None else {}
+    offset = 0
+    previous, previous_pos = None, -2  # the previous word if common, and its position
+    for pos, word in enumerate(_WORDS.findall(text)):
+        if breaks and word == PART_BREAK:
+            offset += PART_GAP
+            continue
+        pos += offset
+        word = stem(word)
+        found = positions.get(word)
+        if found is None:
+            positions[word] = [pos]
+        else:
+            found.append(pos)
+        if pairs is not None:
+            if word in common:
+                if previous is not None and pos == previous_pos + 1:
+                    pair = f"{previous} {word}"
+                    found = pairs.get(pair)
+                    if found is None:
+                        pairs[pair] = [previous_pos]
+                    else:
+                        found.append(previous_pos)
+                previous = word
+            else:
+                previous = None
+            previous_pos = pos
+    return positions, pairs
+
+
+def common_words(bodies: Iterable[str], *, share: float = COMMON_SHARE, most: int = COMMON_MOST) -> frozenset[str]:
+    """Stems found in at least ``share`` of the texts (and in two of them), the ``most``
+    frequent at most: the words whose pairs are indexed."""
+    plan = _plan(_TEXT)
+    assert plan is not None and not plan.breaks
+    stem, words = _lower_stems(plan.stems), _WORDS.findall
+    counts: dict[str, int] = {}
+    total = 0
+    for body in bodies:
+        total += 1
+        for found in set(map(stem, words(body))):  # the stems _TEXT gives, in one pass
+            counts[found] = counts.get(found, 0) + 1
+    floor = max(2, share * total)
+    frequent = sorted((n, w) for w, n in counts.items() if n >= floor)
+    return frozenset(w for _, w in frequent[-most:])
+
+
+def _pool_postings(
+    pool, fieldname: str, docnum: int, positions: dict[str, list[int]], boost: float, fieldboost: float
+) -> int:
+    """Adds to Whoosh's ``PostingPool`` what ``SegmentWriter.add_document`` adds for a field
+    whose analysis gave ``positions`` (``FieldType.index``: the word in UTF-8, its frequency
+    times the format's ``boost`` times the document's ``fieldboost``, its positions encoded as
+    ``Positions.encode`` does), counting their sizes as ``PostingPool.add`` does, so that the
+    pool saves its runs where it would. Returns the field's length (its number of words)."""
+    pool.fieldnames.add(fieldname)
+    limit, size, current = pool.limit, pool.currentsize, pool.current
+    base = 150 + len(fieldname)  # PostingPool.add's estimate, less the word and the value
+    length = 0
+    for word, found in positions.items():
+        n = len(found)
+        # a new bytes object for each posting, never a cached one: Whoosh pickles a block's
+        # values, and the pickle would refer back to a repeated object instead of repeating it
+        deltas = found if n == 1 else [found[0], *(b - a for a, b in pairwise(found))]
+        value = pack_uint(n) + pickle.dumps(deltas, 2)
+        length += n
+        word = word.encode("utf-8")
+        size += base + 2 * len(word) + len(value)
+        if size > limit:
+            pool.currentsize = size
+            pool.save()
+            size, current = pool.currentsize, pool.current
+        current.append((fieldname, word, docnum, float(n) * boost * fieldboost, value))
+    pool.currentsize = size
+    return length
+
+
 # -- writing -------------------------------------------------------------------------------
 
 
@@ -235,19 +359,146 @@ def exists(path: Path) -> bool:
     return index.exists_in(path)
 
 
-class _BulkWriter(SegmentWriter):
-    """Whoosh's segment writer, except that its commit reads each document's field lengths
-    from a list loaded once per field rather than from the column file once per posting
-    (``W3PerDocReader.doc_field_length``: a seek and an unpack for each of millions of
-    postings). The lengths, and so the postings, are the same."""
+RUN_CHUNK = 2000  # postings per record of a pool's run on disk
 
-    def __init__(self, ix, **kwargs):
+
+class _Runs(PostingPool):
+    """Whoosh's posting pool, with its runs (the sorted postings it writes to disk each time
+    it holds ``limitmb``, merged in the commit) written as marshalled lists of ``RUN_CHUNK``
+    postings, each after its length, and read back a list at a time. Whoosh pickles and
+    unpickles each posting with a call of its own (a new unpickler each time): most of a
+    commit's CPU once there are runs. The same postings in the same order."""
+
+    def _write_run(self, f, items):
+        items = iter(items)
+        while chunk := list(islice(items, RUN_CHUNK)):
+            data = marshal.dumps(chunk, 2)
+            f.write(_RUN_RECORD.pack(len(data)))
+            f.write(data)
+        f.close()
+
+    def _read_run(self, path):
+        f = self._open_run(path)
+        try:
+            while head := f.read(_RUN_RECORD.size):
+                yield from marshal.loads(f.read(_RUN_RECORD.unpack(head)[0]))
+        finally:
+            f.close()
+            self._remove_run(path)
+
+
+_RUN_RECORD = struct.Struct("<Q")
+
+
+class _BulkWriter(SegmentWriter):
+    """Whoosh's segment writer, except that it analyses the text fields in one loop each
+    (``_analyse``, the same postings as their analyzers' chains of generators, the body's pairs
+    made in the body's loop), that its pool writes its runs a list of postings at a time
+    (``_Runs``), and that its commit reads each document's field lengths from a list loaded
+    once per field rather than from the column file once per posting
+    (``W3PerDocReader.doc_field_length``: a seek and an unpack for each of millions of
+    postings). The same index, byte for byte (tests/search/test_bulk_analysis.py)."""
+
+    pool_type = _Runs
+
+    def __init__(self, ix, *, limitmb: int = 128, **kwargs):
         # zlib level 1 for the posting blocks, not Whoosh's 3: a tenth less CPU for the whole
         # commit, 4 % more bytes (bench/index_bulk.py); readers decompress either alike.
-        super().__init__(ix, codec=W3Codec(compression=1), **kwargs)
+        super().__init__(ix, codec=W3Codec(compression=1), limitmb=limitmb, **kwargs)
+        self.pool = self.pool_type(self._tempstorage, self.newsegment, limitmb=limitmb)
         for name in self.schema.names():
             if getattr(self.schema[name], "analyzer", None) is not None:
                 _fast_stems(self.schema[name].analyzer)
+        # On the writer, never on the schema, which the index pickles.
+        self._plans: dict[str, tuple] = {}
+        fields = [self.schema[name] for name in self.schema.names()]
+        if not any(field.vector or field.separate_spelling() for field in fields):  # add_document omits both
+            plans = {
+                name: _plan(field.analyzer)
+                for name, field in zip(self.schema.names(), fields, strict=True)
+                if field.indexed and type(field.format) is Positions
+            }
+            pairs = [plan.pairs for plan in plans.values() if plan is not None and plan.pairs is not None]
+            for name, plan in plans.items():
+                if plan is None:
+                    continue
+                # a text with breaks gives the pairs too, for the one field of pairs (body, body_pairs)
+                common = plan.pairs if plan.pairs is not None else pairs[0] if plan.breaks and len(pairs) == 1 else None
+                boost = self.schema[name].format.field_boost
+                self._plans[name] = (_lower_stems(plan.stems), plan.breaks, common, plan.pairs is not None, boost)
+        self._kept_pairs: tuple = (None, None)  # (text, its pairs' positions) from the last text with breaks
+
+    def add_document(self, **fields):
+        if not self._plans:
+            super().add_document(**fields)
+            return
+        # SegmentWriter.add_document (Whoosh 2.7.5), with the postings of the fields of
+        # ``_plans`` from ``_analyse`` (no field of the schema has a vector or spelling field).
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        add_post = self.pool.add
+        plans = self._plans
+        fast_pool = isinstance(self.pool, PostingPool)  # _pool_postings does what its add does
+
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted([name for name in fields.keys() if not name.startswith("_")])
+        self._check_fields(schema, fieldnames)
+
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+
+                length = 0
+                if field.indexed:
+                    fieldboost = self._field_boost(fields, fieldname, docboost)
+                    plan = plans.get(fieldname)
+                    if plan is not None and isinstance(value, str) and fast_pool:
+                        stem, breaks, common, pairs_only, boost = plan
+                        found = self._positions(value, stem, breaks, common, pairs_only)
+                        length = _pool_postings(self.pool, fieldname, docnum, found, boost, fieldboost)
+                        if not field.scorable:
+                            length = 0
+                    else:
+                        items = field.index(value)
+                        scorable = field.scorable
+                        for tbytes, freq, weight, vbytes in items:
+                            weight *= fieldboost
+                            if scorable:
+                                length += freq
+                            add_post((fieldname, tbytes, docnum, weight, vbytes))
+
+                customval = fields.get(f"_stored_{fieldname}", value)
+                sv = customval if field.stored else None
+                perdocwriter.add_field(fieldname, field, sv, length)
+
+                column = field.column_type
+                if column and customval is not None:
+                    cv = field.to_column_value(customval)
+                    perdocwriter.add_column_value(fieldname, column, cv)
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _positions(self, text, stem, breaks, common, pairs_only) -> dict[str, list[int]]:
+        if pairs_only:
+            kept, pairs = self._kept_pairs
+            if pairs is None or (kept is not text and kept != text):
+                pairs = _analyse(text, stem, True, common)[1]
+            return pairs
+        positions, pairs = _analyse(text, stem, breaks, common)
+        if breaks:
+            self._kept_pairs = (text, pairs)
+        return positions
 
     def per_document_reader(self):
         return _Lengths(super().per_document_reader())
