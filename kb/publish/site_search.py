@@ -261,12 +261,12 @@ def site_search_files(site: Site, previous_docs: Path | None = None) -> Iterator
         # Parts by a hash of the URL: a record stays in its part while their number does.
         # Numbered by their order, leaving out the hash values no record has.
         wanted = max(1, min(len(written), -(-sum(size for _, size, _ in written) // PART_BYTES)))
-        groups = {url: _part_of(url, wanted) for url, _, _ in written}
-        numbers = {group: n for n, group in enumerate(sorted(set(groups.values())))}
-        parts = max(1, len(numbers))
-        yield SCRIPT, search_script(parts).encode("utf-8")
-        for part in range(parts):
-            mine = [(url, sha) for url, _, sha in written if numbers[groups[url]] == part]
+        groups: dict[int, list[tuple[str, str]]] = {}
+        for url, _, sha in written:
+            groups.setdefault(_part_of(url, wanted), []).append((url, sha))
+        parts = [groups[group] for group in sorted(groups)] or [[]]  # an empty site: one, empty
+        yield SCRIPT, search_script(len(parts)).encode("utf-8")
+        for part, mine in enumerate(parts):
             yield from _part_files(part, mine, pages, Path(tmp) / f"part-{part}", previous_docs)
 
 
@@ -304,7 +304,7 @@ def _part_files(
     unused = _UNUSED if part == 0 else _MERGED_UNUSED  # a merged bundle is read by part 0's scripts
     for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
         rel = path.relative_to(bundle)
-        if _PART_FOLDER.fullmatch(rel.parts[0]):
+        if part == 0 and _PART_FOLDER.fullmatch(rel.parts[0]):
             continue  # the previous site's other parts, inside part 0's folder
         if not unused.fullmatch(path.name) and path.name != DIGEST_FILE:
             yield f"{_bundle(part)}/{rel.as_posix()}", path.read_bytes()
