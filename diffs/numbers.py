@@ -52,6 +52,9 @@ _CURRENCY_BEFORE = r"(?:(?:US|CA|AU|C|A)?\$|€|£|¥|\b(?:USD|EUR|GBP|CAD|AUD|I
 _DIGITS = r"\d+(?:[.,]\d+)*"
 
 _QUANTITY = re.compile(
+    # Every quantity starts at a digit, a stop or slash before digits, a currency sign or a word's
+    # first letter ("US$" may start inside one): tested first, so other positions fail at once.
+    r"(?=[\d/.,$€£¥]|\b\w|(?:US|CA|AU|C|A)\$)(?:"
     # Digits glued to a counter ("05/01/2024572 views": a date, then a view count) belong to it.
     rf"(?P<counter>[\d/.,]*\d\s?{COUNTER}\b)"
     # "thirty (30) days": the words and the digits are one number.
@@ -61,7 +64,7 @@ _QUANTITY = re.compile(
     rf"[\s-]?(?P<dur>{_DURATION})(?![\w])|\s(?P<count>{_COUNT})(?![\w]))?"
     # "sixty days", "two business days": number words count only with a unit.
     rf"|\b(?P<word>{NUMBER_WORD})[\s-](?:(?P<wpct>{_PERCENT})|(?P<wdur>{_DURATION})(?![\w])|"
-    rf"(?P<wcount>{_COUNT})(?![\w]))",
+    rf"(?P<wcount>{_COUNT})(?![\w])))",
     re.IGNORECASE,
 )
 # "1. ", "2.Accepting", "15.3 ", "(a) ", "iv. ": clause numbering, structure rather than content.
@@ -203,6 +206,7 @@ QUALIFIERS = (
     "a maximum of", "a minimum of", "maximum of", "minimum of", "within", "under", "below",
     "above", "over", "exceeding", "after", "before", "every",
 )  # fmt: skip
+_QUALIFIER_WORDS = sorted(((q, q.split()) for q in QUALIFIERS), key=lambda q: -len(q[1]))  # longest first
 DEADLINE_QUALIFIERS = ("within", "no later than", "not later than", "before", "up to")
 # Joining words dropped from the end of a subject ("a fee of", "rate is").
 _TRAILING = {
@@ -233,9 +237,9 @@ def subject_of(text: str, start: int, end: int) -> tuple[str, str]:
     words = _WORD.findall(clause)
     qualifier = ""
     lowered = [w.lower() for w in words]
-    for phrase in sorted(QUALIFIERS, key=lambda q: -len(q.split())):
-        n = len(phrase.split())
-        if lowered[-n:] == phrase.split():
+    for phrase, parts in _QUALIFIER_WORDS:
+        n = len(parts)
+        if lowered[-n:] == parts:
             qualifier = phrase
             words, lowered = words[:-n], lowered[:-n]
             break

@@ -22,9 +22,10 @@ WORDS = re.compile(r"\w+(?:[.,]\d+)*", re.UNICODE)
 # A sentence ends at . ! ? ; after a word of two letters or more (or a closing bracket or quote),
 # not after "1." or "e.g." or "U.S.", so numbered clauses stay with their text.
 _SENTENCE_END = re.compile(
-    r"(?:(?<=[^\W\d_]{2}[.!?;])|(?<=[)\]\"'*%][.!?;]))\s+(?=[^\s\d])"
+    # (every end is a space after a stop: tested first, so other positions fail at once)
+    r"(?=\s)(?<=[.!?;])(?:(?:(?<=[^\W\d_]{2}[.!?;])|(?<=[)\]\"'*%][.!?;]))\s+(?=[^\s\d])"
     # "... above 200. Accounts": a number ends the sentence when a capital starts the next one.
-    r"|(?:(?<=\s\d[.!?])|(?<=\s\d\d[.!?])|(?<=\s\d\d\d[.!?])|(?<=\s\d\d\d\d[.!?]))\s+(?=[A-Z])"
+    r"|(?:(?<=\s\d[.!?])|(?<=\s\d\d[.!?])|(?<=\s\d\d\d[.!?])|(?<=\s\d\d\d\d[.!?]))\s+(?=[A-Z]))"
 )
 PAIR_MIN_SIMILARITY = 0.5
 _BOILERPLATE_NEGATION = re.compile(r"\b(?:but\s+)?not\s+limited\s+to\b", re.IGNORECASE)
@@ -43,8 +44,10 @@ def without_link_targets(text: str) -> str:
 
 def plain_text(text: str) -> str:
     """Text a reader sees: link targets and Markdown markup removed, spaces collapsed."""
-    text = _LINK.sub(lambda m: m.group(1).lstrip("!")[1:-1], text)
-    text = _AUTOLINK.sub(r"\1", text)
+    if "](" in text:  # most passages hold no link: skip the scan
+        text = _LINK.sub(lambda m: m.group(1).lstrip("!")[1:-1], text)
+    if "<" in text:
+        text = _AUTOLINK.sub(r"\1", text)
     return " ".join(_MARKUP.sub("", text).split())
 
 

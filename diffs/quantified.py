@@ -592,13 +592,18 @@ def _section_subject(title: str) -> str:
     return _clean_subject(title.rstrip("."))
 
 
+# The words of one language are no other's: all are read, the longest phrases first.
+_COMPARISON_WORDS = sorted(
+    ((phrase.split(), comparison) for phrase, comparison in _ALL_COMPARISONS.items()), key=lambda p: -len(p[0])
+)
+_WORDS_BEFORE = re.compile(r"[\wäöüß]+")
+
+
 def _comparison_before(before: str, language: str) -> str:
-    words = re.findall(r"[\wäöüß]+", before.lower()[-40:])
-    vocabulary = _ALL_COMPARISONS  # the words of one language are no other's: read them all
-    for phrase in sorted(vocabulary, key=lambda p: -len(p.split())):
-        parts = phrase.split()
+    words = _WORDS_BEFORE.findall(before[-80:].lower()[-40:])
+    for parts, comparison in _COMPARISON_WORDS:
         if words[-len(parts) :] == parts:
-            return vocabulary[phrase]
+            return comparison
     return ""
 
 
