@@ -157,6 +157,14 @@ def _search(page, words: str) -> list[str]:
     query.wait_for(timeout=15_000)
     query.click()
     query.press_sequentially(words, delay=20)
+    # The results of the whole query, not of the words typed so far (a busy machine shows
+    # those first): Pagefind's message names the query its results are for.
+    page.wait_for_function(
+        "words => [...document.querySelectorAll('.pagefind-ui__message')]"
+        ".some(m => m.textContent.includes(`for ${words}`))",
+        arg=words,
+        timeout=15_000,
+    )
     page.wait_for_selector("a.pagefind-ui__result-link", timeout=15_000)
     return page.eval_on_selector_all("a.pagefind-ui__result-link", "links => links.map(a => a.href)")
 
